@@ -1,0 +1,1 @@
+"""LeadPilot domain library: logic, data access, events and schemas shared by every function."""

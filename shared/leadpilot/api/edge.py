@@ -1,0 +1,69 @@
+"""What every route needs from the request: settings, a validated body, a verified identity."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, Response
+
+from leadpilot.api import errors
+from leadpilot.api.request import json_body, limit_param, load_schema, query_param
+from leadpilot.db.base import bind_tables
+from leadpilot.identity.authenticate import from_authorization, require_scope
+from leadpilot.identity.entities import Identity
+from leadpilot.observability import logger
+from leadpilot.settings import Settings, get_settings
+
+
+class Edge:
+    """Bound to one Chalice app; routes call it to read their input."""
+
+    def __init__(self, app: Chalice, schema_package: str) -> None:
+        self.app = app
+        self.schema_package = schema_package
+
+    def route(self, path: str, method: str) -> Any:
+        """app.route for one method; content types are checked by body() so errors keep one shape."""
+        register = self.app.route(path, methods=[method], content_types=["*/*"])
+
+        def decorate(view: Any) -> Any:
+            return register(errors.mapped(view, self._request_id))
+
+        return decorate
+
+    def _request_id(self) -> str:
+        request = self.app.current_request
+        return str((request.context or {}).get("requestId", "")) if request is not None else ""
+
+    @property
+    def settings(self) -> Settings:
+        settings = get_settings()
+        bind_tables(settings)
+        return settings
+
+    def body(self, schema: str) -> dict[str, Any]:
+        """The request's JSON object, validated against schemas/<schema>.json of the app's package."""
+        return json_body(self.app.current_request, load_schema(self.schema_package, schema),
+                         self.settings.max_body_bytes)
+
+    def identity(self, scope: str = "read") -> Identity:
+        """The verified caller, holding `scope`; adds workspace_id to every log line."""
+        request = self.app.current_request
+        identity = from_authorization(self.settings, request.headers.get("authorization"),
+                                      request.headers.get("x-api-key"))
+        logger.append_keys(workspace_id=identity.workspace_id)
+        require_scope(identity, scope)
+        return identity
+
+    def query(self, name: str) -> str | None:
+        return query_param(self.app.current_request, name)
+
+    def limit(self, default: int = 50, maximum: int = 200) -> int:
+        return limit_param(self.app.current_request, default, maximum)
+
+    @staticmethod
+    def created(body: dict[str, Any]) -> Response:
+        return Response(body=body, status_code=201, headers=dict(errors.JSON_HEADERS))
+
+    @staticmethod
+    def no_content() -> Response:
+        return Response(body="", status_code=204)

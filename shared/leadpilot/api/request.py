@@ -1,0 +1,87 @@
+"""Reading a request: JSON body with size/type checks, schema validation, query parameters."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from chalice.app import Request
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from leadpilot.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+
+@lru_cache(maxsize=None)
+def load_schema(package: str, name: str) -> Draft202012Validator:
+    """Load and compile a JSON Schema kept next to the code that owns it."""
+    text = resources.files(package).joinpath("schemas", f"{name}.json").read_text()
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def _field_of(error: SchemaError) -> tuple[str, str]:
+    path = "/".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        field = "/".join(filter(None, [path, extra[0] if extra else ""]))
+        return field, "unknown field"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return "/".join(filter(None, [path, missing])), "is required"
+    if error.validator == "type":
+        return path or "(body)", f"must be of type {error.validator_value}"
+    return path or "(body)", error.message
+
+
+def validate(data: Any, validator: Draft202012Validator) -> None:
+    """Raise ValidationFailed listing every invalid field, each named by its path."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
+    if not errors:
+        return
+    listed = []
+    for err in errors:
+        field, message = _field_of(err)
+        listed.append({"field": field, "message": message})
+    first = listed[0]
+    raise ValidationFailed(f"{first['field']}: {first['message']}", {"errors": listed})
+
+
+def json_body(request: Request, validator: Draft202012Validator, max_bytes: int) -> dict[str, Any]:
+    """Parse and validate a JSON object body; every failure is a 4xx that names the problem."""
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip()
+    if content_type.lower() != "application/json":
+        raise UnsupportedMediaType("Content-Type must be application/json",
+                                   {"field": "Content-Type", "received": content_type})
+    raw = request.raw_body or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"body is larger than {max_bytes} bytes", {"limit_bytes": max_bytes})
+    if not raw.strip():
+        raise InvalidJson("request body is empty; a JSON object is expected", {"field": "(body)"})
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = {"line": exc.lineno, "column": exc.colno} if isinstance(exc, json.JSONDecodeError) else {}
+        raise InvalidJson(f"body is not valid JSON: {exc}", {"field": "(body)", **where}) from exc
+    if not isinstance(data, dict):
+        raise InvalidJson("body must be a JSON object", {"field": "(body)"})
+    validate(data, validator)
+    return data
+
+
+def query_param(request: Request, name: str) -> str | None:
+    """One query parameter (the last value when repeated), or None."""
+    params = request.query_params or {}
+    return params.get(name)
+
+
+def limit_param(request: Request, default: int = 50, maximum: int = 200) -> int:
+    """The `limit` query parameter as an int in 1..maximum, else a 422 naming it."""
+    raw = query_param(request, "limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationFailed.field("limit", f"must be an integer from 1 to {maximum}")
+    return int(raw)

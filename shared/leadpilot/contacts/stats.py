@@ -1,0 +1,60 @@
+"""The contact-count projection, fed by contact events; idempotent per event id."""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from leadpilot.clock import now_epoch, now_iso
+from leadpilot.db.crm_models import ContactStatsItem, ProcessedEventItem
+from leadpilot.settings import Settings
+
+CONSUMER = "contact-stats"
+_DEDUPE_TTL_S = 7 * 24 * 3600
+
+
+def _deltas(event: dict[str, Any]) -> dict[str, int]:
+    """How an event moves the counters: key 'CONTACTS' is the total, 'CONTACTS#SOURCE#<s>' per source."""
+    kind, data = event["type"], event.get("data", {})
+    source = data.get("source") or "(none)"
+    if kind == "contact.created":
+        return {"CONTACTS": 1, f"CONTACTS#SOURCE#{source}": 1}
+    if kind == "contact.deleted":
+        return {"CONTACTS": -1, f"CONTACTS#SOURCE#{source}": -1}
+    change = event.get("changes", {}).get("source")
+    if kind == "contact.updated" and change:
+        return {f"CONTACTS#SOURCE#{change['from'] or '(none)'}": -1, f"CONTACTS#SOURCE#{change['to'] or '(none)'}": 1}
+    return {}
+
+
+def apply_event(settings: Settings, event: dict[str, Any]) -> bool:
+    """Apply one contact event once. Returns False when it had already been applied."""
+    deltas = _deltas(event)
+    ws = event["workspace_id"]
+    marker = ProcessedEventItem(f"WS#{ws}#EVENTS", f"{CONSUMER}#{event['id']}", processed_at=now_iso(),
+                                expires_at=now_epoch() + _DEDUPE_TTL_S)
+    try:
+        with TransactWrite(connection=Connection(region=settings.region)) as txn:
+            txn.save(marker, condition=ProcessedEventItem.PK.does_not_exist())
+            for sk, delta in deltas.items():
+                txn.update(ContactStatsItem(f"WS#{ws}#STATS", sk), actions=[ContactStatsItem.total.add(delta),
+                                                                                         ContactStatsItem.kind.set(ContactStatsItem)])
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def read_stats(workspace_id: str) -> dict[str, Any]:
+    """Total contacts and the count per source."""
+    total, by_source = 0, {}
+    for item in ContactStatsItem.query(f"WS#{workspace_id}#STATS", ContactStatsItem.SK.startswith("CONTACTS")):
+        if item.SK == "CONTACTS":
+            total = int(item.total)
+        elif int(item.total):
+            by_source[item.SK.split("#", 2)[2]] = int(item.total)
+    return {"total": total, "by_source": by_source}

@@ -1,0 +1,1 @@
+"""Data access: pynamodb models bound to the tables named in Settings."""

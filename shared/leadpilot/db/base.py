@@ -1,0 +1,71 @@
+"""Base models for LeadPilot's two tables, and binding them to the deployed table names.
+
+Both tables share one key shape: PK/SK strings plus a sparse GSI1 (GSI1PK/GSI1SK) and a TTL
+attribute `expires_at`. Entities are subclasses told apart by the `kind` discriminator, so one
+BatchGet or Query can return several entity types as their own classes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from leadpilot.settings import Settings
+
+
+class Gsi1(GlobalSecondaryIndex[Any]):
+    """GSI1: the secondary lookup of each entity (documented on the entity)."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class IdentityModel(Model):
+    """Base of every item in the identity table (workspaces, users, sessions, keys, invites)."""
+
+    class Meta:
+        table_name = "unbound-identity"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    kind = DiscriminatorAttribute()
+    expires_at = NumberAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class CrmModel(Model):
+    """Base of every item in the CRM table (contacts, claims, activity, stats)."""
+
+    class Meta:
+        table_name = "unbound-crm"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    kind = DiscriminatorAttribute()
+    expires_at = NumberAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+_bound: tuple[str, str, str] | None = None
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point the models at the deployed tables (called once by each repository factory)."""
+    global _bound
+    key = (settings.identity_table, settings.crm_table, settings.region)
+    if _bound == key:
+        return
+    for model, name in ((IdentityModel, settings.identity_table), (CrmModel, settings.crm_table)):
+        model.Meta.table_name = name
+        model.Meta.region = settings.region
+    _bound = key

@@ -1,0 +1,1 @@
+"""Domain events: their envelope, publishing to EventBridge, and the transactional outbox."""

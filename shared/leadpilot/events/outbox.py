@@ -1,0 +1,48 @@
+"""Transactional outbox: an activity item is written with its event in the same transaction and
+marked pending (sparse GSI1 OUTBOX); the event is published right after commit and the mark is
+cleared. Whatever a crash or an EventBridge error leaves pending, the scheduled publisher drains.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from leadpilot.db.base import CrmModel
+from leadpilot.db.crm_models import ActivityItem
+from leadpilot.events.bus import publish
+from leadpilot.settings import Settings
+
+OUTBOX = "OUTBOX"
+
+
+def mark_pending(item: ActivityItem) -> None:
+    """Flag an activity item (before it is saved) as holding an unpublished event."""
+    item.GSI1PK = OUTBOX
+    item.GSI1SK = item.activity_id
+
+
+def as_plain(value: Any) -> dict[str, Any]:
+    """A raw MapAttribute (as loaded) or a dict (as built) as a plain dict."""
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value)
+
+
+def _clear(item: ActivityItem) -> None:
+    item.update(actions=[ActivityItem.GSI1PK.remove(), ActivityItem.GSI1SK.remove()])
+
+
+def publish_now(settings: Settings, items: list[ActivityItem]) -> int:
+    """Publish the events of just-committed items; return how many went out."""
+    events: list[dict[str, Any]] = [as_plain(item.event) for item in items]
+    accepted = set(publish(settings.event_bus_name, settings.region, events))
+    for item in items:
+        if item.activity_id in accepted:
+            _clear(item)
+    return len(accepted)
+
+
+def drain(settings: Settings, max_items: int = 500) -> int:
+    """Publish what is still pending, oldest first; safe to run concurrently (consumers dedupe by id)."""
+    pending = [i for i in CrmModel.gsi1.query(OUTBOX, limit=max_items) if isinstance(i, ActivityItem)]
+    published = 0
+    for start in range(0, len(pending), 10):
+        published += publish_now(settings, pending[start:start + 10])
+    return published

@@ -1,0 +1,1 @@
+"""Workspaces (tenants), users, sessions, invites and API keys."""

@@ -1,0 +1,49 @@
+"""Workspace API keys for integrations: shown once, stored hashed, scoped, revocable."""
+from __future__ import annotations
+
+from typing import Any
+
+from leadpilot.clock import now_iso
+from leadpilot.db.base import IdentityModel
+from leadpilot.db.identity_models import ApiKeyItem
+from leadpilot.errors import NotFound
+from leadpilot.identity import store
+from leadpilot.identity.authenticate import API_KEY_PREFIX
+from leadpilot.identity.entities import Identity
+from leadpilot.identity.secrets import new_opaque
+from leadpilot.ids import new_id
+
+
+def _key_dict(item: ApiKeyItem) -> dict[str, Any]:
+    return {"id": item.key_id, "name": item.name, "scopes": sorted(item.scopes),
+            "prefix": f"{API_KEY_PREFIX}_{item.key_id}", "created_by": item.created_by,
+            "created_at": item.created_at, "last_used_at": item.last_used_at, "revoked_at": item.revoked_at}
+
+
+def create_api_key(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
+    """A new key; the secret is in this response only."""
+    key_id = new_id()
+    token, secret_hash = new_opaque(API_KEY_PREFIX, key_id)
+    scopes = set(body.get("scopes") or ["read"])
+    if "write" in scopes:
+        scopes.add("read")
+    item = ApiKeyItem(f"APIKEY#{key_id}", "APIKEY", key_id=key_id, workspace_id=identity.workspace_id,
+                      name=body["name"].strip(), scopes=scopes, secret_hash=secret_hash,
+                      created_by=identity.principal_id, created_at=now_iso(),
+                      GSI1PK=f"WS#{identity.workspace_id}#APIKEYS", GSI1SK=key_id)
+    item.save(condition=ApiKeyItem.PK.does_not_exist())
+    return {**_key_dict(item), "key": token}
+
+
+def list_api_keys(identity: Identity) -> list[dict[str, Any]]:
+    items = IdentityModel.gsi1.query(f"WS#{identity.workspace_id}#APIKEYS")
+    return [_key_dict(i) for i in items if isinstance(i, ApiKeyItem) and i.workspace_id == identity.workspace_id]
+
+
+def revoke_api_key(identity: Identity, key_id: str) -> None:
+    """Revoke at once; the record stays so the audit trail keeps it."""
+    item = store.get_api_key_item(key_id)
+    if item is None or item.workspace_id != identity.workspace_id:
+        raise NotFound("no such API key in this workspace", {"field": "key_id"})
+    if item.revoked_at is None:
+        item.update(actions=[ApiKeyItem.revoked_at.set(now_iso())])

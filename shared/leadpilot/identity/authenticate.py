@@ -1,0 +1,86 @@
+"""Turning a presented credential into a verified Identity (the only source of a workspace id)."""
+from __future__ import annotations
+
+from pynamodb.exceptions import UpdateError
+
+from leadpilot.clock import now_epoch, now_iso
+from leadpilot.db.identity_models import ApiKeyItem
+from leadpilot.errors import Forbidden, Unauthorized
+from leadpilot.identity import store
+from leadpilot.identity.access_tokens import decode_access_token
+from leadpilot.identity.entities import SCOPES, Identity
+from leadpilot.identity.secrets import same_hash, split_opaque
+from leadpilot.settings import Settings
+
+API_KEY_PREFIX = "lpk"
+_LAST_USED_GRANULARITY_S = 60
+
+
+def from_authorization(settings: Settings, authorization: str | None, api_key_header: str | None) -> Identity:
+    """Verify `Authorization: Bearer <jwt | api key>` or `X-Api-Key: <api key>`."""
+    if api_key_header:
+        return from_api_key(api_key_header.strip())
+    if not authorization:
+        raise Unauthorized("authentication required: send Authorization: Bearer <token>",
+                           {"reason": "missing"})
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization header must be 'Bearer <token>'", {"reason": "malformed"})
+    token = token.strip()
+    if token.startswith(API_KEY_PREFIX + "_"):
+        return from_api_key(token)
+    return from_access_token(settings, token)
+
+
+def from_access_token(settings: Settings, token: str) -> Identity:
+    """A user's identity: a valid JWT whose session is live and whose membership still exists."""
+    claims = decode_access_token(settings, token)
+    session, membership, workspace = store.session_membership_workspace(claims["sid"], claims["ws"], claims["sub"])
+    if session is None or session.revoked or session.user_id != claims["sub"] or session.workspace_id != claims["ws"]:
+        raise Unauthorized("session has ended; log in again", {"reason": "revoked"})
+    if membership is None or workspace is None or workspace.status != "active":
+        raise Unauthorized("you are no longer a member of this workspace", {"reason": "no_membership"})
+    return Identity(workspace=store.to_workspace(workspace), principal_type="user",
+                    principal_id=claims["sub"], role=membership.role, scopes=frozenset(SCOPES),
+                    session_id=claims["sid"], platform_admin=bool(session.platform_admin))
+
+
+def from_api_key(token: str) -> Identity:
+    """An integration's identity from a workspace API key (scoped, revocable)."""
+    parsed = split_opaque(API_KEY_PREFIX, token)
+    if parsed is None:
+        raise Unauthorized("API key is invalid", {"reason": "invalid"})
+    key_id, presented = parsed
+    key = store.get_api_key_item(key_id)
+    if key is None or key.revoked_at is not None or not same_hash(presented, key.secret_hash):
+        raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
+    workspace = store.get_workspace_item(key.workspace_id)
+    if workspace is None or workspace.status != "active":
+        raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
+    _touch(key)
+    return Identity(workspace=store.to_workspace(workspace), principal_type="api_key", principal_id=key_id,
+                    role=None, scopes=frozenset(key.scopes))
+
+
+def _touch(key: ApiKeyItem) -> None:
+    """Record last use at most once a minute, so a busy integration is not a write per call."""
+    now = now_epoch()
+    if now - (key.last_used_epoch or 0) < _LAST_USED_GRANULARITY_S:
+        return
+    try:
+        key.update(actions=[ApiKeyItem.last_used_epoch.set(now), ApiKeyItem.last_used_at.set(now_iso())],
+                   condition=ApiKeyItem.last_used_epoch < now - _LAST_USED_GRANULARITY_S)
+    except UpdateError:
+        pass  # a concurrent request already recorded this minute
+
+
+def require_scope(identity: Identity, scope: str) -> None:
+    """API keys carry scopes; a read-only key cannot write."""
+    if scope not in identity.scopes:
+        raise Forbidden(f"this credential lacks the '{scope}' scope", {"required_scope": scope})
+
+
+def require_role(identity: Identity, *roles: str) -> None:
+    """Only users with one of these roles (API keys never manage the workspace)."""
+    if identity.principal_type != "user" or identity.role not in roles:
+        raise Forbidden(f"requires role {' or '.join(roles)}", {"required_roles": list(roles)})

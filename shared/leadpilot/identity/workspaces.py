@@ -1,0 +1,41 @@
+"""Reading and changing a workspace's settings; the platform's list of workspaces."""
+from __future__ import annotations
+
+from typing import Any
+
+from leadpilot.clock import now_iso
+from leadpilot.contact_points import check_region, check_timezone
+from leadpilot.db.base import IdentityModel
+from leadpilot.contacts.stats import read_stats
+from leadpilot.db.identity_models import WorkspaceItem
+from leadpilot.errors import Forbidden, NotFound
+from leadpilot.identity import store
+from leadpilot.identity.entities import Identity, Workspace
+
+
+def describe_workspace(identity: Identity) -> dict[str, Any]:
+    return {**identity.workspace.to_dict(), "contacts": read_stats(identity.workspace_id)}
+
+
+def update_workspace(identity: Identity, body: dict[str, Any]) -> Workspace:
+    """Partial update of name, timezone and default phone region."""
+    item = store.get_workspace_item(identity.workspace_id)
+    if item is None:
+        raise NotFound("workspace not found")
+    actions = [WorkspaceItem.updated_at.set(now_iso())]
+    if "name" in body:
+        actions.append(WorkspaceItem.name.set(body["name"].strip()))
+    if "timezone" in body:
+        actions.append(WorkspaceItem.timezone.set(check_timezone(body["timezone"])))
+    if "default_region" in body:
+        actions.append(WorkspaceItem.default_region.set(check_region(body["default_region"])))
+    item.update(actions=actions, condition=WorkspaceItem.PK.exists())
+    return store.to_workspace(item)
+
+
+def list_all_workspaces(identity: Identity, limit: int) -> list[dict[str, Any]]:
+    """Every workspace on the platform, newest first: for platform super-admins only."""
+    if not identity.platform_admin:
+        raise Forbidden("platform administrators only")
+    items = IdentityModel.gsi1.query("WORKSPACES", scan_index_forward=False, limit=limit)
+    return [store.to_workspace(i).to_dict() for i in items if isinstance(i, WorkspaceItem)]

@@ -1,0 +1,55 @@
+"""Settings read once from the environment, validated, and passed in (never read ad hoc)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from leadpilot.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a function needs to know about its environment."""
+
+    stage: str
+    region: str
+    identity_table: str
+    crm_table: str
+    event_bus_name: str
+    jwt_secret: str
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    invite_ttl_s: int = 7 * 24 * 3600
+    max_body_bytes: int = 64 * 1024
+    login_max_failures: int = 5
+    login_window_s: int = 15 * 60
+
+
+def _required(env: dict[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is required")
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping, failing loudly on anything missing."""
+    env = dict(os.environ if env is None else env)
+    secret = _required(env, "LEADPILOT_JWT_SECRET")
+    if len(secret) < 32:
+        raise ConfigurationError("LEADPILOT_JWT_SECRET must be at least 32 characters")
+    return Settings(
+        stage=env.get("LEADPILOT_STAGE", "dev"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        identity_table=_required(env, "IDENTITY_TABLE"),
+        crm_table=_required(env, "CRM_TABLE"),
+        event_bus_name=_required(env, "EVENT_BUS_NAME"),
+        jwt_secret=secret,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read at cold start."""
+    return load_settings()
