@@ -93,8 +93,10 @@ def write(settings: Settings, *, save: ContactItem | None = None, update: tuple[
                 txn.delete(delete, condition=ContactItem.version == delete.version)
             txn.save(activity, condition=ActivityItem.PK.does_not_exist())
     except TransactWriteError as exc:
+        # pynamodb sends deletes first, then puts, then updates: claim puts follow every delete.
+        deletes = len(claims_remove) + (1 if delete is not None else 0)
         reasons = exc.cancellation_reasons or []
-        for (field, claim), reason in zip(claims_add, reasons, strict=False):
+        for (field, claim), reason in zip(claims_add, reasons[deletes:], strict=False):
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 existing = _claim_owner(claim)
                 raise Conflict(f"another contact in this workspace already has this {field}",

@@ -1,0 +1,43 @@
+"""Platform operations run by LeadPilot staff, not by tenants.
+
+Usage (against the local cloud or AWS, with the functions' environment variables set):
+    python -m leadpilot.identity.platform grant-admin someone@example.com
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pynamodb.exceptions import DoesNotExist
+
+from leadpilot.contact_points import normalize_email
+from leadpilot.db.base import bind_tables
+from leadpilot.db.identity_models import EmailClaimItem, UserItem
+from leadpilot.errors import NotFound
+from leadpilot.settings import get_settings
+
+
+def set_platform_admin(email: str, value: bool = True) -> str:
+    """Make (or unmake) a user a platform super-admin; effective from their next login."""
+    bind_tables(get_settings())
+    try:
+        claim = EmailClaimItem.get(f"EMAIL#{normalize_email(email)}", "USER", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFound(f"no user with email {email}") from exc
+    UserItem(f"USER#{claim.user_id}", "PROFILE").update(actions=[UserItem.platform_admin.set(value)],
+                                                         condition=UserItem.PK.exists())
+    return claim.user_id
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m leadpilot.identity.platform")
+    parser.add_argument("command", choices=["grant-admin", "revoke-admin"])
+    parser.add_argument("email")
+    args = parser.parse_args(argv)
+    user_id = set_platform_admin(args.email, args.command == "grant-admin")
+    print(f"{args.command}: {args.email} (user {user_id}); takes effect at their next login")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
