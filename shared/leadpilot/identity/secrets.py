@@ -10,15 +10,16 @@ import hashlib
 import hmac
 import secrets as _secrets
 from functools import lru_cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from leadpilot.ids import is_valid_id
 
 
 @lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
+def _hasher() -> Any:
+    # Imported on first use: only sign-up, login and invites hash passwords.
+    from argon2 import PasswordHasher
+
     return PasswordHasher()
 
 
@@ -29,8 +30,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches; never raises for a wrong password."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher().verify(password_hash, password)
+        return bool(_hasher().verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
