@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
-
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.contacts import service, stats
@@ -70,8 +69,8 @@ def _apply_contact_event(record: SQSRecord) -> None:
 @app.lambda_function(name="on_contact_event")
 def on_contact_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS consumer of contact events (EventBridge rule -> queue); reports partial batch failures."""
-    return process_partial_response(event=event, record_handler=_apply_contact_event, processor=_processor,
-                                    context=context)
+    return dict(process_partial_response(event=event, record_handler=_apply_contact_event, processor=_processor,
+                                         context=context))
 
 
 @app.lambda_function(name="publish_outbox")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Response
+from chalice.app import Request
 
 from leadpilot.api import errors
 from leadpilot.api.request import json_body, limit_param, load_schema, query_param
@@ -30,6 +31,11 @@ class Edge:
 
         return decorate
 
+    def _request(self) -> Request:
+        request = self.app.current_request
+        assert request is not None, "Edge is used only inside a route"
+        return request
+
     def _request_id(self) -> str:
         request = self.app.current_request
         return str((request.context or {}).get("requestId", "")) if request is not None else ""
@@ -42,12 +48,12 @@ class Edge:
 
     def body(self, schema: str) -> dict[str, Any]:
         """The request's JSON object, validated against schemas/<schema>.json of the app's package."""
-        return json_body(self.app.current_request, load_schema(self.schema_package, schema),
+        return json_body(self._request(), load_schema(self.schema_package, schema),
                          self.settings.max_body_bytes)
 
     def identity(self, scope: str = "read") -> Identity:
         """The verified caller, holding `scope`; adds workspace_id to every log line."""
-        request = self.app.current_request
+        request = self._request()
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
         logger.append_keys(workspace_id=identity.workspace_id)
@@ -55,10 +61,10 @@ class Edge:
         return identity
 
     def query(self, name: str) -> str | None:
-        return query_param(self.app.current_request, name)
+        return query_param(self._request(), name)
 
     def limit(self, default: int = 50, maximum: int = 200) -> int:
-        return limit_param(self.app.current_request, default, maximum)
+        return limit_param(self._request(), default, maximum)
 
     @staticmethod
     def created(body: dict[str, Any]) -> Response:

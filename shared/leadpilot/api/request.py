@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -13,7 +13,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from leadpilot.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(package: str, name: str) -> Draft202012Validator:
     """Load and compile a JSON Schema kept next to the code that owns it."""
     text = resources.files(package).joinpath("schemas", f"{name}.json").read_text()
@@ -73,8 +73,8 @@ def json_body(request: Request, validator: Draft202012Validator, max_bytes: int)
 
 def query_param(request: Request, name: str) -> str | None:
     """One query parameter (the last value when repeated), or None."""
-    params = request.query_params or {}
-    return params.get(name)
+    params = request.query_params
+    return params.get(name) if params is not None else None
 
 
 def limit_param(request: Request, default: int = 50, maximum: int = 200) -> int:

@@ -77,7 +77,8 @@ def update_contact(settings: Settings, identity: Identity, contact_id: str, body
     actions = [ContactItem.updated_at.set(now), ContactItem.version.add(1)]
     for name in changes:
         attr = getattr(ContactItem, name)
-        actions.append(attr.remove() if after_fields[name] in (None, []) and name != "tags" else attr.set(after_fields[name]))
+        clear = after_fields[name] is None
+        actions.append(attr.remove() if clear else attr.set(after_fields[name]))
     claims_add = [(f, _claim(identity, f, changes[f]["to"], contact_id)) for f in CLAIMED
                   if f in changes and changes[f]["to"]]
     claims_remove = [_claim(identity, f, changes[f]["from"], contact_id) for f in CLAIMED

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -28,7 +29,7 @@ def claim_key(workspace_id: str, field: str, value: str) -> str:
 def to_contact(item: ContactItem) -> Contact:
     return Contact(id=item.contact_id, workspace_id=item.workspace_id, first_name=item.first_name,
                    last_name=item.last_name, email=item.email, phone=item.phone, company=item.company,
-                   source=item.source, tags=list(item.tags or []), created_at=item.created_at,
+                   source=item.source, tags=[str(t) for t in item.tags or []], created_at=item.created_at,
                    updated_at=item.updated_at, version=int(item.version))
 
 
@@ -69,9 +70,10 @@ def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,
     return items, encode_cursor(items[-1].SK[len(sk_prefix):])
 
 
-def write(settings: Settings, *, save: ContactItem | None = None, update: tuple[ContactItem, list[Any], Any] | None = None,
-          delete: ContactItem | None = None, claims_add: list[tuple[str, ContactClaimItem]] = (),  # type: ignore[assignment]
-          claims_remove: list[ContactClaimItem] = (), activity: ActivityItem) -> None:  # type: ignore[assignment]
+def write(settings: Settings, *, activity: ActivityItem, save: ContactItem | None = None,
+          update: tuple[ContactItem, list[Any], Any] | None = None, delete: ContactItem | None = None,
+          claims_add: Sequence[tuple[str, ContactClaimItem]] = (),
+          claims_remove: Sequence[ContactClaimItem] = ()) -> None:
     """One transaction: the contact change, its email/phone claims and its activity (outbox) entry.
 
     A claim that already exists means another contact holds that email or phone: 409 naming the

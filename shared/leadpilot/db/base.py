@@ -67,5 +67,5 @@ def bind_tables(settings: Settings) -> None:
         return
     for model, name in ((IdentityModel, settings.identity_table), (CrmModel, settings.crm_table)):
         model.Meta.table_name = name
-        model.Meta.region = settings.region
+        model.Meta.region = settings.region  # type: ignore[union-attr]
     _bound = key

@@ -1,6 +1,8 @@
 """Turning a presented credential into a verified Identity (the only source of a workspace id)."""
 from __future__ import annotations
 
+from contextlib import suppress
+
 from pynamodb.exceptions import UpdateError
 
 from leadpilot.clock import now_epoch, now_iso
@@ -67,11 +69,9 @@ def _touch(key: ApiKeyItem) -> None:
     now = now_epoch()
     if now - (key.last_used_epoch or 0) < _LAST_USED_GRANULARITY_S:
         return
-    try:
+    with suppress(UpdateError):  # a concurrent request already recorded this minute
         key.update(actions=[ApiKeyItem.last_used_epoch.set(now), ApiKeyItem.last_used_at.set(now_iso())],
                    condition=ApiKeyItem.last_used_epoch < now - _LAST_USED_GRANULARITY_S)
-    except UpdateError:
-        pass  # a concurrent request already recorded this minute
 
 
 def require_scope(identity: Identity, scope: str) -> None:

@@ -1,6 +1,7 @@
 """Sign-up, login (with brute-force protection), refresh-token rotation and logout."""
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -182,8 +183,6 @@ def refresh(settings: Settings, refresh_token: str) -> TokenPair:
 
 def log_out(session_id: str) -> None:
     """Revoke a session: its refresh token and every access token issued from it stop working."""
-    try:
+    with suppress(UpdateError):  # already expired and removed by TTL: nothing left to revoke
         SessionItem(f"SESSION#{session_id}", "SESSION").update(actions=[SessionItem.revoked.set(True)],
                                                                condition=SessionItem.PK.exists())
-    except UpdateError:
-        pass  # already expired and removed by TTL: nothing left to revoke

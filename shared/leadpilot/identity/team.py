@@ -61,7 +61,7 @@ def remove_member(identity: Identity, user_id: str) -> None:
 def _invite_dict(item: InviteItem) -> dict[str, Any]:
     return {"id": item.invite_id, "email": item.email, "role": item.role, "status": item.status,
             "invited_by": item.invited_by, "created_at": item.created_at,
-            "expires_at": epoch_to_iso(item.expires_at or 0)}
+            "expires_at": epoch_to_iso(int(item.expires_at or 0))}
 
 
 def create_invite(settings: Settings, identity: Identity, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from typing import Any
 
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import check_region, check_timezone
-from leadpilot.db.base import IdentityModel
 from leadpilot.contacts.stats import read_stats
+from leadpilot.db.base import IdentityModel
 from leadpilot.db.identity_models import WorkspaceItem
 from leadpilot.errors import Forbidden, NotFound
 from leadpilot.identity import store
@@ -22,7 +22,7 @@ def update_workspace(identity: Identity, body: dict[str, Any]) -> Workspace:
     item = store.get_workspace_item(identity.workspace_id)
     if item is None:
         raise NotFound("workspace not found")
-    actions = [WorkspaceItem.updated_at.set(now_iso())]
+    actions: list[Any] = [WorkspaceItem.updated_at.set(now_iso())]
     if "name" in body:
         actions.append(WorkspaceItem.name.set(body["name"].strip()))
     if "timezone" in body:
