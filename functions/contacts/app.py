@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
+
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.contacts import service, stats

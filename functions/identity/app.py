@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Response
+
 from leadpilot.api.edge import Edge
 from leadpilot.identity import api_keys, sessions, team, workspaces
 from leadpilot.identity.authenticate import require_role

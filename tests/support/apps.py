@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_module(code_uri: str) -> ModuleType:
     """Import functions/<x>/app.py once under a unique name (every function dir has an app.py)."""
     path = ROOT / code_uri / "app.py"

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from leadpilot.clock import now_epoch, now_iso
+from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ContactStatsItem, ProcessedEventItem
 from leadpilot.settings import Settings
 
@@ -36,7 +35,7 @@ def apply_event(settings: Settings, event: dict[str, Any]) -> bool:
     marker = ProcessedEventItem(f"WS#{ws}#EVENTS", f"{CONSUMER}#{event['id']}", processed_at=now_iso(),
                                 expires_at=now_epoch() + _DEDUPE_TTL_S)
     try:
-        with TransactWrite(connection=Connection(region=settings.region)) as txn:
+        with transaction(settings) as txn:
             txn.save(marker, condition=ProcessedEventItem.PK.does_not_exist())
             for sk, delta in deltas.items():
                 txn.update(ContactStatsItem(f"WS#{ws}#STATS", sk), actions=[ContactStatsItem.total.add(delta),

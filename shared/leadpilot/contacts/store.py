@@ -6,11 +6,10 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from leadpilot.contacts.entities import Contact
+from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
 from leadpilot.events.outbox import mark_pending
@@ -81,7 +80,7 @@ def write(settings: Settings, *, activity: ActivityItem, save: ContactItem | Non
     """
     mark_pending(activity)
     try:
-        with TransactWrite(connection=Connection(region=settings.region)) as txn:
+        with transaction(settings) as txn:
             for _field, claim in claims_add:
                 txn.save(claim, condition=ContactClaimItem.PK.does_not_exist())
             for claim in claims_remove:

@@ -6,11 +6,14 @@ BatchGet or Query can return several entity types as their own classes.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from leadpilot.settings import Settings
 
@@ -69,3 +72,13 @@ def bind_tables(settings: Settings) -> None:
         model.Meta.table_name = name
         model.Meta.region = settings.region  # type: ignore[union-attr]
     _bound = key
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str) -> Connection:
+    return Connection(region=region)
+
+
+def transaction(settings: Settings) -> TransactWrite:
+    """A TransactWrite on a connection reused across calls (a new botocore client costs ~100 ms)."""
+    return TransactWrite(connection=_connection(settings.region))

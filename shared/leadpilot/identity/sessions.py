@@ -4,12 +4,11 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.contact_points import check_region, check_timezone, normalize_email
+from leadpilot.db.base import transaction
 from leadpilot.db.identity_models import (
     EmailClaimItem,
     LoginThrottleItem,
@@ -35,10 +34,6 @@ from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 
 REFRESH_PREFIX = "lpr"
-
-
-def _txn(settings: Settings) -> TransactWrite:
-    return TransactWrite(connection=Connection(region=settings.region))
 
 
 def new_user_items(email: str, name: str, password: str) -> tuple[UserItem, EmailClaimItem]:
@@ -81,7 +76,7 @@ def sign_up(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, User, 
                               created_at=now, updated_at=now, GSI1PK="WORKSPACES",
                               GSI1SK=f"{now}#{workspace_id}")
     try:
-        with _txn(settings) as txn:
+        with transaction(settings) as txn:
             txn.save(claim, condition=EmailClaimItem.PK.does_not_exist())
             txn.save(user, condition=UserItem.PK.does_not_exist())
             txn.save(workspace, condition=WorkspaceItem.PK.does_not_exist())

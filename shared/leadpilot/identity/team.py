@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.contact_points import normalize_email
-from leadpilot.db.base import IdentityModel
+from leadpilot.db.base import IdentityModel, transaction
 from leadpilot.db.identity_models import EmailClaimItem, InviteItem, MembershipItem, UserItem
 from leadpilot.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from leadpilot.identity import store
@@ -120,7 +118,7 @@ def accept_invite(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, 
         raise Unauthorized("password is incorrect for the existing account", {"field": "password"})
     membership = membership_item(item.workspace_id, user, item.role)
     try:
-        with TransactWrite(connection=Connection(region=settings.region)) as txn:
+        with transaction(settings) as txn:
             txn.update(item, actions=[InviteItem.status.set("accepted")],
                        condition=InviteItem.status == "pending")
             txn.save(membership, condition=MembershipItem.PK.does_not_exist())

@@ -1,0 +1,117 @@
+"""Contact create, get and list through the HTTP gateway, as a ratio to the raw DynamoDB calls
+the same operations need, on the same local cloud (moto server).
+
+Raw baseline per operation (what the route must do at minimum):
+  create: BatchGetItem (session + membership + workspace) + TransactWriteItems (claims, contact,
+          activity/outbox) + UpdateItem (clear the outbox flag). The route also calls EventBridge
+          PutEvents, which is not in the baseline: the ratio includes it.
+  get:    BatchGetItem + GetItem
+  list:   BatchGetItem + Query (page of 50)
+Run: python -m bench.contacts_api [--n 100]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from infra.local.cloud import LocalCloud
+from leadpilot.ids import new_id
+
+
+def _http(url: str, method: str, body: Any = None, token: str | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"null")
+
+
+def _timed(n: int, fn: Callable[[int], Any]) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        fn(i)
+    return (time.perf_counter() - start) / n
+
+
+def _raw_calls(cloud: LocalCloud, ws: str, user: str, session: str,
+               contact_ids: list[str]) -> dict[str, Callable[[int], Any]]:
+    assert cloud.deployment is not None
+    ddb = boto3.client("dynamodb")
+    ident = cloud.deployment.resources["IdentityTable"].name
+    crm = cloud.deployment.resources["CrmTable"].name
+    auth_keys = {ident: {"Keys": [{"PK": {"S": f"SESSION#{session}"}, "SK": {"S": "SESSION"}},
+                                  {"PK": {"S": f"WS#{ws}"}, "SK": {"S": f"MEMBER#{user}"}},
+                                  {"PK": {"S": f"WS#{ws}"}, "SK": {"S": "WORKSPACE"}}], "ConsistentRead": True}}
+
+    def create(i: int) -> None:
+        ddb.batch_get_item(RequestItems=auth_keys)
+        cid, aid = new_id(), new_id()
+        email = f"raw{i}-{cid}@bench.test"
+        contact = {"PK": {"S": f"WS#{ws}#CONTACTS"}, "SK": {"S": f"CONTACT#{cid}"}, "kind": {"S": "contact"},
+                   "first_name": {"S": "Raw"}, "email": {"S": email}, "tags": {"L": []}, "version": {"N": "1"}}
+        activity = {"PK": {"S": f"WS#{ws}#CONTACT#{cid}"}, "SK": {"S": f"ACTIVITY#{aid}"}, "kind": {"S": "activity"},
+                    "GSI1PK": {"S": "OUTBOX"}, "GSI1SK": {"S": aid}, "event": {"M": {"id": {"S": aid}}}}
+        claim = {"PK": {"S": f"WS#{ws}#EMAIL#{email}"}, "SK": {"S": "CLAIM"}, "contact_id": {"S": cid}}
+        cond = {"ConditionExpression": "attribute_not_exists(PK)"}
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": crm, "Item": it, **cond}}
+                                                for it in (claim, contact, activity)])
+        ddb.update_item(TableName=crm, Key={"PK": activity["PK"], "SK": activity["SK"]},
+                        UpdateExpression="REMOVE GSI1PK, GSI1SK")
+
+    def get(i: int) -> None:
+        ddb.batch_get_item(RequestItems=auth_keys)
+        key = {"PK": {"S": f"WS#{ws}#CONTACTS"}, "SK": {"S": f"CONTACT#{contact_ids[i % len(contact_ids)]}"}}
+        ddb.get_item(TableName=crm, Key=key, ConsistentRead=True)
+
+    def list_page(_: int) -> None:
+        ddb.batch_get_item(RequestItems=auth_keys)
+        ddb.query(TableName=crm, KeyConditionExpression="PK = :p AND begins_with(SK, :s)", Limit=51,
+                  ExpressionAttributeValues={":p": {"S": f"WS#{ws}#CONTACTS"}, ":s": {"S": "CONTACT#"}})
+
+    return {"create": create, "get": get, "list": list_page}
+
+
+def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # keep EMF lines out of the report
+    with tempfile.TemporaryDirectory() as data, LocalCloud(data, port=0, seed=False) as cloud:
+        url = cloud.api_url
+        signup = _http(f"{url}/auth/signup", "POST", {"workspace_name": "Bench", "email": "bench@bench.test",
+                                                      "password": "bench-password-123", "name": "Bench"})
+        token, ws, user = signup["access_token"], signup["workspace"]["id"], signup["user"]["id"]
+        import jwt
+
+        session = jwt.decode(token, options={"verify_signature": False})["sid"]
+        ids: list[str] = []
+        api = {
+            "create": lambda i: ids.append(_http(f"{url}/contacts", "POST",
+                                                 {"first_name": f"C{i}", "email": f"c{i}@bench.test",
+                                                  "phone": f"+1415555{i % 10000:04d}"}, token)["id"]),
+            "get": lambda i: _http(f"{url}/contacts/{ids[i % len(ids)]}", "GET", token=token),
+            "list": lambda i: _http(f"{url}/contacts?limit=50", "GET", token=token),
+        }
+        raw = _raw_calls(cloud, ws, user, session, ids)
+        results = {}
+        print(f"contacts API through the gateway vs the raw DynamoDB calls it needs (n={args.n}, moto server)")
+        for name in ("create", "get", "list"):
+            api_s = _timed(args.n, api[name])
+            raw_s = _timed(args.n, raw[name])
+            results[name] = (api_s, raw_s)
+            print(f"  {name:<7} API {api_s * 1000:7.1f} ms   raw DynamoDB {raw_s * 1000:7.1f} ms   "
+                  f"ratio {api_s / raw_s:5.2f}")
+        return results
+
+
+if __name__ == "__main__":
+    main()
