@@ -15,21 +15,13 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.integration import isolation
 from tests.integration.conftest import JWT_SECRET, sign_up
 from tests.support.apps import Api, chalice_apps, template_routes
 
-PUBLIC = {("POST", "/auth/signup"), ("POST", "/auth/login"), ("POST", "/auth/refresh"),
-          ("POST", "/auth/accept-invite")}
+PUBLIC: set[tuple[str, str]] = set().union(*(getattr(m, "PUBLIC", set()) for m in isolation.modules()))
 PLATFORM = {("GET", "/platform/workspaces")}
-# A valid body per route, so that a refusal comes from the id lookup, not from validation.
-BODIES: dict[tuple[str, str], Any] = {
-    ("PATCH", "/contacts/{contact_id}"): {"company": "Stolen Inc"},
-    ("PATCH", "/workspace/members/{user_id}"): {"role": "member"},
-    ("POST", "/contacts"): {"first_name": "B's contact"},
-    ("PATCH", "/workspace"): {"name": "Renamed"},
-    ("POST", "/workspace/invites"): {"email": "new@b.test"},
-    ("POST", "/workspace/api-keys"): {"name": "b-key"},
-}
+BODIES: dict[tuple[str, str], Any] = {k: v for m in isolation.modules() for k, v in m.BODIES.items()}
 
 
 def _all_routes() -> list[tuple[str, str]]:
@@ -47,18 +39,15 @@ def test_template_and_apps_declare_the_same_routes() -> None:
 
 @pytest.fixture
 def tenants(api: Api) -> dict[str, Any]:
-    """Workspace A with one of everything that has an id; workspace B's owner."""
+    """Workspace A with one of everything that has an id (seeded by every capability); workspace B."""
     a, b = sign_up(api, "Alpha"), sign_up(api, "Beta")
-    token = a["access_token"]
-    contact = api.post("/contacts", {"first_name": "Secret", "email": "secret@alpha.test"}, token=token).body
-    invite = api.post("/workspace/invites", {"email": "member@alpha.test"}, token=token).body
-    joined = api.post("/auth/accept-invite", {"token": invite["token"], "password": "member-password-1",
-                                              "name": "Alpha Member"}).body
-    pending = api.post("/workspace/invites", {"email": "later@alpha.test"}, token=token).body
-    key = api.post("/workspace/api-keys", {"name": "alpha-key", "scopes": ["write"]}, token=token).body
-    ids = {"contact_id": contact["id"], "user_id": joined["member"]["user_id"], "invite_id": pending["id"],
-           "key_id": key["id"]}
-    return {"a": a, "b": b, "ids": ids, "a_key": key["key"], "contact": contact}
+    ids: dict[str, str] = {}
+    for module in isolation.modules():
+        ids.update(module.seed(api, a["access_token"]))
+    secrets = set(ids.values()) | {a["workspace"]["id"]}
+    for module in isolation.modules():
+        secrets |= getattr(module, "secrets", lambda _ids: set())(ids)
+    return {"a": a, "b": b, "ids": ids, "secrets": secrets}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -72,16 +61,12 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 
 def _snapshot(api: Api, tenants: dict[str, Any]) -> dict[str, Any]:
     token = tenants["a"]["access_token"]
-    return {"contact": api.get(f"/contacts/{tenants['ids']['contact_id']}", token=token).body,
-            "members": api.get("/workspace/members", token=token).body,
-            "invites": api.get("/workspace/invites", token=token).body,
-            "keys": api.get("/workspace/api-keys", token=token).body,
-            "workspace": api.get("/workspace", token=token).body}
+    return {m.__name__: m.snapshot(api, token, tenants["ids"]) for m in isolation.modules() if hasattr(m, "snapshot")}
 
 
 def test_workspace_b_gets_404_for_every_id_of_workspace_a(api: Api, tenants: dict[str, Any]) -> None:
     before = _snapshot(api, tenants)
-    secrets = set(tenants["ids"].values()) | {tenants["a"]["workspace"]["id"], "secret@alpha.test"}
+    secrets = tenants["secrets"]
     checked = 0
     for credential in (tenants["b"]["access_token"], _b_api_key(api, tenants)):
         for method, path in _all_routes():
@@ -101,7 +86,7 @@ def _b_api_key(api: Api, tenants: dict[str, Any]) -> str:
 
 
 def test_workspace_b_never_sees_workspace_a_data_on_collection_routes(api: Api, tenants: dict[str, Any]) -> None:
-    secrets = set(tenants["ids"].values()) | {tenants["a"]["workspace"]["id"], "secret@alpha.test"}
+    secrets = tenants["secrets"]
     token = tenants["b"]["access_token"]
     for method, path in _all_routes():
         if (method, path) in PUBLIC or "{" in path or (method, path) in PLATFORM:

@@ -9,8 +9,8 @@ from leadpilot.contacts.entities import FIELDS, Contact
 from leadpilot.contacts.normalize import normalize_fields, require_reachable_or_named
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import NotFound
-from leadpilot.events.envelope import domain_event
 from leadpilot.events.outbox import as_plain, publish_now
+from leadpilot.events.record import event_item
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import new_id
 from leadpilot.observability import metrics
@@ -21,12 +21,7 @@ CLAIMED = ("email", "phone")
 
 def _activity(identity: Identity, contact_id: str, event_type: str, data: dict[str, Any],
               changes: dict[str, Any] | None = None) -> ActivityItem:
-    activity_id = new_id()
-    event = domain_event(activity_id, event_type, identity.workspace_id, identity.actor(), data, changes)
-    return ActivityItem(f"WS#{identity.workspace_id}#CONTACT#{contact_id}", f"ACTIVITY#{activity_id}",
-                        activity_id=activity_id, workspace_id=identity.workspace_id, contact_id=contact_id,
-                        type=event_type, actor=identity.actor(), changes=changes or {}, event=event,
-                        occurred_at=event["occurred_at"])
+    return event_item(identity.workspace_id, identity.actor(), event_type, data, changes, contact_id=contact_id)
 
 
 def _claim(identity: Identity, field: str, value: str, contact_id: str) -> ContactClaimItem:

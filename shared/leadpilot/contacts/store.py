@@ -12,7 +12,6 @@ from leadpilot.contacts.entities import Contact
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
-from leadpilot.events.outbox import mark_pending
 from leadpilot.ids import is_valid_id
 from leadpilot.settings import Settings
 
@@ -78,7 +77,6 @@ def write(settings: Settings, *, activity: ActivityItem, save: ContactItem | Non
     A claim that already exists means another contact holds that email or phone: 409 naming the
     field and the existing contact.
     """
-    mark_pending(activity)
     try:
         with transaction(settings) as txn:
             for _field, claim in claims_add:

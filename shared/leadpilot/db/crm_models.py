@@ -41,7 +41,8 @@ class ContactClaimItem(CrmModel, discriminator="contact_claim"):
 
 
 class ActivityItem(CrmModel, discriminator="activity"):
-    """PK: WS#<ws>#CONTACT#<contact_id>  SK: ACTIVITY#<activity_id>.
+    """PK: WS#<ws>#CONTACT#<contact_id> (a contact's timeline) or WS#<ws>#AUDIT#<yyyy-mm-dd>
+    (events about no contact)  SK: ACTIVITY#<activity_id>.
 
     Doubles as the transactional outbox: while its domain event is unpublished the item carries
     GSI1PK=OUTBOX / GSI1SK=<activity_id> (a sparse index the publisher drains).
