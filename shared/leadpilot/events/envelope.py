@@ -5,7 +5,6 @@ from typing import Any
 
 from leadpilot.clock import now_iso
 
-SOURCES = {"contact": "leadpilot.contacts"}
 
 
 def domain_event(event_id: str, event_type: str, workspace_id: str, actor: dict[str, str],
@@ -16,5 +15,6 @@ def domain_event(event_id: str, event_type: str, workspace_id: str, actor: dict[
 
 
 def source_of(event_type: str) -> str:
-    """EventBridge source for a type such as contact.created -> leadpilot.contacts."""
-    return SOURCES[event_type.split(".", 1)[0]]
+    """EventBridge source of a type: the plural of its noun (contact.created -> leadpilot.contacts,
+    pipeline.stage_changed -> leadpilot.pipelines, task.due -> leadpilot.tasks)."""
+    return f"leadpilot.{event_type.split('.', 1)[0]}s"
