@@ -1,0 +1,1 @@
+"""LeadPilot infrastructure: the embedded local cloud, deploy helpers and seed data."""

@@ -1,0 +1,167 @@
+"""The whole local cloud in one object: moto server, provisioning, function host, snapshots."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+from types import TracebackType
+
+from infra.local.host import FunctionHost
+from infra.local.model import Deployment
+from infra.local.moto_server import MotoServer
+from infra.local.provision import provision
+from infra.local.seed import DEMO_EMAIL, DEMO_PASSWORD, SeedResult, seed
+from infra.local.snapshot import Snapshotter, restore, write_atomically
+
+log = logging.getLogger("infra.local.cloud")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+_FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def load_or_create_secrets(path: Path) -> dict[str, str]:
+    """Secrets kept in the data dir so that tokens stay valid across restarts."""
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if "JwtSecret" not in stored:
+        stored["JwtSecret"] = secrets.token_hex(32)
+        write_atomically(path, json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored
+
+
+class LocalCloud:
+    """Start/stop the embedded local cloud; one per process (it sets os.environ)."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        seed: bool = True,
+        *,
+        template_path: str | Path | None = None,
+        snapshot_interval: float = 5.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.template_path = Path(template_path or REPO_ROOT / "template.yaml")
+        self.snapshot_interval = snapshot_interval
+        self.snapshot_path = self.data_dir / "snapshot.json"
+        self.deployment: Deployment | None = None
+        self.function_host: FunctionHost | None = None
+        self.seed_result: SeedResult | None = None
+        self._moto: MotoServer | None = None
+        self._snapshotter: Snapshotter | None = None
+        self._previous_endpoint: str | None = None
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the HTTP gateway."""
+        if self.function_host is None:
+            raise RuntimeError("the local cloud is not started")
+        return self.function_host.api_url
+
+    @property
+    def endpoint_url(self) -> str:
+        """The moto server's URL (what AWS_ENDPOINT_URL is set to)."""
+        if self._moto is None:
+            raise RuntimeError("the local cloud is not started")
+        return self._moto.url
+
+    def start(self) -> None:
+        """Start moto, provision, restore the snapshot, host the functions, seed."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for key, value in _FAKE_AWS_ENV.items():
+            os.environ.setdefault(key, value)
+        self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
+        self._moto.start()
+        self._previous_endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        os.environ["AWS_ENDPOINT_URL"] = self._moto.url
+        stored = load_or_create_secrets(self.data_dir / "secrets.json")
+        parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"]}
+        self.deployment = provision(self.template_path, parameters)
+        if self.snapshot_path.exists():
+            counts = restore(self.deployment, self.snapshot_path)
+            log.info("restored %s from %s", counts, self.snapshot_path)
+        # shared/ stands in for the SharedLayer, which AWS mounts on the path as /opt/python.
+        self.function_host = FunctionHost(self.deployment, self.host, self.port, python_paths=[REPO_ROOT / "shared"])
+        self.function_host.start()
+        self._snapshotter = Snapshotter(self.deployment, self.snapshot_path, self.snapshot_interval).start()
+        if self.seed:
+            self.seed_result = seed(self.api_url)
+            for error in self.seed_result.errors:
+                log.error("seed: %s", error)
+
+    def stop(self) -> None:
+        """Stop taking work, save a final snapshot, stop moto. Safe to call twice."""
+        if self.function_host is not None:
+            self.function_host.stop()
+        if self._snapshotter is not None:
+            try:
+                self._snapshotter.stop()
+            except Exception:
+                log.exception("the final snapshot failed; the previous one is kept")
+            self._snapshotter = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+            # Clients created after a stop must not talk to the moto server that is gone.
+            if self._previous_endpoint is None:
+                os.environ.pop("AWS_ENDPOINT_URL", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL"] = self._previous_endpoint
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def banner(self) -> str:
+        """Human-readable summary: URLs, the demo login and curl examples."""
+        url = self.api_url
+        login = json.dumps({"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        lines = [
+            "",
+            "LeadPilot local cloud is up",
+            f"  API          {url}",
+            f"  Health       {url}/_local/health",
+            f"  AWS endpoint {self.endpoint_url}  (moto; log in {self.data_dir / 'moto.log'})",
+            f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)",
+            f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
+        ]
+        functions = self.function_host.load_errors if self.function_host else {}
+        if functions:
+            lines.append(f"  NOT LOADED   {', '.join(sorted(functions))}  (see the log above)")
+        if self.seed_result is not None and self.seed_result.errors:
+            lines.append(f"  Seeding had errors: {'; '.join(self.seed_result.errors)[:300]}")
+        lines += [
+            "",
+            "  Try:",
+            f"    TOKEN=$(curl -s -X POST {url}/auth/login -H 'Content-Type: application/json' \\",
+            f"      -d '{login}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+            f'    curl -s {url}/contacts -H "Authorization: Bearer $TOKEN"',
+            "",
+            "  Ctrl-C stops it; data survives restarts.",
+            "",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,250 @@
+"""The local API Gateway: HTTP requests in, REST proxy events to the functions, responses out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from infra.local.routes import RouteTable, build_rest_event
+
+if TYPE_CHECKING:
+    from infra.local.host import FunctionHost
+
+log = logging.getLogger("infra.local.gateway")
+
+HEALTH_PATH = "/_local/health"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# Up to this size an oversized body is read and dropped, so the client sees the 413
+# instead of a reset connection; beyond it the connection is just closed.
+_DRAIN_LIMIT = 64 * 1024 * 1024
+_HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
+
+
+@dataclass
+class Reply:
+    """A status, header pairs and body bytes to write back."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+def error_reply(status: int, code: str, message: str, **extra_headers: str) -> Reply:
+    """A LeadPilot-shaped error: {"error": {"code", "message", "details"}}."""
+    body = {"error": {"code": code, "message": message, "details": {}}}
+    return json_reply(status, body, list(extra_headers.items()))
+
+
+def json_reply(status: int, body: Any, headers: list[tuple[str, str]] | None = None) -> Reply:
+    """A JSON reply."""
+    return Reply(status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(body).encode())
+
+
+def proxy_reply(result: Any) -> Reply:
+    """Turn a Lambda proxy response into an HTTP reply, as API Gateway does."""
+    status = result.get("statusCode") if isinstance(result, dict) else None
+    if not isinstance(status, int) and not (isinstance(status, str) and status.isdigit()):
+        raise ValueError("malformed Lambda proxy response (no integer statusCode)")
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    multi_keys = {key.lower() for key in multi}
+    # API Gateway merges both maps; a key present in multiValueHeaders takes its values from there.
+    pairs = [(key, str(value)) for key, value in single.items() if key.lower() not in multi_keys]
+    pairs += [(key, str(value)) for key, values in multi.items() for value in values]
+    pairs = [(key, value) for key, value in pairs if key.lower() not in _HOP_BY_HOP]
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+    return Reply(int(status), pairs, payload)
+
+
+class Gateway:
+    """ThreadingHTTPServer that routes requests to the Api events of the deployment."""
+
+    def __init__(self, host: FunctionHost, bind_host: str, port: int) -> None:
+        self._host = host
+        self._address = (bind_host, port)
+        self.routes = RouteTable(host.deployment.functions)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """http://host:port of the running server."""
+        if self._server is None:
+            raise RuntimeError("the gateway is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        """Bind and serve in a daemon thread."""
+        self._server = _Server(self._address, _RequestHandler)
+        self._server.gateway = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting requests and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def dispatch(
+        self, method: str, target: str, headers: Sequence[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[Reply, str]:
+        """Handle one request; returns the reply and the function that served it (or '-')."""
+        parts = urlsplit(target)
+        raw_path = parts.path or "/"
+        if method == "GET" and raw_path == HEALTH_PATH:
+            return json_reply(200, self._host.health()), "-"
+        match = self.routes.match(method, raw_path)
+        if match == 404:
+            return error_reply(404, "not_found", f"No route for {method} {unquote(raw_path)}"), "-"
+        if isinstance(match, int):
+            allow = ", ".join(self.routes.methods_for(raw_path))
+            message = f"Method {method} is not allowed on {unquote(raw_path)}"
+            return error_reply(405, "method_not_allowed", message, Allow=allow), "-"
+        function_id = match.route.function_id
+        deployment = self._host.deployment
+        all_headers = [*headers, *self._forwarded(headers, client_ip)]
+        event = build_rest_event(
+            match,
+            method,
+            raw_path,
+            parts.query,
+            all_headers,
+            body,
+            source_ip=client_ip,
+            stage=deployment.stage,
+            account_id=deployment.account_id,
+        )
+        try:
+            return proxy_reply(self._host.invoke(function_id, event)), function_id
+        except Exception:
+            log.exception("%s failed on %s %s", function_id, method, raw_path)
+            message = f"{function_id} failed; the traceback is in the local cloud's log"
+            return error_reply(502, "internal_error", message), function_id
+
+    def _forwarded(self, headers: Sequence[tuple[str, str]], client_ip: str) -> list[tuple[str, str]]:
+        # API Gateway adds these for the backend; keep any the client already sent.
+        port = str(self._server.server_address[1] if self._server else self._address[1])
+        added = [("X-Forwarded-For", client_ip), ("X-Forwarded-Proto", "http"), ("X-Forwarded-Port", port)]
+        present = {key.lower() for key, _ in headers}
+        return [(key, value) for key, value in added if key.lower() not in present]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    gateway: Gateway
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _too_large() -> Reply:
+    return error_reply(413, "payload_too_large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def handle_expect_100(self) -> bool:
+        # Refuse an oversized upload before the client sends it, instead of after.
+        declared = self.headers.get("Content-Length", "0")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            self.close_connection = True
+            self._write(_too_large())
+            return False
+        return super().handle_expect_100()
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        function_id = "-"
+        try:
+            body = self._read_body()
+        except _BodyTooLarge:
+            self.close_connection = True
+            reply = _too_large()
+        except ValueError:
+            self.close_connection = True
+            reply = error_reply(400, "bad_request", "Malformed request body framing")
+        else:
+            try:
+                reply, function_id = self.server.gateway.dispatch(
+                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                )
+            except Exception:
+                log.exception("the gateway failed on %s %s", self.command, self.path)
+                reply = error_reply(502, "internal_error", "The local gateway failed; see its log")
+        self._write(reply)
+        log.info(
+            "%s %s -> %d %s (%.0f ms)",
+            self.command,
+            self.path,
+            reply.status,
+            function_id,
+            (time.monotonic() - started) * 1000,
+        )
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            remaining = length if length <= _DRAIN_LIMIT else 0
+            while remaining > 0:
+                chunk = self.rfile.read(min(1 << 20, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            raise _BodyTooLarge
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers carry nothing API Gateway would pass on
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _write(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        for key, value in reply.headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)

@@ -1,0 +1,236 @@
+"""The function host: loads every handler of the deployment and feeds it AWS-shaped events."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from infra.local.gateway import Gateway
+from infra.local.model import Deployment, FunctionSpec
+from infra.local.scheduler import Scheduler
+from infra.local.sqs_poller import SqsPoller
+
+log = logging.getLogger("infra.local.host")
+Handler = Callable[[Any, Any], Any]
+
+
+class FunctionLoadError(RuntimeError):
+    """The function's module could not be imported (the traceback is in the message)."""
+
+
+class LambdaContext:
+    """The context object the Lambda Python runtime passes to a handler."""
+
+    def __init__(self, spec: FunctionSpec, log_stream_name: str) -> None:
+        self.function_name = spec.function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.arn
+        self.memory_limit_in_mb = spec.memory_size
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.function_name}"
+        self.log_stream_name = log_stream_name
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + spec.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's Timeout."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def shared_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
+    """Variables of all functions, minus keys whose values differ between functions."""
+    merged: dict[str, str] = {}
+    conflicting: set[str] = set()
+    for spec in functions:
+        for key, value in spec.environment.items():
+            if merged.setdefault(key, value) != value:
+                conflicting.add(key)
+    return {key: value for key, value in merged.items() if key not in conflicting}
+
+
+def time_scale_from_env() -> float:
+    """LEADPILOT_TIME_SCALE as a positive float (default 1)."""
+    raw = os.environ.get("LEADPILOT_TIME_SCALE", "1")
+    scale = float(raw)
+    if scale <= 0:
+        raise ValueError(f"LEADPILOT_TIME_SCALE must be positive, got {raw!r}")
+    return scale
+
+
+class FunctionHost:
+    """Hosts every function of a deployment: HTTP gateway, SQS pollers and scheduler."""
+
+    def __init__(
+        self, deployment: Deployment, host: str = "127.0.0.1", port: int = 3000, *, python_paths: Sequence[Path] = ()
+    ) -> None:
+        self.deployment = deployment
+        self._handlers: dict[str, Handler] = {}
+        self._load_errors: dict[str, str] = {}
+        # One invocation at a time per module, like one warm Lambda instance: functions that
+        # share a module share its globals (Chalice keeps the current request on the app
+        # object, Powertools' BatchProcessor keeps the batch), so concurrent calls would clash.
+        self._module_locks: dict[Path, threading.Lock] = {}
+        self._log_streams: dict[str, str] = {}
+        self._load(python_paths)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.gateway = Gateway(self, host, port)
+        self.pollers = [
+            SqsPoller(self.invoke, spec.logical_id, source, deployment.region)
+            for spec in deployment.functions
+            for source in spec.sqs_sources
+            if source.enabled
+        ]
+        self.scheduler = Scheduler(self.invoke, deployment, time_scale_from_env())
+
+    # ------------------------------------------------------------ loading
+    def _load(self, python_paths: Sequence[Path]) -> None:
+        os.environ.update(shared_environment(self.deployment.functions))
+        os.environ["AWS_REGION"] = self.deployment.region
+        for path in python_paths:
+            _prepend_sys_path(path)
+        modules: dict[Path, ModuleType | str] = {}
+        for spec in self.deployment.functions:
+            path = spec.module_path.resolve()
+            self._module_locks.setdefault(path, threading.Lock())
+            if path not in modules:
+                modules[path] = _import_module(path, spec.code_uri)
+            module = modules[path]
+            if isinstance(module, str):
+                self._load_errors[spec.logical_id] = module
+            elif not callable(getattr(module, spec.attribute, None)):
+                self._load_errors[spec.logical_id] = f"{path} has no callable {spec.attribute!r}"
+            else:
+                self._handlers[spec.logical_id] = getattr(module, spec.attribute)
+            stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+            self._log_streams[spec.logical_id] = stream
+        for logical_id, error in self._load_errors.items():
+            log.error("function %s failed to load:\n%s", logical_id, error)
+
+    @property
+    def load_errors(self) -> dict[str, str]:
+        """Functions whose module failed to import, with the reason."""
+        return dict(self._load_errors)
+
+    # ------------------------------------------------------------ invoking
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Invoke a function synchronously, as Lambda's RequestResponse invocation would."""
+        spec = self.deployment.function(logical_id)
+        if logical_id in self._load_errors:
+            raise FunctionLoadError(f"{logical_id} is not loaded: {self._load_errors[logical_id]}")
+        # Lambda hands the handler a freshly decoded event and serializes what it returns.
+        payload = json.loads(json.dumps(event))
+        context = LambdaContext(spec, self._log_streams[logical_id])
+        started = time.monotonic()
+        with self._module_locks[spec.module_path.resolve()]:
+            result = self._handlers[logical_id](payload, context)
+        elapsed = time.monotonic() - started
+        if elapsed > spec.timeout:
+            log.warning(
+                "%s ran %.1f s, over its Timeout of %d s (AWS would have stopped it)", logical_id, elapsed, spec.timeout
+            )
+        try:
+            return json.loads(json.dumps(result))
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{logical_id} returned a value Lambda cannot serialize") from error
+
+    def fire_schedule(self, logical_id: str, event_name: str | None = None) -> Any:
+        """Invoke a function with the event its Schedule event would send now."""
+        return self.scheduler.fire(logical_id, event_name)
+
+    # ------------------------------------------------------------ lifecycle
+    @property
+    def api_url(self) -> str:
+        """Base URL of the HTTP gateway (valid once started)."""
+        return self.gateway.url
+
+    def start(self, *, gateway: bool = True, pollers: bool = True, scheduler: bool = True) -> None:
+        """Start the gateway, one thread per SQS event source and the scheduler thread."""
+        self._stop.clear()
+        if gateway:
+            self.gateway.start()
+        runners: list[tuple[str, Callable[[threading.Event], None]]] = []
+        if pollers:
+            runners += [(f"sqs-{poller.name}", poller.run) for poller in self.pollers]
+        if scheduler and self.scheduler.has_entries:
+            runners.append(("scheduler", self.scheduler.run))
+        for name, target in runners:
+            thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop everything; returns within about a second (the pollers' long-poll wait)."""
+        self._stop.set()
+        self.gateway.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        if self._threads:
+            log.warning("threads still running after stop: %s", [t.name for t in self._threads])
+
+    def health(self) -> dict[str, Any]:
+        """What GET /_local/health returns: functions, load errors and queue depths."""
+        sqs = boto3.session.Session(region_name=self.deployment.region).client("sqs")
+        queues = {}
+        for logical_id, queue in self.deployment.queues.items():
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue.url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )
+            counts = attributes["Attributes"]
+            queues[logical_id] = {
+                "url": queue.url,
+                "visible": int(counts.get("ApproximateNumberOfMessages", 0)),
+                "in_flight": int(counts.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            }
+        body: dict[str, Any] = {
+            "status": "degraded" if self._load_errors else "ok",
+            "functions": [spec.logical_id for spec in self.deployment.functions],
+            "queues": queues,
+        }
+        if self._load_errors:
+            body["load_errors"] = {key: error.strip().splitlines()[-1] for key, error in self._load_errors.items()}
+        return body
+
+
+def _prepend_sys_path(path: Path) -> None:
+    text = str(path.resolve())
+    if text not in sys.path:
+        sys.path.insert(0, text)
+
+
+def _import_module(path: Path, code_uri: Path) -> ModuleType | str:
+    """Import a handler file under a unique name; on failure return the traceback text."""
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]
+    name = f"_leadpilot_fn_{code_uri.name}_{path.stem}_{digest}".replace("-", "_")
+    # Lambda puts the code directory on sys.path, so sibling modules (chalicelib) import.
+    _prepend_sys_path(code_uri)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return f"cannot load {path}"
+    module = importlib.util.module_from_spec(spec)
+    # Registered before executing so dataclasses and pickling can find the module.
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[name]
+        return traceback.format_exc()
+    return module

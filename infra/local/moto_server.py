@@ -1,0 +1,135 @@
+"""Run moto's server as a child process, with Step Functions execution switched on."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger("infra.local.moto")
+SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class MotoServer:
+    """``python -m moto.server`` on 127.0.0.1 in its own process group."""
+
+    def __init__(self, log_path: Path, pid_path: Path, host: str = "127.0.0.1") -> None:
+        self.log_path = log_path
+        self.pid_path = pid_path
+        self.host = host
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Endpoint URL for boto3 (AWS_ENDPOINT_URL)."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start moto, wait until it answers and switch Step Functions execution on."""
+        _stop_stale(self.pid_path)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        # A port picked as free can be taken before moto binds it; try a few.
+        for _ in range(3):
+            self.port = free_port(self.host)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+                # Step Functions' service integrations call http://localhost:$MOTO_PORT.
+                env={**os.environ, "MOTO_PORT": str(self.port)},
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                # Its own process group: Ctrl-C reaches only us, and we stop moto last,
+                # after the final snapshot.
+                process_group=0,
+            )
+            self.pid_path.write_text(str(self._process.pid))
+            if self._wait_ready(timeout):
+                self._post_config()
+                log.info("moto server on %s (pid %d, log %s)", self.url, self._process.pid, self.log_path)
+                return
+            self._terminate()
+        self.stop()
+        raise RuntimeError(f"moto server did not start; see {self.log_path}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def _post_config(self) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/moto-api/config",
+            data=json.dumps(SFN_CONFIG).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Terminate moto and anything it started, then close its log."""
+        self._terminate(timeout)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        with contextlib.suppress(FileNotFoundError):
+            self.pid_path.unlink()
+
+    def _terminate(self, timeout: float = 10.0) -> None:
+        # SIGTERM to the whole group (moto and any child), SIGKILL if it does not exit in time.
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait(timeout=timeout)
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
+def _stop_stale(pid_path: Path) -> None:
+    """Stop a moto server left behind by a local cloud that was killed without cleaning up."""
+    try:
+        pid = int(pid_path.read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except (OSError, ValueError):
+        return
+    if b"moto.server" in command:
+        log.warning("stopping a stale moto server (pid %d) from an earlier run", pid)
+        _signal_group(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.1)

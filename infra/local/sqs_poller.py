@@ -1,0 +1,117 @@
+"""Lambda's SQS event-source mapping: long-poll a queue, invoke with a batch, delete what succeeded."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import boto3
+
+from infra.local.model import SqsSource
+
+log = logging.getLogger("infra.local.sqs")
+WAIT_SECONDS = 1  # long-poll wait: also bounds how long stop() waits for a poller
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One record of the SQS event Lambda sends, from a ReceiveMessage message."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def _attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    converted: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    if "StringValue" in value:
+        converted["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        converted["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
+    return converted
+
+
+def failed_message_ids(result: Any, message_ids: list[str]) -> set[str]:
+    """Which messages a ReportBatchItemFailures response marks failed (all, if it is invalid)."""
+    # Lambda's rules: a null/empty response or list is full success; an empty, missing or
+    # unknown itemIdentifier makes the whole batch a failure.
+    if not result:
+        return set()
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if not failures:
+        return set()
+    failed = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in message_ids:
+            log.warning("invalid batchItemFailures entry %r: the whole batch is retried", failure)
+            return set(message_ids)
+        failed.add(identifier)
+    return failed
+
+
+class SqsPoller:
+    """Polls one queue for one function, the way an event-source mapping does."""
+
+    def __init__(self, invoke: Callable[[str, Any], Any], function_id: str, source: SqsSource, region: str) -> None:
+        self._invoke = invoke
+        self.function_id = function_id
+        self.source = source
+        self.region = region
+        self.name = f"{function_id}.{source.event_name}"
+        self._sqs = boto3.session.Session(region_name=region).client("sqs")
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                if stop.is_set():
+                    break  # the cloud is shutting down under us
+                log.exception("poller %s failed; retrying in 1 s", self.name)
+                stop.wait(1)
+
+    def poll_once(self, wait_seconds: int = WAIT_SECONDS) -> int:
+        """Receive one batch and process it; returns how many messages were received."""
+        response = self._sqs.receive_message(
+            QueueUrl=self.source.queue_url,
+            MaxNumberOfMessages=min(self.source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        event = {"Records": [sqs_record(m, self.source.queue_arn, self.region) for m in messages]}
+        try:
+            result = self._invoke(self.function_id, event)
+        except Exception:
+            # Nothing is deleted: the messages come back after the visibility timeout and
+            # reach the DLQ after maxReceiveCount receives, as with Lambda.
+            log.exception("%s raised on a batch of %d from %s", self.function_id, len(messages), self.name)
+            return len(messages)
+        ids = [m["MessageId"] for m in messages]
+        failed = failed_message_ids(result, ids) if self.source.reports_batch_item_failures else set()
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            response = self._sqs.delete_message_batch(QueueUrl=self.source.queue_url, Entries=entries)
+            for failure in response.get("Failed", []):
+                log.warning("could not delete a message from %s: %s", self.name, failure)
+        if failed:
+            log.info("%s: %d of %d messages reported failed", self.name, len(failed), len(messages))
+        return len(messages)

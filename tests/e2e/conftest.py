@@ -1,0 +1,117 @@
+"""The real local cloud (`python -m infra.local up`) as a subprocess, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY = "LEADPILOT READY "
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalCloudProcess:
+    """One `python -m infra.local up` process; restartable on the same data dir and port."""
+
+    def __init__(self, data_dir: Path, port: int, log_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.log_dir = log_dir
+        self.url = ""
+        self.log_path = log_dir / "cloud-0.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._starts = 0
+
+    def start(self) -> None:
+        """Start and wait for the READY line (the output goes to a file so no pipe can fill up)."""
+        self.log_path = self.log_dir / f"cloud-{self._starts}.log"
+        self._starts += 1
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        with open(self.log_path, "wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "infra.local", "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            for line in self.log_path.read_text(errors="replace").splitlines():
+                if line.startswith(READY):
+                    self.url = line[len(READY) :].strip()
+                    return
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.2)
+        output = self.log_path.read_text(errors="replace")[-4000:]
+        self.stop()
+        raise RuntimeError(f"the local cloud did not become ready; its output ends with:\n{output}")
+
+    def stop(self) -> int | None:
+        """Ctrl-C it and wait; kill only if it hangs. Returns the exit code."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                return process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise
+        return process.returncode
+
+    def restart(self) -> None:
+        """Stop cleanly (exit code 0 required) and start again with the same data dir."""
+        code = self.stop()
+        assert code == 0, f"the local cloud exited with {code}; see {self.log_path}"
+        self.start()
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        """One JSON request; returns (status, decoded body)."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        return status, json.loads(raw) if raw else None
+
+
+@pytest.fixture(scope="module")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """A running local cloud for the module's tests; always stopped at the end."""
+    base = tmp_path_factory.mktemp("local-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base)
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()

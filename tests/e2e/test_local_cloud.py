@@ -1,0 +1,77 @@
+"""A user's first session against the local cloud: sign up, log in, contacts, restart."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import LocalCloudProcess
+
+pytestmark = pytest.mark.e2e
+DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
+
+
+def test_health_lists_the_template_functions(local_cloud: LocalCloudProcess) -> None:
+    # Given the running cloud / When its health is read / Then every function loaded
+    status, body = local_cloud.call("GET", "/_local/health")
+    assert status == 200 and body["status"] == "ok", body
+    assert {"IdentityFunction", "ContactsFunction"} <= set(body["functions"])
+
+
+def test_seeded_demo_owner_can_log_in_and_see_demo_contacts(local_cloud: LocalCloudProcess) -> None:
+    # Given the seeded demo workspace / When its owner logs in and lists contacts
+    status, login = local_cloud.call("POST", "/auth/login", DEMO)
+    assert status == 200, login
+    status, page = local_cloud.call("GET", "/contacts", token=login["access_token"])
+    # Then the demo contacts are there
+    assert status == 200, page
+    assert "ada@example.com" in {item.get("email") for item in page["items"]}
+
+
+def test_signup_contacts_and_restart(local_cloud: LocalCloudProcess) -> None:
+    # Given a new workspace signed up over HTTP
+    email = f"owner-{uuid.uuid4().hex[:8]}@e2e.leadpilot.test"
+    signup = {
+        "workspace_name": "E2E Agency",
+        "email": email,
+        "password": "e2e-password-2026",
+        "name": "E2E Owner",
+        "timezone": "Europe/Paris",
+        "default_region": "FR",
+    }
+    status, created = local_cloud.call("POST", "/auth/signup", signup)
+    assert status == 201, created
+    status, login = local_cloud.call("POST", "/auth/login", {"email": email, "password": "e2e-password-2026"})
+    assert status == 200, login
+    token = login["access_token"]
+    # When a contact is created
+    contact = {"first_name": "Marie", "last_name": "Curie", "email": "marie@example.com", "tags": ["science"]}
+    status, saved = local_cloud.call("POST", "/contacts", contact, token)
+    assert status == 201, saved
+    # Then it is listed and readable by id
+    status, page = local_cloud.call("GET", "/contacts", token=token)
+    assert status == 200 and [item["id"] for item in page["items"]] == [saved["id"]], page
+    assert "next_cursor" in page
+    status, fetched = local_cloud.call("GET", f"/contacts/{saved['id']}", token=token)
+    assert status == 200 and fetched["email"] == "marie@example.com", fetched
+    # When the cloud restarts (Ctrl-C, then up again on the same data dir)
+    local_cloud.restart()
+    # Then the old token still works (the JWT secret is kept) and the data is still there
+    status, fetched = local_cloud.call("GET", f"/contacts/{saved['id']}", token=token)
+    assert status == 200 and fetched["first_name"] == "Marie", fetched
+    status, again = local_cloud.call("POST", "/auth/login", {"email": email, "password": "e2e-password-2026"})
+    assert status == 200, again
+    # And the demo workspace was not seeded twice
+    status, demo = local_cloud.call("POST", "/auth/login", DEMO)
+    status, page = local_cloud.call("GET", "/contacts", token=demo["access_token"])
+    emails = [item.get("email") for item in page["items"]]
+    assert emails.count("ada@example.com") == 1, emails
+
+
+def test_unknown_route_has_the_error_shape(local_cloud: LocalCloudProcess) -> None:
+    # Given the cloud / When a route that does not exist is called / Then a 404 in the LeadPilot shape comes back
+    status, body = local_cloud.call("GET", "/no/such/route")
+    assert status == 404 and body["error"]["code"] == "not_found"
