@@ -49,6 +49,9 @@ def default_physical(resolver: Resolver, logical_id: str) -> dict[str, Any]:
         bus = str(resolver.resolve(props.get("EventBusName", "default"))).rsplit("/", 1)[-1]
         path = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
         return {"Ref": name, "Arn": arn("events", path, region, account)}
+    if kind == "AWS::S3::Bucket":
+        name = named("BucketName").lower()  # S3 bucket names are lower case
+        return {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
     if kind in STATE_MACHINE_TYPES:
         name = named("StateMachineName" if kind.startswith("AWS::Step") else "Name")
         machine_arn = arn("states", f"stateMachine:{name}", region, account)

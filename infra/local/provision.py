@@ -73,6 +73,7 @@ class _Context:
         self.sqs = session.client("sqs")
         self.events = session.client("events")
         self.sfn = session.client("stepfunctions")
+        self.s3 = session.client("s3")
 
 
 def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deployment:
@@ -252,7 +253,18 @@ def _state_machine(ctx: _Context, logical_id: str, raw: Mapping[str, Any]) -> Re
     return Resource(logical_id, resource_type, physical["Name"], physical["Arn"])
 
 
+def _bucket(ctx: _Context, logical_id: str, raw: Mapping[str, Any]) -> Resource:
+    physical = ctx.resolver.physical(logical_id)
+    try:
+        ctx.s3.create_bucket(Bucket=physical["Ref"])
+    except ClientError as error:
+        if _error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    return Resource(logical_id, "AWS::S3::Bucket", physical["Ref"], physical["Arn"])
+
+
 _CREATORS: dict[str, Callable[[_Context, str, Mapping[str, Any]], Resource]] = {
+    "AWS::S3::Bucket": _bucket,
     "AWS::DynamoDB::Table": _table,
     "AWS::SQS::Queue": _queue,
     "AWS::Events::EventBus": _event_bus,

@@ -24,6 +24,16 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     login_max_failures: int = 5
     login_window_s: int = 15 * 60
+    files_bucket: str = ""
+    jobs_queue_url: str = ""
+    max_import_bytes: int = 5 * 1024 * 1024
+
+    def need(self, name: str) -> str:
+        """An optional setting that this use case requires."""
+        value = getattr(self, name)
+        if not value:
+            raise ConfigurationError(f"setting {name} is not configured for this function")
+        return str(value)
 
 
 def _required(env: dict[str, str], name: str) -> str:
@@ -46,6 +56,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         crm_table=_required(env, "CRM_TABLE"),
         event_bus_name=_required(env, "EVENT_BUS_NAME"),
         jwt_secret=secret,
+        files_bucket=env.get("FILES_BUCKET", ""),
+        jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
     )
 
 

@@ -26,9 +26,11 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         deployment = provision(TEMPLATE, {"Stage": "test", "JwtSecret": JWT_SECRET})
+        # The template's global environment, as every function receives it.
         env = deployment.function("ContactsFunction").environment
-        for key in ("LEADPILOT_STAGE", "LEADPILOT_JWT_SECRET", "IDENTITY_TABLE", "CRM_TABLE", "EVENT_BUS_NAME"):
-            monkeypatch.setenv(key, env[key])
+        for key, value in env.items():
+            if key != "POWERTOOLS_SERVICE_NAME":
+                monkeypatch.setenv(key, value)
         monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
         get_settings.cache_clear()
         yield deployment
@@ -69,3 +71,27 @@ def receive_events(deployment: Any, queue_logical_id: str = "ContactEventsQueue"
         for m in msgs:
             out.append(json.loads(m["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def drain_queue(deployment: Any, queue_logical_id: str, handler: Any, rounds: int = 50) -> int:
+    """Play Lambda's event-source mapping for one queue until it is empty; returns messages handled."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    queue = deployment.resources[queue_logical_id]
+    handled = 0
+    for _ in range(rounds):
+        msgs = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                   AttributeNames=["All"]).get("Messages", [])
+        if not msgs:
+            return handled
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m.get("Attributes", {}), "messageAttributes": {},
+                              "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": queue.arn,
+                              "awsRegion": "us-east-1"} for m in msgs]}
+        failed = {f["itemIdentifier"] for f in handler(event, None).get("batchItemFailures", [])}
+        for m in msgs:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=m["ReceiptHandle"])
+                handled += 1
+    return handled

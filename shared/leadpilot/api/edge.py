@@ -46,10 +46,10 @@ class Edge:
         bind_tables(settings)
         return settings
 
-    def body(self, schema: str) -> dict[str, Any]:
+    def body(self, schema: str, max_bytes: int | None = None) -> dict[str, Any]:
         """The request's JSON object, validated against schemas/<schema>.json of the app's package."""
         return json_body(self._request(), load_schema(self.schema_package, schema),
-                         self.settings.max_body_bytes)
+                         max_bytes or self.settings.max_body_bytes)
 
     def identity(self, scope: str = "read") -> Identity:
         """The verified caller, holding `scope`; adds workspace_id to every log line."""

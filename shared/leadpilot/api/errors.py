@@ -32,7 +32,7 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         rid = request_id()
-        logger.append_keys(request_id=rid, workspace_id=None)
+        logger.append_keys(request_id=rid)
         try:
             return view(*args, **kwargs)
         except DomainError as exc:
@@ -41,6 +41,8 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
             logger.exception("unhandled error")
             return error_response(500, "internal_error", "Something went wrong on our side.", {"request_id": rid})
         finally:
+            # Keys must not outlive the request: the next one may be another tenant's.
+            logger.remove_keys(["request_id", "workspace_id"])
             flush_metrics()
 
     return wrapper

@@ -6,7 +6,6 @@ from typing import Any
 from leadpilot.clock import now_iso
 
 
-
 def domain_event(event_id: str, event_type: str, workspace_id: str, actor: dict[str, str],
                  data: dict[str, Any], changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """A domain event. Its id is the idempotency key of every consumer."""

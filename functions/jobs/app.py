@@ -1,0 +1,91 @@
+"""Jobs: CSV import and export of contacts, bulk actions, their progress and error reports."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice import Chalice, Response
+
+from leadpilot.api.edge import Edge
+from leadpilot.api.errors import flush_metrics
+from leadpilot.errors import ValidationFailed
+from leadpilot.ids import parse_id
+from leadpilot.jobs import bulk, exports, imports, store
+
+app = Chalice(app_name="leadpilot-jobs")
+edge = Edge(app, "leadpilot.jobs")
+_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@edge.route("/imports", "POST")
+def start_import() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("import_create", max_bytes=edge.settings.max_import_bytes)
+    return edge.created(imports.start_import(edge.settings, identity, body).to_dict())
+
+
+@edge.route("/exports", "POST")
+def start_export() -> Response:
+    identity = edge.identity("read")
+    return edge.created(exports.start_export(edge.settings, identity, edge.body("export_create")).to_dict())
+
+
+@edge.route("/bulk-actions", "POST")
+def start_bulk_action() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("bulk_create", max_bytes=edge.settings.max_import_bytes)
+    return edge.created(bulk.start_bulk(edge.settings, identity, body).to_dict())
+
+
+@edge.route("/jobs", "GET")
+def list_jobs() -> dict[str, Any]:
+    identity = edge.identity()
+    jobs, cursor = store.list_jobs(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": [j.to_dict() for j in jobs], "next_cursor": cursor}
+
+
+@edge.route("/jobs/{job_id}", "GET")
+def get_job(job_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return store.to_job(store.get_item(identity.workspace_id, parse_id(job_id, "job_id"))).to_dict()
+
+
+@edge.route("/jobs/{job_id}/errors", "GET")
+def job_errors(job_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    job = store.get_item(identity.workspace_id, parse_id(job_id, "job_id"))
+    after = edge.query("after_row")
+    if after is not None and not after.isdigit():
+        raise ValidationFailed.field("after_row", "must be a row number")
+    items = store.list_errors(identity.workspace_id, job.job_id, edge.limit(100, 1000), int(after) if after else None)
+    return {"items": items, "next_after_row": items[-1]["row"] if items else None}
+
+
+@edge.route("/jobs/{job_id}/download", "GET")
+def download(job_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return exports.download(edge.settings, identity, parse_id(job_id, "job_id"))
+
+
+def _run_chunk(record: SQSRecord) -> None:
+    message = json.loads(record.body)
+    ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
+    job_type = store.get_item(ws, job_id).type
+    if job_type == "import":
+        imports.process_chunk(edge.settings, ws, job_id, chunk)
+    elif job_type == "export":
+        exports.process_export(edge.settings, ws, job_id)
+    else:
+        bulk.process_bulk(edge.settings, ws, job_id, chunk)
+
+
+@app.lambda_function(name="run_job_chunk")
+def run_job_chunk(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Jobs queue consumer: one message is one chunk of one job; failures retry, then the DLQ."""
+    try:
+        return dict(process_partial_response(event=event, record_handler=_run_chunk, processor=_processor,
+                                             context=context))
+    finally:
+        flush_metrics()

@@ -1,0 +1,1 @@
+"""Long-running work with progress: CSV import, CSV export and bulk actions."""
