@@ -50,9 +50,10 @@ class MotoServer:
         for _ in range(3):
             self.port = free_port(self.host)
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+                [sys.executable, "-m", "infra.local.moto_main", "-H", self.host, "-p", str(self.port)],
                 # Step Functions' service integrations call http://localhost:$MOTO_PORT.
                 env={**os.environ, "MOTO_PORT": str(self.port)},
+                cwd=Path(__file__).resolve().parents[2],  # so `-m infra.local.moto_main` resolves
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -126,7 +127,7 @@ def _stop_stale(pid_path: Path) -> None:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except (OSError, ValueError):
         return
-    if b"moto.server" in command:
+    if b"moto.server" in command or b"infra.local.moto_main" in command:
         log.warning("stopping a stale moto server (pid %d) from an earlier run", pid)
         _signal_group(pid, signal.SIGTERM)
         for _ in range(50):

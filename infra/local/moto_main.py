@@ -1,0 +1,106 @@
+"""moto's server, with its DynamoDB made safe for concurrent clients.
+
+moto 5.2's DynamoDB backend is not thread-safe, while its server answers requests on many
+threads: concurrent TransactWriteItems fail with "dictionary changed size during iteration", and a
+cancelled transaction rolls back by restoring a deep copy of each *whole table* taken before it ran,
+silently discarding other clients' writes made meanwhile (and costing a full table copy per
+transaction). Real DynamoDB has none of these problems, so the local cloud fixes them here, in the
+server process, rather than bending application code:
+
+* every DynamoDB backend operation runs under one re-entrant lock (item operations are atomic, as
+  in DynamoDB; a server on one process gains nothing from parallel Python anyway);
+* a transaction backs up only the items it touches and restores just those when it is cancelled.
+
+Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import sys
+import threading
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+LOCK = threading.RLock()
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with LOCK:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        table = backend.get_table(op["TableName"])
+    except Exception:  # noqa: BLE001 - moto reports the unknown table itself
+        return None
+    if op_type != "Put":
+        return dict(op.get("Key") or {})
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def _transact_with_item_undo(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with LOCK:
+            backups = []
+            for entry in transact_items:
+                op_type, op = next(iter(entry.items()))
+                key = _key_of(self, op_type, op) if isinstance(op, dict) else None
+                if key is not None:
+                    current = self.get_item(op["TableName"], key)
+                    backups.append((op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"])
+                                    if current is not None else None))
+            try:
+                original(self, transact_items)
+            except Exception:
+                for table_name, key, before in reversed(backups):
+                    table = self.get_table(table_name)
+                    if before is None:
+                        if self.get_item(table_name, key) is not None:
+                            hash_value, range_value = self.get_keys_value(table, key)
+                            table.delete_item(hash_value, range_value)
+                    else:
+                        table.put_item(before)
+                raise
+
+    return transact_write_items
+
+
+def patch_dynamodb() -> None:
+    """Apply both fixes to moto's DynamoDB backend (idempotent)."""
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend, "_leadpilot_patched", False):
+        return
+    # moto's own whole-table backup becomes a no-op: our per-item undo replaces it.
+    models.copy = SimpleNamespace(  # type: ignore[assignment]
+        deepcopy=lambda value, *a: value if isinstance(value, Table) else copy.deepcopy(value, *a),
+        copy=copy.copy)
+    DynamoDBBackend.transact_write_items = _transact_with_item_undo(DynamoDBBackend.transact_write_items)
+    for name, member in list(vars(DynamoDBBackend).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(DynamoDBBackend, name, _locked(member))
+    DynamoDBBackend._leadpilot_patched = True  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> None:
+    patch_dynamodb()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Notes on contacts, with @mentions of workspace members."""

@@ -1,0 +1,1 @@
+"""Notifications: in-app messages to a member, an exact unread count, and per-type preferences."""
