@@ -1,5 +1,7 @@
 """make bench: every benchmark, each printing its ratios."""
-from bench import cold_start, contacts_api
+from bench import board, cold_start, contacts_api, import_rows
 
 contacts_api.main([])
+import_rows.main(["--rows", "500"])
+board.main([])
 cold_start.main([])
