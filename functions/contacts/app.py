@@ -10,14 +10,32 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
-from leadpilot.contacts import service, stats
+from leadpilot.contacts import fields, merge, privacy, scoring, search, segments, service, stats, tags, timeline
+from leadpilot.errors import ValidationFailed
 from leadpilot.events import outbox
+from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 from leadpilot.observability import logger, metrics
 
 app = Chalice(app_name="leadpilot-contacts")
 edge = Edge(app, "leadpilot.contacts")
 _processor = BatchProcessor(event_type=EventType.SQS)
+ADMINS = ("owner", "admin")
+
+
+def _params() -> dict[str, str]:
+    request = app.current_request
+    return dict(request.query_params or {}) if request is not None else {}
+
+
+def _field_key(value: str) -> str:
+    if not fields.KEY.match(value):
+        raise ValidationFailed.field("field_key", "is not a custom field key")
+    return value
+
+
+def _page(items: list[Any], cursor: str | None) -> dict[str, Any]:
+    return {"items": [i.to_dict() for i in items], "next_cursor": cursor}
 
 
 @edge.route("/contacts", "POST")
@@ -29,8 +47,7 @@ def create_contact() -> Response:
 @edge.route("/contacts", "GET")
 def list_contacts() -> dict[str, Any]:
     identity = edge.identity()
-    items, cursor = service.list_contacts(identity, edge.limit(), edge.query("cursor"))
-    return {"items": [c.to_dict() for c in items], "next_cursor": cursor}
+    return _page(*service.list_contacts(identity, edge.limit(), edge.query("cursor")))
 
 
 @edge.route("/contacts/{contact_id}", "GET")
@@ -55,10 +72,155 @@ def delete_contact(contact_id: str) -> Response:
 
 @edge.route("/contacts/{contact_id}/activity", "GET")
 def contact_activity(contact_id: str) -> dict[str, Any]:
+    """Alias of the timeline without filters (kept for existing clients)."""
     identity = edge.identity()
-    items, cursor = service.list_activity(identity, parse_id(contact_id, "contact_id"), edge.limit(),
-                                          edge.query("cursor"))
+    items, cursor = timeline.list_activity(identity, parse_id(contact_id, "contact_id"), edge.limit(),
+                                           edge.query("cursor"))
     return {"items": items, "next_cursor": cursor}
+
+
+@edge.route("/contacts/{contact_id}/timeline", "GET")
+def contact_timeline(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    items, cursor = timeline.list_timeline(identity, parse_id(contact_id, "contact_id"), edge.limit(),
+                                           edge.query("cursor"), timeline.parse_types(edge.query("types")),
+                                           edge.query("from"), edge.query("to"))
+    return {"items": items, "next_cursor": cursor}
+
+
+@edge.route("/contacts/search", "GET")
+def search_contacts() -> dict[str, Any]:
+    identity = edge.identity()
+    return _page(*search.search_query(identity, _params(), edge.limit()))
+
+
+@edge.route("/contacts/{contact_id}/tags", "POST")
+def change_contact_tags(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    cid = parse_id(contact_id, "contact_id")
+    return tags.change_contact_tags(edge.settings, identity, cid, edge.body("contact_tags")).to_dict()
+
+
+@edge.route("/contacts/{contact_id}/merge", "POST")
+def merge_contacts(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    cid = parse_id(contact_id, "contact_id")
+    return merge.merge_contacts(edge.settings, identity, cid, edge.body("contact_merge")["duplicate_id"])
+
+
+@edge.route("/contacts/{contact_id}/export", "GET")
+def export_contact(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return privacy.export_contact(identity, parse_id(contact_id, "contact_id"))
+
+
+@edge.route("/contacts/{contact_id}/erase", "POST")
+def erase_contact(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return privacy.erase_contact(edge.settings, identity, parse_id(contact_id, "contact_id"))
+
+
+@edge.route("/contacts/{contact_id}/score", "GET")
+def contact_score(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return scoring.contact_score(identity, service.get_contact(identity, parse_id(contact_id, "contact_id")))
+
+
+@edge.route("/contact-fields", "GET")
+def list_contact_fields() -> dict[str, Any]:
+    return {"items": [d.to_dict() for d in fields.list_definitions(edge.identity())]}
+
+
+@edge.route("/contact-fields", "POST")
+def create_contact_field() -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return edge.created(fields.create_definition(identity, edge.body("contact_field_create")).to_dict())
+
+
+@edge.route("/contact-fields/{field_key}", "PATCH")
+def update_contact_field(field_key: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return fields.update_definition(identity, _field_key(field_key), edge.body("contact_field_update")).to_dict()
+
+
+@edge.route("/contact-fields/{field_key}", "DELETE")
+def delete_contact_field(field_key: str) -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    fields.delete_definition(identity, _field_key(field_key))
+    return edge.no_content()
+
+
+@edge.route("/tags", "GET")
+def list_tags() -> dict[str, Any]:
+    return {"items": tags.list_tags(edge.identity())}
+
+
+@edge.route("/tags/{tag}", "PATCH")
+def rename_tag(tag: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return tags.rename_tag(edge.settings, identity, tag, edge.body("tag_rename"))
+
+
+@edge.route("/tags/{tag}", "DELETE")
+def delete_tag(tag: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return tags.delete_tag(edge.settings, identity, tag)
+
+
+@edge.route("/segments", "POST")
+def create_segment() -> Response:
+    identity = edge.identity("write")
+    return edge.created(segments.create_segment(identity, edge.body("segment_create")).to_dict())
+
+
+@edge.route("/segments", "GET")
+def list_segments() -> dict[str, Any]:
+    return {"items": [s.to_dict() for s in segments.list_segments(edge.identity())]}
+
+
+@edge.route("/segments/{segment_id}", "GET")
+def get_segment(segment_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return segments.get_segment(identity, parse_id(segment_id, "segment_id")).to_dict()
+
+
+@edge.route("/segments/{segment_id}", "PATCH")
+def update_segment(segment_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    sid = parse_id(segment_id, "segment_id")
+    return segments.update_segment(identity, sid, edge.body("segment_update")).to_dict()
+
+
+@edge.route("/segments/{segment_id}", "DELETE")
+def delete_segment(segment_id: str) -> Response:
+    identity = edge.identity("write")
+    segments.delete_segment(identity, parse_id(segment_id, "segment_id"))
+    return edge.no_content()
+
+
+@edge.route("/segments/{segment_id}/contacts", "GET")
+def segment_contacts(segment_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    sid = parse_id(segment_id, "segment_id")
+    return _page(*segments.segment_contacts(identity, sid, edge.limit(), edge.query("cursor")))
+
+
+@edge.route("/contact-scoring", "GET")
+def get_scoring() -> dict[str, Any]:
+    return scoring.get_config(edge.identity().workspace_id)
+
+
+@edge.route("/contact-scoring", "PUT")
+def put_scoring() -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return scoring.put_config(identity, edge.body("scoring_rules"))
 
 
 def _apply_contact_event(record: SQSRecord) -> None:

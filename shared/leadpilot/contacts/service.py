@@ -1,117 +1,143 @@
-"""Contact use cases: create, get, update, delete, list, activity."""
+"""Contact use cases: create, get, update, delete, list. Tags, fields, search, merge, privacy, timeline and
+scoring live in their own modules of this package."""
 from __future__ import annotations
 
 from typing import Any
 
 from leadpilot.clock import now_iso
-from leadpilot.contacts import store
+from leadpilot.contacts import fields, scoring, store
 from leadpilot.contacts.entities import FIELDS, Contact
+from leadpilot.contacts.indexes import contact_ops, tag_events
 from leadpilot.contacts.normalize import normalize_fields, require_reachable_or_named
-from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
-from leadpilot.errors import NotFound
-from leadpilot.events.outbox import as_plain, publish_now
+from leadpilot.contacts.store import Ops
+from leadpilot.contacts.timeline import list_activity
+from leadpilot.db.crm_models import ActivityItem, ContactItem
+from leadpilot.errors import NotFound, ValidationFailed
 from leadpilot.events.record import event_item
+from leadpilot.identity import store as identity_store
 from leadpilot.identity.entities import Identity
-from leadpilot.ids import new_id
+from leadpilot.ids import is_valid_id, new_id
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 
-CLAIMED = ("email", "phone")
+_TOO_MANY_TAG_CHANGES = ("tags", "too many tag changes in one request; change at most 25 tags at a time")
 
 
-def _activity(identity: Identity, contact_id: str, event_type: str, data: dict[str, Any],
-              changes: dict[str, Any] | None = None) -> ActivityItem:
-    return event_item(identity.workspace_id, identity.actor(), event_type, data, changes, contact_id=contact_id)
+def visible(contact: Contact, definitions: dict[str, fields.FieldDefinition]) -> Contact:
+    """The contact as callers see it: custom fields limited to the active definitions."""
+    return contact.with_changes(custom_fields={k: v for k, v in contact.custom_fields.items() if k in definitions})
 
 
-def _claim(identity: Identity, field: str, value: str, contact_id: str) -> ContactClaimItem:
-    return ContactClaimItem(store.claim_key(identity.workspace_id, field, value), "CLAIM", contact_id=contact_id)
+def contact_event(identity: Identity, contact: Contact, event_type: str, data: dict[str, Any],
+                  changes: dict[str, Any] | None = None) -> ActivityItem:
+    """A domain event about a contact, on its timeline."""
+    return event_item(identity.workspace_id, identity.actor(), event_type, data, changes, contact_id=contact.id)
 
 
-def _commit(settings: Settings, activity: ActivityItem, metric: str, **change: Any) -> None:
-    store.write(settings, activity=activity, **change)
+def commit(settings: Settings, ops: Ops, metric: str, too_big: tuple[str, str] = _TOO_MANY_TAG_CHANGES) -> None:
+    store.commit(settings, ops, too_big)
     metrics.add_metric(name=metric, unit="Count", value=1)
-    publish_now(settings, [activity])
+
+
+def _require_owner(identity: Identity, owner_id: str | None) -> None:
+    if owner_id is not None and (not is_valid_id(owner_id)
+                                 or identity_store.get_membership_item(identity.workspace_id, owner_id) is None):
+        raise ValidationFailed.field("owner_id", "is not a member of this workspace")
+
+
+def load(identity: Identity, contact_id: str) -> tuple[ContactItem, Contact]:
+    """The stored contact (every custom value, active or not) or 404."""
+    item = store.get_item(identity.workspace_id, contact_id)
+    if item is None:
+        raise NotFound("contact not found", {"field": "contact_id"})
+    return item, store.to_contact(item)
 
 
 def create_contact(settings: Settings, identity: Identity, body: dict[str, Any]) -> Contact:
     """Create a contact; its email and phone must be unused in the workspace."""
-    fields = normalize_fields(body, identity.workspace.default_region)
-    require_reachable_or_named(fields)
-    contact_id, now = new_id(), now_iso()
-    item = ContactItem(store.contacts_pk(identity.workspace_id), f"CONTACT#{contact_id}", contact_id=contact_id,
-                       workspace_id=identity.workspace_id, created_at=now, updated_at=now,
-                       created_by=identity.principal_id, version=1, **fields)
-    contact = store.to_contact(item)
-    claims = [(f, _claim(identity, f, fields[f], contact_id)) for f in CLAIMED if fields.get(f)]
-    activity = _activity(identity, contact_id, "contact.created", contact.to_dict())
-    _commit(settings, activity, "ContactCreated", save=item, claims_add=claims)
+    region = identity.workspace.default_region
+    definitions = fields.active_definitions(identity.workspace_id)
+    values = normalize_fields(body, region)
+    custom = {k: v for k, v in fields.clean_values(definitions, body.get("custom_fields") or {}, region).items()
+              if v is not None}
+    fields.require_required(definitions, custom)
+    require_reachable_or_named(values)
+    _require_owner(identity, values.get("owner_id"))
+    now = now_iso()
+    contact = scoring.rescored(Contact(id=new_id(), workspace_id=identity.workspace_id,
+                                       first_name=values.get("first_name"), last_name=values.get("last_name"),
+                                       email=values.get("email"), phone=values.get("phone"),
+                                       company=values.get("company"), source=values.get("source"),
+                                       owner_id=values.get("owner_id"), tags=values.get("tags", []),
+                                       custom_fields=custom,
+                                       do_not_contact=values.get("do_not_contact", False), created_at=now,
+                                       updated_at=now, created_by=identity.principal_id))
+    ops = contact_ops(None, contact)
+    ops.events.append(contact_event(identity, contact, "contact.created", contact.to_dict()))
+    commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
     return contact
 
 
 def get_contact(identity: Identity, contact_id: str) -> Contact:
-    item = store.get_item(identity.workspace_id, contact_id)
-    if item is None:
-        raise NotFound("contact not found", {"field": "contact_id"})
-    return store.to_contact(item)
+    _, contact = load(identity, contact_id)
+    return visible(contact, fields.active_definitions(identity.workspace_id))
+
+
+def _custom_after(before: Contact, sent: dict[str, Any], definitions: dict[str, fields.FieldDefinition],
+                  region: str) -> dict[str, Any]:
+    cleaned = fields.clean_values(definitions, sent, region)
+    fields.require_required({k: d for k, d in definitions.items() if k in cleaned}, cleaned)
+    after = {**before.custom_fields, **cleaned}
+    return {k: v for k, v in after.items() if v is not None}
+
+
+def _diff(before: Contact, after_fields: dict[str, Any]) -> dict[str, Any]:
+    changes = {k: {"from": getattr(before, k), "to": v} for k, v in after_fields.items() if getattr(before, k) != v}
+    if "custom_fields" in changes:
+        old, new = before.custom_fields, after_fields["custom_fields"]
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        changes["custom_fields"] = {"from": {k: old.get(k) for k in keys}, "to": {k: new.get(k) for k in keys}}
+    return changes
 
 
 def update_contact(settings: Settings, identity: Identity, contact_id: str, body: dict[str, Any]) -> Contact:
-    """Partial update: only the fields sent change; null clears a field."""
-    item = store.get_item(identity.workspace_id, contact_id)
-    if item is None:
-        raise NotFound("contact not found", {"field": "contact_id"})
-    before = store.to_contact(item)
-    fields = normalize_fields(body, identity.workspace.default_region)
-    changes = {k: {"from": getattr(before, k), "to": v} for k, v in fields.items() if getattr(before, k) != v}
+    """Partial update: only the fields sent change; null clears a field (or one custom field)."""
+    _, before = load(identity, contact_id)
+    region = identity.workspace.default_region
+    definitions = fields.active_definitions(identity.workspace_id)
+    after_fields = {**before.fields(), **normalize_fields(body, region)}
+    if "custom_fields" in body:
+        after_fields["custom_fields"] = _custom_after(before, body["custom_fields"] or {}, definitions, region)
+    changes = _diff(before, after_fields)
     if not changes:
-        return before
-    after_fields = {**before.fields(), **fields}
+        return visible(before, definitions)
     require_reachable_or_named(after_fields)
-    now = now_iso()
-    actions = [ContactItem.updated_at.set(now), ContactItem.version.add(1)]
-    for name in changes:
-        attr = getattr(ContactItem, name)
-        clear = after_fields[name] is None
-        actions.append(attr.remove() if clear else attr.set(after_fields[name]))
-    claims_add = [(f, _claim(identity, f, changes[f]["to"], contact_id)) for f in CLAIMED
-                  if f in changes and changes[f]["to"]]
-    claims_remove = [_claim(identity, f, changes[f]["from"], contact_id) for f in CLAIMED
-                     if f in changes and changes[f]["from"]]
-    after = Contact(**{**before.__dict__, **after_fields, "updated_at": now, "version": before.version + 1})
-    activity = _activity(identity, contact_id, "contact.updated", after.to_dict(), changes)
-    _commit(settings, activity, "ContactUpdated", claims_add=claims_add, claims_remove=claims_remove,
-            update=(item, actions, ContactItem.version == before.version))
-    return after
+    if "owner_id" in changes:
+        _require_owner(identity, after_fields["owner_id"])
+    after = scoring.rescored(before.with_changes(**after_fields, updated_at=now_iso(), version=before.version + 1))
+    shown = visible(after, definitions)
+    ops = contact_ops(before, after)
+    ops.events.append(contact_event(identity, after, "contact.updated", shown.to_dict(), changes))
+    ops.events += tag_events(before, after, identity.actor())
+    commit(settings, ops, "ContactUpdated")
+    return shown
 
 
 def delete_contact(settings: Settings, identity: Identity, contact_id: str) -> None:
     """Delete a contact and release its email and phone; its activity stays as the audit trail."""
-    item = store.get_item(identity.workspace_id, contact_id)
-    if item is None:
-        raise NotFound("contact not found", {"field": "contact_id"})
-    contact = store.to_contact(item)
-    claims = [_claim(identity, f, getattr(contact, f), contact_id) for f in CLAIMED if getattr(contact, f)]
-    activity = _activity(identity, contact_id, "contact.deleted", contact.to_dict())
-    _commit(settings, activity, "ContactDeleted", delete=item, claims_remove=claims)
+    _, contact = load(identity, contact_id)
+    shown = visible(contact, fields.active_definitions(identity.workspace_id))
+    ops = contact_ops(contact, None)
+    ops.events.append(contact_event(identity, contact, "contact.deleted", shown.to_dict()))
+    commit(settings, ops, "ContactDeleted")
 
 
 def list_contacts(identity: Identity, limit: int, cursor: str | None) -> tuple[list[Contact], str | None]:
     """Contacts oldest first, a page at a time."""
     items, next_cursor = store.page(ContactItem, store.contacts_pk(identity.workspace_id), "CONTACT#", limit,
                                     store.decode_cursor(cursor))
-    return [store.to_contact(i) for i in items], next_cursor
-
-
-def list_activity(identity: Identity, contact_id: str, limit: int, cursor: str | None
-                  ) -> tuple[list[dict[str, Any]], str | None]:
-    """A contact's activity, newest first. Kept after deletion, so it answers for deleted contacts too."""
-    items, next_cursor = store.page(ActivityItem, f"WS#{identity.workspace_id}#CONTACT#{contact_id}", "ACTIVITY#",
-                                    limit, store.decode_cursor(cursor), newest_first=True)
-    if not items and cursor is None and store.get_item(identity.workspace_id, contact_id) is None:
-        raise NotFound("contact not found", {"field": "contact_id"})
-    return [{"id": i.activity_id, "type": i.type, "actor": as_plain(i.actor), "changes": as_plain(i.changes),
-             "occurred_at": i.occurred_at} for i in items], next_cursor
+    definitions = fields.active_definitions(identity.workspace_id)
+    return [visible(store.to_contact(i), definitions) for i in items], next_cursor
 
 
 __all__ = ["FIELDS", "create_contact", "delete_contact", "get_contact", "list_activity", "list_contacts",

@@ -20,8 +20,11 @@ def _deltas(event: dict[str, Any]) -> dict[str, int]:
     source = data.get("source") or "(none)"
     if kind == "contact.created":
         return {"CONTACTS": 1, f"CONTACTS#SOURCE#{source}": 1}
-    if kind == "contact.deleted":
+    if kind in ("contact.deleted", "contact.erased"):
         return {"CONTACTS": -1, f"CONTACTS#SOURCE#{source}": -1}
+    if kind == "contact.merged":
+        gone = data.get("duplicate", {}).get("source") or "(none)"
+        return {"CONTACTS": -1, f"CONTACTS#SOURCE#{gone}": -1}
     change = event.get("changes", {}).get("source")
     if kind == "contact.updated" and change:
         return {f"CONTACTS#SOURCE#{change['from'] or '(none)'}": -1, f"CONTACTS#SOURCE#{change['to'] or '(none)'}": 1}

@@ -1,19 +1,25 @@
-"""Data access for contacts: transactions that keep contact, claims and activity in step."""
+"""Data access for contacts: items <-> Contact, cursors, and the one transaction every contact change uses."""
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from leadpilot.contacts.entities import Contact
+from leadpilot.contacts.models import TagItem
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
+from leadpilot.events.outbox import as_plain, publish_now
 from leadpilot.ids import is_valid_id
 from leadpilot.settings import Settings
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 
 def contacts_pk(workspace_id: str) -> str:
@@ -24,11 +30,25 @@ def claim_key(workspace_id: str, field: str, value: str) -> str:
     return f"WS#{workspace_id}#{field.upper()}#{value}"
 
 
+def tags_pk(workspace_id: str) -> str:
+    return f"WS#{workspace_id}#TAGS"
+
+
 def to_contact(item: ContactItem) -> Contact:
     return Contact(id=item.contact_id, workspace_id=item.workspace_id, first_name=item.first_name,
                    last_name=item.last_name, email=item.email, phone=item.phone, company=item.company,
-                   source=item.source, tags=[str(t) for t in item.tags or []], created_at=item.created_at,
-                   updated_at=item.updated_at, version=int(item.version))
+                   source=item.source, tags=[str(t) for t in item.tags or []],
+                   custom_fields=as_plain(item.custom_fields or {}), do_not_contact=bool(item.do_not_contact),
+                   owner_id=item.owner_id, last_activity_at=item.last_activity_at, score=int(item.score or 0),
+                   engagement=as_plain(item.engagement or {}), created_at=item.created_at,
+                   updated_at=item.updated_at, created_by=item.created_by or "", version=int(item.version))
+
+
+def to_item(contact: Contact) -> ContactItem:
+    """The item of a contact, every attribute set (saves replace the whole item under a version check)."""
+    data = {k: v for k, v in contact.__dict__.items() if k not in ("id", "workspace_id")}
+    return ContactItem(contacts_pk(contact.workspace_id), f"CONTACT#{contact.id}", contact_id=contact.id,
+                       workspace_id=contact.workspace_id, **data)
 
 
 def get_item(workspace_id: str, contact_id: str) -> ContactItem | None:
@@ -36,6 +56,12 @@ def get_item(workspace_id: str, contact_id: str) -> ContactItem | None:
         return ContactItem.get(contacts_pk(workspace_id), f"CONTACT#{contact_id}", consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def batch_get(workspace_id: str, contact_ids: Iterable[str]) -> dict[str, Contact]:
+    """Contacts by id (missing ones are simply absent); BatchGetItem, 100 keys per call."""
+    keys = [(contacts_pk(workspace_id), f"CONTACT#{cid}") for cid in dict.fromkeys(contact_ids)]
+    return {item.contact_id: to_contact(item) for item in ContactItem.batch_get(keys)}
 
 
 def encode_cursor(last_id: str) -> str:
@@ -68,42 +94,88 @@ def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,
     return items, encode_cursor(items[-1].SK[len(sk_prefix):])
 
 
-def write(settings: Settings, *, activity: ActivityItem, save: ContactItem | None = None,
-          update: tuple[ContactItem, list[Any], Any] | None = None, delete: ContactItem | None = None,
-          claims_add: Sequence[tuple[str, ContactClaimItem]] = (),
-          claims_remove: Sequence[ContactClaimItem] = ()) -> None:
-    """One transaction: the contact change, its email/phone claims and its activity (outbox) entry.
+@dataclass
+class Ops:
+    """The items of one contact change: written in one transaction, then tag counters and events go out."""
 
-    A claim that already exists means another contact holds that email or phone: 409 naming the
-    field and the existing contact.
-    """
+    workspace_id: str
+    saves: list[tuple[Any, Any]] = field(default_factory=list)
+    updates: list[tuple[Any, list[Any], Any]] = field(default_factory=list)
+    deletes: list[tuple[Any, Any]] = field(default_factory=list)
+    claims: list[tuple[str, ContactClaimItem]] = field(default_factory=list)
+    events: list[ActivityItem] = field(default_factory=list)
+    tag_deltas: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def size(self) -> int:
+        return len(self.saves) + len(self.updates) + len(self.deletes) + len(self.claims) + len(self.events)
+
+    def extend(self, other: Ops) -> Ops:
+        """Both changes in one; a claim released by one and taken by the other moves (one update, not two ops)."""
+        released = {(c.PK, c.SK): (c, cond) for c, cond in other.deletes + self.deletes
+                    if isinstance(c, ContactClaimItem)}
+        claims = []
+        for name, claim in self.claims + other.claims:
+            old = released.pop((claim.PK, claim.SK), None)
+            if old is None:
+                claims.append((name, claim))
+            else:
+                self.updates.append((claim, [ContactClaimItem.contact_id.set(claim.contact_id)],
+                                     ContactClaimItem.contact_id == old[0].contact_id))
+        moved = {(c.PK, c.SK) for c, _actions, _cond in self.updates if isinstance(c, ContactClaimItem)}
+        self.deletes = [(i, c) for i, c in self.deletes + other.deletes if (i.PK, i.SK) not in moved]
+        self.claims = claims
+        self.saves += other.saves
+        self.updates += other.updates
+        self.events += other.events
+        for tag, delta in other.tag_deltas.items():
+            self.tag_deltas[tag] += delta
+        return self
+
+
+def commit(settings: Settings, ops: Ops, too_big: tuple[str, str] = ("tags", "too many changes in one request")
+           ) -> None:
+    """Write `ops` in one transaction; 409 naming the field when an email/phone belongs to another contact."""
+    if ops.size() > MAX_TRANSACTION_ITEMS:
+        raise ValidationFailed.field(*too_big)
     try:
         with transaction(settings) as txn:
-            for _field, claim in claims_add:
+            for _name, claim in ops.claims:
                 txn.save(claim, condition=ContactClaimItem.PK.does_not_exist())
-            for claim in claims_remove:
-                txn.delete(claim, condition=ContactClaimItem.contact_id == claim.contact_id)
-            if save is not None:
-                txn.save(save, condition=ContactItem.PK.does_not_exist())
-            if update is not None:
-                item, actions, condition = update
+            for item, condition in ops.saves:
+                txn.save(item, condition=condition)
+            for item, actions, condition in ops.updates:
                 txn.update(item, actions=actions, condition=condition)
-            if delete is not None:
-                txn.delete(delete, condition=ContactItem.version == delete.version)
-            txn.save(activity, condition=ActivityItem.PK.does_not_exist())
+            for item, condition in ops.deletes:
+                txn.delete(item, condition=condition)
+            for event in ops.events:
+                txn.save(event, condition=ActivityItem.PK.does_not_exist())
     except TransactWriteError as exc:
-        # pynamodb sends deletes first, then puts, then updates: claim puts follow every delete.
-        deletes = len(claims_remove) + (1 if delete is not None else 0)
-        reasons = exc.cancellation_reasons or []
-        for (field, claim), reason in zip(claims_add, reasons[deletes:], strict=False):
-            if reason is not None and reason.code == "ConditionalCheckFailed":
-                existing = _claim_owner(claim)
-                raise Conflict(f"another contact in this workspace already has this {field}",
-                               {"field": field, "existing_contact_id": existing}) from exc
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
-            raise Conflict("the contact was changed or deleted by another request; retry",
-                           {"reason": "concurrent_modification"}) from exc
-        raise
+        _raise_conflict(ops, exc)
+    _count_tags(ops.workspace_id, ops.tag_deltas)
+    if ops.events:
+        publish_now(settings, ops.events)
+
+
+def _raise_conflict(ops: Ops, exc: TransactWriteError) -> None:
+    reasons = exc.cancellation_reasons or []
+    if not any(r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+        raise exc
+    for name, claim in ops.claims:
+        existing = _claim_owner(claim)
+        if existing is not None and existing != claim.contact_id:
+            raise Conflict(f"another contact in this workspace already has this {name}",
+                           {"field": name, "existing_contact_id": existing}) from exc
+    raise Conflict("the contact was changed or deleted by another request; retry",
+                   {"reason": "concurrent_modification"}) from exc
+
+
+def _count_tags(workspace_id: str, deltas: dict[str, int]) -> None:
+    """Tag counts are kept outside the transaction: a popular tag's counter would make concurrent
+    transactions (imports, bulk tagging) conflict. A crash here leaves a count off; rename/delete recount."""
+    for tag, delta in deltas.items():
+        if delta:
+            TagItem(tags_pk(workspace_id), f"TAG#{tag}").update(actions=[
+                TagItem.total.add(delta), TagItem.tag.set(tag), TagItem.kind.set(TagItem)])
 
 
 def _claim_owner(claim: ContactClaimItem) -> str | None:

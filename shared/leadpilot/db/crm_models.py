@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -23,6 +24,12 @@ class ContactItem(CrmModel, discriminator="contact"):
     company = UnicodeAttribute(null=True)
     source = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
+    custom_fields = MapAttribute(default=dict)  # type: ignore[var-annotated]  # {key: value}, see contacts/fields.py
+    do_not_contact = BooleanAttribute(default=False)
+    owner_id = UnicodeAttribute(null=True)
+    last_activity_at = UnicodeAttribute(null=True)
+    score = NumberAttribute(default=0)
+    engagement = MapAttribute(default=dict)  # type: ignore[var-annotated]  # counters, see contacts/scoring.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
@@ -56,6 +63,7 @@ class ActivityItem(CrmModel, discriminator="activity"):
     changes = MapAttribute(default=dict)  # type: ignore[var-annotated]
     event = MapAttribute()  # type: ignore[var-annotated]
     occurred_at = UnicodeAttribute()
+    copied_from = UnicodeAttribute(null=True)  # set on entries a merge copied from a duplicate's timeline
 
 
 class ContactStatsItem(CrmModel, discriminator="contact_stats"):
