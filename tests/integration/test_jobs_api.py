@@ -168,3 +168,35 @@ def test_jobs_of_another_workspace_are_not_found(api: Api, owner: dict[str, Any]
     for path in (f"/jobs/{job['id']}", f"/jobs/{job['id']}/errors", f"/jobs/{job['id']}/download"):
         assert api.get(path, token=other).status == 404
     assert json.dumps(api.get("/jobs", token=other).body).count(job["id"]) == 0
+
+
+def test_bulk_on_a_segment_assigns_owner_and_moves_deal_stages(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+    token = owner["access_token"]
+    # Given two VIP contacts with an open deal each, and a segment of VIPs
+    pipeline = api.post("/pipelines", {"name": "Sales"}, token=token).body
+    first, won = pipeline["stages"][0]["id"], pipeline["stages"][1]["id"]
+    vips = [api.post("/contacts", {"first_name": f"V{i}", "tags": ["vip"]}, token=token).body["id"] for i in range(2)]
+    api.post("/contacts", {"first_name": "Plain"}, token=token)
+    deal_ids = [api.post("/deals", {"name": f"D{i}", "pipeline_id": pipeline["id"], "contact_id": cid,
+                                    "stage_id": first}, token=token).body["id"] for i, cid in enumerate(vips)]
+    segment = api.post("/segments", {"name": "VIPs", "filter": {"tags": {"all": ["vip"]}}}, token=token)
+    assert segment.status == 201, segment
+    # When the segment's deals are moved and an owner is assigned in bulk
+    moved = api.post("/bulk-actions", {"action": "move_stage", "segment_id": segment.body["id"],
+                                       "pipeline_id": pipeline["id"], "stage_id": won}, token=token)
+    assigned = api.post("/bulk-actions", {"action": "assign_owner", "segment_id": segment.body["id"],
+                                          "owner_id": owner["user"]["id"]}, token=token)
+    assert moved.status == 201 and moved.body["total"] == 2, moved
+    _worker(cloud)
+    # Then every selected contact was handled, and nobody else
+    assert _job(api, token, moved.body["id"])["succeeded"] == 2
+    assert _job(api, token, assigned.body["id"])["succeeded"] == 2
+    assert {api.get(f"/deals/{d}", token=token).body["stage_id"] for d in deal_ids} == {won}
+    assert all(api.get(f"/contacts/{c}", token=token).body["owner_id"] == owner["user"]["id"] for c in vips)
+    # And bad parameters are refused before anything runs
+    bad_stage = api.post("/bulk-actions", {"action": "move_stage", "contact_ids": vips,
+                                           "pipeline_id": pipeline["id"], "stage_id": vips[0]}, token=token)
+    assert bad_stage.status == 422 and bad_stage.body["error"]["details"]["errors"][0]["field"] == "stage_id"
+    both = api.post("/bulk-actions", {"action": "delete", "contact_ids": vips, "segment_id": segment.body["id"]},
+                    token=token)
+    assert both.status == 422
