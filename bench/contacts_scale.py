@@ -83,22 +83,10 @@ def _load(ws: str, count: int) -> tuple[float, int]:
 
 
 def _partition_queries() -> None:
-    """Make moto's base-table Query start from the queried partition instead of the sorted whole table."""
-    from moto.dynamodb.models.table import Table
+    """The local cloud's moto fixes (per-partition Query among them), applied to in-process moto."""
+    from infra.local.moto_main import patch_dynamodb
 
-    original = Table.query
-
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name:
-            return original(self, hash_key, *args, **kwargs)
-        self.all_items = lambda: list(self.items.get(hash_key, {}).values())
-        try:
-            return original(self, hash_key, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    Table.query = query  # type: ignore[method-assign]
+    patch_dynamodb()
 
 
 def _raw(ws: str, auth_keys: dict[str, Any], crm: str, small_tag: str) -> dict[str, Callable[[], Any]]:
