@@ -18,6 +18,8 @@ from bench.contacts_api import _http
 from infra.local.cloud import LocalCloud
 from leadpilot.ids import new_id
 
+SNAPSHOT_S = float(os.environ.get("BENCH_SNAPSHOT_S", "5"))  # the local cloud's default
+
 
 def _raw_rows_per_s(cloud: LocalCloud, ws: str, rows: int, parallel: int = 8) -> float:
     assert cloud.deployment is not None
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     csv_text = "First Name,Email,Phone\n" + "".join(
         f"P{i},p{i}@import.test,+1212555{i % 10000:04d}\n" for i in range(args.rows))
-    with tempfile.TemporaryDirectory() as data, LocalCloud(data, port=0, seed=False) as cloud:
+    with tempfile.TemporaryDirectory() as data, \
+            LocalCloud(data, port=0, seed=False, snapshot_interval=SNAPSHOT_S) as cloud:
         url = cloud.api_url
         signup = _http(f"{url}/auth/signup", "POST", {"workspace_name": "Import", "email": "imp@bench.test",
                                                       "password": "bench-password-123", "name": "Imp"})

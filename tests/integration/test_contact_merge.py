@@ -44,8 +44,8 @@ def test_merge_fills_blanks_unions_tags_moves_claims_and_timeline(api: Api, owne
     assert (merged["first_name"], merged["last_name"], merged["email"], merged["phone"], merged["company"]) == \
         ("Ada", "Lovelace", "ada@x.test", "+14155550101", "AE")
     assert merged["tags"] == ["vip", "lead"]
-    assert reply.body["reassigned"] == {"deals": 2, "tasks": 0, "notes": 0} and hook_calls == [(owner["workspace"]["id"], duplicate["id"],
-                                                                         survivor["id"])]
+    assert reply.body["reassigned"] == {"deals": 2, "tasks": 0, "notes": 0}
+    assert hook_calls == [(owner["workspace"]["id"], duplicate["id"], survivor["id"])]
     # And the duplicate is gone, its phone now points at the survivor, its email is free again
     assert api.get(f"/contacts/{duplicate['id']}", token=token).status == 404
     taken = api.post("/contacts", {"first_name": "X", "phone": "+14155550101"}, token=token)

@@ -231,3 +231,27 @@ def test_outbox_publisher_sends_what_was_left_pending(api: Api, owner: dict[str,
     assert [e["detail"]["data"]["id"] for e in events] == [contact["id"]]
     assert load_module("functions/contacts").publish_outbox(scheduled, None) == {"published": 0}
 
+
+
+def test_batch_create_isolates_a_conflicting_row(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+    from leadpilot.contacts import service
+    from leadpilot.errors import Conflict, ValidationFailed
+    from leadpilot.jobs.runner import acting_as
+    from leadpilot.settings import get_settings
+
+    # Given an existing contact whose email one of the new rows repeats
+    token = owner["access_token"]
+    taken = api.post("/contacts", {"first_name": "Old", "email": "taken@example.com"}, token=token).body
+    identity = acting_as(owner["workspace"]["id"], owner["user"]["id"])
+    bodies = [{"first_name": f"N{i}", "email": f"n{i}@example.com"} for i in range(10)]
+    bodies[4] = {"first_name": "Clash", "email": "taken@example.com"}
+    bodies[7] = {"first_name": "Bad", "email": "nope"}
+    # When they are created as one batch
+    results = service.create_contacts(get_settings(), identity, bodies)
+    # Then only the two bad rows failed, each with its reason, and the rest exist
+    assert isinstance(results[4], Conflict) and results[4].details["existing_contact_id"] == taken["id"]
+    assert isinstance(results[7], ValidationFailed)
+    created = [r for r in results if not isinstance(r, Exception)]
+    assert len(created) == 8
+    listed = {c["id"] for c in api.get("/contacts?limit=50", token=token).body["items"]}
+    assert {c.id for c in created} <= listed and len(listed) == 9

@@ -36,7 +36,8 @@ def _txn(client: object, i: int) -> str:
                         "ExpressionAttributeValues": {":one": {"N": "1"}}}},
             # every third transaction is cancelled by its condition
             {"ConditionCheck": {"TableName": "t", "Key": {"PK": {"S": "gate"}},
-                                "ConditionExpression": "attribute_not_exists(PK)" if i % 3 else "attribute_exists(PK)"}},
+                                "ConditionExpression": "attribute_exists(PK)" if i % 3 == 0
+                                else "attribute_not_exists(PK)"}},
         ])
     except ClientError as exc:
         return exc.response["Error"]["Code"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from leadpilot.clock import now_iso
 from leadpilot.contacts import fields, scoring, store
 from leadpilot.contacts.entities import FIELDS, Contact
@@ -12,7 +14,7 @@ from leadpilot.contacts.normalize import normalize_fields, require_reachable_or_
 from leadpilot.contacts.store import Ops
 from leadpilot.contacts.timeline import list_activity
 from leadpilot.db.crm_models import ActivityItem, ContactItem
-from leadpilot.errors import NotFound, ValidationFailed
+from leadpilot.errors import DomainError, NotFound, ValidationFailed
 from leadpilot.events.record import event_item
 from leadpilot.identity import store as identity_store
 from leadpilot.identity.entities import Identity
@@ -55,8 +57,65 @@ def load(identity: Identity, contact_id: str) -> tuple[ContactItem, Contact]:
 
 def create_contact(settings: Settings, identity: Identity, body: dict[str, Any]) -> Contact:
     """Create a contact; its email and phone must be unused in the workspace."""
-    region = identity.workspace.default_region
+    contact, ops = new_contact_ops(identity, body, fields.active_definitions(identity.workspace_id))
+    commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
+    return contact
+
+
+def create_contacts(settings: Settings, identity: Identity, bodies: list[dict[str, Any]]
+                    ) -> list[Contact | DomainError]:
+    """Create many contacts (an import), several per transaction; each result is the contact or why it
+    failed. A group whose transaction fails is retried one contact at a time, so one bad row never
+    takes others down and nothing is half-written."""
     definitions = fields.active_definitions(identity.workspace_id)
+    results: list[Contact | DomainError] = []
+    built: list[tuple[int, Contact, Ops]] = []
+    for n, body in enumerate(bodies):
+        try:
+            contact, ops = new_contact_ops(identity, body, definitions)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        results.append(contact)
+        built.append((n, contact, ops))
+    group: list[tuple[int, Contact, Ops]] = []
+    size = 0
+    for entry in built:
+        if group and size + entry[2].size() > store.MAX_TRANSACTION_ITEMS:
+            _commit_group(settings, group, results)
+            group, size = [], 0
+        group.append(entry)
+        size += entry[2].size()
+    _commit_group(settings, group, results)
+    return results
+
+
+def _commit_group(settings: Settings, group: list[tuple[int, Contact, Ops]],
+                  results: list[Contact | DomainError]) -> None:
+    if not group:
+        return
+    if len(group) > 1:
+        merged = Ops(group[0][2].workspace_id)
+        for _, _, ops in group:
+            merged.extend(ops)
+        try:
+            store.commit(settings, merged)
+        except (DomainError, TransactWriteError):
+            pass  # someone in the group conflicts: find out who, one by one
+        else:
+            metrics.add_metric(name="ContactCreated", unit="Count", value=len(group))
+            return
+    for n, _, ops in group:
+        try:
+            commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
+        except DomainError as exc:
+            results[n] = exc
+
+
+def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[str, fields.FieldDefinition]
+                    ) -> tuple[Contact, Ops]:
+    """A new contact from a request body, and every item its creation writes (not yet committed)."""
+    region = identity.workspace.default_region
     values = normalize_fields(body, region)
     custom = {k: v for k, v in fields.clean_values(definitions, body.get("custom_fields") or {}, region).items()
               if v is not None}
@@ -74,8 +133,7 @@ def create_contact(settings: Settings, identity: Identity, body: dict[str, Any])
                                        updated_at=now, created_by=identity.principal_id))
     ops = contact_ops(None, contact)
     ops.events.append(contact_event(identity, contact, "contact.created", contact.to_dict()))
-    commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
-    return contact
+    return contact, ops
 
 
 def get_contact(identity: Identity, contact_id: str) -> Contact:

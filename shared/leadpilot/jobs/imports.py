@@ -65,9 +65,7 @@ def _apply_row(settings: Settings, identity: Identity, number: int, body: dict[s
             raise Conflict("another contact in this workspace already has this email or phone",
                            {"existing_contact_id": existing})
     except DomainError as exc:
-        errors = exc.details.get("errors") or [{"field": exc.details.get("field"), "message": exc.message}]
-        ref = exc.details.get("existing_contact_id")
-        return "failed", {"row": number, "field": errors[0].get("field"), "message": errors[0]["message"], "ref": ref}
+        return "failed", _row_error(number, exc)
     return "succeeded", None
 
 
@@ -95,8 +93,34 @@ def _apply_rows(settings: Settings, identity: Identity, rows: list[tuple[int, di
                 return existing[key]
         return None
 
+    new = [(n, b) for n, b in rows if match(b) is None]
+    known = [(n, b) for n, b in rows if match(b) is not None]
+    outcomes = _create_many(settings, identity, new, parallel)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        return list(pool.map(lambda nb: _apply_row(settings, identity, nb[0], nb[1], match(nb[1]), dedupe), rows))
+        outcomes += list(pool.map(lambda nb: _apply_row(settings, identity, nb[0], nb[1], match(nb[1]), dedupe),
+                                  known))
+    return outcomes
+
+
+def _create_many(settings: Settings, identity: Identity, rows: list[tuple[int, dict[str, Any]]], parallel: int
+                 ) -> list[tuple[str, dict[str, Any] | None]]:
+    """New contacts in batches (several per transaction), batches in parallel."""
+    size = max(1, math.ceil(len(rows) / parallel))
+    batches = [rows[i:i + size] for i in range(0, len(rows), size)]
+
+    def run(batch: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, dict[str, Any] | None]]:
+        results = contacts.create_contacts(settings, identity, [b for _, b in batch])
+        return [("succeeded", None) if not isinstance(r, DomainError) else ("failed", _row_error(n, r))
+                for (n, _), r in zip(batch, results, strict=True)]
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return [outcome for chunk in pool.map(run, batches) for outcome in chunk]
+
+
+def _row_error(number: int, exc: DomainError) -> dict[str, Any]:
+    errors = exc.details.get("errors") or [{"field": exc.details.get("field"), "message": exc.message}]
+    return {"row": number, "field": errors[0].get("field"), "message": errors[0]["message"],
+            "ref": exc.details.get("existing_contact_id")}
 
 
 def process_chunk(settings: Settings, workspace_id: str, job_id: str, chunk: int) -> bool:
