@@ -1,8 +1,6 @@
 """Data access for contacts: items <-> Contact, cursors, and the one transaction every contact change uses."""
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,13 +8,14 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from leadpilot.api.cursors import decode_cursor as decode_cursor  # re-exported for callers
+from leadpilot.api.cursors import encode_cursor
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.models import TagItem
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
 from leadpilot.events.outbox import as_plain, publish_now
-from leadpilot.ids import is_valid_id
 from leadpilot.settings import Settings
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
@@ -62,23 +61,6 @@ def batch_get(workspace_id: str, contact_ids: Iterable[str]) -> dict[str, Contac
     """Contacts by id (missing ones are simply absent); BatchGetItem, 100 keys per call."""
     keys = [(contacts_pk(workspace_id), f"CONTACT#{cid}") for cid in dict.fromkeys(contact_ids)]
     return {item.contact_id: to_contact(item) for item in ContactItem.batch_get(keys)}
-
-
-def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    """The id a page continues after. Only an id is carried, so a cursor cannot reach another partition."""
-    if cursor is None:
-        return None
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API") from exc
-    if not is_valid_id(value):
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API")
-    return value
 
 
 def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
+from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.clock import now_iso
 from leadpilot.contacts import store as contacts
 from leadpilot.db.base import CrmModel, bind_tables, transaction
@@ -17,7 +18,6 @@ from leadpilot.identity.entities import Identity
 from leadpilot.ids import new_id, parse_id
 from leadpilot.notes.mentions import check_members, mentioned, plain
 from leadpilot.notes.models import NoteItem
-from leadpilot.notifications.paging import decode_cursor, encode_cursor
 from leadpilot.notifications.service import add_to
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings

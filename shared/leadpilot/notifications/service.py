@@ -7,6 +7,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.clock import now_iso
 from leadpilot.db.base import CrmModel, bind_tables, transaction
 from leadpilot.errors import Forbidden, NotFound
@@ -20,7 +21,6 @@ from leadpilot.notifications.models import (
     inbox_pk,
     unread_gsi1pk,
 )
-from leadpilot.notifications.paging import decode_cursor, encode_cursor
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 

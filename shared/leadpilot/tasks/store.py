@@ -1,8 +1,6 @@
 """Data access for tasks: the task item, its view rows and reminder items, always changed together."""
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime
 from typing import Any
@@ -10,8 +8,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from leadpilot.api import cursors
 from leadpilot.db.base import CrmModel
-from leadpilot.errors import Conflict, ValidationFailed
+from leadpilot.errors import Conflict
 from leadpilot.tasks.entities import Task
 from leadpilot.tasks.models import ReminderItem, TaskItem, TaskViewItem
 from leadpilot.tasks.timing import instant, minute_bucket, shift
@@ -159,21 +158,9 @@ def conflict_from(exc: TransactWriteError) -> Conflict | None:
 
 # ---------------------------------------------------------------- views
 
-def encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str | None) -> str | None:
     """The view row a page continues after; only a sort key is carried, so it cannot reach another view."""
-    if cursor is None:
-        return None
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API") from exc
-    if not _VIEW_SK.match(value):
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API")
-    return value
+    return cursors.decode_cursor(cursor, _VIEW_SK.match)
 
 
 def view_page(pk: str, due_from: str | None, due_before: str | None, limit: int, after: str | None
@@ -193,7 +180,7 @@ def view_page(pk: str, due_from: str | None, due_before: str | None, limit: int,
     rows = list(TaskViewItem.query(pk, condition, **kwargs))
     more = len(rows) > limit
     rows = rows[:limit]
-    return [r.task_id for r in rows], encode_cursor(rows[-1].SK) if more and rows else None
+    return [r.task_id for r in rows], cursors.encode_cursor(rows[-1].SK) if more and rows else None
 
 
 def by_contact(workspace_id: str, contact_id: str) -> list[TaskItem]:
