@@ -197,6 +197,11 @@ def test_bulk_on_a_segment_assigns_owner_and_moves_deal_stages(api: Api, owner: 
     bad_stage = api.post("/bulk-actions", {"action": "move_stage", "contact_ids": vips,
                                            "pipeline_id": pipeline["id"], "stage_id": vips[0]}, token=token)
     assert bad_stage.status == 422 and bad_stage.body["error"]["details"]["errors"][0]["field"] == "stage_id"
+    # And a segment exports to CSV with its members only
+    export = api.post("/exports", {"segment_id": segment.body["id"]}, token=token)
+    assert export.status == 201 and export.body["total"] == 2, export
+    _worker(cloud)
+    assert _job(api, token, export.body["id"])["result"]["rows"] == 2
     both = api.post("/bulk-actions", {"action": "delete", "contact_ids": vips, "segment_id": segment.body["id"]},
                     token=token)
     assert both.status == 422

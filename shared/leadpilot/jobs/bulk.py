@@ -35,12 +35,17 @@ def _selection(identity: Identity, body: dict[str, Any]) -> list[str]:
         raise ValidationFailed.field("contact_ids", "give either contact_ids or segment_id")
     if "contact_ids" in body:
         return list(dict.fromkeys(body["contact_ids"]))
+    return segment_members(identity, body["segment_id"])
+
+
+def segment_members(identity: Identity, segment_id: str) -> list[str]:
+    """The ids of a segment's members now (at most MAX_SELECTION, else a 422 naming segment_id)."""
     ids: list[str] = []
     cursor: str | None = None
     while True:
-        page, cursor = segments.segment_contacts(identity, body["segment_id"], 200, cursor)
+        page, cursor = segments.segment_contacts(identity, segment_id, 200, cursor)
         ids += [c.id for c in page]
-        if cursor is None or len(ids) >= MAX_SELECTION:
+        if cursor is None or len(ids) > MAX_SELECTION:
             break
     if len(ids) > MAX_SELECTION:
         raise ValidationFailed.field("segment_id", f"the segment has more than {MAX_SELECTION} contacts")

@@ -9,7 +9,7 @@ from leadpilot.contacts import service as contacts
 from leadpilot.contacts.entities import Contact
 from leadpilot.errors import NotFound, ValidationFailed
 from leadpilot.identity.entities import Identity
-from leadpilot.jobs import files, runner, store
+from leadpilot.jobs import bulk, files, runner, store
 from leadpilot.jobs.store import Job
 from leadpilot.settings import Settings
 
@@ -19,8 +19,12 @@ _MAX_SELECTION = 10_000
 
 
 def start_export(settings: Settings, identity: Identity, body: dict[str, Any]) -> Job:
-    """Queue an export of the given contact ids, or of every contact when none are given."""
+    """Queue an export of the given contact ids, of a segment's members, or of every contact."""
     ids = body.get("contact_ids")
+    if ids is not None and "segment_id" in body:
+        raise ValidationFailed.field("contact_ids", "give either contact_ids or segment_id")
+    if "segment_id" in body:
+        ids = bulk.segment_members(identity, body["segment_id"])
     if ids is not None and len(ids) > _MAX_SELECTION:
         raise ValidationFailed.field("contact_ids", f"at most {_MAX_SELECTION} ids; export the workspace instead")
     job = store.create(identity.workspace_id, "export", len(ids) if ids else 0, 1,
