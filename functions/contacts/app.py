@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
+from leadpilot.api.queues import process_sqs_batch
 from leadpilot.contacts import fields, merge, privacy, scoring, search, segments, service, stats, tags, timeline
 from leadpilot.errors import ValidationFailed
 from leadpilot.events import outbox
@@ -19,7 +18,6 @@ from leadpilot.observability import logger, metrics
 
 app = Chalice(app_name="leadpilot-contacts")
 edge = Edge(app, "leadpilot.contacts")
-_processor = BatchProcessor(event_type=EventType.SQS)
 ADMINS = ("owner", "admin")
 
 
@@ -223,7 +221,7 @@ def put_scoring() -> dict[str, Any]:
     return scoring.put_config(identity, edge.body("scoring_rules"))
 
 
-def _apply_contact_event(record: SQSRecord) -> None:
+def _apply_contact_event(record: Any) -> None:
     event = json.loads(record.body)["detail"]
     if not stats.apply_event(edge.settings, event):
         logger.info("duplicate event ignored", extra={"event_id": event["id"]})
@@ -232,8 +230,7 @@ def _apply_contact_event(record: SQSRecord) -> None:
 @app.lambda_function(name="on_contact_event")
 def on_contact_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS consumer of contact events (EventBridge rule -> queue); reports partial batch failures."""
-    return dict(process_partial_response(event=event, record_handler=_apply_contact_event, processor=_processor,
-                                         context=context))
+    return process_sqs_batch(event, context, _apply_contact_event)
 
 
 @app.lambda_function(name="publish_outbox")

@@ -4,19 +4,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
+from leadpilot.api.queues import process_sqs_batch
 from leadpilot.errors import ValidationFailed
 from leadpilot.ids import parse_id
 from leadpilot.jobs import bulk, exports, imports, store
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")
-_processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @edge.route("/imports", "POST")
@@ -69,7 +67,7 @@ def download(job_id: str) -> dict[str, Any]:
     return exports.download(edge.settings, identity, parse_id(job_id, "job_id"))
 
 
-def _run_chunk(record: SQSRecord) -> None:
+def _run_chunk(record: Any) -> None:
     message = json.loads(record.body)
     ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
     job_type = store.get_item(ws, job_id).type
@@ -85,7 +83,6 @@ def _run_chunk(record: SQSRecord) -> None:
 def run_job_chunk(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Jobs queue consumer: one message is one chunk of one job; failures retry, then the DLQ."""
     try:
-        return dict(process_partial_response(event=event, record_handler=_run_chunk, processor=_processor,
-                                             context=context))
+        return process_sqs_batch(event, context, _run_chunk)
     finally:
         flush_metrics()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.models import ContactIndexItem
 from leadpilot.contacts.store import Ops, claim_key, to_item
@@ -62,6 +60,8 @@ def prefix_values(contact: Contact) -> set[tuple[str, str]]:
 
 def _national_digits(e164: str) -> str | None:
     try:
+        import phonenumbers
+
         return str(phonenumbers.parse(e164).national_number)
     except phonenumbers.NumberParseException:
         return None
