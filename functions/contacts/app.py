@@ -223,7 +223,9 @@ def put_scoring() -> dict[str, Any]:
 
 def _apply_contact_event(record: Any) -> None:
     event = json.loads(record.body)["detail"]
-    if not stats.apply_event(edge.settings, event):
+    if event["type"] == "pipeline.stage_changed":
+        scoring.on_stage_changed(edge.settings, event)
+    elif not stats.apply_event(edge.settings, event):
         logger.info("duplicate event ignored", extra={"event_id": event["id"]})
 
 

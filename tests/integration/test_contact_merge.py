@@ -164,3 +164,28 @@ def test_merge_moves_deals_tasks_and_notes_to_the_survivor(api: Api, owner: dict
     assert api.get(f"/deals/{deal['id']}", token=token).body["contact_id"] == survivor["id"]
     assert api.get(f"/tasks/{task['id']}", token=token).body["related_to"]["id"] == survivor["id"]
     assert api.get(f"/notes/{note['id']}", token=token).body["contact_id"] == survivor["id"]
+
+
+def test_a_deal_moving_stage_scores_its_contact(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+    from tests.integration.conftest import drain_queue
+    from tests.support.apps import load_module
+
+    # Given points for contacts whose deal reaches the "Won" stage
+    token = owner["access_token"]
+    pipeline = api.post("/pipelines", {"name": "Sales"}, token=token).body
+    won = next(s for s in pipeline["stages"] if s["kind"] == "won")
+    api.call("PUT", "/contact-scoring", {"rules": [], "signals": {"pipeline_stage": {won["name"]: 40}}}, token=token)
+    contact = api.post("/contacts", {"first_name": "Ada"}, token=token).body
+    deal = api.post("/deals", {"name": "D", "pipeline_id": pipeline["id"], "contact_id": contact["id"]},
+                    token=token).body
+    # When the deal is dragged to Won and the bus delivers the stage change (twice: at-least-once)
+    api.post(f"/deals/{deal['id']}/move", {"stage_id": won["id"], "version": deal["version"]}, token=token)
+    handler = load_module("functions/contacts").on_contact_event
+    sqs, url = boto3.client("sqs"), cloud.resources["ContactEventsQueue"].url
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    drain_queue(cloud, "ContactEventsQueue", handler)
+    redelivered = {"Records": [{"messageId": str(i), "body": b} for i, b in enumerate(bodies)]}
+    assert handler(redelivered, None) == {"batchItemFailures": []}
+    # Then the contact's score counts the stage once
+    score = api.get(f"/contacts/{contact['id']}/score", token=token).body
+    assert score["score"] == 40 and score["engagement"]["pipeline_stage"] == won["name"]

@@ -7,6 +7,7 @@ follows on its next write; GET /contacts/{id}/score always answers with the curr
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -117,3 +118,19 @@ def record_engagement(settings: Settings, workspace_id: str, contact_id: str, si
             if attempt == _RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def on_stage_changed(settings: Settings, event: dict[str, Any]) -> None:
+    """A deal moved: its contact's pipeline stage signal becomes the new stage's name (what scoring rules
+    give points to). Setting a value is idempotent, so a redelivered event changes nothing more; a deleted
+    contact or pipeline is skipped."""
+    from leadpilot.pipelines import store as pipelines
+
+    data = event["data"]
+    pipeline = pipelines.find_pipeline(event["workspace_id"], data["pipeline_id"])
+    stage = pipeline.stage(data["to_stage_id"]) if pipeline is not None else None
+    if not data.get("contact_id") or stage is None:
+        return
+    with suppress(NotFound):
+        record_engagement(settings, event["workspace_id"], data["contact_id"], "pipeline_stage",
+                          stage=stage.name, occurred_at=event["occurred_at"])
