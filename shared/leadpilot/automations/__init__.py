@@ -1,0 +1,1 @@
+"""Automation engine: flow documents, their validation and their compilation to Step Functions."""
