@@ -11,7 +11,7 @@ from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.errors import ValidationFailed
 from leadpilot.ids import parse_id
-from leadpilot.jobs import bulk, exports, imports, store
+from leadpilot.jobs import bulk, exports, imports, runner, store
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")
@@ -70,13 +70,9 @@ def download(job_id: str) -> dict[str, Any]:
 def _run_chunk(record: Any) -> None:
     message = json.loads(record.body)
     ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
-    job_type = store.get_item(ws, job_id).type
-    if job_type == "import":
-        imports.process_chunk(edge.settings, ws, job_id, chunk)
-    elif job_type == "export":
-        exports.process_export(edge.settings, ws, job_id)
-    else:
-        bulk.process_bulk(edge.settings, ws, job_id, chunk)
+    runner.run_chunk(edge.settings, ws, job_id, chunk, {"import": imports.process_chunk,
+                                                        "export": lambda s, w, j, _c: exports.process_export(s, w, j)},
+                     default=bulk.process_bulk)
 
 
 @app.lambda_function(name="run_job_chunk")

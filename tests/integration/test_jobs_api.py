@@ -205,3 +205,17 @@ def test_bulk_on_a_segment_assigns_owner_and_moves_deal_stages(api: Api, owner: 
     both = api.post("/bulk-actions", {"action": "delete", "contact_ids": vips, "segment_id": segment.body["id"]},
                     token=token)
     assert both.status == 422
+
+
+def test_a_job_whose_file_is_gone_fails_visibly(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+    token = owner["access_token"]
+    job = api.post("/imports", {"csv": GHL_EXPORT}, token=token).body
+    # Given the uploaded file disappeared before the worker ran (e.g. a local cloud restart)
+    boto3.client("s3").delete_object(Bucket=cloud.resources["FilesBucket"].name, Key=job["params"]["file"])
+    _worker(cloud)
+    # Then the job is failed with a reason, not stuck or retried into the DLQ
+    final = _job(api, token, job["id"])
+    assert final["status"] == "failed" and "file" in final["result"]["reason"], final
+    assert boto3.client("sqs").get_queue_attributes(QueueUrl=cloud.resources["JobsDLQ"].url,
+                                                    AttributeNames=["ApproximateNumberOfMessages"]
+                                                    )["Attributes"]["ApproximateNumberOfMessages"] == "0"

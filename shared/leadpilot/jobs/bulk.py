@@ -81,10 +81,11 @@ def start_bulk(settings: Settings, identity: Identity, body: dict[str, Any]) -> 
     params = {k: v for k, v in body.items() if k != "contact_ids"}
     job = store.create(identity.workspace_id, f"bulk_{action}", len(ids), chunks, params, identity.principal_id)
     key = files.key_for(identity.workspace_id, job.id, "selection.json")
-    files.put_text(settings, key, json.dumps(ids), "application/json")
     item = store.get_item(identity.workspace_id, job.id)
-    item.update(actions=[type(item).params.set({**params, "selection": key})])
-    runner.enqueue_chunks(settings, identity.workspace_id, job.id, chunks)
+    with runner.failing_job(identity.workspace_id, job.id):
+        files.put_text(settings, key, json.dumps(ids), "application/json")
+        item.update(actions=[type(item).params.set({**params, "selection": key})])
+        runner.enqueue_chunks(settings, identity.workspace_id, job.id, chunks)
     return store.to_job(item)
 
 

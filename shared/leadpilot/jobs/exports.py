@@ -29,7 +29,8 @@ def start_export(settings: Settings, identity: Identity, body: dict[str, Any]) -
         raise ValidationFailed.field("contact_ids", f"at most {_MAX_SELECTION} ids; export the workspace instead")
     job = store.create(identity.workspace_id, "export", len(ids) if ids else 0, 1,
                        {"contact_ids": ids or []}, identity.principal_id)
-    runner.enqueue_chunks(settings, identity.workspace_id, job.id, 1)
+    with runner.failing_job(identity.workspace_id, job.id):
+        runner.enqueue_chunks(settings, identity.workspace_id, job.id, 1)
     return job
 
 

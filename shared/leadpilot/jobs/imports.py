@@ -31,10 +31,11 @@ def start_import(settings: Settings, identity: Identity, body: dict[str, Any]) -
               "source": body.get("source"), "file": "", "headers": headers}
     job = store.create(identity.workspace_id, "import", len(rows), chunks, params, identity.principal_id)
     key = files.key_for(identity.workspace_id, job.id, "import.csv")
-    files.put_text(settings, key, body["csv"])
     item = store.get_item(identity.workspace_id, job.id)
-    item.update(actions=[type(item).params.set({**params, "file": key})])
-    runner.enqueue_chunks(settings, identity.workspace_id, job.id, chunks)
+    with runner.failing_job(identity.workspace_id, job.id):
+        files.put_text(settings, key, body["csv"])
+        item.update(actions=[type(item).params.set({**params, "file": key})])
+        runner.enqueue_chunks(settings, identity.workspace_id, job.id, chunks)
     metrics.add_metric(name="ContactImportStarted", unit="Count", value=1)
     return store.to_job(item)
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -63,3 +65,31 @@ def finish_chunk(settings: Settings, workspace_id: str, job_id: str, chunk: int,
     if int(item.chunks_done) >= int(item.chunks) and item.finished_at is None:
         store.finish(item)
     return True
+
+
+ChunkFn = Callable[[Settings, str, str, int], bool]
+
+
+def run_chunk(settings: Settings, workspace_id: str, job_id: str, chunk: int, by_type: dict[str, ChunkFn],
+              default: ChunkFn) -> None:
+    """Apply one chunk. A job that cannot go on (its workspace or file is gone) is marked failed with the
+    reason instead of being retried into the DLQ; anything else raises, so SQS redelivers the chunk."""
+    try:
+        job = store.get_item(workspace_id, job_id)
+    except NotFound:
+        return  # the job itself is gone: nothing to do
+    try:
+        by_type.get(job.type, default)(settings, workspace_id, job_id, chunk)
+    except NotFound as exc:
+        store.fail(workspace_id, job_id, exc.message)
+
+
+@contextmanager
+def failing_job(workspace_id: str, job_id: str) -> Iterator[None]:
+    """Starting a job: if its file or queue messages cannot be written, the job is marked failed (never
+    left queued forever) and the error goes on to the caller as a 500 with a logged cause."""
+    try:
+        yield
+    except Exception:
+        store.fail(workspace_id, job_id, "the job could not be queued; start it again")
+        raise
