@@ -25,7 +25,41 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-LOCK = threading.RLock()
+
+class FairRLock:
+    """A re-entrant lock granted in arrival order. threading.RLock lets a busy writer re-acquire it at once,
+    so under a bulk import a single GetItem from another client could wait for minutes."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> FairRLock:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while self._owner is not None or self._serving != ticket:
+                self._cond.wait()
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._cond.notify_all()
+
+
+LOCK = FairRLock()
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:

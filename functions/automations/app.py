@@ -1,0 +1,108 @@
+"""Automations: flows (drafts, publishing), runs, the trigger consumer and the action worker."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Chalice, Response
+
+from leadpilot.api.edge import Edge
+from leadpilot.api.errors import flush_metrics
+from leadpilot.api.queues import process_sqs_batch
+from leadpilot.automation_runtime import actions, flows, runs, triggers
+from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.errors import ValidationFailed
+from leadpilot.identity.authenticate import require_role
+from leadpilot.ids import parse_id
+
+app = Chalice(app_name="leadpilot-automations")
+edge = Edge(app, "leadpilot.automation_runtime")
+ADMINS = ("owner", "admin")
+RUN_STATUSES = ("running", "succeeded", "failed", "cancelled", "timed_out")
+
+
+@edge.route("/flows", "POST")
+def create_flow() -> Response:
+    identity = edge.identity("write")
+    return edge.created(flows.create_flow(identity, edge.body("flow_create")).to_dict())
+
+
+@edge.route("/flows", "GET")
+def list_flows() -> dict[str, Any]:
+    return {"items": [f.to_dict() for f in flows.list_flows(edge.identity())]}
+
+
+@edge.route("/flows/{flow_id}", "GET")
+def get_flow(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return flows.get_flow(identity, parse_id(flow_id, "flow_id")).to_dict()
+
+
+@edge.route("/flows/{flow_id}", "PATCH")
+def update_flow(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return flows.update_flow(identity, parse_id(flow_id, "flow_id"), edge.body("flow_update")).to_dict()
+
+
+@edge.route("/flows/{flow_id}", "DELETE")
+def delete_flow(flow_id: str) -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    flows.delete_flow(identity, parse_id(flow_id, "flow_id"))
+    return edge.no_content()
+
+
+@edge.route("/flows/{flow_id}/publish", "POST")
+def publish_flow(flow_id: str) -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    fid = parse_id(flow_id, "flow_id")
+    return edge.created(flows.publish_flow(edge.settings, runtime_config(), identity, fid))
+
+
+@edge.route("/flows/{flow_id}/runs", "GET")
+def list_runs(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    status = edge.query("status")
+    if status is not None and status not in RUN_STATUSES:
+        raise ValidationFailed.field("status", f"must be one of {', '.join(RUN_STATUSES)}")
+    items = runs.list_runs(edge.settings, identity, parse_id(flow_id, "flow_id"), edge.limit(), status)
+    return {"items": [r.to_dict() for r in items]}
+
+
+@edge.route("/runs/{run_id}", "GET")
+def get_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return runs.get_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+@edge.route("/runs/{run_id}/cancel", "POST")
+def cancel_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return runs.cancel_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+def _trigger(record: Any) -> None:
+    triggers.on_envelope(edge.settings, runtime_config(), json.loads(record.body))
+
+
+def _action(record: Any) -> None:
+    actions.handle(edge.settings, json.loads(record.body))
+
+
+@app.lambda_function(name="on_trigger")
+def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Triggers queue consumer (EventBridge rule -> queue): start matching flows, resume waiting replies."""
+    try:
+        return process_sqs_batch(event, context, _trigger)
+    finally:
+        flush_metrics()
+
+
+@app.lambda_function(name="on_action")
+def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
+    try:
+        return process_sqs_batch(event, context, _action)
+    finally:
+        flush_metrics()
