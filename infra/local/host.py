@@ -82,10 +82,11 @@ class FunctionHost:
         self.deployment = deployment
         self._handlers: dict[str, Handler] = {}
         self._load_errors: dict[str, str] = {}
-        # One invocation at a time per module, like one warm Lambda instance: functions that
-        # share a module share its globals (Chalice keeps the current request on the app
-        # object, Powertools' BatchProcessor keeps the batch), so concurrent calls would clash.
-        self._module_locks: dict[Path, threading.Lock] = {}
+        # Like Lambda, each function gets its own copy of its module (functions that share a CodeUri
+        # do not share globals: Chalice keeps the current request on the app object), and one
+        # invocation at a time, like one warm instance. A long queue worker therefore never holds up
+        # the HTTP routes of the same module.
+        self._function_locks: dict[str, threading.Lock] = {}
         self._log_streams: dict[str, str] = {}
         self._load(python_paths)
         self._stop = threading.Event()
@@ -105,13 +106,10 @@ class FunctionHost:
         os.environ["AWS_REGION"] = self.deployment.region
         for path in python_paths:
             _prepend_sys_path(path)
-        modules: dict[Path, ModuleType | str] = {}
         for spec in self.deployment.functions:
             path = spec.module_path.resolve()
-            self._module_locks.setdefault(path, threading.Lock())
-            if path not in modules:
-                modules[path] = _import_module(path, spec.code_uri)
-            module = modules[path]
+            self._function_locks[spec.logical_id] = threading.Lock()
+            module = _import_module(path, spec.code_uri, spec.logical_id)
             if isinstance(module, str):
                 self._load_errors[spec.logical_id] = module
             elif not callable(getattr(module, spec.attribute, None)):
@@ -138,7 +136,7 @@ class FunctionHost:
         payload = json.loads(json.dumps(event))
         context = LambdaContext(spec, self._log_streams[logical_id])
         started = time.monotonic()
-        with self._module_locks[spec.module_path.resolve()]:
+        with self._function_locks[logical_id]:
             result = self._handlers[logical_id](payload, context)
         elapsed = time.monotonic() - started
         if elapsed > spec.timeout:
@@ -216,10 +214,10 @@ def _prepend_sys_path(path: Path) -> None:
         sys.path.insert(0, text)
 
 
-def _import_module(path: Path, code_uri: Path) -> ModuleType | str:
-    """Import a handler file under a unique name; on failure return the traceback text."""
+def _import_module(path: Path, code_uri: Path, logical_id: str) -> ModuleType | str:
+    """Import a handler file for one function under a unique name; on failure return the traceback text."""
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]
-    name = f"_leadpilot_fn_{code_uri.name}_{path.stem}_{digest}".replace("-", "_")
+    name = f"_leadpilot_fn_{logical_id}_{code_uri.name}_{path.stem}_{digest}".replace("-", "_")
     # Lambda puts the code directory on sys.path, so sibling modules (chalicelib) import.
     _prepend_sys_path(code_uri)
     spec = importlib.util.spec_from_file_location(name, path)
