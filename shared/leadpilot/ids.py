@@ -20,6 +20,12 @@ def new_id() -> str:
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
+def id_floor(epoch_ms: int) -> str:
+    """The smallest id created at `epoch_ms`: every id created earlier sorts below it."""
+    value = epoch_ms << 80
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
 def is_valid_id(value: object) -> bool:
     """True when value is a canonical ULID string."""
     return isinstance(value, str) and bool(_ULID_RE.match(value))

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadpilot.clock import now_epoch
 from leadpilot.db.base import CrmModel
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.bus import publish
+from leadpilot.ids import id_floor
 from leadpilot.settings import Settings
 
 OUTBOX = "OUTBOX"
@@ -39,9 +41,15 @@ def publish_now(settings: Settings, items: list[ActivityItem]) -> int:
     return len(accepted)
 
 
-def drain(settings: Settings, max_items: int = 500) -> int:
-    """Publish what is still pending, oldest first; safe to run concurrently (consumers dedupe by id)."""
-    pending = [i for i in CrmModel.gsi1.query(OUTBOX, limit=max_items) if isinstance(i, ActivityItem)]
+def drain(settings: Settings, max_items: int = 500, min_age_s: int = 30) -> int:
+    """Publish what is still pending, oldest first; safe to run concurrently (consumers dedupe by id).
+
+    Only entries pending for `min_age_s` are taken: younger ones are normally being published by the
+    request that wrote them, and taking them too would just send every event twice under load.
+    """
+    cutoff = id_floor((now_epoch() - min_age_s) * 1000)
+    pending = [i for i in CrmModel.gsi1.query(OUTBOX, cutoff > CrmModel.GSI1SK, limit=max_items)
+               if isinstance(i, ActivityItem)]
     published = 0
     for start in range(0, len(pending), 10):
         published += publish_now(settings, pending[start:start + 10])
