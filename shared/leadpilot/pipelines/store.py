@@ -1,8 +1,6 @@
 """Data access for pipelines and deals: keys, reads, and conversion to domain objects."""
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -10,8 +8,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from leadpilot.api import cursors
 from leadpilot.db.base import CrmModel
-from leadpilot.errors import NotFound, ValidationFailed
+from leadpilot.errors import NotFound
 from leadpilot.pipelines.entities import Deal, Pipeline, Stage, Visit
 from leadpilot.pipelines.models import (
     DealCardItem,
@@ -163,21 +162,13 @@ def stats_keys(ws: str, pipeline_id: str) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------ cursor pages
 
 def encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+    return cursors.encode_cursor(sort_key)
 
 
 def decode_cursor(cursor: str | None, prefix: str) -> str | None:
     """The sort key a page continues after. Only a sort key of the expected shape is accepted, and
     the partition always comes from the caller's workspace, so a cursor cannot reach another tenant."""
-    if cursor is None:
-        return None
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API") from exc
-    if not _SORT_KEY.match(value) or not value.startswith(prefix):
-        raise ValidationFailed.field("cursor", "is not a cursor returned by this API")
-    return value
+    return cursors.decode_cursor(cursor, lambda v: bool(_SORT_KEY.match(v)) and v.startswith(prefix))
 
 
 def scan_partition(pk: str, prefix: str, after: str | None, on_index: bool, limit: int) -> Iterator[Any]:
