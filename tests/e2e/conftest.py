@@ -32,8 +32,9 @@ def _free_port() -> int:
 class LocalCloudProcess:
     """One `python -m infra.local up` process; restartable on the same data dir and port."""
 
-    def __init__(self, data_dir: Path, port: int, log_dir: Path) -> None:
+    def __init__(self, data_dir: Path, port: int, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.env = dict(env or {})
         self.port = port
         self.log_dir = log_dir
         self.url = ""
@@ -45,7 +46,7 @@ class LocalCloudProcess:
         """Start and wait for the READY line (the output goes to a file so no pipe can fill up)."""
         self.log_path = self.log_dir / f"cloud-{self._starts}.log"
         self._starts += 1
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env.pop("AWS_ENDPOINT_URL", None)
         with open(self.log_path, "wb") as log:
             self._process = subprocess.Popen(
@@ -83,6 +84,14 @@ class LocalCloudProcess:
                 process.wait()
                 raise
         return process.returncode
+
+    @property
+    def aws_endpoint(self) -> str:
+        """The moto server behind this cloud (from its banner), for checks the API does not offer."""
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if "AWS endpoint" in line:
+                return line.split("AWS endpoint", 1)[1].split()[0]
+        raise RuntimeError("the local cloud printed no AWS endpoint")
 
     def restart(self) -> None:
         """Stop cleanly (exit code 0 required) and start again with the same data dir."""

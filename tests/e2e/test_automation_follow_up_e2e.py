@@ -1,0 +1,157 @@
+"""The issue's follow-up scenario on the real local cloud, with flow time sped up 259,200 times (3 days = 1 s):
+when tag `new-lead` is added, text the contact, then every 3 days until they reply (at most 4 follow-ups),
+then create a task for the owner."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import LocalCloudProcess, _free_port
+from tests.integration.test_automation_runtime_helpers import follow_up_flow
+
+pytestmark = pytest.mark.e2e
+DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
+THREE_DAYS_IN_ONE_SECOND = "259200"
+
+
+@pytest.fixture(scope="module")
+def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    base = tmp_path_factory.mktemp("fast-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": THREE_DAYS_IN_ONE_SECOND})
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+class Scenario:
+    """The demo owner with the follow-up flow published, talking to one local cloud."""
+
+    def __init__(self, cloud: LocalCloudProcess) -> None:
+        self.cloud = cloud
+        status, login = cloud.call("POST", "/auth/login", DEMO)
+        assert status == 200, login
+        self.token = login["access_token"]
+        me = self.call("GET", "/me")
+        self.workspace_id = me["workspace"]["id"]
+        self.owner_id = me["principal"]["id"]
+        aws = {"endpoint_url": cloud.aws_endpoint, "region_name": "us-east-1",
+               "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        self.dynamodb = boto3.client("dynamodb", **aws)
+        self.events = boto3.client("events", **aws)
+        self.table = next(t for t in self.dynamodb.list_tables()["TableNames"] if "crm" in t.lower())
+        self.bus = next(b["Name"] for b in self.events.list_event_buses()["EventBuses"] if b["Name"] != "default")
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        status, reply = self.cloud.call(method, path, body, self.token)
+        assert status < 300, (method, path, status, reply)
+        return reply
+
+    def publish(self, tag: str) -> str:
+        flow = self.call("POST", "/flows", {**follow_up_flow(tag), "name": f"Follow up {tag}"})
+        self.call("POST", f"/flows/{flow['id']}/publish")
+        return str(flow["id"])
+
+    def lead(self, phone: str, tag: str) -> str:
+        contact = self.call("POST", "/contacts", {"first_name": "Ada", "phone": phone})
+        self.call("POST", f"/contacts/{contact['id']}/tags", {"add": [tag]})
+        return str(contact["id"])
+
+    def runs(self, flow_id: str) -> list[dict[str, Any]]:
+        return list(self.call("GET", f"/flows/{flow_id}/runs")["items"])
+
+    def texts(self, contact_id: str) -> list[dict[str, Any]]:
+        """What the flow texted the contact (the provider sandbox's outbox)."""
+        items = self.dynamodb.query(TableName=self.table, KeyConditionExpression="PK = :pk",
+                                    ExpressionAttributeValues={":pk": {"S": f"WS#{self.workspace_id}#SANDBOX_OUTBOX"}})
+        return [i for i in items["Items"] if i.get("contact_id", {}).get("S") == contact_id]
+
+    def tasks_for(self, contact_id: str) -> list[dict[str, Any]]:
+        items = self.call("GET", "/tasks?view=team")["items"]
+        return [t for t in items if (t.get("related_to") or {}).get("id") == contact_id]
+
+    def reply(self, contact_id: str) -> None:
+        """The contact texts back (an inbound SMS as messaging publishes it)."""
+        detail = {"id": "01M80A46AE3NAJSG3E822B9799", "type": "sms.received", "version": 1,
+                  "workspace_id": self.workspace_id, "occurred_at": "2026-11-22T00:22:33.038Z",
+                  "actor": {"type": "system", "id": "twilio"}, "data": {"contact_id": contact_id, "body": "Yes!"},
+                  "changes": {}}
+        self.events.put_events(Entries=[{"EventBusName": self.bus, "Source": "leadpilot.messaging",
+                                         "DetailType": "sms.received", "Detail": json.dumps(detail)}])
+
+    def wait_until(self, check: Any, limit_s: float = 90) -> Any:
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.5)
+        raise AssertionError(f"timed out; the cloud log is {self.cloud.log_path}")
+
+
+def test_without_a_reply_one_plus_four_texts_then_one_task(fast_cloud: LocalCloudProcess) -> None:
+    # Given the follow-up flow published on the local cloud, flow time 259,200 times faster
+    s = Scenario(fast_cloud)
+    flow_id = s.publish("new-lead")
+    started = time.monotonic()
+
+    # When a contact is tagged new-lead and never replies
+    contact_id = s.lead("+14155550188", "new-lead")
+
+    # Then the run ends after exactly 1 + 4 texts and one task for the owner, within seconds
+    run = s.wait_until(lambda: next((r for r in s.runs(flow_id) if r["status"] != "running"), None))
+    elapsed = time.monotonic() - started
+    assert run["status"] == "succeeded" and run["contact_id"] == contact_id, run
+    sent = s.texts(contact_id)
+    assert len(sent) == 5, sent
+    assert sorted(i["body"]["S"] for i in sent)[0] == "Hi Ada, any questions?"
+    tasks = s.tasks_for(contact_id)
+    assert [(t["title"], t["assignee_id"]) for t in tasks] == [("Call Ada", s.owner_id)]
+    assert elapsed < 60, f"12 simulated days took {elapsed:.0f} s"
+    assert len(s.runs(flow_id)) == 1
+
+
+def test_a_reply_after_the_second_text_stops_everything(fast_cloud: LocalCloudProcess) -> None:
+    # Given the follow-up flow for another tag, and a tagged contact
+    s = Scenario(fast_cloud)
+    flow_id = s.publish("hot-lead")
+    contact_id = s.lead("+14155550189", "hot-lead")
+
+    # When the contact replies once the second text has gone out
+    s.wait_until(lambda: len(s.texts(contact_id)) >= 2)
+    s.reply(contact_id)
+
+    # Then the run ends on its reply path: no third text, no task
+    run = s.wait_until(lambda: next((r for r in s.runs(flow_id) if r["status"] != "running"), None))
+    assert run["status"] == "succeeded" and run["current_node"] == "await", run
+    time.sleep(2)  # two more simulated follow-up periods: nothing else may happen
+    assert len(s.texts(contact_id)) == 2
+    assert s.tasks_for(contact_id) == []
+
+
+def test_the_same_tag_event_twice_enrols_once(fast_cloud: LocalCloudProcess) -> None:
+    # Given the follow-up flow and a contact tagged once
+    s = Scenario(fast_cloud)
+    flow_id = s.publish("twice-lead")
+    contact_id = s.lead("+14155550190", "twice-lead")
+    run = s.wait_until(lambda: s.runs(flow_id))[0]
+
+    # When the tag_added event is delivered again (EventBridge's at-least-once delivery)
+    items = s.dynamodb.query(TableName=s.table, KeyConditionExpression="PK = :pk",
+                             ExpressionAttributeValues={":pk": {"S": f"WS#{s.workspace_id}#RUN#{run['id']}"}})
+    event_id = items["Items"][0]["trigger_event_id"]["S"]
+    detail = {"id": event_id, "type": "contact.tag_added", "version": 1, "workspace_id": s.workspace_id,
+              "occurred_at": "2026-11-22T00:22:33.038Z", "actor": {"type": "user", "id": s.owner_id},
+              "data": {"contact_id": contact_id, "tag": "twice-lead"}, "changes": {}}
+    s.events.put_events(Entries=[{"EventBusName": s.bus, "Source": "leadpilot.contacts",
+                                  "DetailType": "contact.tag_added", "Detail": json.dumps(detail)}])
+    time.sleep(3)
+
+    # Then there is still one run for the contact
+    assert [r["contact_id"] for r in s.runs(flow_id)] == [contact_id]
