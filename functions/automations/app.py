@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Chalice, Response
@@ -9,7 +10,7 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime import actions, flows, runs, triggers
+from leadpilot.automation_runtime import actions, enrollment, flows, runs, schedules, triggers
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -82,6 +83,14 @@ def cancel_run(run_id: str) -> dict[str, Any]:
     return runs.cancel_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
 
 
+@edge.route("/flows/{flow_id}/enrollments", "POST")
+def enroll_contacts(flow_id: str) -> dict[str, Any]:
+    """Enrol contacts by hand or through the API (each result says enrolled, not_enrolled or not_found)."""
+    identity = edge.identity("write")
+    body = edge.body("flow_enroll")
+    return enrollment.enroll_by_hand(edge.settings, identity, parse_id(flow_id, "flow_id"), body)
+
+
 def _trigger(record: Any) -> None:
     triggers.on_envelope(edge.settings, runtime_config(), json.loads(record.body))
 
@@ -104,5 +113,14 @@ def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
     try:
         return process_sqs_batch(event, context, _action)
+    finally:
+        flush_metrics()
+
+
+@app.lambda_function(name="on_schedule_tick")
+def on_schedule_tick(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Scheduled every minute: fire the flow schedules that are due (cron in the workspace's timezone)."""
+    try:
+        return schedules.fire_due(edge.settings, runtime_config(), datetime.now(UTC))
     finally:
         flush_metrics()

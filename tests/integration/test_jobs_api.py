@@ -152,14 +152,13 @@ def test_bulk_tag_untag_and_delete_report_per_item_results(api: Api, owner: dict
     assert bad.status == 422 and bad.body["error"]["details"]["errors"][0]["field"] == "tags"
 
 
-def test_bulk_enroll_records_the_request_on_the_bus(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+def test_bulk_enroll_needs_a_published_flow(api: Api, owner: dict[str, Any], cloud: Any) -> None:
+    # Given a contact, when a bulk enrolment names a flow that does not exist
     token = owner["access_token"]
     cid = api.post("/contacts", {"first_name": "E"}, token=token).body["id"]
-    job = api.post("/bulk-actions", {"action": "enroll", "contact_ids": [cid], "flow_id": "welcome"}, token=token).body
-    _worker(cloud)
-    assert _job(api, token, job["id"])["succeeded"] == 1
-    activity = api.get(f"/contacts/{cid}/activity", token=token).body["items"]
-    assert activity[0]["type"] == "contact.enrollment_requested"
+    bad = api.post("/bulk-actions", {"action": "enroll", "contact_ids": [cid], "flow_id": "welcome"}, token=token)
+    # Then nothing is queued and the error names the field
+    assert bad.status == 422 and bad.body["error"]["details"]["errors"][0]["field"] == "flow_id"
 
 
 def test_jobs_of_another_workspace_are_not_found(api: Api, owner: dict[str, Any], cloud: Any) -> None:

@@ -16,6 +16,7 @@ class RuntimeConfig:
     role_arn: str
     time_scale: float
     machine_prefix: str
+    triggers_queue_url: str = ""
 
     def need(self, name: str) -> str:
         value = str(getattr(self, name))
@@ -40,7 +41,8 @@ def load_config(env: dict[str, str] | None = None) -> RuntimeConfig:
     stage = env.get("LEADPILOT_STAGE", "dev")
     return RuntimeConfig(actions_queue_url=env.get("AUTOMATION_ACTIONS_QUEUE_URL", ""),
                          role_arn=env.get("AUTOMATION_ROLE_ARN", ""), time_scale=scale,
-                         machine_prefix=f"lp-{stage}")
+                         machine_prefix=f"lp-{stage}",
+                         triggers_queue_url=env.get("AUTOMATION_TRIGGERS_QUEUE_URL", ""))
 
 
 @lru_cache(maxsize=1)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from leadpilot.automation_runtime import machines
+from leadpilot.automation_runtime import machines, schedules
 from leadpilot.automation_runtime.config import RuntimeConfig
 from leadpilot.automation_runtime.models import FlowItem, FlowVersionItem
 from leadpilot.automations.compiler import compile_flow
@@ -102,6 +103,7 @@ def update_flow(identity: Identity, flow_id: str, changes: dict[str, Any]) -> Fl
 def delete_flow(identity: Identity, flow_id: str) -> None:
     """Delete the flow: it triggers nothing more. Published versions stay, so runs in flight finish."""
     _item(identity.workspace_id, flow_id).delete()
+    schedules.disarm(identity.workspace_id, flow_id)
     metrics.add_metric(name="FlowDeleted", unit="Count", value=1)
 
 
@@ -135,6 +137,7 @@ def publish_flow(settings: Settings, config: RuntimeConfig, identity: Identity, 
                 condition=FlowItem.revision == int(item.revision))
     except TransactWriteError as exc:
         raise Conflict("the flow was changed or published meanwhile; retry", {"field": "flow_id"}) from exc
+    schedules.arm(ws, identity.workspace.timezone, flow_id, version, flow.trigger, datetime.now(UTC))
     metrics.add_metric(name="FlowPublished", unit="Count", value=1)
     return {"flow_id": flow_id, "version": version, "state_machine_arn": arn, "trigger": flow.trigger,
             "published_at": now}

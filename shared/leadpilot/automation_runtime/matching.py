@@ -18,7 +18,7 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {"eq": operator.eq, "gt": operat
 def contact_of(event: Mapping[str, Any]) -> str | None:
     """The contact a domain event is about, if any."""
     data = event.get("data") or {}
-    if event.get("type") == "contact.created":
+    if event.get("type") in ("contact.created", "contact.updated"):  # data is the contact itself
         return str(data.get("id") or "") or None
     related = data.get("related_to") or {}
     if isinstance(related, Mapping) and related.get("type") == "contact":

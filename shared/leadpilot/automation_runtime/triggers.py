@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadpilot.automation_runtime import replies, runs, snapshot
+from leadpilot.automation_runtime import enrollment, replies, runs, snapshot
 from leadpilot.automation_runtime.actor import caused_by_flow
 from leadpilot.automation_runtime.config import RuntimeConfig
 from leadpilot.automation_runtime.flows import published_for
@@ -17,7 +17,10 @@ STATUS_CHANGE = "Step Functions Execution Status Change"
 
 
 def on_envelope(settings: Settings, config: RuntimeConfig, envelope: dict[str, Any]) -> int:
-    """Route one EventBridge event from the triggers queue; returns how many runs it started."""
+    """Route one message of the triggers queue (an EventBridge event, or an enrolment chunk that a schedule
+    or another fan-out queued); returns how many runs it started."""
+    if envelope.get("kind") == "enroll_chunk":
+        return enrollment.on_chunk(settings, envelope)
     if envelope.get("detail-type") == STATUS_CHANGE:
         on_status_change(settings, config, envelope["detail"])
         return 0
@@ -34,6 +37,8 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
         replies.answer(settings, ws, contact_id, replies.REPLY_EVENTS[event_type],
                        {"text": str((event.get("data") or {}).get("body") or (event.get("data") or {}).get("text")
                                     or ""), "event_id": event["id"]})
+    if event_type == "contact.enrollment_requested":
+        return enrollment.on_enrollment_requested(settings, event)
     flows = published_for(ws, event_type)
     if not flows:
         return 0
@@ -49,12 +54,25 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
             continue
         if not passes(flow.trigger.get("filters") or [], {"trigger": event, "contact": view}):
             continue
+        wanted = flow.trigger.get("changed_fields")
+        if wanted and not set(wanted) & changed_fields(event):
+            continue
         run = {"workspace_id": ws, "flow_id": flow.flow_id, "version": flow.version, "contact_id": contact_id}
         payload = initial_input(run, view, {"id": event["id"], "type": event_type, "data": event.get("data") or {},
                                             "occurred_at": event.get("occurred_at")})
         if runs.enroll(settings, ws, flow, contact_id, str(event["id"]), payload):
             started += 1
     return started
+
+
+def changed_fields(event: dict[str, Any]) -> set[str]:
+    """The contact fields (custom fields by key) a contact.updated event changed."""
+    changes = event.get("changes") or {}
+    names = {k for k in changes if k != "custom_fields"}
+    custom = changes.get("custom_fields") or {}
+    for side in ("from", "to"):
+        names |= set((custom.get(side) or {}) if isinstance(custom, dict) else ())
+    return {name for name in names if isinstance(name, str)}
 
 
 def on_status_change(settings: Settings, config: RuntimeConfig, detail: dict[str, Any]) -> None:

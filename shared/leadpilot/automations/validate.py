@@ -34,12 +34,45 @@ def validate_flow(doc: Any) -> Flow:
         edges = [e for e in doc.get("edges") or [] if isinstance(e, dict)]
         problems += _graph_problems(nodes, edges)
         problems += _template_problems(nodes)
+        if isinstance(doc.get("trigger"), dict):
+            problems += _trigger_problems(doc["trigger"])
     if problems:
         unique = list({json.dumps(p, sort_keys=True): p for p in problems}.values())
         first = unique[0]
         where = f"node {first['node']}: " if "node" in first else ""
         raise ValidationFailed(f"{where}{first['field']}: {first['message']}", {"errors": unique})
     return _model(doc)
+
+
+# What a flow can be triggered by: the domain events the triggers rule delivers, plus enrolment by hand/API
+# (manual; any published flow also accepts manual and bulk enrolment) and a cron schedule.
+TRIGGER_EVENTS = frozenset({
+    "contact.created", "contact.updated", "contact.tag_added", "contact.tag_removed", "pipeline.stage_changed",
+    "task.completed", "sms.received", "email.opened", "email.clicked", "email.replied", "call.completed",
+    "appointment.booked", "appointment.cancelled", "webhook.received", "manual", "schedule"})
+
+
+def _trigger_problems(trigger: dict[str, Any]) -> list[Problem]:
+    event = trigger.get("event")
+    if not isinstance(event, str):
+        return []
+    if event not in TRIGGER_EVENTS:
+        return [{"field": "trigger/event", "message": f"unknown trigger {event!r}; one of: "
+                                                      + ", ".join(sorted(TRIGGER_EVENTS))}]
+    problems: list[Problem] = []
+    if "changed_fields" in trigger and event != "contact.updated":
+        problems.append({"field": "trigger/changed_fields", "message": "only a contact.updated trigger has it"})
+    if event == "schedule":
+        from leadpilot.automation_runtime.schedules import check
+
+        try:
+            check(trigger.get("schedule"), trigger.get("timezone"))
+        except ValidationFailed as exc:
+            problems += [{"field": e["field"].replace(".", "/"), "message": e["message"]}
+                         for e in (exc.details or {}).get("errors", [])]
+    elif "schedule" in trigger or "timezone" in trigger:
+        problems.append({"field": "trigger/schedule", "message": "only a schedule trigger has a schedule"})
+    return problems
 
 
 def _model(doc: dict[str, Any]) -> Flow:

@@ -65,6 +65,11 @@ def _check_params(identity: Identity, action: str, body: dict[str, Any]) -> None
             raise ValidationFailed.field("pipeline_id", "no such pipeline in this workspace")
         if body["stage_id"] not in {s.id for s in pipeline.stages}:
             raise ValidationFailed.field("stage_id", "is not a stage of that pipeline")
+    if action == "enroll":
+        from leadpilot.automation_runtime.enrollment import published_flow
+
+        if published_flow(identity.workspace_id, str(body["flow_id"])) is None:
+            raise ValidationFailed.field("flow_id", "no published flow with this id in this workspace")
     if action == "assign_owner" and identity_store.get_membership_item(identity.workspace_id,
                                                                        body["owner_id"]) is None:
         raise ValidationFailed.field("owner_id", "is not a member of this workspace")
@@ -112,7 +117,7 @@ def _move_stage(settings: Settings, identity: Identity, contact_id: str, params:
 
 
 def _enroll(settings: Settings, identity: Identity, contact_id: str, params: dict[str, Any]) -> None:
-    """Until the automation engine consumes it, enrolment is a recorded request on the bus."""
+    """Enrolment is a request on the bus: the automation trigger consumer starts the run (one per contact)."""
     contacts.get_contact(identity, contact_id)
     item = event_item(identity.workspace_id, identity.actor(), "contact.enrollment_requested",
                       {"contact_id": contact_id, "flow_id": params["flow_id"]}, contact_id=contact_id)

@@ -18,6 +18,7 @@ BODIES: dict[tuple[str, str], Any] = {
         {"id": "start", "type": "trigger"}, {"id": "text", "type": "send_sms", "body": "B's text"},
         {"id": "done", "type": "end"}]},
     ("PATCH", "/flows/{flow_id}"): {"name": "Stolen"},
+    ("POST", "/flows/{flow_id}/enrollments"): {"contact_ids": ["01J0000000000000000000000Z"]},
 }
 
 
