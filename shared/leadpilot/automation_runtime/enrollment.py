@@ -22,6 +22,7 @@ from leadpilot.automation_runtime.matching import passes
 from leadpilot.automation_runtime.models import FlowItem
 from leadpilot.automations.compiler import initial_input
 from leadpilot.clock import now_iso
+from leadpilot.contacts import fields
 from leadpilot.contacts import store as contacts_store
 from leadpilot.contacts.entities import Contact
 from leadpilot.db.crm_models import ContactItem
@@ -64,11 +65,12 @@ def published_flow(workspace_id: str, flow_id: str) -> PublishedFlow | None:
 
 
 def enroll_contact(settings: Settings, workspace_id: str, flow: PublishedFlow, contact: Contact | None,
-                   trigger: dict[str, Any], *, apply_filters: bool = False) -> Enrolment:
+                   trigger: dict[str, Any], *, apply_filters: bool = False,
+                   field_keys: set[str] | None = None) -> Enrolment:
     """Start one run for one contact (filters only for schedule audiences: a person enrolled by hand is in)."""
     if contact is None:
         return Enrolment("", "not_found")
-    view = snapshot.of(contact)
+    view = snapshot.of(contact, field_keys)
     if apply_filters and not passes(flow.trigger.get("filters") or [], {"trigger": trigger, "contact": view}):
         return Enrolment(contact.id, "filtered_out")
     run = {"workspace_id": workspace_id, "flow_id": flow.flow_id, "version": flow.version, "contact_id": contact.id}
@@ -95,10 +97,11 @@ def enroll_by_hand(settings: Settings, identity: Identity, flow_id: str, body: d
                "data": {"enrolled_by": identity.actor(), **({"vars": body["variables"]} if body.get("variables")
                                                              else {})}}
     found = contacts_store.batch_get(ws, contact_ids)
+    keys = set(fields.active_definitions(ws))
     results = []
     for contact_id in contact_ids:
         contact = found.get(contact_id)
-        outcome = enroll_contact(settings, ws, flow, contact, trigger)
+        outcome = enroll_contact(settings, ws, flow, contact, trigger, field_keys=keys)
         results.append(Enrolment(contact_id, outcome.status, outcome.run_id).to_dict())
     enrolled = sum(1 for r in results if r["status"] == "enrolled")
     metrics.add_metric(name="FlowEnrolledByHand", unit="Count", value=enrolled)
@@ -167,11 +170,10 @@ def on_chunk(settings: Settings, message: Mapping[str, Any]) -> int:
                     extra={"flow_id": message["flow_id"], "version": message["version"]})
         return 0
     found = contacts_store.batch_get(ws, message["contact_ids"])
+    keys = set(fields.active_definitions(ws))
     started = 0
     for contact_id in message["contact_ids"]:
         outcome = enroll_contact(settings, ws, flow, found.get(contact_id), dict(message["trigger"]),
-                                 apply_filters=bool(message.get("apply_filters")))
+                                 apply_filters=bool(message.get("apply_filters")), field_keys=keys)
         started += outcome.status == "enrolled"
-    if started:
-        metrics.add_metric(name="FlowEnrolled", unit="Count", value=started)
     return started

@@ -25,8 +25,10 @@ def load(workspace_id: str, contact_id: str) -> Contact | None:
     return contacts_store.to_contact(item) if item is not None else None
 
 
-def of(contact: Contact) -> dict[str, Any]:
-    """The JSON snapshot of a contact (numbers as numbers, tags also as flags)."""
-    data = _plain(contact.to_dict(set(fields.active_definitions(contact.workspace_id))))
+def of(contact: Contact, field_keys: set[str] | None = None) -> dict[str, Any]:
+    """The JSON snapshot of a contact (numbers as numbers, tags also as flags); pass the workspace's active
+    custom field keys when snapshotting many contacts at once (else one Query reads them)."""
+    keys = set(fields.active_definitions(contact.workspace_id)) if field_keys is None else field_keys
+    data = _plain(contact.to_dict(keys))
     data["tag_flags"] = {tag_key(t): True for t in contact.tags}
     return dict(data)
