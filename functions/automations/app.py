@@ -10,7 +10,8 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime import actions, enrollment, flows, runs, schedules, triggers
+from leadpilot.api.urls import public_url
+from leadpilot.automation_runtime import actions, enrollment, flows, inbound_hooks, runs, schedules, triggers
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -89,6 +90,39 @@ def enroll_contacts(flow_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
     body = edge.body("flow_enroll")
     return enrollment.enroll_by_hand(edge.settings, identity, parse_id(flow_id, "flow_id"), body)
+
+
+def _url(path: str) -> str:
+    request = app.current_request
+    assert request is not None
+    return public_url(request, path)
+
+
+@edge.route("/flows/{flow_id}/webhook", "GET")
+def get_flow_webhook(flow_id: str) -> dict[str, Any]:
+    """The inbound webhook URL and signing secret of a flow triggered by webhook.received (admins)."""
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return inbound_hooks.describe(identity, parse_id(flow_id, "flow_id"), _url)
+
+
+@edge.route("/flows/{flow_id}/webhook/rotate", "POST")
+def rotate_flow_webhook(flow_id: str) -> dict[str, Any]:
+    """A new URL and signing secret; the old URL stops working at once (admins)."""
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return inbound_hooks.rotate(edge.settings, identity, parse_id(flow_id, "flow_id"), _url)
+
+
+@edge.route("/hooks/{token}", "POST")
+def receive_webhook(token: str) -> Response:
+    """Public: another system posts JSON to a flow's secret URL (the token is the credential)."""
+    request = app.current_request
+    assert request is not None
+    raw = request.raw_body or b""
+    result = inbound_hooks.receive(edge.settings, token, raw.encode() if isinstance(raw, str) else raw,
+                                   dict(request.headers))
+    return Response(body=result, status_code=200 if result["duplicate"] else 202)
 
 
 def _trigger(record: Any) -> None:

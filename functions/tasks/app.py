@@ -8,6 +8,7 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
+from leadpilot.api.urls import public_url
 from leadpilot.ids import parse_id
 from leadpilot.tasks import bulk, calendar, reminders, service
 
@@ -79,13 +80,7 @@ def _absolute(path: str) -> str:
     """The public URL of a path on this API, as the caller reached it (stage prefix included)."""
     request = app.current_request
     assert request is not None
-    host = request.headers.get("host")
-    if not host:
-        return path
-    proto = request.headers.get("x-forwarded-proto", "https")
-    seen = str((request.context or {}).get("path") or request.path)
-    prefix = seen[: len(seen) - len(request.path)] if seen.endswith(request.path) else ""
-    return f"{proto}://{host}{prefix}{path}"
+    return public_url(request, path)
 
 
 @app.lambda_function(name="fire_reminders")

@@ -147,7 +147,7 @@ def fan_out(settings: Settings, config: RuntimeConfig, workspace_id: str, flow: 
     sqs = boto3.client("sqs", region_name=settings.region)
     covered = 0
     for ids in audience(workspace_id):
-        entries = []
+        entries: list[dict[str, str]] = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
             entries.append({"Id": str(len(entries)), "MessageBody": json.dumps({

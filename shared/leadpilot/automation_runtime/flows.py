@@ -138,6 +138,10 @@ def publish_flow(settings: Settings, config: RuntimeConfig, identity: Identity, 
     except TransactWriteError as exc:
         raise Conflict("the flow was changed or published meanwhile; retry", {"field": "flow_id"}) from exc
     schedules.arm(ws, identity.workspace.timezone, flow_id, version, flow.trigger, datetime.now(UTC))
+    if trigger_event == "webhook.received":
+        from leadpilot.automation_runtime.inbound_hooks import ensure_hook
+
+        ensure_hook(settings, ws, flow_id)
     metrics.add_metric(name="FlowPublished", unit="Count", value=1)
     return {"flow_id": flow_id, "version": version, "state_machine_arn": arn, "trigger": flow.trigger,
             "published_at": now}

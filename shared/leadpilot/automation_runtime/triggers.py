@@ -40,6 +40,8 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
     if event_type == "contact.enrollment_requested":
         return enrollment.on_enrollment_requested(settings, event)
     flows = published_for(ws, event_type)
+    if event_type == "webhook.received":  # a hook belongs to one flow
+        flows = [f for f in flows if f.flow_id == (event.get("data") or {}).get("flow_id")]
     if not flows:
         return 0
     contact = snapshot.load(ws, contact_id)

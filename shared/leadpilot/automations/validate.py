@@ -62,6 +62,8 @@ def _trigger_problems(trigger: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     if "changed_fields" in trigger and event != "contact.updated":
         problems.append({"field": "trigger/changed_fields", "message": "only a contact.updated trigger has it"})
+    if "require_signature" in trigger and event != "webhook.received":
+        problems.append({"field": "trigger/require_signature", "message": "only a webhook.received trigger has it"})
     if event == "schedule":
         from leadpilot.automation_runtime.schedules import check
 

@@ -13,6 +13,7 @@ FLOW = {"name": "Secret flow",
         "nodes": [{"id": "start", "type": "trigger"}, {"id": "text", "type": "send_sms", "body": "Secret text"},
                   {"id": "done", "type": "end"}],
         "edges": [{"from": "start", "to": "text"}, {"from": "text", "to": "done"}]}
+PUBLIC = {("POST", "/hooks/{token}")}
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/flows"): {**FLOW, "name": "B's flow", "nodes": [
         {"id": "start", "type": "trigger"}, {"id": "text", "type": "send_sms", "body": "B's text"},
