@@ -9,7 +9,8 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime import actions, flows, runs, triggers
+from leadpilot.automation_runtime import actions, flows, generate, runs, triggers, webhooks
+from leadpilot.automation_runtime.ai import ai_config
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -25,6 +26,13 @@ RUN_STATUSES = ("running", "succeeded", "failed", "cancelled", "timed_out")
 def create_flow() -> Response:
     identity = edge.identity("write")
     return edge.created(flows.create_flow(identity, edge.body("flow_create")).to_dict())
+
+
+@edge.route("/flows/generate", "POST")
+def generate_flow() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("flow_generate")
+    return edge.created(generate.generate_flow(identity, runtime_config(), ai_config(), body))
 
 
 @edge.route("/flows", "GET")
@@ -80,6 +88,15 @@ def get_run(run_id: str) -> dict[str, Any]:
 def cancel_run(run_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
     return runs.cancel_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+@edge.route("/automations/webhook-secret", "GET")
+def webhook_secret() -> dict[str, Any]:
+    identity = edge.identity()
+    require_role(identity, *ADMINS)
+    return {"secret": webhooks.signing_secret(identity.workspace_id), "header": webhooks.SIGNATURE_HEADER,
+            "scheme": "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, '<t>.<raw body>')>",
+            "delivery_header": webhooks.DELIVERY_HEADER}
 
 
 def _trigger(record: Any) -> None:
