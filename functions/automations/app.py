@@ -9,7 +9,7 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime import actions, flows, generate, runs, triggers, webhooks
+from leadpilot.automation_runtime import actions, callbacks, flows, generate, runs, triggers, webhooks
 from leadpilot.automation_runtime.ai import ai_config
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
@@ -100,7 +100,9 @@ def webhook_secret() -> dict[str, Any]:
 
 
 def _trigger(record: Any) -> None:
-    triggers.on_envelope(edge.settings, runtime_config(), json.loads(record.body))
+    envelope = json.loads(record.body)
+    triggers.on_envelope(edge.settings, runtime_config(), envelope)
+    callbacks.on_envelope(edge.settings, envelope)  # handoff tasks completed, awaited events (ADR 0012)
 
 
 def _action(record: Any) -> None:
