@@ -5,11 +5,24 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from leadpilot.automation_runtime.webhooks import private_networks_allowed
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, http_stub
+
+
+@pytest.fixture(autouse=True)
+def local_receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The receivers here listen on 127.0.0.1, which production refuses: allow it as the local cloud does."""
+    monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
+    private_networks_allowed.cache_clear()
+    yield
+    private_networks_allowed.cache_clear()
 
 
 def webhook_flow(url: str) -> dict[str, Any]:
@@ -116,3 +129,21 @@ def test_only_admins_read_the_signing_secret_and_it_is_stable(api: Api, owner: d
     first = api.get("/automations/webhook-secret", token=token)
     assert first.status == 200 and first.body["secret"].startswith("whsec_")
     assert api.get("/automations/webhook-secret", token=token).body["secret"] == first.body["secret"]
+
+
+def test_without_the_local_switch_a_private_address_is_never_called(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given production settings (private networks refused)
+    monkeypatch.delenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")
+    private_networks_allowed.cache_clear()
+    token = owner["access_token"]
+    with http_stub(ok) as receiver:
+        _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
+
+        # When the run is played
+        run = run_to_end(cloud, api, token, run_id)
+
+    # Then nothing was sent to the loopback receiver and the error edge was taken
+    assert run["status"] == "succeeded", run
+    assert receiver.requests == []
+    assert "hook-failed" in contact_tags(api, token, contact_id)

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import os
 import re
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
@@ -117,6 +122,34 @@ def _body(job: Job, method: str) -> bytes:
     return json.dumps(_rendered(job, body), separators=(",", ":")).encode()
 
 
+@lru_cache(maxsize=1)
+def private_networks_allowed() -> bool:
+    """WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 lets flows call loopback/private addresses (local cloud, tests only)."""
+    return os.environ.get("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes")
+
+
+def destination_problem(url: str) -> str | None:
+    """Why a flow may not call this url (a private, loopback, link-local or reserved address), else None.
+
+    Flows are written by tenants: without this, a webhook could reach the cloud's internal endpoints.
+    """
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        return "the url has no host"
+    if private_networks_allowed():
+        return None
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror:
+        return None  # unresolvable now: the request itself fails (transient) and is retried
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                or ip.is_unspecified:
+            return f"the url's host resolves to a non-public address ({ip})"
+    return None
+
+
 def _send(request: urllib.request.Request) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
@@ -134,6 +167,9 @@ def perform(job: Job) -> dict[str, Any]:
     url = job.render(cfg["url"])
     if not re.match(r"^https?://", url):
         raise PermanentFailure(FAILED, f"webhook at {job.node}: the url must start with http:// or https://")
+    problem = destination_problem(url)
+    if problem:
+        raise PermanentFailure(FAILED, f"webhook at {job.node}: {problem}")
     body = _body(job, method)
     headers = {k: job.render(v) for k, v in (cfg.get("headers") or {}).items()}
     headers.update({"User-Agent": "LeadPilot-Webhooks/1", DELIVERY_HEADER: f"{job.run_id}.{job.key}"})
