@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ import pytest
 
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.automation_runtime.models import ActionMarkerItem
+from leadpilot.automation_runtime.waits import EventWaitItem, event_waits_pk
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import automations, deliver, trigger_envelopes
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
@@ -40,6 +42,15 @@ def act(cloud: Any) -> None:
     drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
 
 
+def act_until(cloud: Any, ready: Callable[[], bool], limit_s: float = 20) -> None:
+    """Play the action worker until `ready()` (executions send their actions from threads of their own)."""
+    deadline = time.monotonic() + limit_s
+    while not ready():
+        assert time.monotonic() < deadline, "the run never got there"
+        act(cloud)
+        time.sleep(0.05)
+
+
 def status(api: Api, token: str, run_id: str) -> str:
     return str(api.get(f"/runs/{run_id}", token=token).body["status"])
 
@@ -49,7 +60,7 @@ def test_a_handoff_creates_a_task_and_the_run_waits_until_it_is_completed(cloud:
     # Given a run that reached a human handoff (real time: the 1-day timeout does not fire)
     token = owner["access_token"]
     _, contact_id, run_id = enroll(cloud, api, token, handoff_flow())
-    act(cloud)
+    act_until(cloud, lambda: bool(api.get("/tasks?view=team", token=token).body["items"]))
 
     # Then a task for the owner about the contact exists and the run is waiting
     tasks = api.get("/tasks?view=team", token=token).body["items"]
@@ -103,7 +114,8 @@ def test_wait_for_event_resumes_only_on_the_matching_event(cloud: Any, api: Api,
     ], [{"from": "paid", "to": "confirm", "label": "event"}, {"from": "paid", "to": "expired", "label": "timeout"},
         {"from": "confirm", "to": "done"}, {"from": "expired", "to": "done"}])
     _, contact_id, run_id = enroll(cloud, api, token, flow)
-    act(cloud)
+    ws = owner["workspace"]["id"]
+    act_until(cloud, lambda: any(True for _ in EventWaitItem.query(event_waits_pk(ws, contact_id))))
 
     # When another tag is added, the run keeps waiting
     api.post(f"/contacts/{contact_id}/tags", {"add": ["other"]}, token=token)
