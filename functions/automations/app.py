@@ -11,7 +11,19 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.urls import public_url
-from leadpilot.automation_runtime import actions, enrollment, flows, inbound_hooks, runs, schedules, triggers
+from leadpilot.automation_runtime import (
+    actions,
+    callbacks,
+    enrollment,
+    flows,
+    generate,
+    inbound_hooks,
+    runs,
+    schedules,
+    triggers,
+    webhooks,
+)
+from leadpilot.automation_runtime.ai import ai_config
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -27,6 +39,13 @@ RUN_STATUSES = ("running", "succeeded", "failed", "cancelled", "timed_out")
 def create_flow() -> Response:
     identity = edge.identity("write")
     return edge.created(flows.create_flow(identity, edge.body("flow_create")).to_dict())
+
+
+@edge.route("/flows/generate", "POST")
+def generate_flow() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("flow_generate")
+    return edge.created(generate.generate_flow(identity, runtime_config(), ai_config(), body))
 
 
 @edge.route("/flows", "GET")
@@ -125,8 +144,19 @@ def receive_webhook(token: str) -> Response:
     return Response(body=result, status_code=200 if result["duplicate"] else 202)
 
 
+@edge.route("/automations/webhook-secret", "GET")
+def webhook_secret() -> dict[str, Any]:
+    identity = edge.identity()
+    require_role(identity, *ADMINS)
+    return {"secret": webhooks.signing_secret(identity.workspace_id), "header": webhooks.SIGNATURE_HEADER,
+            "scheme": "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, '<t>.<raw body>')>",
+            "delivery_header": webhooks.DELIVERY_HEADER}
+
+
 def _trigger(record: Any) -> None:
-    triggers.on_envelope(edge.settings, runtime_config(), json.loads(record.body))
+    envelope = json.loads(record.body)
+    triggers.on_envelope(edge.settings, runtime_config(), envelope)
+    callbacks.on_envelope(edge.settings, envelope)  # handoff tasks completed, awaited events (ADR 0012)
 
 
 def _action(record: Any) -> None:

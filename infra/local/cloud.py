@@ -89,6 +89,9 @@ class LocalCloud:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for key, value in _FAKE_AWS_ENV.items():
             os.environ.setdefault(key, value)
+        # Flows' webhook steps may call services on this machine (refused in AWS: tenant URLs must not
+        # reach internal endpoints).
+        os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
         self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
         self._moto.start()
         self._previous_endpoint = os.environ.get("AWS_ENDPOINT_URL")

@@ -7,6 +7,7 @@ SQS redelivers (then the DLQ, and the task's own timeout takes the flow's error 
 """
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -90,8 +91,9 @@ def handle(settings: Settings, message: dict[str, Any]) -> None:
         return
     runs.at_node(job.workspace_id, job.run_id, job.node)
     replies.release(job.workspace_id, job.contact_id, job.run_id)
-    if job.action == "wait_for_reply":
-        _wait_for_reply(job, token)
+    parker = _PARKERS.get(job.action)
+    if parker is not None:  # callback nodes: the token is answered later, by a reply, an event or a person
+        parker(job, token)
         return
     done = _claim(job)
     if done is not None:
@@ -245,7 +247,25 @@ def _set_variable(job: Job) -> dict[str, Any]:
     return {"vars": {**(job.context.get("vars") or {}), job.config["variable"]: value}}
 
 
+def _extension(module: str, name: str) -> Callable[..., Any]:
+    """A performer of a sibling module (webhooks, ai_steps, handoff, waits), imported on first use: those
+    modules build on this one (Job, PermanentFailure), so this one cannot import them at the top."""
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"leadpilot.automation_runtime.{module}"), name)(*args)
+    return call
+
+
+_PARKERS: dict[str, Callable[[Job, str], None]] = {
+    "wait_for_reply": _wait_for_reply,
+    "wait_for_event": _extension("waits", "park_event"),
+    "human_handoff": _extension("handoff", "park"),
+}
+
 _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {
+    "webhook": _extension("webhooks", "perform"),
+    "ai_condition": _extension("ai_steps", "classify"),
+    "ai_generate_message": _extension("ai_steps", "generate_message"),
+    "compute_wait": _extension("waits", "compute_wait"),
     "send_sms": lambda job: _send(job, "sms"),
     "send_email": lambda job: _send(job, "email"),
     "add_tag": lambda job: _tag(job, "add"),

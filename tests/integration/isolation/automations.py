@@ -56,3 +56,6 @@ def snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     run = api.get(f"/runs/{ids['run_id']}", token=token).body
     return {"flow": json.dumps(api.get(f"/flows/{ids['flow_id']}", token=token).body, sort_keys=True),
             "run": (run["status"], run["version"])}
+
+# AI-assisted creation (ADR 0012): no ids in the path; a valid body so the suite reaches the route.
+BODIES[("POST", "/flows/generate")] = {"prompt": "Follow up every 3 days until reply"}

@@ -1,0 +1,86 @@
+"""OpenAI for the automation features (flow generation, AI steps): structured output only, imported lazily.
+
+Configuration is read once: OPENAI_API_KEY (no key: every AI feature uses its offline method and says so),
+OPENAI_BASE_URL (a local stub in tests), OPENAI_MODEL. See ADR 0012.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from leadpilot.errors import DomainError
+from leadpilot.observability import logger
+
+DEFAULT_MODEL = "gpt-4o-mini"
+OFFLINE = "offline"
+OPENAI = "openai"
+
+
+class AiUnavailable(DomainError):
+    """The model provider failed or refused; nothing was changed."""
+
+    status = 503
+    code = "ai_unavailable"
+
+
+@dataclass(frozen=True)
+class AiConfig:
+    api_key: str
+    base_url: str | None
+    model: str
+    timeout_s: float
+
+    @property
+    def online(self) -> bool:
+        return bool(self.api_key)
+
+    @property
+    def generator(self) -> str:
+        """What the output of an AI feature says produced it."""
+        return OPENAI if self.online else OFFLINE
+
+
+def load_ai_config(env: dict[str, str] | None = None) -> AiConfig:
+    env = dict(os.environ if env is None else env)
+    return AiConfig(api_key=env.get("OPENAI_API_KEY", "").strip(), base_url=env.get("OPENAI_BASE_URL") or None,
+                    model=env.get("OPENAI_MODEL", "").strip() or DEFAULT_MODEL,
+                    timeout_s=float(env.get("OPENAI_TIMEOUT_S", "") or 20))
+
+
+@lru_cache(maxsize=1)
+def ai_config() -> AiConfig:
+    """The process-wide AI configuration, read at cold start."""
+    return load_ai_config()
+
+
+@lru_cache(maxsize=4)
+def _client(api_key: str, base_url: str | None, timeout_s: float) -> Any:
+    import openai  # lazy: a second of cold start that only AI calls pay
+
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=1)
+
+
+def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> dict[str, Any]:
+    """One chat completion constrained to a strict JSON schema; the parsed object it returned."""
+    import openai
+
+    try:
+        completion = _client(config.api_key, config.base_url, config.timeout_s).chat.completions.create(
+            model=config.model, messages=messages, temperature=0,
+            response_format={"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}})
+    except openai.OpenAIError as exc:
+        logger.warning("OpenAI call failed", extra={"error": type(exc).__name__})
+        raise AiUnavailable(f"the AI provider failed ({type(exc).__name__}); try again later") from exc
+    message = completion.choices[0].message
+    if getattr(message, "refusal", None):
+        raise AiUnavailable(f"the AI provider refused: {message.refusal}", {"field": "prompt"})
+    try:
+        parsed = json.loads(message.content or "")
+    except json.JSONDecodeError as exc:
+        raise AiUnavailable("the AI provider returned something that is not JSON") from exc
+    if not isinstance(parsed, dict):
+        raise AiUnavailable("the AI provider returned JSON that is not an object")
+    return parsed
