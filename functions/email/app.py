@@ -80,6 +80,10 @@ def dev_emails() -> dict[str, Any]:
 def open_pixel(token: str) -> Response:
     request = app.current_request
     tracking.open_pixel(edge.settings, email_config(), token, _header("user-agent"), request.method)  # type: ignore
+    accept = (_header("accept") or "").lower()
+    if "image/gif" not in accept and "*/*" not in accept:
+        # API Gateway only returns a binary body to a request that accepts it; the hit is recorded all the same.
+        return Response(body="", status_code=204, headers=NO_STORE)
     return Response(body=tracking.PIXEL, status_code=200, headers={"Content-Type": "image/gif", **NO_STORE})
 
 
