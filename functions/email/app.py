@@ -9,16 +9,19 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
+from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
 from leadpilot.email.config import email_config
 from leadpilot.email.provider import provider
 from leadpilot.errors import NotFound, PayloadTooLarge
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.sequences import service as sequences
 
 app = Chalice(app_name="leadpilot-email")
 app.api.binary_types.append("image/gif")
 edge = Edge(app, "leadpilot.email")
+sequence_bodies = Edge(app, "leadpilot.sequences")  # the sequences' request schemas live with their package
 ADMINS = ("owner", "admin")
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
@@ -120,6 +123,54 @@ def inbound_email() -> dict[str, Any]:
     return inbound.receive(edge.settings, email_config(), raw, _header("x-leadpilot-signature"))
 
 
+# -- sequences: steps compiled to a flow on the automation runtime ------------------------------------------------
+@edge.route("/sequences", "POST")
+def create_sequence() -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    body = sequence_bodies.body("sequence_create", max_bytes=1024 * 1024)
+    return edge.created(sequences.create_sequence(edge.settings, runtime_config(), identity, body))
+
+
+@edge.route("/sequences", "GET")
+def list_sequences() -> dict[str, Any]:
+    return {"items": sequences.list_sequences(edge.identity().workspace_id)}
+
+
+@edge.route("/sequences/{sequence_id}", "GET")
+def get_sequence(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sequences.get_sequence(identity.workspace_id, parse_id(sequence_id, "sequence_id"))
+
+
+@edge.route("/sequences/{sequence_id}/enrollments", "POST")
+def enroll(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    sid = parse_id(sequence_id, "sequence_id")
+    return sequences.enroll(edge.settings, identity, sid, sequence_bodies.body("sequence_enroll")["contact_ids"])
+
+
+@edge.route("/sequences/{sequence_id}/enrollments/{contact_id}", "DELETE")
+def exit_sequence(sequence_id: str, contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return sequences.exit_contact(edge.settings, identity, parse_id(sequence_id, "sequence_id"),
+                                  parse_id(contact_id, "contact_id"))
+
+
+@edge.route("/sequences/{sequence_id}/stats", "GET")
+def sequence_stats(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sequences.stats(identity.workspace_id, parse_id(sequence_id, "sequence_id"))
+
+
+@edge.route("/contacts/{contact_id}/sequences", "GET")
+def contact_sequences(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    cid = parse_id(contact_id, "contact_id")
+    sending.load_contact(identity.workspace_id, cid)
+    return {"items": sequences.history(edge.settings, identity.workspace_id, cid)}
+
+
 def _send(record: Any) -> None:
     sending.deliver(edge.settings, email_config(), provider(edge.settings.region), json.loads(record.body))
 
@@ -129,5 +180,18 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send queue consumer: each queued message is sent at most once, then recorded."""
     try:
         return process_sqs_batch(event, context, _send)
+    finally:
+        flush_metrics()
+
+
+def _sequence_event(record: Any) -> None:
+    sequences.on_event(edge.settings, json.loads(record.body)["detail"])
+
+
+@app.lambda_function(name="on_sequence_event")
+def on_sequence_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Sequence exits queue consumer: a reply, unsubscribe, permanent bounce or goal event stops the contact's runs."""
+    try:
+        return process_sqs_batch(event, context, _sequence_event)
     finally:
         flush_metrics()

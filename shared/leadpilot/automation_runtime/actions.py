@@ -160,7 +160,12 @@ def _perform(job: Job) -> dict[str, Any]:
 
 
 def _send(job: Job, channel: str) -> dict[str, Any]:
-    """Messaging has no send path yet: record what would be sent in the sandbox outbox (once per action)."""
+    """Email goes through the email send path (issue 5); SMS is recorded in the sandbox outbox (once per action)."""
+    if channel == "email":
+        from leadpilot.email.automation import send_email_action
+
+        return send_email_action(job.settings, job.workspace_id, job.contact_id, job.config, job.context,
+                                 flow_id=job.flow_id, node=job.node, run_id=job.run_id, action_key=job.key)
     contact = job.contact()
     to = contact.get("phone") if channel == "sms" else contact.get("email")
     if not to:
@@ -245,6 +250,16 @@ def _set_variable(job: Job) -> dict[str, Any]:
     return {"vars": {**(job.context.get("vars") or {}), job.config["variable"]: value}}
 
 
+def _compute_wait(job: Job) -> dict[str, Any]:
+    """A delay with a send window (between_hours / weekdays / timezone): when it opens, time-scaled."""
+    from leadpilot.sequences.window import compute_wait
+
+    try:
+        return compute_wait(job.workspace_id, job.contact(), job.config, float(job.message.get("time_scale") or 1))
+    except ValueError as exc:
+        raise PermanentFailure(UNSUPPORTED, f"delay at {job.node}: {exc}") from exc
+
+
 _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "send_sms": lambda job: _send(job, "sms"),
     "send_email": lambda job: _send(job, "email"),
@@ -254,6 +269,7 @@ _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "create_task": _create_task,
     "move_stage": _move_stage,
     "load_contact": lambda job: job.contact(),
+    "compute_wait": _compute_wait,
     "set_variable": _set_variable,
 }
 

@@ -12,6 +12,8 @@ PUBLIC = {("GET", "/e/o/{token}"), ("GET", "/e/c/{token}"), ("GET", "/e/u/{token
 BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/email/sender"): {"email": "b@beta.test"},
     ("POST", "/emails"): {"contact_id": "01M80A45J90JMESM0AR82N1PFF", "subject": "Hi", "body": "Hello"},
+    ("POST", "/sequences"): {"name": "B's sequence", "steps": [{"day": 1, "subject": "B", "body": "B's body"}]},
+    ("POST", "/sequences/{sequence_id}/enrollments"): {"contact_ids": ["01M80A45J90JMESM0AR82N1PFF"]},
 }
 
 
@@ -35,13 +37,19 @@ def seed(api: Any, token: str) -> dict[str, str]:
                                 "body": "Secret email body"}, token=token)
     assert sent.status == 202, sent
     _send_queued()
-    return {"message_id": sent.body["id"]}
+    sequence = api.post("/sequences", {"name": "Secret sequence", "steps": [
+        {"day": 1, "subject": "Secret step", "body": "Secret step body"}]}, token=token).body
+    enrolled = api.post(f"/sequences/{sequence['id']}/enrollments", {"contact_ids": [contact["id"]]}, token=token)
+    assert enrolled.status == 200, enrolled
+    return {"message_id": sent.body["id"], "sequence_id": sequence["id"]}
 
 
 def secrets(ids: dict[str, str]) -> set[str]:
-    return {"Secret subject", "Secret email body", "mailed@example.com", "alpha@alpha.test"}
+    return {"Secret subject", "Secret email body", "mailed@example.com", "alpha@alpha.test", "Secret sequence",
+            "Secret step"}
 
 
 def snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     return {"email": api.get(f"/emails/{ids['message_id']}", token=token).body,
-            "sender": api.get("/email/sender", token=token).body}
+            "sender": api.get("/email/sender", token=token).body,
+            "sequence": api.get(f"/sequences/{ids['sequence_id']}", token=token).body}
