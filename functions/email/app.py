@@ -23,11 +23,12 @@ app.api.binary_types.append("image/gif")
 edge = Edge(app, "leadpilot.email")
 sequence_bodies = Edge(app, "leadpilot.sequences")  # the sequences' request schemas live with their package
 ADMINS = ("owner", "admin")
-NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 
 
 def _raw(limit: int) -> bytes:
-    raw = app.current_request.raw_body or b""  # type: ignore[union-attr]
+    body = app.current_request.raw_body or b""  # type: ignore[union-attr]
+    raw = body.encode() if isinstance(body, str) else bytes(body)
     if len(raw) > limit:
         raise PayloadTooLarge(f"body is larger than {limit} bytes", {"limit_bytes": limit})
     return raw
@@ -86,7 +87,7 @@ def open_pixel(token: str) -> Response:
     accept = (_header("accept") or "").lower()
     if "image/gif" not in accept and "*/*" not in accept:
         # API Gateway only returns a binary body to a request that accepts it; the hit is recorded all the same.
-        return Response(body="", status_code=204, headers=NO_STORE)
+        return Response(body="", status_code=204, headers=dict(NO_STORE))
     return Response(body=tracking.PIXEL, status_code=200, headers={"Content-Type": "image/gif", **NO_STORE})
 
 

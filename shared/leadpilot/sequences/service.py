@@ -78,7 +78,7 @@ def enroll(settings: Settings, identity: Identity, sequence_id: str, contact_ids
     ws = identity.workspace_id
     sequence = _item(ws, sequence_id)
     flow = _published(ws, sequence.flow_id)
-    results = []
+    results: list[dict[str, Any]] = []
     for contact_id in contact_ids:
         contact = snapshot.load(ws, contact_id)
         if contact is None:
