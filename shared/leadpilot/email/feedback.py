@@ -97,7 +97,6 @@ def handle_sns(settings: Settings, config: EmailConfig, raw: bytes, authorizatio
     elif kind == "Bounce":
         _bounce(settings, item, notice.get("bounce") or {})
     elif kind == "Complaint":
-        suppression.suppress(item.workspace_id, item.to, "complained", item.message_id)
         unsubscribe.mark(settings, item, "complained", "complaint")
     return {"status": "applied", "type": kind}
 

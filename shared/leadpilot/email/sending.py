@@ -26,6 +26,7 @@ from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.identity import store as identity_store
+from leadpilot.ids import new_id
 from leadpilot.messaging.email_content import escape_value, render_email
 from leadpilot.messaging.templates import render
 from leadpilot.observability import logger, metrics
@@ -161,8 +162,6 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
            sender: senders.Sender, subject: str, html: str, text: str, *, message_id: str | None,
            from_name: str | None, flow: tuple[str, str, str] | None = None) -> Queued:
-    from leadpilot.ids import new_id
-
     message_id = message_id or new_id()
     name = from_name or sender.name
     if name and any(ord(ch) < 32 for ch in name):
