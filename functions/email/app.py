@@ -144,6 +144,15 @@ def get_sequence(sequence_id: str) -> dict[str, Any]:
     return sequences.get_sequence(identity.workspace_id, parse_id(sequence_id, "sequence_id"))
 
 
+@edge.route("/sequences/{sequence_id}", "PATCH")
+def update_sequence(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    sid = parse_id(sequence_id, "sequence_id")
+    body = sequence_bodies.body("sequence_update", max_bytes=1024 * 1024)
+    return sequences.update_sequence(edge.settings, runtime_config(), identity, sid, body)
+
+
 @edge.route("/sequences/{sequence_id}/enrollments", "POST")
 def enroll(sequence_id: str) -> dict[str, Any]:
     identity = edge.identity("write")

@@ -160,3 +160,27 @@ def test_a_bad_sequence_is_refused_naming_the_step(api: Api, owner: dict[str, An
         assert reply.status == 422 and field in reply.raw, (field, reply)
     assert api.get("/sequences", token=token).body["items"] == []
     assert api.get("/flows", token=token).body["items"] == []  # nothing half-made
+
+
+def test_editing_a_sequence_publishes_a_new_version_and_running_contacts_keep_theirs(
+        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None) -> None:
+    # Given a contact in a one-step sequence
+    token = owner["access_token"]
+    verified_sender(api, token)
+    sequence = api.post("/sequences", {"name": "Edit", "steps": [STEPS[0]], "reply_window_days": 1},
+                        token=token).body
+    early = contact(api, token, "early@example.com")
+    api.post(f"/sequences/{sequence['id']}/enrollments", {"contact_ids": [early]}, token=token)
+    # When the first step's subject is changed (and a bad change is refused, naming the step)
+    bad = api.patch(f"/sequences/{sequence['id']}", {"steps": [{**STEPS[0], "body": "{{nope}}"}]}, token=token)
+    assert bad.status == 422 and "steps/0/body" in bad.raw
+    changed = api.patch(f"/sequences/{sequence['id']}", {"steps": [{**STEPS[0], "subject": "New hello"}]},
+                        token=token)
+    assert changed.status == 200 and changed.body["steps"][0]["subject"] == "New hello"
+    late = contact(api, token, "late@example.com")
+    api.post(f"/sequences/{sequence['id']}/enrollments", {"contact_ids": [late]}, token=token)
+    _run_until(cloud, api, token, late, _ended)
+    _run_until(cloud, api, token, early, _ended)
+    # Then the early contact got the version it started, the late one the new one
+    assert [m["subject"] for m in _mails_to(api, token, "early@example.com")] == ["Welcome Ada"]
+    assert [m["subject"] for m in _mails_to(api, token, "late@example.com")] == ["New hello"]

@@ -55,6 +55,20 @@ def create_sequence(settings: Settings, config: RuntimeConfig, identity: Identit
     return _view(item)
 
 
+def update_sequence(settings: Settings, config: RuntimeConfig, identity: Identity, sequence_id: str,
+                    changes: dict[str, Any]) -> dict[str, Any]:
+    """Replace parts of the definition and publish a new version of its flow; contacts already in the sequence
+    keep the version they started (the runtime's versioning), new enrolments get the new one."""
+    item = _item(identity.workspace_id, sequence_id)
+    definition = {**json.loads(item.definition), **changes}
+    check_steps(definition["steps"])
+    flows.update_flow(identity, item.flow_id, to_flow(definition))
+    flows.publish_flow(settings, config, identity, item.flow_id)
+    item.update(actions=[SequenceItem.definition.set(json.dumps(definition)),
+                         SequenceItem.name.set(definition["name"])])
+    return _view(item)
+
+
 def list_sequences(workspace_id: str) -> list[dict[str, Any]]:
     return [_view(i) for i in _all(workspace_id)]
 

@@ -13,6 +13,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/email/sender"): {"email": "b@beta.test"},
     ("POST", "/emails"): {"contact_id": "01M80A45J90JMESM0AR82N1PFF", "subject": "Hi", "body": "Hello"},
     ("POST", "/sequences"): {"name": "B's sequence", "steps": [{"day": 1, "subject": "B", "body": "B's body"}]},
+    ("PATCH", "/sequences/{sequence_id}"): {"name": "Stolen"},
     ("POST", "/sequences/{sequence_id}/enrollments"): {"contact_ids": ["01M80A45J90JMESM0AR82N1PFF"]},
 }
 
