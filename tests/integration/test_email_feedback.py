@@ -184,3 +184,28 @@ def test_a_batch_that_fails_after_the_ses_call_never_sends_twice(cloud: Any, api
     assert len([m for m in captured(api, token) if m["message_id"] == message_id]) == 1
     assert api.get(f"/emails/{message_id}", token=token).body["status"] == "sent"
     assert _types(api, token, contact_id).count("email.sent") == 1
+
+
+def test_a_rejected_or_newly_suppressed_email_is_recorded_as_failed(cloud: Any, api: Api,
+                                                                    owner: dict[str, Any]) -> None:
+    # Given two queued emails: SES stops trusting the sender, and one contact unsubscribes meanwhile
+    token = owner["access_token"]
+    verified_sender(api, token)
+    rejected_contact = contact(api, token, "rej@example.com")
+    rejected = send(api, token, rejected_contact).body["id"]
+    quitter = contact(api, token, "quit@example.com")
+    skipped = send(api, token, quitter).body["id"]
+    from leadpilot.email.suppression import suppress
+
+    suppress(owner["workspace"]["id"], "quit@example.com", "unsubscribed", None)
+    boto3.client("ses").delete_identity(Identity="hello@acme.test")
+    # When the worker runs
+    deliver(cloud)
+    # Then nothing went out, and each contact's timeline says why
+    assert captured(api, token) == []
+    assert api.get(f"/emails/{rejected}", token=token).body["status"] == "failed"
+    assert api.get(f"/emails/{skipped}", token=token).body["reason"] == "suppressed:unsubscribed"
+    for contact_id, status in ((rejected_contact, "failed"), (quitter, "skipped")):
+        items = api.get(f"/contacts/{contact_id}/timeline", token=token).body["items"]
+        failed = [e for e in items if e["type"] == "email.failed"]
+        assert len(failed) == 1 and failed[0]["data"]["status"] == status

@@ -16,7 +16,7 @@ from leadpilot.settings import Settings
 EMAIL_ACTOR = {"type": "system", "id": "email"}
 _METRICS = {"email.sent": "EmailSent", "email.delivered": "EmailDelivered", "email.opened": "EmailOpened",
             "email.clicked": "EmailClicked", "email.replied": "EmailReplied", "email.bounced": "EmailBounced",
-            "email.unsubscribed": "EmailUnsubscribed"}
+            "email.unsubscribed": "EmailUnsubscribed", "email.failed": "EmailFailed"}
 
 
 def message_pk(workspace_id: str, message_id: str) -> str:

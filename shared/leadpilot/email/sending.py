@@ -227,12 +227,20 @@ def deliver(settings: Settings, config: EmailConfig, provider: EmailProvider, jo
     return str(item.status)
 
 
+def _not_sent(settings: Settings, item: EmailMessageItem, from_status: str, status: str, reason: str) -> None:
+    """The message will not go out: its status and an email.failed entry on the contact's timeline, once."""
+    outcomes.record(settings, item, "email.failed", {"status": status, "reason": reason},
+                    [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
+                    EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
+    item.refresh()
+
+
 def _send_now(settings: Settings, config: EmailConfig, provider: EmailProvider, item: EmailMessageItem) -> None:
     contact_item = contacts_store.get_item(item.workspace_id, item.contact_id)
     blocked = "contact_deleted" if contact_item is None else _reachable(
         item.workspace_id, contacts_store.to_contact(contact_item), item.to)
     if blocked:  # the contact unsubscribed, bounced or asked not to be contacted while it waited
-        _set(item, "queued", status="skipped", reason=blocked)
+        _not_sent(settings, item, "queued", "skipped", blocked)
         return
     if not _set(item, "queued", status="sending", sending_at=now_iso()):
         return
@@ -242,8 +250,7 @@ def _send_now(settings: Settings, config: EmailConfig, provider: EmailProvider, 
     try:
         provider_id = provider.send_raw(item.from_email, item.to, raw)
     except ProviderRejected as exc:
-        _set(item, "sending", status="failed", reason=str(exc)[:500])
-        metrics.add_metric(name="EmailFailed", unit="Count", value=1)
+        _not_sent(settings, item, "sending", "failed", str(exc)[:500])
         return
     except Exception:
         _set(item, "sending", status="queued")  # the provider did not take it: the redelivery may try again
