@@ -64,9 +64,9 @@ def record(settings: Settings, item: EmailMessageItem, event_type: str | None, d
                 txn.update(EmailStatsItem(stats_pk(item.workspace_id, item.flow_id), f"NODE#{item.node}"),
                            actions=[counter.add(1), EmailStatsItem.kind.set(EmailStatsItem)])
     except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            return False
+        # One reason per item (pynamodb orders puts before updates); only the message update has a condition.
+        if any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            return False  # recorded before
         raise
     if events:
         publish_now(settings, events)
