@@ -162,7 +162,12 @@ def _perform(job: Job) -> dict[str, Any]:
 
 
 def _send(job: Job, channel: str) -> dict[str, Any]:
-    """Messaging has no send path yet: record what would be sent in the sandbox outbox (once per action)."""
+    """Email goes through the email send path (issue 5); SMS is recorded in the sandbox outbox (once per action)."""
+    if channel == "email":
+        from leadpilot.email.automation import send_email_action
+
+        return send_email_action(job.settings, job.workspace_id, job.contact_id, job.config, job.context,
+                                 flow_id=job.flow_id, node=job.node, run_id=job.run_id, action_key=job.key)
     contact = job.contact()
     to = contact.get("phone") if channel == "sms" else contact.get("email")
     if not to:

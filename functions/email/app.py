@@ -1,0 +1,207 @@
+"""Email: the from identity, sending, tracking (pixel, clicks), unsubscribe, SES feedback, replies, the send worker."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Chalice, Response
+
+from leadpilot.api.edge import Edge
+from leadpilot.api.errors import flush_metrics
+from leadpilot.api.queues import process_sqs_batch
+from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
+from leadpilot.email.config import email_config
+from leadpilot.email.provider import provider
+from leadpilot.errors import NotFound, PayloadTooLarge
+from leadpilot.identity.authenticate import require_role
+from leadpilot.ids import parse_id
+from leadpilot.sequences import service as sequences
+
+app = Chalice(app_name="leadpilot-email")
+app.api.binary_types.append("image/gif")
+edge = Edge(app, "leadpilot.email")
+sequence_bodies = Edge(app, "leadpilot.sequences")  # the sequences' request schemas live with their package
+ADMINS = ("owner", "admin")
+NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+
+
+def _raw(limit: int) -> bytes:
+    body = app.current_request.raw_body or b""  # type: ignore[union-attr]
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"body is larger than {limit} bytes", {"limit_bytes": limit})
+    return raw
+
+
+def _header(name: str) -> str | None:
+    return app.current_request.headers.get(name)  # type: ignore[union-attr]
+
+
+@edge.route("/email/sender", "PUT")
+def set_sender() -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    body = edge.body("sender")
+    return senders.set_sender(identity.workspace_id, provider(edge.settings.region), body).to_dict()
+
+
+@edge.route("/email/sender", "GET")
+def get_sender() -> dict[str, Any]:
+    identity = edge.identity()
+    sender = senders.get_sender(identity.workspace_id, provider(edge.settings.region))
+    if sender is None:
+        raise NotFound("the workspace has no sender yet", {"field": "sender"})
+    return sender.to_dict()
+
+
+@edge.route("/emails", "POST")
+def send_email() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("email_send", max_bytes=256 * 1024)
+    queued = sending.send_to_contact(edge.settings, email_config(), provider(edge.settings.region),
+                                     identity.workspace_id, body)
+    return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
+
+
+@edge.route("/emails/{message_id}", "GET")
+def get_email(message_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return views.get_message(identity.workspace_id, parse_id(message_id, "message_id"))
+
+
+@edge.route("/dev/emails", "GET")
+def dev_emails() -> dict[str, Any]:
+    """What the local SES captured for the caller's workspace (sandbox / local cloud only)."""
+    identity = edge.identity()
+    if not email_config().sandbox:
+        raise NotFound("not found", {"field": "path"})
+    return {"items": views.captured_for(identity.workspace_id, edge.limit())}
+
+
+# -- public: the recipient's mail client and browser, no credentials; a token we did not sign is a 404 ----------
+@edge.route("/e/o/{token}", "GET")
+def open_pixel(token: str) -> Response:
+    request = app.current_request
+    tracking.open_pixel(edge.settings, email_config(), token, _header("user-agent"), request.method)  # type: ignore
+    accept = (_header("accept") or "").lower()
+    if "image/gif" not in accept and "*/*" not in accept:
+        # API Gateway only returns a binary body to a request that accepts it; the hit is recorded all the same.
+        return Response(body="", status_code=204, headers=dict(NO_STORE))
+    return Response(body=tracking.PIXEL, status_code=200, headers={"Content-Type": "image/gif", **NO_STORE})
+
+
+@edge.route("/e/c/{token}", "GET")
+def click(token: str) -> Response:
+    request = app.current_request
+    url = tracking.click(edge.settings, email_config(), token, _header("user-agent"), request.method)  # type: ignore
+    return Response(body="", status_code=302, headers={"Location": url, **NO_STORE})
+
+
+@edge.route("/e/u/{token}", "GET")
+def unsubscribe_landing(token: str) -> Response:
+    page = unsubscribe.landing_page(email_config(), token)
+    return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8", **NO_STORE})
+
+
+@edge.route("/e/u/{token}", "POST")
+def unsubscribe_one_click(token: str) -> Response:
+    """RFC 8058: mail clients POST `List-Unsubscribe=One-Click`; the landing page's button posts here too."""
+    _raw(4096)
+    address = unsubscribe.unsubscribe(edge.settings, email_config(), token, "one_click")
+    return Response(body=unsubscribe.done_page(address), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8", **NO_STORE})
+
+
+@edge.route("/email/webhooks/ses", "POST")
+def ses_feedback() -> dict[str, Any]:
+    return feedback.handle_sns(edge.settings, email_config(), _raw(256 * 1024), _header("authorization"))
+
+
+@edge.route("/email/inbound", "POST")
+def inbound_email() -> dict[str, Any]:
+    raw = _raw(inbound.MAX_INBOUND_BYTES)
+    return inbound.receive(edge.settings, email_config(), raw, _header("x-leadpilot-signature"))
+
+
+# -- sequences: steps compiled to a flow on the automation runtime ------------------------------------------------
+@edge.route("/sequences", "POST")
+def create_sequence() -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    body = sequence_bodies.body("sequence_create", max_bytes=1024 * 1024)
+    return edge.created(sequences.create_sequence(edge.settings, runtime_config(), identity, body))
+
+
+@edge.route("/sequences", "GET")
+def list_sequences() -> dict[str, Any]:
+    return {"items": sequences.list_sequences(edge.identity().workspace_id)}
+
+
+@edge.route("/sequences/{sequence_id}", "GET")
+def get_sequence(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sequences.get_sequence(identity.workspace_id, parse_id(sequence_id, "sequence_id"))
+
+
+@edge.route("/sequences/{sequence_id}", "PATCH")
+def update_sequence(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    sid = parse_id(sequence_id, "sequence_id")
+    body = sequence_bodies.body("sequence_update", max_bytes=1024 * 1024)
+    return sequences.update_sequence(edge.settings, runtime_config(), identity, sid, body)
+
+
+@edge.route("/sequences/{sequence_id}/enrollments", "POST")
+def enroll(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    sid = parse_id(sequence_id, "sequence_id")
+    return sequences.enroll(edge.settings, identity, sid, sequence_bodies.body("sequence_enroll")["contact_ids"])
+
+
+@edge.route("/sequences/{sequence_id}/enrollments/{contact_id}", "DELETE")
+def exit_sequence(sequence_id: str, contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return sequences.exit_contact(edge.settings, identity, parse_id(sequence_id, "sequence_id"),
+                                  parse_id(contact_id, "contact_id"))
+
+
+@edge.route("/sequences/{sequence_id}/stats", "GET")
+def sequence_stats(sequence_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sequences.stats(identity.workspace_id, parse_id(sequence_id, "sequence_id"))
+
+
+@edge.route("/contacts/{contact_id}/sequences", "GET")
+def contact_sequences(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    cid = parse_id(contact_id, "contact_id")
+    sending.load_contact(identity.workspace_id, cid)
+    return {"items": sequences.history(edge.settings, identity.workspace_id, cid)}
+
+
+def _send(record: Any) -> None:
+    sending.deliver(edge.settings, email_config(), provider(edge.settings.region), json.loads(record.body))
+
+
+@app.lambda_function(name="on_send")
+def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Send queue consumer: each queued message is sent at most once, then recorded."""
+    try:
+        return process_sqs_batch(event, context, _send)
+    finally:
+        flush_metrics()
+
+
+def _sequence_event(record: Any) -> None:
+    sequences.on_event(edge.settings, json.loads(record.body)["detail"])
+
+
+@app.lambda_function(name="on_sequence_event")
+def on_sequence_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Sequence exits queue consumer: a reply, unsubscribe, permanent bounce or goal event stops the contact's runs."""
+    try:
+        return process_sqs_batch(event, context, _sequence_event)
+    finally:
+        flush_metrics()

@@ -1,0 +1,71 @@
+"""Email configuration, read once from the environment (like the automation runtime's, see ADR 0010).
+
+Secrets are derived from the deployment's JWT secret with domain-separated HMACs, so the email capability
+adds no new secret parameter: tracking links, unsubscribe links and webhook signatures each get their own key.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from leadpilot.errors import ConfigurationError
+
+MAX_BODY_BYTES = 100_000  # the markdown source; the flow schema's send_email body has the same limit
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Where sends are queued, the public base of tracking links, and the keys that sign them."""
+
+    send_queue_url: str
+    public_base_url: str
+    sandbox: bool
+    link_key: bytes
+    unsubscribe_key: bytes
+    webhook_secret: str
+    feedback_topic_arns: frozenset[str]
+    inbound_domain: str
+
+    @property
+    def tracking_base(self) -> str:
+        """The base of click/open links (`<base>/c/<token>`, `<base>/o/<token>.gif`)."""
+        return f"{self.public_base_url}/e"
+
+    def unsubscribe_url(self, token: str) -> str:
+        return f"{self.public_base_url}/e/u/{token}"
+
+    def need_queue(self) -> str:
+        if not self.send_queue_url:
+            raise ConfigurationError("EMAIL_SEND_QUEUE_URL is not configured for this function")
+        return self.send_queue_url
+
+
+def derive(secret: str, purpose: str) -> bytes:
+    """A key for one purpose from the deployment secret (HMAC-SHA256, domain-separated)."""
+    return hmac.new(secret.encode(), f"leadpilot.email.{purpose}".encode(), hashlib.sha256).digest()
+
+
+def load_email_config(env: dict[str, str] | None = None) -> EmailConfig:
+    """Build the configuration from an environment mapping."""
+    env = dict(os.environ if env is None else env)
+    secret = env.get("LEADPILOT_JWT_SECRET", "")
+    if len(secret) < 32:
+        raise ConfigurationError("LEADPILOT_JWT_SECRET must be at least 32 characters")
+    base = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL")
+    topics = frozenset(t.strip() for t in env.get("SES_FEEDBACK_TOPIC_ARNS", "").split(",") if t.strip())
+    return EmailConfig(send_queue_url=env.get("EMAIL_SEND_QUEUE_URL", ""), public_base_url=base,
+                       sandbox=env.get("EMAIL_SANDBOX", "false").lower() == "true",
+                       link_key=derive(secret, "links"), unsubscribe_key=derive(secret, "unsubscribe"),
+                       webhook_secret=derive(secret, "webhooks").hex(), feedback_topic_arns=topics,
+                       inbound_domain=env.get("EMAIL_INBOUND_DOMAIN", "reply.leadpilot.local").strip().lower())
+
+
+@lru_cache(maxsize=1)
+def email_config() -> EmailConfig:
+    """The process-wide email configuration, read at cold start."""
+    return load_email_config()

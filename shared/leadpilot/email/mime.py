@@ -1,0 +1,132 @@
+"""The MIME message we hand to SES: our Message-ID, a signed reply address, List-Unsubscribe (RFC 8058),
+tracked links and the open pixel in the HTML part, and the plain-text alternative."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+from leadpilot.email.config import EmailConfig
+from leadpilot.messaging import links
+from leadpilot.messaging.email_content import list_unsubscribe_headers
+
+_MESSAGE_ID = re.compile(r"<([0-9A-HJKMNP-TV-Z]{26})\.([0-9A-HJKMNP-TV-Z]{26})@[^>\s]+>")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_REPLY_MAC_BYTES = 6
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What one message needs to become MIME."""
+
+    workspace_id: str
+    message_id: str
+    from_email: str
+    from_name: str | None
+    to: str
+    subject: str
+    html: str
+    text: str
+
+
+def link_subject(workspace_id: str, message_id: str) -> str:
+    """The id a tracking or unsubscribe token signs: both the workspace and the message."""
+    return f"{workspace_id}.{message_id}"
+
+
+def split_subject(subject: str) -> tuple[str, str] | None:
+    workspace_id, dot, message_id = subject.partition(".")
+    return (workspace_id, message_id) if dot and len(workspace_id) == 26 and len(message_id) == 26 else None
+
+
+def message_id_header(workspace_id: str, message_id: str, from_email: str) -> str:
+    """`<message.workspace@sender-domain>`: replies quote it back in In-Reply-To / References."""
+    return f"<{message_id}.{workspace_id}@{from_email.rsplit('@', 1)[-1]}>"
+
+
+def ids_in_references(*headers: str | None) -> list[tuple[str, str]]:
+    """(workspace, message) of every one of our Message-IDs quoted in In-Reply-To / References headers."""
+    found = [(m.group(2), m.group(1)) for h in headers if h for m in _MESSAGE_ID.finditer(h)]
+    return list(dict.fromkeys(found))
+
+
+def _ulid_bytes(value: str) -> bytes:
+    number = 0
+    for ch in value:
+        number = number * 32 + _CROCKFORD.index(ch)
+    return number.to_bytes(17, "big")[1:]
+
+
+def _ulid(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    return "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def _reply_mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, b"leadpilot.reply.v1\x00" + payload, hashlib.sha256).digest()[:_REPLY_MAC_BYTES]
+
+
+def reply_address(config: EmailConfig, workspace_id: str, message_id: str) -> str:
+    """`r+<token>@<inbound domain>`: the token packs both ids and a short MAC in 61 base32 characters, so the
+    local part stays within RFC 5321's 64."""
+    payload = _ulid_bytes(workspace_id) + _ulid_bytes(message_id)
+    token = base64.b32encode(payload + _reply_mac(config.link_key, payload)).decode().rstrip("=").lower()
+    return f"r+{token}@{config.inbound_domain}"
+
+
+def parse_reply_address(config: EmailConfig, address: str) -> tuple[str, str] | None:
+    """(workspace, message) of a genuine reply address, else None."""
+    local, _, domain = address.strip().lower().partition("@")
+    if domain != config.inbound_domain or not local.startswith("r+"):
+        return None
+    token = local[2:].upper()
+    try:
+        raw = base64.b32decode(token + "=" * (-len(token) % 8))
+    except ValueError:
+        return None
+    if len(raw) != 32 + _REPLY_MAC_BYTES or not hmac.compare_digest(_reply_mac(config.link_key, raw[:32]), raw[32:]):
+        return None
+    return _ulid(raw[:16]), _ulid(raw[16:32])
+
+
+def unsubscribe_token(config: EmailConfig, workspace_id: str, message_id: str) -> str:
+    """A token only the unsubscribe routes accept (its own key: an open or click token is not one)."""
+    return links.sign_open(link_subject(workspace_id, message_id), config.unsubscribe_key)
+
+
+def read_unsubscribe_token(config: EmailConfig, token: str) -> tuple[str, str] | None:
+    subject = links.verify_open(token, config.unsubscribe_key)
+    return split_subject(subject) if subject else None
+
+
+def tracked_html(config: EmailConfig, workspace_id: str, message_id: str, html: str) -> str:
+    """Links through signed click redirects, an unsubscribe footer, and the open pixel at the end."""
+    subject = link_subject(workspace_id, message_id)
+    unsubscribe = config.unsubscribe_url(unsubscribe_token(config, workspace_id, message_id))
+    body = links.rewrite_links(html, subject, config.link_key, config.tracking_base, unsubscribe)
+    footer = f'<p><a href="{unsubscribe}">Unsubscribe</a></p>'
+    return body + footer + links.open_pixel(config.tracking_base, subject, config.link_key)
+
+
+def build(config: EmailConfig, out: Outgoing) -> bytes:
+    """The complete RFC 5322 message, multipart/alternative (text first, HTML preferred)."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((out.from_name or "", out.from_email))
+    msg["To"] = out.to
+    msg["Subject"] = out.subject
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = message_id_header(out.workspace_id, out.message_id, out.from_email)
+    msg["Reply-To"] = formataddr((out.from_name or "", reply_address(config, out.workspace_id, out.message_id)))
+    unsubscribe = config.unsubscribe_url(unsubscribe_token(config, out.workspace_id, out.message_id))
+    try:
+        for name, value in list_unsubscribe_headers(unsubscribe).items():
+            msg[name] = value
+    except ValueError:
+        pass  # a plain-http base (a local cloud on 127.0.0.1): RFC 8058 needs https, the footer link remains
+    msg.set_content(out.text + f"\n--\nUnsubscribe: {unsubscribe}\n")
+    msg.add_alternative(tracked_html(config, out.workspace_id, out.message_id, out.html), subtype="html")
+    return msg.as_bytes()

@@ -1,0 +1,74 @@
+"""Recording what happened to a message: one transaction changes the message, writes the domain event on the
+contact's timeline and bumps the flow node's counters; the event is published right after commit."""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from leadpilot.db.base import transaction
+from leadpilot.email.models import EmailMessageItem, EmailStatsItem
+from leadpilot.events.outbox import publish_now
+from leadpilot.events.record import event_item
+from leadpilot.observability import metrics
+from leadpilot.settings import Settings
+
+EMAIL_ACTOR = {"type": "system", "id": "email"}
+_METRICS = {"email.sent": "EmailSent", "email.delivered": "EmailDelivered", "email.opened": "EmailOpened",
+            "email.clicked": "EmailClicked", "email.replied": "EmailReplied", "email.bounced": "EmailBounced",
+            "email.unsubscribed": "EmailUnsubscribed", "email.failed": "EmailFailed"}
+
+
+def message_pk(workspace_id: str, message_id: str) -> str:
+    return f"WS#{workspace_id}#EMAIL#{message_id}"
+
+
+def get_message(workspace_id: str, message_id: str) -> EmailMessageItem | None:
+    try:
+        return EmailMessageItem.get(message_pk(workspace_id, message_id), "MSG")
+    except EmailMessageItem.DoesNotExist:
+        return None
+
+
+def base_data(item: EmailMessageItem) -> dict[str, Any]:
+    """What every email.* event says about its message (contact_id: the runtime's contact key)."""
+    return {"message_id": item.message_id, "contact_id": item.contact_id, "to": item.to, "subject": item.subject,
+            "flow_id": item.flow_id, "node": item.node, "run_id": item.run_id}
+
+
+def actor_of(item: EmailMessageItem) -> dict[str, str]:
+    """A flow's message names its run (the runtime's loop guard); anything else is the email system."""
+    if item.run_id and item.flow_id:
+        return {"type": "system", "id": f"automation:{item.flow_id}:{item.run_id}"}
+    return dict(EMAIL_ACTOR)
+
+
+def stats_pk(workspace_id: str, flow_id: str) -> str:
+    return f"WS#{workspace_id}#EMAIL_STATS#{flow_id}"
+
+
+def record(settings: Settings, item: EmailMessageItem, event_type: str | None, data: dict[str, Any],
+           actions: list[Any], condition: Any, stat: str | None = None,
+           actor: dict[str, str] | None = None) -> bool:
+    """Apply `actions` to the message if `condition` holds, with its event and counter; False if it did not
+    hold (the outcome was recorded before: a duplicate has no second effect)."""
+    events = [event_item(item.workspace_id, actor or dict(EMAIL_ACTOR), event_type,
+                         {**base_data(item), **data}, contact_id=item.contact_id)] if event_type else []
+    try:
+        with transaction(settings) as txn:
+            txn.update(item, actions=actions, condition=condition)
+            for event in events:
+                txn.save(event)
+            if stat and item.flow_id and item.node:
+                counter = getattr(EmailStatsItem, stat)
+                txn.update(EmailStatsItem(stats_pk(item.workspace_id, item.flow_id), f"NODE#{item.node}"),
+                           actions=[counter.add(1), EmailStatsItem.kind.set(EmailStatsItem)])
+    except TransactWriteError as exc:
+        # One reason per item (pynamodb orders puts before updates); only the message update has a condition.
+        if any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            return False  # recorded before
+        raise
+    if events:
+        publish_now(settings, events)
+        metrics.add_metric(name=_METRICS.get(event_type or "", "EmailEvent"), unit="Count", value=1)
+    return True

@@ -1,0 +1,76 @@
+"""A workspace's from identity: an address (or its whole domain) verified in SES before anything is sent."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from leadpilot.clock import now_iso
+from leadpilot.contact_points import normalize_email
+from leadpilot.email.models import SenderItem
+from leadpilot.email.provider import EmailProvider
+from leadpilot.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The from identity as the API shows it."""
+
+    email: str
+    name: str | None
+    identity: str
+    identity_type: str
+    status: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sender_pk(workspace_id: str) -> str:
+    return f"WS#{workspace_id}#EMAIL_SENDER"
+
+
+def _view(item: SenderItem) -> Sender:
+    return Sender(item.email, item.name, item.identity, item.identity_type, item.status, item.updated_at)
+
+
+def _clean_name(name: str | None) -> str | None:
+    if name is None:
+        return None
+    if any(ord(ch) < 32 for ch in name):
+        raise ValidationFailed.field("name", "may not contain line breaks or control characters")
+    return name.strip() or None
+
+
+def set_sender(workspace_id: str, provider: EmailProvider, body: dict[str, Any]) -> Sender:
+    """Set the from address (and name) and start its SES verification (the domain's, when asked)."""
+    email = normalize_email(body["email"], "email")
+    identity_type = "domain" if body.get("verify_domain") else "address"
+    identity = email.rsplit("@", 1)[1] if identity_type == "domain" else email
+    provider.verify_identity(identity, identity_type)
+    status = "verified" if provider.is_verified(identity) else "pending"
+    item = SenderItem(sender_pk(workspace_id), "SENDER", email=email, name=_clean_name(body.get("name")),
+                      identity=identity, identity_type=identity_type, status=status, updated_at=now_iso())
+    item.save()
+    return _view(item)
+
+
+def get_sender(workspace_id: str, provider: EmailProvider | None = None) -> Sender | None:
+    """The workspace's sender; a pending one is re-checked with SES when a provider is given."""
+    try:
+        item = SenderItem.get(sender_pk(workspace_id), "SENDER")
+    except SenderItem.DoesNotExist:
+        return None
+    if item.status != "verified" and provider is not None and provider.is_verified(item.identity):
+        item.update(actions=[SenderItem.status.set("verified"), SenderItem.updated_at.set(now_iso())])
+    return _view(item)
+
+
+def require_sender(workspace_id: str, provider: EmailProvider) -> Sender:
+    """The verified sender, or a 422 saying how to get one."""
+    sender = get_sender(workspace_id, provider)
+    if sender is None:
+        raise ValidationFailed.field("from", "the workspace has no sender: PUT /email/sender first")
+    if sender.status != "verified":
+        raise ValidationFailed.field("from", f"{sender.identity} is not verified in SES yet")
+    return sender

@@ -1,0 +1,258 @@
+"""The send path: validate and render, record the message (`queued`), queue it; the worker sends it once.
+
+Every email — one sent from the API and one a flow (or a sequence) sends — goes through `queue_message`
+and `deliver`, so suppression, do-not-contact, idempotency and the outcome events are the same for all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from pynamodb.exceptions import PutError, UpdateError
+
+from leadpilot.clock import now_iso
+from leadpilot.contact_points import normalize_email
+from leadpilot.contacts import store as contacts_store
+from leadpilot.contacts.entities import Contact
+from leadpilot.email import mime, outcomes, senders, suppression
+from leadpilot.email.config import MAX_BODY_BYTES, EmailConfig
+from leadpilot.email.models import EmailMessageItem
+from leadpilot.email.provider import EmailProvider, ProviderRejected
+from leadpilot.errors import Conflict, NotFound, ValidationFailed
+from leadpilot.identity import store as identity_store
+from leadpilot.ids import new_id
+from leadpilot.messaging.email_content import escape_value, render_email
+from leadpilot.messaging.templates import render
+from leadpilot.observability import logger, metrics
+from leadpilot.settings import Settings
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The flow template syntax ({{contact.x}}, {{vars.x}}, {{trigger.data.x}}, {{nodes.n.x}}), as the runtime's.
+_FLOW_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(?:\|([^{}]*))?\}\}")
+MAX_SUBJECT = 300
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message accepted for sending (or skipped, with the reason)."""
+
+    message_id: str
+    status: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.message_id, "status": self.status, "reason": self.reason}
+
+
+@lru_cache(maxsize=4)
+def _sqs(region: str) -> Any:
+    return boto3.client("sqs", region_name=region)
+
+
+def key_id(key: str) -> str:
+    """A ULID-shaped digest of an idempotency key: the same key always names the same message."""
+    value = int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big") >> 3  # first char 0-7, like a ULID
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
+    item = identity_store.get_workspace_item(workspace_id)
+    return {"contact": dict(contact), "workspace": {"business_name": item.name if item else ""},
+            "vars": dict(variables)}
+
+
+def _flow_text(text: str, context: Mapping[str, Any], escape: bool) -> str:
+    """A flow's template filled from the run's context (values escaped for markdown when `escape`)."""
+    def value(match: re.Match[str]) -> str:
+        current: Any = context
+        for part in match.group(1).split("."):
+            current = current.get(part) if isinstance(current, Mapping) else None
+        text = match.group(2) or "" if current in (None, "") else str(current)
+        return escape_value(text) if escape else text
+    return _FLOW_TEMPLATE.sub(value, text)
+
+
+def _subject(text: str) -> str:
+    subject = " ".join(text.split())
+    if not subject:
+        raise ValidationFailed.field("subject", "is empty once its variables are filled in")
+    if len(subject) > MAX_SUBJECT:
+        raise ValidationFailed.field("subject", f"is longer than {MAX_SUBJECT} characters once rendered")
+    return subject
+
+
+def _check_body_size(body: str) -> None:
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValidationFailed.field("body", f"is larger than {MAX_BODY_BYTES} bytes")
+
+
+def _address(contact: Contact) -> str:
+    if not contact.email:
+        raise ValidationFailed.field("contact_id", "the contact has no email address")
+    return normalize_email(contact.email, "to")
+
+
+def _reachable(workspace_id: str, contact: Contact, address: str) -> str | None:
+    """Why the contact may not be emailed now (do_not_contact, or a suppressed address), else None."""
+    if contact.do_not_contact:
+        return "do_not_contact"
+    reason = suppression.is_suppressed(workspace_id, address)
+    return f"suppressed:{reason}" if reason else None
+
+
+def load_contact(workspace_id: str, contact_id: str) -> Contact:
+    item = contacts_store.get_item(workspace_id, contact_id)
+    if item is None:
+        raise NotFound("contact not found", {"field": "contact_id"})
+    return contacts_store.to_contact(item)
+
+
+def send_to_contact(settings: Settings, config: EmailConfig, provider: EmailProvider, workspace_id: str,
+                    body: dict[str, Any]) -> Queued:
+    """POST /emails: render the markdown template for the contact and queue it (422/409 and nothing stored)."""
+    _check_body_size(body["body"])
+    contact = load_contact(workspace_id, body["contact_id"])
+    address = _address(contact)
+    context = _context(workspace_id, contact.to_dict(), body.get("variables") or {})
+    subject = _subject(render(body["subject"], context, "subject"))
+    content = render_email(body["body"], context, "body")
+    blocked = _reachable(workspace_id, contact, address)
+    if blocked:
+        raise Conflict(f"the contact may not be emailed ({blocked})", {"field": "contact_id", "reason": blocked})
+    sender = senders.require_sender(workspace_id, provider)
+    message_id = key_id(f"{workspace_id}|api|{body['idempotency_key']}") if body.get("idempotency_key") else None
+    return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html, content.text,
+                  message_id=message_id, from_name=body.get("from_name"))
+
+
+def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvider, workspace_id: str,
+                  contact_id: str, node_config: Mapping[str, Any], run_context: Mapping[str, Any], *,
+                  flow_id: str, node: str, run_id: str, idempotency_key: str) -> Queued:
+    """A flow's send_email action: the same path, keyed by the action (a redelivery queues nothing more).
+
+    Do-not-contact and suppressed addresses are skipped (`status: skipped`), not errors: the run goes on.
+    """
+    contact = load_contact(workspace_id, contact_id)
+    address = _address(contact)
+    message_id = key_id(f"{workspace_id}|flow|{idempotency_key}")
+    existing = outcomes.get_message(workspace_id, message_id)
+    if existing is not None:
+        if existing.status == "queued":  # queued before a crash: make sure the worker has it
+            _enqueue(settings, config, workspace_id, message_id)
+        return Queued(message_id, existing.status, existing.reason)
+    blocked = _reachable(workspace_id, contact, address)
+    if blocked:
+        return Queued(message_id, "skipped", blocked)
+    context = {**run_context, "contact": {**dict(run_context.get("contact") or {}), **contact.to_dict()},
+               "workspace": _context(workspace_id, {}, {})["workspace"]}
+    _check_body_size(str(node_config["body"]))
+    subject = _subject(_flow_text(str(node_config["subject"]), context, escape=False))
+    content = render_email(_flow_text(str(node_config["body"]), context, escape=True), {}, "body")
+    sender = senders.require_sender(workspace_id, provider)
+    return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html, content.text,
+                  message_id=message_id, from_name=node_config.get("from_name"), flow=(flow_id, node, run_id))
+
+
+def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
+           sender: senders.Sender, subject: str, html: str, text: str, *, message_id: str | None,
+           from_name: str | None, flow: tuple[str, str, str] | None = None) -> Queued:
+    message_id = message_id or new_id()
+    name = from_name or sender.name
+    if name and any(ord(ch) < 32 for ch in name):
+        raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+    item = EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
+                            workspace_id=workspace_id, contact_id=contact.id, to=address, from_email=sender.email,
+                            from_name=name, subject=subject, html=html, text=text, status="queued",
+                            flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
+                            run_id=flow[2] if flow else None, created_at=now_iso(),
+                            GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
+    try:
+        item.save(condition=EmailMessageItem.PK.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = outcomes.get_message(workspace_id, message_id)
+        assert existing is not None
+        return Queued(message_id, existing.status, existing.reason)
+    _enqueue(settings, config, workspace_id, message_id)
+    metrics.add_metric(name="EmailQueued", unit="Count", value=1)
+    return Queued(message_id, "queued")
+
+
+def _enqueue(settings: Settings, config: EmailConfig, workspace_id: str, message_id: str) -> None:
+    _sqs(settings.region).send_message(QueueUrl=config.need_queue(),
+                                       MessageBody=json.dumps({"workspace_id": workspace_id,
+                                                               "message_id": message_id}))
+
+
+def _set(item: EmailMessageItem, condition_status: str, **values: Any) -> bool:
+    """Move the message on from `condition_status`; False when it had already moved."""
+    actions = [getattr(EmailMessageItem, k).set(v) for k, v in values.items()]
+    try:
+        item.update(actions=actions, condition=EmailMessageItem.status == condition_status)
+        return True
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        item.refresh()
+        return False
+
+
+def deliver(settings: Settings, config: EmailConfig, provider: EmailProvider, job: Mapping[str, Any]) -> str:
+    """Send one queued message at most once, then record it; returns the final status.
+
+    `sending` is claimed immediately before the provider call and replaced by `sent` immediately after it.
+    A job redelivered after that (a crash, a failed batch) never calls the provider again: `sent` only has
+    its recording finished; a message left `sending` (a crash between the two writes) is marked `unknown`
+    rather than risk a second copy (ADR 0010).
+    """
+    item = outcomes.get_message(str(job["workspace_id"]), str(job["message_id"]))
+    if item is None:
+        logger.warning("send job for an unknown message dropped", extra={"message_id": job.get("message_id")})
+        return "missing"
+    if item.status == "queued":
+        _send_now(settings, config, provider, item)
+    elif item.status == "sending":
+        _set(item, "sending", status="unknown", reason="the worker stopped during the provider call; not re-sent")
+    if item.status == "sent" and not item.sent_recorded:
+        outcomes.record(settings, item, "email.sent", {"provider_message_id": item.provider_message_id},
+                        [EmailMessageItem.sent_recorded.set(True)], EmailMessageItem.sent_recorded == False,  # noqa: E712
+                        stat="sent", actor=outcomes.actor_of(item))
+    return str(item.status)
+
+
+def _not_sent(settings: Settings, item: EmailMessageItem, from_status: str, status: str, reason: str) -> None:
+    """The message will not go out: its status and an email.failed entry on the contact's timeline, once."""
+    outcomes.record(settings, item, "email.failed", {"status": status, "reason": reason},
+                    [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
+                    EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
+    item.refresh()
+
+
+def _send_now(settings: Settings, config: EmailConfig, provider: EmailProvider, item: EmailMessageItem) -> None:
+    contact_item = contacts_store.get_item(item.workspace_id, item.contact_id)
+    blocked = "contact_deleted" if contact_item is None else _reachable(
+        item.workspace_id, contacts_store.to_contact(contact_item), item.to)
+    if blocked:  # the contact unsubscribed, bounced or asked not to be contacted while it waited
+        _not_sent(settings, item, "queued", "skipped", blocked)
+        return
+    if not _set(item, "queued", status="sending", sending_at=now_iso()):
+        return
+    # usage: charge "emails" — the lead wires leadpilot.usage.charge(settings, workspace_id, "emails", 1, ...) here
+    raw = mime.build(config, mime.Outgoing(item.workspace_id, item.message_id, item.from_email, item.from_name,
+                                           item.to, item.subject, item.html, item.text))
+    try:
+        provider_id = provider.send_raw(item.from_email, item.to, raw)
+    except ProviderRejected as exc:
+        _not_sent(settings, item, "sending", "failed", str(exc)[:500])
+        return
+    except Exception:
+        _set(item, "sending", status="queued")  # the provider did not take it: the redelivery may try again
+        raise
+    _set(item, "sending", status="sent", provider_message_id=provider_id, sent_at=now_iso())
