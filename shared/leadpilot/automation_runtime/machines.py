@@ -13,6 +13,8 @@ from leadpilot.automation_runtime.config import RuntimeConfig
 
 # Answering a token that is no longer waiting (timed out, run stopped, answered before) is not an error.
 STALE_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "ExecutionDoesNotExist"})
+# The execution (or its whole machine: the local cloud restarted) is not known to Step Functions.
+GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
 
 
 class TransientAwsError(RuntimeError):
@@ -60,20 +62,50 @@ def start(region: str, machine_arn: str, name: str, payload: dict[str, Any]) -> 
 
 
 def describe(region: str, execution_arn: str) -> dict[str, Any] | None:
-    """The execution's status, error and cause; None when Step Functions does not know it."""
+    """The execution's status, error and cause; None when Step Functions does not know it (or its machine)."""
     try:
         return dict(_client(region).describe_execution(executionArn=execution_arn))
     except ClientError as exc:
-        if _code(exc) == "ExecutionDoesNotExist":
+        if _code(exc) in GONE:
             return None
         raise TransientAwsError(f"describe_execution failed: {_code(exc)}") from exc
 
 
-def stop(region: str, execution_arn: str, cause: str) -> None:
+def machine_exists(region: str, machine_arn: str) -> bool:
     try:
-        _client(region).stop_execution(executionArn=execution_arn, error="LeadPilot.Cancelled", cause=cause)
+        _client(region).describe_state_machine(stateMachineArn=machine_arn)
+        return True
     except ClientError as exc:
-        if _code(exc) not in STALE_TOKEN:
+        if _code(exc) in GONE:
+            return False
+        raise TransientAwsError(f"describe_state_machine failed: {_code(exc)}") from exc
+
+
+def history(region: str, execution_arn: str, newest: int | None = None) -> list[dict[str, Any]]:
+    """The execution's history events, oldest first (only about the `newest` last ones when given); [] when
+    the execution is gone."""
+    client, events, token = _client(region), [], None
+    try:
+        while True:
+            kwargs: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": newest is not None,
+                                      "maxResults": min(newest or 1000, 1000)}
+            page = client.get_execution_history(**kwargs, **({"nextToken": token} if token else {}))
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token or (newest is not None and len(events) >= newest):
+                break
+    except ClientError as exc:
+        if _code(exc) in GONE:
+            return []
+        raise TransientAwsError(f"get_execution_history failed: {_code(exc)}") from exc
+    return sorted(events, key=lambda e: int(e["id"]))
+
+
+def stop(region: str, execution_arn: str, cause: str, error: str = "LeadPilot.Cancelled") -> None:
+    try:
+        _client(region).stop_execution(executionArn=execution_arn, error=error, cause=cause)
+    except ClientError as exc:
+        if _code(exc) not in STALE_TOKEN | GONE:
             raise TransientAwsError(f"stop_execution failed: {_code(exc)}") from exc
 
 
