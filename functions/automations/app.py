@@ -9,7 +9,17 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime import actions, controls, flows, metrics, redelivery, runs, steps, triggers
+from leadpilot.automation_runtime import (
+    actions,
+    controls,
+    dryrun,
+    flows,
+    metrics,
+    redelivery,
+    runs,
+    steps,
+    triggers,
+)
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -138,6 +148,13 @@ def bulk_runs(flow_id: str) -> dict[str, Any]:
 def flow_metrics(flow_id: str) -> dict[str, Any]:
     identity = edge.identity()
     return metrics.flow_metrics(identity, parse_id(flow_id, "flow_id"))
+
+
+@edge.route("/flows/{flow_id}/dry-run", "POST")
+def dry_run_flow(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    fid = parse_id(flow_id, "flow_id")
+    return dryrun.dry_run(identity, fid, edge.body("dry_run"))
 
 
 def _status() -> str | None:
