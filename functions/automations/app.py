@@ -15,6 +15,7 @@ from leadpilot.automation_runtime import (
     dryrun,
     flows,
     metrics,
+    recovery,
     redelivery,
     runs,
     steps,
@@ -192,5 +193,14 @@ def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
     try:
         return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
+    finally:
+        flush_metrics()
+
+
+@app.lambda_function(name="reconcile_runs")
+def reconcile_runs(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Scheduled: close runs whose execution ended, restart those whose execution is gone (local cloud restart)."""
+    try:
+        return recovery.reconcile(edge.settings, runtime_config())
     finally:
         flush_metrics()

@@ -81,6 +81,19 @@ def machine_exists(region: str, machine_arn: str) -> bool:
         raise TransientAwsError(f"describe_state_machine failed: {_code(exc)}") from exc
 
 
+def running_executions(region: str, machine_arn: str) -> set[str]:
+    """ARNs of the machine's running executions (empty when the machine is gone)."""
+    paginator, found = _client(region).get_paginator("list_executions"), set()
+    try:
+        for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter="RUNNING"):
+            found |= {str(e["executionArn"]) for e in page["executions"]}
+    except ClientError as exc:
+        if _code(exc) in GONE:
+            return set()
+        raise TransientAwsError(f"list_executions failed: {_code(exc)}") from exc
+    return found
+
+
 def history(region: str, execution_arn: str, newest: int | None = None) -> list[dict[str, Any]]:
     """The execution's history events, oldest first (only about the `newest` last ones when given); [] when
     the execution is gone."""
