@@ -80,13 +80,13 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
     arn = machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
     epoch = int(item.epoch or 0) + (1 if redo else 0)
     clean = {key: state.get(key) or {} for key in ("vars", "nodes", "loops")}
-    actions: list[Any] = [RunItem.execution_arn.set(arn), RunItem.execution_count.set(count + 1),
+    actions: list[Any] = [RunItem.execution_count.set(count + 1),
                           RunItem.epoch.set(epoch), RunItem.state.set(runs.state_json(clean)),
                           RunItem.resume_node.remove(), RunItem.ended_at.remove(), RunItem.error.remove(),
                           RunItem.cause.remove()]
     actions += [RunItem.current_node.set(node)] if node else []
     if not runs.move(settings, item, "running", actions, condition=RunItem.execution_count == count,
-                     enrollment=True if before in runs.ENDED else None):
+                     enrollment=True if before in runs.ENDED else None, execution_arn=arn):
         raise Conflict("the run changed meanwhile, or its contact is in another run of the flow; reload it",
                        {"field": "run_id"})
     if before == "running":

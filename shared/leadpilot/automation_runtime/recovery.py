@@ -3,7 +3,7 @@
 
 Scheduled (template: AutomationRunsReconcilerFunction). It reads the ACTIVE_RUNS listing (no scan) and asks
 Step Functions once per state machine for its running executions, so a sweep in which nothing changed costs
-one query and one call per machine.
+one query and one call per machine (run records are read only for runs whose execution is not running).
 """
 from __future__ import annotations
 
@@ -24,18 +24,18 @@ SWEEP_LIMIT = 1000
 def reconcile(settings: Settings, config: RuntimeConfig, limit: int = SWEEP_LIMIT) -> dict[str, int]:
     """One sweep over the running runs; returns how many were checked, closed, recovered and failed."""
     counts = {"checked": 0, "closed": 0, "recovered": 0, "failed": 0}
-    by_machine: dict[str, list[RunItem]] = defaultdict(list)
+    by_machine: dict[str, list[RunIndexItem]] = defaultdict(list)
     for entry in RunIndexItem.gsi1.query(runs.ACTIVE_PK, limit=limit):
-        item = runs.get_item(entry.workspace_id, entry.run_id) if isinstance(entry, RunIndexItem) else None
-        if item is not None and item.status == "running":
-            by_machine[runs.machine_of(item.execution_arn)].append(item)
-    for machine_arn, items in by_machine.items():
+        if isinstance(entry, RunIndexItem) and entry.execution_arn:
+            by_machine[runs.machine_of(entry.execution_arn)].append(entry)
+    for machine_arn, entries in by_machine.items():
         alive = machines.running_executions(settings.region, machine_arn)
-        for item in items:
+        for entry in entries:
             counts["checked"] += 1
-            if item.execution_arn in alive:
+            if entry.execution_arn in alive:
                 continue
-            outcome = _settle(settings, config, item)
+            item = runs.get_item(entry.workspace_id, entry.run_id)
+            outcome = _settle(settings, config, item) if item is not None and item.status == "running" else None
             if outcome:
                 counts[outcome] += 1
     if counts["recovered"]:

@@ -142,8 +142,10 @@ def _status_index(item: RunItem, status: str) -> RunIndexItem:
                   f"{item.started_at}#{item.run_id}")
 
 
-def _active_index(item: RunItem) -> RunIndexItem:
-    return _index(item.workspace_id, item.run_id, "ACTIVE", ACTIVE_PK, f"{item.workspace_id}#{item.run_id}")
+def _active_index(item: RunItem, execution_arn: str | None = None) -> RunIndexItem:
+    entry = _index(item.workspace_id, item.run_id, "ACTIVE", ACTIVE_PK, f"{item.workspace_id}#{item.run_id}")
+    entry.execution_arn = execution_arn or item.execution_arn
+    return entry
 
 
 def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_id: str, event_id: str,
@@ -203,9 +205,10 @@ def _finished(settings: Settings, workspace_id: str, run_id: str) -> bool:
 
 
 def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, condition: Any = None,
-         enrollment: bool | None = None) -> bool:
+         enrollment: bool | None = None, execution_arn: str | None = None) -> bool:
     """Change a run's status (and more) in one transaction with its status listing, the reconciler's list
-    and the flow's counters; `enrollment` True/False takes/releases the contact's enrollment in it too.
+    and the flow's counters; `enrollment` True/False takes/releases the contact's enrollment in it too;
+    `execution_arn` switches the run to a new execution.
 
     The record must still have the status (and pass `condition`) it was read with: False when another
     writer moved it first (the item is refreshed).
@@ -214,17 +217,19 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
     guard = RunItem.status == before
     if condition is not None:
         guard = guard & condition
+    if execution_arn:
+        actions = [*actions, RunItem.execution_arn.set(execution_arn)]
     try:
         with transaction(settings) as txn:
             txn.update(item, actions=[RunItem.status.set(to), RunItem.updated_at.set(now), *actions], condition=guard)
+            if to == "running" and (to != before or execution_arn):
+                txn.save(_active_index(item, execution_arn))
+            elif before == "running" and to != before:
+                txn.delete(_active_index(item))
             if to != before:
                 txn.save(_status_index(item, to))
                 txn.update(metrics.flow_metrics_item(item.workspace_id, item.flow_id),
                            actions=metrics.status_actions(before, to))
-                if to == "running":
-                    txn.save(_active_index(item))
-                elif before == "running":
-                    txn.delete(_active_index(item))
             if enrollment is not None:
                 entry = EnrollmentItem(flow_pk(item.workspace_id, item.flow_id), f"CONTACT#{item.contact_id}")
                 if enrollment:  # no other run of the flow may be active for the contact
