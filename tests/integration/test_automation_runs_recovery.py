@@ -85,3 +85,19 @@ def test_the_reconciler_closes_runs_that_ended_unseen_and_leaves_live_ones(cloud
     assert api.get(f"/flows/{quick}/metrics", token=token).body["completed"] == 1
     assert swept == {"checked": 1, "closed": 0, "recovered": 0, "failed": 0}, swept
     assert api.get(f"/flows/{waiting}/metrics", token=token).body["active"] == 1
+
+
+def test_a_flow_whose_machine_is_gone_still_enrols(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a published flow whose state machine the local cloud lost in a restart
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, reply_flow())
+    assert forget_every_execution() == 1
+
+    # When a contact triggers it
+    contact_id = enrol(cloud, api, token, {"first_name": "Ne", "phone": "+14155550158"})
+    work(cloud)
+
+    # Then the version's machine is re-created from its document and the run goes on
+    run = only_run(api, token, flow_id)
+    assert run["status"] == "running" and run["current_node"] == "await", run
+    assert [t["body"] for t in texts(ws, contact_id)] == ["Any questions?"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leadpilot.automation_runtime import machines, runs, snapshot, steps
+from leadpilot.automation_runtime import machines, runs, snapshot, steps, versions
 from leadpilot.automation_runtime.models import FlowVersionItem, RunItem
 from leadpilot.automation_runtime.runs import Run
 from leadpilot.automations.compiler import initial_input
@@ -95,7 +95,8 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
            "contact_id": item.contact_id, "run_id": item.run_id, "epoch": epoch}
     machines.start(settings.region, machine_arn, name, initial_input(
         run, snapshot.of(contact), json.loads(item.trigger or "{}"), start_at=node, variables=clean["vars"],
-        nodes=clean["nodes"], loops=clean["loops"]))
+        nodes=clean["nodes"], loops=clean["loops"]),
+        lambda: versions.restore_machine(settings.region, item.workspace_id, item.flow_id, int(item.version)))
     steps.record(item, step, actor, node, **(detail or {}))
     metrics.add_metric(name=_METRIC[step], unit="Count", value=1)
     return runs.sync(settings, item)

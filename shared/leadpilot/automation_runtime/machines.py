@@ -3,6 +3,7 @@ task-token answers. botocore errors become domain errors or the runtime's own ex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -49,8 +50,11 @@ def put_machine(region: str, config: RuntimeConfig, name: str, definition: dict[
     return str(arn)
 
 
-def start(region: str, machine_arn: str, name: str, payload: dict[str, Any]) -> str:
-    """Start a named execution; a second start of the same name is a no-op. Returns the execution ARN."""
+def start(region: str, machine_arn: str, name: str, payload: dict[str, Any],
+          restore: Callable[[], object] | None = None) -> str:
+    """Start a named execution; a second start of the same name is a no-op. Returns the execution ARN.
+
+    When the machine is gone (a local-cloud restart), `restore` re-creates it and the start is tried again."""
     execution_arn = machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
     try:
         return str(_client(region).start_execution(stateMachineArn=machine_arn, name=name,
@@ -58,6 +62,9 @@ def start(region: str, machine_arn: str, name: str, payload: dict[str, Any]) -> 
     except ClientError as exc:
         if _code(exc) == "ExecutionAlreadyExists":
             return execution_arn
+        if _code(exc) == "StateMachineDoesNotExist" and restore is not None:
+            restore()
+            return start(region, machine_arn, name, payload)
         raise TransientAwsError(f"start_execution failed: {_code(exc)}") from exc
 
 

@@ -8,12 +8,10 @@ one query and one call per machine (run records are read only for runs whose exe
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
-from leadpilot.automation_runtime import controls, machines, runs, steps
+from leadpilot.automation_runtime import controls, machines, runs, steps, versions
 from leadpilot.automation_runtime.config import RuntimeConfig
 from leadpilot.automation_runtime.models import RunIndexItem, RunItem
-from leadpilot.automations.compiler import compile_flow
 from leadpilot.errors import DomainError
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -64,19 +62,7 @@ def recover_run(settings: Settings, config: RuntimeConfig, item: RunItem) -> run
     """Start a run whose execution is gone at its last recorded node, re-creating its machine if needed.
 
     Actions already done at that node are replayed from their markers, not performed twice (same epoch)."""
-    _ensure_machine(settings, config, item)
-    run = controls.relaunch(settings, item, item.current_node or None, runs.state_of(item), step="recover",
-                            actor=controls.actor_of(None), detail={"lost_execution": item.execution_arn})
-    return run
-
-
-def _ensure_machine(settings: Settings, config: RuntimeConfig, item: RunItem) -> None:
-    flow, arn = controls.version_of(item)
-    if machines.machine_exists(settings.region, arn):
-        return
-    asl: dict[str, Any] = compile_flow(flow, action_queue_url=config.need("actions_queue_url"),
-                                       time_scale=config.time_scale, flow_id=item.flow_id, version=int(item.version))
-    created = machines.put_machine(settings.region, config, arn.rsplit(":", 1)[-1], asl)
-    if created != arn:
-        logger.warning("re-created machine has another ARN", extra={"expected": arn, "created": created})
-    steps.record(item, "machine_recreated", controls.actor_of(None), None, machine=created)
+    if versions.restore_machine(settings.region, item.workspace_id, item.flow_id, int(item.version)):
+        steps.record(item, "machine_recreated", controls.actor_of(None))
+    return controls.relaunch(settings, item, item.current_node or None, runs.state_of(item), step="recover",
+                             actor=controls.actor_of(None), detail={"lost_execution": item.execution_arn})

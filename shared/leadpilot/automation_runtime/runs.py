@@ -12,7 +12,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from leadpilot.api.cursors import decode_cursor, encode_cursor
-from leadpilot.automation_runtime import machines, metrics
+from leadpilot.automation_runtime import machines, metrics, versions
 from leadpilot.automation_runtime.flows import PublishedFlow, flow_pk, get_flow
 from leadpilot.automation_runtime.models import EnrollmentItem, RunIndexItem, RunItem
 from leadpilot.clock import now_iso
@@ -171,6 +171,10 @@ def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_i
                      trigger=json.dumps(payload.get("trigger") or {}, default=str),
                      GSI1PK=flow_runs_pk(workspace_id, flow.flow_id), GSI1SK=f"{now}#{run_id}")
     start_input = {**payload, "run": {**payload["run"], "run_id": run_id}}
+
+    def restore() -> bool:
+        return versions.restore_machine(settings.region, workspace_id, flow.flow_id, flow.version)
+
     try:
         with transaction(settings) as txn:
             txn.save(enrollment, condition=condition)
@@ -186,14 +190,14 @@ def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_i
         if current.run_id == run_id:  # the same event again: make sure its execution exists, start nothing new
             existing = get_item(workspace_id, run_id)
             if existing is not None and int(existing.execution_count or 1) == 1:
-                machines.start(settings.region, flow.state_machine_arn, run_id, start_input)
+                machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
             return None
         if current.active and not retried and _finished(settings, workspace_id, current.run_id):
             return enroll(settings, workspace_id, flow, contact_id, event_id, payload, retried=True)
         logger.info("contact not enrolled", extra={"flow_id": flow.flow_id, "contact_id": contact_id,
                                                     "active_run": current.run_id, "reason": "active or no re-entry"})
         return None
-    machines.start(settings.region, flow.state_machine_arn, run_id, start_input)
+    machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
     cloudwatch.add_metric(name="FlowEnrolled", unit="Count", value=1)
     return run_id
 
