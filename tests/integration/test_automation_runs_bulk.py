@@ -95,3 +95,22 @@ def test_bulk_and_list_requests_are_checked(cloud: Any, api: Api, owner: dict[st
         assert reply.status == 422, reply
         assert reply.body["error"]["details"]["errors"][0]["field"] == field, reply
     assert no_selection.status == 422, no_selection
+
+
+def test_bulk_by_status_pages_with_a_cursor_when_runs_keep_the_status(cloud: Any, api: Api,
+                                                                       owner: dict[str, Any]) -> None:
+    # Given three runs waiting in a delay
+    token = owner["access_token"]
+    flow_id, run_ids, _ = three_waiting_runs(cloud, api, token)
+
+    # When their delay is skipped in bulk, two at a time (skipped runs stay running)
+    first = api.post(f"/flows/{flow_id}/runs/bulk", {"action": "skip", "status": "running", "limit": 2}, token=token)
+    second = api.post(f"/flows/{flow_id}/runs/bulk", {"action": "skip", "status": "running", "limit": 2,
+                                                      "cursor": first.body["next_cursor"]}, token=token)
+
+    # Then every run was skipped once: each is on its second execution
+    assert (first.body["matched"], first.body["more"], second.body["matched"], second.body["more"]) == (
+        2, True, 1, False), (first, second)
+    runs = api.get(f"/flows/{flow_id}/runs", token=token).body["items"]
+    assert sorted(r["id"] for r in runs) == sorted(run_ids) and {r["executions"] for r in runs} == {2}
+

@@ -113,9 +113,10 @@ def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> 
     job = Job(settings, message)
     token, region = str(message["token"]), settings.region
     record = runs.get_item(job.workspace_id, job.run_id)
-    if record is None or record.execution_arn != message.get("execution"):
-        logger.warning("action of an unknown run refused", extra={"run_id": job.run_id})
-        machines.fail(region, token, FAILED, "the run is not known to this workspace")
+    if record is None or record.execution_arn != message.get("execution") or record.status != "running":
+        # unknown, or an execution a control replaced or stopped (Step Functions stops asynchronously)
+        logger.warning("action of an unknown or stopped run refused", extra={"run_id": job.run_id})
+        machines.fail(region, token, FAILED, "the run is not known to this workspace, or not running")
         return
     runs.at_node(job.workspace_id, job.run_id, job.node, job.context)
     replies.release(job.workspace_id, job.contact_id, job.run_id)

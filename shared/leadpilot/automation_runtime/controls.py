@@ -204,7 +204,10 @@ def apply(settings: Settings, identity: Identity, action: str, run_id: str, *, n
 
 
 def bulk(settings: Settings, identity: Identity, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Apply one control to runs of a flow chosen by id or by status (at most BULK_MAX); a result per run."""
+    """Apply one control to runs of a flow chosen by id or by status (at most BULK_MAX); a result per run.
+
+    By status, `more` says further runs matched; controls that take runs out of the status (pause running runs,
+    resume paused ones, cancel) just call again, others (skip) pass `next_cursor` back as `cursor`."""
     action, limit = body["action"], int(body.get("limit") or BULK_MAX)
     if action == "restart" and not body.get("node"):
         raise ValidationFailed.field("node", "is required to restart")
@@ -212,12 +215,12 @@ def bulk(settings: Settings, identity: Identity, flow_id: str, body: dict[str, A
         items = [runs.get_item(identity.workspace_id, run_id) for run_id in body["run_ids"]]
         chosen = [(run_id, i if i is not None and i.flow_id == flow_id else None)
                   for run_id, i in zip(body["run_ids"], items, strict=True)]
-        more = False
+        more, cursor = False, None
     else:
-        page = runs.list_runs(settings, identity, flow_id, limit, body["status"])
+        page = runs.list_runs(settings, identity, flow_id, limit, body["status"], body.get("cursor"))
         chosen = [(r["id"], runs.get_item(identity.workspace_id, r["id"])) for r in page["items"]
                   if r["status"] == body["status"]]
-        more = page["next_cursor"] is not None
+        more, cursor = page["next_cursor"] is not None, page["next_cursor"]
     results = []
     for run_id, item in chosen:
         try:
@@ -229,4 +232,4 @@ def bulk(settings: Settings, identity: Identity, flow_id: str, body: dict[str, A
             results.append({"run_id": run_id, "ok": False, "error": {"code": exc.code, "message": exc.message}})
     done = sum(1 for r in results if r["ok"])
     return {"action": action, "matched": len(results), "succeeded": done, "failed": len(results) - done,
-            "more": more, "results": results}
+            "more": more, "next_cursor": cursor, "results": results}
