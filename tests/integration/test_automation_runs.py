@@ -1,6 +1,7 @@
 """Runs: step log, failure visibility (retry with backoff, error path, clear reason), controls (moto in-process)."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -8,8 +9,12 @@ from typing import Any
 import boto3
 import botocore.client
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 
 from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.db.crm_models import ActivityItem
+from leadpilot.events.envelope import source_of
+from leadpilot.events.outbox import as_plain
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import (
     THREE_DAYS_IN_ONE_SECOND,
@@ -19,7 +24,7 @@ from tests.integration.test_automation_runtime_helpers import (
     texts,
     trigger_envelopes,
 )
-from tests.support.apps import Api
+from tests.support.apps import ROOT, Api
 
 
 @pytest.fixture
@@ -97,6 +102,17 @@ def test_a_permanent_failure_fails_the_run_with_its_reason_in_the_log(cloud: Any
     metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
     assert (metrics["enrolled"], metrics["active"], metrics["failed"], metrics["completed"]) == (1, 0, 1, 0)
     assert metrics["nodes"]["text"] == {"entered": 1, "failed": 1}
+    # and the contact's timeline says the run ended failed, with the reason (automation.run_ended)
+    ended = [a for a in api.get(f"/contacts/{contact_id}/timeline?types=automation.run_ended",
+                                token=token).body["items"]]
+    assert [(a["data"]["status"], a["data"]["node"]) for a in ended] == [("failed", "text")]
+    assert "no phone" in ended[0]["data"]["cause"]
+    [item] = [i for i in ActivityItem.query(f"WS#{ws}#CONTACT#{contact_id}") if i.type == "automation.run_ended"]
+    schema = Draft202012Validator(json.loads((ROOT / "events/schemas/automation.run_ended.json").read_text()),
+                                  format_checker=FormatChecker())
+    assert list(schema.iter_errors(as_plain(item.event))) == []
+    sample = json.loads((ROOT / "events/eventbridge/automation.run_ended.json").read_text())
+    assert list(schema.iter_errors(sample["detail"])) == [] and sample["source"] == source_of("automation.run_ended")
 
 
 def test_a_failure_with_an_error_edge_takes_it_and_the_run_goes_on(cloud: Any, api: Api, owner: dict[str, Any],

@@ -17,7 +17,10 @@ from leadpilot.automation_runtime.flows import PublishedFlow, flow_pk, get_flow
 from leadpilot.automation_runtime.models import EnrollmentItem, RunIndexItem, RunItem
 from leadpilot.clock import now_iso
 from leadpilot.db.base import transaction
+from leadpilot.db.crm_models import ActivityItem
 from leadpilot.errors import NotFound
+from leadpilot.events import outbox
+from leadpilot.events.record import event_item
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import is_valid_id
 from leadpilot.observability import logger
@@ -209,10 +212,11 @@ def _finished(settings: Settings, workspace_id: str, run_id: str) -> bool:
 
 
 def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, condition: Any = None,
-         enrollment: bool | None = None, execution_arn: str | None = None) -> bool:
+         enrollment: bool | None = None, execution_arn: str | None = None, event: ActivityItem | None = None) -> bool:
     """Change a run's status (and more) in one transaction with its status listing, the reconciler's list
     and the flow's counters; `enrollment` True/False takes/releases the contact's enrollment in it too;
-    `execution_arn` switches the run to a new execution.
+    `execution_arn` switches the run to a new execution; `event` (a domain event item) is saved with it and
+    published after the commit.
 
     The record must still have the status (and pass `condition`) it was read with: False when another
     writer moved it first (the item is refreshed).
@@ -234,6 +238,8 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
                 txn.save(_status_index(item, to))
                 txn.update(metrics.flow_metrics_item(item.workspace_id, item.flow_id),
                            actions=metrics.status_actions(before, to))
+            if event is not None:
+                txn.save(event)
             if enrollment is not None:
                 entry = EnrollmentItem(flow_pk(item.workspace_id, item.flow_id), f"CONTACT#{item.contact_id}")
                 if enrollment:  # no other run of the flow may be active for the contact
@@ -247,6 +253,8 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
         item.refresh()
         return False
     item.refresh()
+    if event is not None:
+        outbox.publish_now(settings, [event])
     return True
 
 
@@ -287,7 +295,14 @@ def finish(settings: Settings, item: RunItem, status: str, error: str | None = N
     actions: list[Any] = [RunItem.ended_at.set(now)]
     actions += [RunItem.error.set(error)] if error else []
     actions += [RunItem.cause.set(cause[:2000])] if cause else []
-    if item.status in ("running", "paused") and move(settings, item, status, actions, enrollment=False):
+    ended = event_item(item.workspace_id, {"type": "system", "id": f"automation:{item.flow_id}:{item.run_id}"},
+                       "automation.run_ended", {
+                           "run_id": item.run_id, "flow_id": item.flow_id, "version": int(item.version),
+                           "contact_id": item.contact_id, "status": status, "error": error,
+                           "cause": cause[:2000] if cause else None, "node": item.current_node,
+                           "started_at": item.started_at, "ended_at": now}, contact_id=item.contact_id)
+    if item.status in ("running", "paused") and move(settings, item, status, actions, enrollment=False,
+                                                     event=ended):
         cloudwatch.add_metric(name=f"FlowRun{status.title().replace('_', '')}", unit="Count", value=1)
     return _run(item)
 
