@@ -30,7 +30,7 @@ from leadpilot.settings import Settings
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # A record whose execution Step Functions does not know is left to the reconciler only after this long: the
 # trigger consumer writes the record just before it starts the execution.
-START_GRACE_S = 60
+START_GRACE_S = 15
 ACTIVE_PK = "ACTIVE_RUNS"
 ENDED = ("succeeded", "failed", "cancelled", "timed_out")
 _ENDED = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timed_out", "ABORTED": "cancelled"}
