@@ -1,9 +1,11 @@
 """The action worker: performs one action of a run, once, then answers its task token.
 
-Idempotency key: (run, state, attempt, loop pass) as a conditional marker item. A redelivered message whose action is
-done replays the recorded output; one that failed for good replays the failure. Permanent failures
-(bad data: 4xx domain errors) answer SendTaskFailure with a cause the run keeps; anything else raises, so
-SQS redelivers (then the DLQ, and the task's own timeout takes the flow's error path).
+Idempotency key: (run, state, attempt, loop pass, restart epoch) as a conditional marker item, which is also the
+action's entry in the run's step log. A redelivered message whose action is done replays the recorded output; one
+that failed for good replays the failure. Permanent failures (bad data: 4xx domain errors) answer SendTaskFailure
+with a cause the run keeps; transient ones (conflicts, infrastructure, unexpected errors) come back after a backoff
+(RetryLater) and fail the same way after MAX_DELIVERIES. A worker that dies before answering leaves it to SQS
+(then the DLQ, and the task's own timeout takes the flow's error path). See ADR 0011.
 """
 from __future__ import annotations
 
