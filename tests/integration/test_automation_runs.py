@@ -11,6 +11,7 @@ import botocore.client
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
+from leadpilot.automation_runtime import actions
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.envelope import source_of
@@ -168,6 +169,35 @@ def test_a_transient_failure_is_retried_with_backoff_then_succeeds(cloud: Any, a
     assert (step["status"], step["deliveries"], step["attempt"]) == ("done", 2, 0), step
     assert "ConnectionClosedError" in step["retries"][0]["cause"] and step["retries"][0]["delivery"] == 1
     assert len(api.get("/tasks?view=team", token=token).body["items"]) == 1
+
+
+def test_a_failure_that_does_not_pass_fails_the_run_after_the_last_delivery(cloud: Any, api: Api,
+                                                                            owner: dict[str, Any], fast_time: None,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a flow that creates a task, DynamoDB refusing every task write, and no delay between retries
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of([{"id": "call", "type": "create_task", "title": "Call"},
+                                             {"id": "done", "type": "end"}], [("call", "done")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Dee", "phone": "+14155550178"})
+    run_id = only_run(api, token, flow_id)["id"]
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def down(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems" and "TASK#" in json.dumps(params):
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", down)
+    monkeypatch.setattr(actions, "RETRY_BASE_S", 0)
+
+    # When the worker runs it
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then after its last delivery the action failed for good, and the run failed saying why
+    assert run["status"] == "failed", run
+    assert "gave up after 4 attempts" in run["cause"] and "ConnectionClosedError" in run["cause"], run
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert (step["status"], step["deliveries"], len(step["retries"])) == ("failed", 4, 3), step
 
 
 def waiting_flow() -> dict[str, Any]:
