@@ -151,6 +151,12 @@ def flow_metrics(flow_id: str) -> dict[str, Any]:
     return metrics.flow_metrics(identity, parse_id(flow_id, "flow_id"))
 
 
+@edge.route("/flows/dry-run", "POST")
+def dry_run_document() -> dict[str, Any]:
+    identity = edge.identity()
+    return dryrun.dry_run_document(identity, edge.body("dry_run_document"))
+
+
 @edge.route("/flows/{flow_id}/dry-run", "POST")
 def dry_run_flow(flow_id: str) -> dict[str, Any]:
     identity = edge.identity()

@@ -90,3 +90,23 @@ def test_dry_run_requests_are_checked(cloud: Any, api: Api, owner: dict[str, Any
     assert nobody.status == 404 and nobody.body["error"]["details"]["field"] == "contact_id", nobody
     assert unpublished.status == 422 and unpublished.body["error"]["details"]["errors"][0]["field"] == "version"
     assert unknown.status == 422 and unknown.body["error"]["details"]["errors"][0]["field"] == "assume/moods"
+
+
+def test_an_unsaved_flow_document_can_be_simulated(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a flow document that was never saved, and a contact
+    token = owner["access_token"]
+    contact_id = api.post("/contacts", {"first_name": "Ada", "phone": "+14155550101"}, token=token).body["id"]
+    broken = follow_up_flow()
+    del broken["nodes"][1]["body"]
+
+    # When it is simulated with a reply at its first wait, and a broken copy is simulated too
+    reply = api.post("/flows/dry-run", {"flow": follow_up_flow(), "contact_id": contact_id,
+                                        "assume": {"replies": {"await": True}}}, token=token)
+    refused = api.post("/flows/dry-run", {"flow": broken, "contact_id": contact_id}, token=token)
+
+    # Then the path is the saved flow's, nothing was saved, and the broken one names its node and field
+    assert reply.status == 200 and reply.body["path"] == ["intro", "followups", "await", "replied"], reply
+    assert api.get("/flows", token=token).body["items"] == []
+    assert refused.status == 422 and {"node": "intro", "field": "body", "message": "is required"} in (
+        refused.body["error"]["details"]["errors"])
+

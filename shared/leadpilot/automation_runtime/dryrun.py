@@ -37,6 +37,16 @@ _PREVIEWED = ("body", "subject", "title", "description", "tag", "url", "prompt",
 def dry_run(identity: Identity, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Simulate the flow's draft (or a published version) for a contact; returns the path and action previews."""
     flow, version = _flow(identity, flow_id, body.get("version"))
+    return {"flow_id": flow_id, "version": version, **simulate(identity, flow, body)}
+
+
+def dry_run_document(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
+    """Simulate an unsaved flow document (validated as a saved one would be) for a contact."""
+    return {"flow_id": None, "version": None, **simulate(identity, validate_flow(body["flow"]), body)}
+
+
+def simulate(identity: Identity, flow: Flow, body: dict[str, Any]) -> dict[str, Any]:
+    """Walk a validated flow for body["contact_id"] with body's trigger data, variables and assumptions."""
     contact = snapshot.load(identity.workspace_id, body["contact_id"])
     if contact is None:
         raise NotFound("contact not found", {"field": "contact_id"})
@@ -45,8 +55,8 @@ def dry_run(identity: Identity, flow_id: str, body: dict[str, Any]) -> dict[str,
                                "nodes": {}, "loops": {}, "workspace": {"id": identity.workspace_id}}
     walk = _Walk(flow, context, body.get("assume") or {})
     outcome = walk.run()
-    return {"flow_id": flow_id, "version": version, "contact_id": body["contact_id"], "outcome": outcome,
-            "path": [s["node"] for s in walk.steps], "steps": walk.steps, "variables": context["vars"]}
+    return {"contact_id": body["contact_id"], "outcome": outcome, "path": [s["node"] for s in walk.steps],
+            "steps": walk.steps, "variables": context["vars"]}
 
 
 def _flow(identity: Identity, flow_id: str, version: int | None) -> tuple[Flow, int | None]:
