@@ -119,7 +119,8 @@ def resume_run(run_id: str) -> dict[str, Any]:
 @edge.route("/runs/{run_id}/skip", "POST")
 def skip_run(run_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
-    body = edge.body("run_skip") if app.current_request.raw_body else {}
+    request = app.current_request
+    body = edge.body("run_skip") if request is not None and request.raw_body else {}
     return controls.skip(edge.settings, identity, parse_id(run_id, "run_id"), body.get("label")).to_dict()
 
 

@@ -90,9 +90,10 @@ class _Walk:
                     return "failed"
                 label = ERROR
             else:
-                label = self._step(node, step, previous)
-                if label is None:
+                taken = self._step(node, step, previous)
+                if taken is None:
                     return "failed"
+                label = taken
             step["label"] = label
             previous, node_id = node_id, self.flow.outgoing(node_id)[label]
         return "step_limit"

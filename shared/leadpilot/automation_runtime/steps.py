@@ -38,7 +38,7 @@ def _action(marker: ActionMarkerItem) -> dict[str, Any]:
     return {"type": "action", "node": marker.node, "action": marker.action, "status": marker.status,
             "state": marker.SK.split("#")[1], "attempt": int(marker.attempt or 0),
             "execution": int(marker.execution or 1), "deliveries": int(marker.deliveries or 1),
-            "retries": [json.loads(r) for r in marker.retries or []],
+            "retries": [json.loads(str(r)) for r in marker.retries or []],
             "input": json.loads(marker.input) if marker.input else None,
             "output": None if failed else output,
             "error": output.get("error") if failed and isinstance(output, dict) else None,
