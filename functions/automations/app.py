@@ -14,12 +14,18 @@ from leadpilot.api.urls import public_url
 from leadpilot.automation_runtime import (
     actions,
     callbacks,
+    controls,
+    dryrun,
     enrollment,
     flows,
     generate,
     inbound_hooks,
+    metrics,
+    recovery,
+    redelivery,
     runs,
     schedules,
+    steps,
     triggers,
     webhooks,
 )
@@ -32,7 +38,7 @@ from leadpilot.ids import parse_id
 app = Chalice(app_name="leadpilot-automations")
 edge = Edge(app, "leadpilot.automation_runtime")
 ADMINS = ("owner", "admin")
-RUN_STATUSES = ("running", "succeeded", "failed", "cancelled", "timed_out")
+RUN_STATUSES = ("running", "paused", "succeeded", "failed", "cancelled", "timed_out")
 
 
 @edge.route("/flows", "POST")
@@ -84,11 +90,18 @@ def publish_flow(flow_id: str) -> Response:
 @edge.route("/flows/{flow_id}/runs", "GET")
 def list_runs(flow_id: str) -> dict[str, Any]:
     identity = edge.identity()
-    status = edge.query("status")
-    if status is not None and status not in RUN_STATUSES:
-        raise ValidationFailed.field("status", f"must be one of {', '.join(RUN_STATUSES)}")
-    items = runs.list_runs(edge.settings, identity, parse_id(flow_id, "flow_id"), edge.limit(), status)
-    return {"items": [r.to_dict() for r in items]}
+    return runs.list_runs(edge.settings, identity, parse_id(flow_id, "flow_id"), edge.limit(), _status(),
+                          edge.query("cursor"))
+
+
+@edge.route("/runs", "GET")
+def list_contact_runs() -> dict[str, Any]:
+    identity = edge.identity()
+    contact_id = edge.query("contact_id")
+    if contact_id is None:
+        raise ValidationFailed.field("contact_id", "is required (runs of one flow: GET /flows/{flow_id}/runs)")
+    return runs.list_contact_runs(edge.settings, identity, parse_id(contact_id, "contact_id"), edge.limit(),
+                                  _status(), edge.query("cursor"))
 
 
 @edge.route("/runs/{run_id}", "GET")
@@ -97,10 +110,82 @@ def get_run(run_id: str) -> dict[str, Any]:
     return runs.get_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
 
 
+@edge.route("/runs/{run_id}/steps", "GET")
+def run_steps(run_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    item = runs.need_item(identity, parse_id(run_id, "run_id"))
+    history = edge.query("history")
+    if history not in (None, "true", "false"):
+        raise ValidationFailed.field("history", "must be true or false")
+    return {"run_id": item.run_id, "items": steps.list_steps(edge.settings, item, history == "true")}
+
+
+@edge.route("/runs/{run_id}/pause", "POST")
+def pause_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return controls.pause(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+@edge.route("/runs/{run_id}/resume", "POST")
+def resume_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return controls.resume(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+@edge.route("/runs/{run_id}/skip", "POST")
+def skip_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    request = app.current_request
+    body = edge.body("run_skip") if request is not None and request.raw_body else {}
+    return controls.skip(edge.settings, identity, parse_id(run_id, "run_id"), body.get("label")).to_dict()
+
+
+@edge.route("/runs/{run_id}/restart", "POST")
+def restart_run(run_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    node = edge.body("run_restart")["node"]
+    return controls.restart(edge.settings, identity, parse_id(run_id, "run_id"), node).to_dict()
+
+
 @edge.route("/runs/{run_id}/cancel", "POST")
 def cancel_run(run_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
-    return runs.cancel_run(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+    return controls.cancel(edge.settings, identity, parse_id(run_id, "run_id")).to_dict()
+
+
+@edge.route("/flows/{flow_id}/runs/bulk", "POST")
+def bulk_runs(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    fid = parse_id(flow_id, "flow_id")
+    body = edge.body("runs_bulk")
+    flows.get_flow(identity, fid)
+    return controls.bulk(edge.settings, identity, fid, body)
+
+
+@edge.route("/flows/{flow_id}/metrics", "GET")
+def flow_metrics(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return metrics.flow_metrics(identity, parse_id(flow_id, "flow_id"))
+
+
+@edge.route("/flows/dry-run", "POST")
+def dry_run_document() -> dict[str, Any]:
+    identity = edge.identity()
+    return dryrun.dry_run_document(identity, edge.body("dry_run_document"))
+
+
+@edge.route("/flows/{flow_id}/dry-run", "POST")
+def dry_run_flow(flow_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    fid = parse_id(flow_id, "flow_id")
+    return dryrun.dry_run(identity, fid, edge.body("dry_run"))
+
+
+def _status() -> str | None:
+    status = edge.query("status")
+    if status is not None and status not in RUN_STATUSES:
+        raise ValidationFailed.field("status", f"must be one of {', '.join(RUN_STATUSES)}")
+    return status
 
 
 @edge.route("/flows/{flow_id}/enrollments", "POST")
@@ -160,7 +245,13 @@ def _trigger(record: Any) -> None:
 
 
 def _action(record: Any) -> None:
-    actions.handle(edge.settings, json.loads(record.body))
+    deliveries = int(record.attributes.approximate_receive_count or 1)
+    try:
+        actions.handle(edge.settings, json.loads(record.body), deliveries)
+    except actions.RetryLater as retry:  # back off: the message comes back after the delay, not the queue's
+        redelivery.postpone(edge.settings.region, runtime_config().need("actions_queue_url"), record.receipt_handle,
+                            retry.delay_s)
+        raise
 
 
 @app.lambda_function(name="on_trigger")
@@ -176,7 +267,16 @@ def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
     try:
-        return process_sqs_batch(event, context, _action)
+        return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
+    finally:
+        flush_metrics()
+
+
+@app.lambda_function(name="reconcile_runs")
+def reconcile_runs(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Scheduled: close runs whose execution ended, restart those whose execution is gone (local cloud restart)."""
+    try:
+        return recovery.reconcile(edge.settings, runtime_config())
     finally:
         flush_metrics()
 

@@ -11,9 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 
-def process_sqs_batch(event: dict[str, Any], context: Any, handler: Callable[[Any], None]) -> dict[str, Any]:
-    """Run `handler` on each SQS record; failed records are reported for redelivery (ReportBatchItemFailures)."""
+def process_sqs_batch(event: dict[str, Any], context: Any, handler: Callable[[Any], None], *,
+                      raise_on_entire_batch_failure: bool = True) -> dict[str, Any]:
+    """Run `handler` on each SQS record; failed records are reported for redelivery (ReportBatchItemFailures).
+
+    A consumer that schedules its own redeliveries (ChangeMessageVisibility) passes False, so a batch whose
+    every record is postponed is reported like any other instead of failing the invocation."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    return dict(process_partial_response(event=event, record_handler=handler,
-                                         processor=BatchProcessor(event_type=EventType.SQS), context=context))
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=raise_on_entire_batch_failure)
+    return dict(process_partial_response(event=event, record_handler=handler, processor=processor, context=context))

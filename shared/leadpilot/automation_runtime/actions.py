@@ -1,9 +1,11 @@
 """The action worker: performs one action of a run, once, then answers its task token.
 
-Idempotency key: (run, state, attempt, loop pass) as a conditional marker item. A redelivered message whose action is
-done replays the recorded output; one that failed for good replays the failure. Permanent failures
-(bad data: 4xx domain errors) answer SendTaskFailure with a cause the run keeps; anything else raises, so
-SQS redelivers (then the DLQ, and the task's own timeout takes the flow's error path).
+Idempotency key: (run, state, attempt, loop pass, restart epoch) as a conditional marker item, which is also the
+action's entry in the run's step log. A redelivered message whose action is done replays the recorded output; one
+that failed for good replays the failure. Permanent failures (bad data: 4xx domain errors) answer SendTaskFailure
+with a cause the run keeps; transient ones (conflicts, infrastructure, unexpected errors) come back after a backoff
+(RetryLater) and fail the same way after MAX_DELIVERIES. A worker that dies before answering leaves it to SQS
+(then the DLQ, and the task's own timeout takes the flow's error path). See ADR 0011.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pynamodb.exceptions import PutError
 
 from leadpilot.automation_runtime import machines, replies, runs, snapshot
 from leadpilot.automation_runtime.actor import FlowIdentity, flow_identity
+from leadpilot.automation_runtime.metrics import node_counted
 from leadpilot.automation_runtime.models import ActionMarkerItem, SandboxMessageItem
 from leadpilot.automations.compiler import duration_seconds
 from leadpilot.automations.templates import render
@@ -32,6 +35,10 @@ from leadpilot.tasks import service as tasks_service
 
 FAILED = "LeadPilot.ActionFailed"
 UNSUPPORTED = "LeadPilot.Unsupported"
+# Transient failures (infrastructure, conflicts, unexpected errors) are retried by redelivery with backoff; the
+# last one fails the task like a permanent failure. Not the compiled Retry: moto replays retried callback tasks.
+MAX_DELIVERIES = 4
+RETRY_BASE_S = 2
 
 
 class PermanentFailure(Exception):
@@ -53,8 +60,17 @@ class Job:
         self.flow_id, self.contact_id = str(run["flow_id"]), str(run["contact_id"])
         self.node, self.state, self.action = str(message["node"]), str(message["state"]), str(message["action"])
         self.config: dict[str, Any] = message.get("config") or {}
-        self.key = f"{self.state}#{int(message.get('attempt') or 0)}#{visit(self.context)}"
+        self.attempt, epoch = int(message.get("attempt") or 0), int(run.get("epoch") or 0)
+        # A restart bumps the run's epoch, so its actions are performed again instead of replayed.
+        self.key = f"{self.state}#{self.attempt}#{visit(self.context)}" + (f"#e{epoch}" if epoch else "")
+        self.execution = self.execution_no(str(message.get("execution") or ""), self.run_id)
         self._identity: FlowIdentity | None = None
+
+    @staticmethod
+    def execution_no(execution_arn: str, run_id: str) -> int:
+        """n of the execution named <run id>-<n> (1 for the first, named <run id>)."""
+        suffix = execution_arn.rsplit(":", 1)[-1].removeprefix(run_id).removeprefix("-")
+        return int(suffix) if suffix.isdigit() else 1
 
     @property
     def identity(self) -> FlowIdentity:
@@ -80,39 +96,55 @@ def visit(context: dict[str, Any]) -> str:
     return ".".join(f"{k}{int((v or {}).get('count', 0))}" for k, v in sorted(loops.items())) or "-"
 
 
-def handle(settings: Settings, message: dict[str, Any]) -> None:
-    """Perform the action a compiled flow sent and answer its task token."""
+class RetryLater(Exception):
+    """A transient failure: the queue should deliver the message again after `delay_s` (the consumer sets the
+    message's visibility, then reports it failed)."""
+
+    def __init__(self, delay_s: int, cause: str) -> None:
+        super().__init__(cause)
+        self.delay_s = delay_s
+
+
+def backoff_s(deliveries: int) -> int:
+    """Seconds before the next delivery after the n-th failed one: 2, 4, 8, ... at most 60."""
+    return int(min(60, RETRY_BASE_S * 2 ** (max(1, deliveries) - 1)))
+
+
+def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> None:
+    """Perform the action a compiled flow sent and answer its task token (`deliveries`: the queue's receive
+    count of the message, for the retries of transient failures)."""
     job = Job(settings, message)
     token, region = str(message["token"]), settings.region
     record = runs.get_item(job.workspace_id, job.run_id)
-    if record is None or record.execution_arn != message.get("execution"):
-        logger.warning("action of an unknown run refused", extra={"run_id": job.run_id})
-        machines.fail(region, token, FAILED, "the run is not known to this workspace")
+    if record is None or record.execution_arn != message.get("execution") or record.status != "running":
+        # unknown, or an execution a control replaced or stopped (Step Functions stops asynchronously)
+        logger.warning("action of an unknown or stopped run refused", extra={"run_id": job.run_id})
+        machines.fail(region, token, FAILED, "the run is not known to this workspace, or not running")
         return
-    runs.at_node(job.workspace_id, job.run_id, job.node)
+    runs.at_node(job.workspace_id, job.run_id, job.node, job.context)
     replies.release(job.workspace_id, job.contact_id, job.run_id)
-    parker = _PARKERS.get(job.action)
-    if parker is not None:  # callback nodes: the token is answered later, by a reply, an event or a person
-        parker(job, token)
-        return
     done = _claim(job)
     if done is not None:
         _answer(region, token, done)
         return
+    parker = _PARKERS.get(job.action)
+    if parker is not None:  # callback nodes: the token is answered later, by a reply, an event or a person
+        parker(job, token)
+        return
     try:
         output = _perform(job)
     except PermanentFailure as exc:
-        _settle(job, "failed", {"error": exc.error, "cause": exc.cause})
-        machines.fail(region, token, exc.error, exc.cause)
-        metrics.add_metric(name="FlowActionFailed", unit="Count", value=1)
+        _failed(job, token, exc.error, exc.cause)
         return
-    except Conflict:
-        raise  # a concurrent change of the same record: the redelivery retries
     except DomainError as exc:
-        cause = f"{job.action} at {job.node}: {exc.message}"
-        _settle(job, "failed", {"error": FAILED, "cause": cause})
-        machines.fail(region, token, FAILED, cause)
-        metrics.add_metric(name="FlowActionFailed", unit="Count", value=1)
+        if not isinstance(exc, Conflict):  # a concurrent change of the same record: retried below
+            _failed(job, token, FAILED, f"{job.action} at {job.node}: {exc.message}")
+            return
+        _transient(job, token, deliveries, exc.message)
+        return
+    except Exception as exc:  # the worker's boundary: an unexpected error must reach the run, not vanish
+        logger.exception("action failed unexpectedly", extra={"run_id": job.run_id, "node": job.node})
+        _transient(job, token, deliveries, _described(exc))
         return
     _settle(job, "done", output)
     machines.succeed(region, token, output)
@@ -121,16 +153,50 @@ def handle(settings: Settings, message: dict[str, Any]) -> None:
 
 def _claim(job: Job) -> ActionMarkerItem | None:
     """Create the action's marker; the existing marker when the action already finished (else None)."""
+    seen = {"config": job.config, "vars": job.context.get("vars") or {}}
     marker = ActionMarkerItem(runs.run_pk(job.workspace_id, job.run_id), f"ACTION#{job.key}", node=job.node,
-                              action=job.action, status="pending", started_at=now_iso())
+                              action=job.action, status="pending", started_at=now_iso(), attempt=job.attempt,
+                              execution=job.execution, deliveries=1, input=json.dumps(seen, default=str)[:20000])
     try:
         marker.save(condition=ActionMarkerItem.PK.does_not_exist())
+        node_counted(job.workspace_id, job.flow_id, job.node, "entered")
         return None
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-    existing = ActionMarkerItem.get(marker.PK, marker.SK)
-    return existing if existing.status in ("done", "failed") else None  # pending: a crash mid-way, do it again
+    marker.update(actions=[ActionMarkerItem.deliveries.add(1)])
+    return marker if marker.status in ("done", "failed") else None  # pending: a crash mid-way, do it again
+
+
+def _described(exc: Exception) -> str:
+    """An unexpected error and what caused it (pynamodb wraps botocore's error as `cause`)."""
+    inner = getattr(exc, "cause", None) or exc.__cause__
+    text = f"{type(exc).__name__}: {exc}" + (f" ({type(inner).__name__}: {inner})" if inner else "")
+    return text[:1000]
+
+
+def _transient(job: Job, token: str, deliveries: int, reason: str) -> None:
+    """Retry a transient failure with backoff (the queue redelivers); after MAX_DELIVERIES it fails for good."""
+    cause = f"{job.action} at {job.node}: {reason}"
+    if deliveries >= MAX_DELIVERIES:
+        _failed(job, token, FAILED, f"{cause} (gave up after {deliveries} attempts)")
+        return
+    entry = {"at": now_iso(), "delivery": deliveries, "cause": cause}
+    marker = ActionMarkerItem(runs.run_pk(job.workspace_id, job.run_id), f"ACTION#{job.key}")
+    marker.update(actions=[ActionMarkerItem.status.set("retrying"),
+                           ActionMarkerItem.retries.set((ActionMarkerItem.retries | []).append([json.dumps(entry)]))])
+    metrics.add_metric(name="FlowActionRetried", unit="Count", value=1)
+    raise RetryLater(backoff_s(deliveries), cause)
+
+
+def _failed(job: Job, token: str, error: str, cause: str) -> None:
+    """Record a failed action in the run's log and on the run, then fail its task: the run takes the node's
+    error edge, or fails with this cause."""
+    _settle(job, "failed", {"error": error, "cause": cause})
+    runs.note_failure(job.workspace_id, job.run_id, job.node, error, cause)
+    node_counted(job.workspace_id, job.flow_id, job.node, "failed")
+    machines.fail(job.settings.region, token, error, cause)
+    metrics.add_metric(name="FlowActionFailed", unit="Count", value=1)
 
 
 def _settle(job: Job, status: str, output: dict[str, Any]) -> None:
@@ -150,8 +216,10 @@ def _answer(region: str, token: str, marker: ActionMarkerItem) -> None:
 def _wait_for_reply(job: Job, token: str) -> None:
     scale = float(job.message.get("time_scale") or 1)
     timeout_s = max(1, round(duration_seconds(job.config.get("timeout") or {}) * scale))
+    marker = ActionMarkerItem(runs.run_pk(job.workspace_id, job.run_id), f"ACTION#{job.key}")
     replies.park(job.workspace_id, job.contact_id, job.run_id, job.state, job.node,
-                 str(job.config.get("channel") or "any"), token, timeout_s)
+                 str(job.config.get("channel") or "any"), token, timeout_s, marker=marker.SK)
+    marker.update(actions=[ActionMarkerItem.status.set("waiting")])
 
 
 def _perform(job: Job) -> dict[str, Any]:

@@ -3,6 +3,7 @@ task-token answers. botocore errors become domain errors or the runtime's own ex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,8 @@ from leadpilot.automation_runtime.config import RuntimeConfig
 
 # Answering a token that is no longer waiting (timed out, run stopped, answered before) is not an error.
 STALE_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "ExecutionDoesNotExist"})
+# The execution (or its whole machine: the local cloud restarted) is not known to Step Functions.
+GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
 
 
 class TransientAwsError(RuntimeError):
@@ -47,8 +50,11 @@ def put_machine(region: str, config: RuntimeConfig, name: str, definition: dict[
     return str(arn)
 
 
-def start(region: str, machine_arn: str, name: str, payload: dict[str, Any]) -> str:
-    """Start a named execution; a second start of the same name is a no-op. Returns the execution ARN."""
+def start(region: str, machine_arn: str, name: str, payload: dict[str, Any],
+          restore: Callable[[], object] | None = None) -> str:
+    """Start a named execution; a second start of the same name is a no-op. Returns the execution ARN.
+
+    When the machine is gone (a local-cloud restart), `restore` re-creates it and the start is tried again."""
     execution_arn = machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
     try:
         return str(_client(region).start_execution(stateMachineArn=machine_arn, name=name,
@@ -56,24 +62,70 @@ def start(region: str, machine_arn: str, name: str, payload: dict[str, Any]) -> 
     except ClientError as exc:
         if _code(exc) == "ExecutionAlreadyExists":
             return execution_arn
+        if _code(exc) == "StateMachineDoesNotExist" and restore is not None:
+            restore()
+            return start(region, machine_arn, name, payload)
         raise TransientAwsError(f"start_execution failed: {_code(exc)}") from exc
 
 
 def describe(region: str, execution_arn: str) -> dict[str, Any] | None:
-    """The execution's status, error and cause; None when Step Functions does not know it."""
+    """The execution's status, error and cause; None when Step Functions does not know it (or its machine)."""
     try:
         return dict(_client(region).describe_execution(executionArn=execution_arn))
     except ClientError as exc:
-        if _code(exc) == "ExecutionDoesNotExist":
+        if _code(exc) in GONE:
             return None
         raise TransientAwsError(f"describe_execution failed: {_code(exc)}") from exc
 
 
-def stop(region: str, execution_arn: str, cause: str) -> None:
+def machine_exists(region: str, machine_arn: str) -> bool:
     try:
-        _client(region).stop_execution(executionArn=execution_arn, error="LeadPilot.Cancelled", cause=cause)
+        _client(region).describe_state_machine(stateMachineArn=machine_arn)
+        return True
     except ClientError as exc:
-        if _code(exc) not in STALE_TOKEN:
+        if _code(exc) in GONE:
+            return False
+        raise TransientAwsError(f"describe_state_machine failed: {_code(exc)}") from exc
+
+
+def running_executions(region: str, machine_arn: str) -> set[str]:
+    """ARNs of the machine's running executions (empty when the machine is gone)."""
+    paginator, found = _client(region).get_paginator("list_executions"), set()
+    try:
+        for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter="RUNNING"):
+            found |= {str(e["executionArn"]) for e in page["executions"]}
+    except ClientError as exc:
+        if _code(exc) in GONE:
+            return set()
+        raise TransientAwsError(f"list_executions failed: {_code(exc)}") from exc
+    return found
+
+
+def history(region: str, execution_arn: str, newest: int | None = None) -> list[dict[str, Any]]:
+    """The execution's history events, oldest first (only about the `newest` last ones when given); [] when
+    the execution is gone."""
+    client, events, token = _client(region), [], None
+    try:
+        while True:
+            kwargs: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": newest is not None,
+                                      "maxResults": min(newest or 1000, 1000)}
+            page = client.get_execution_history(**kwargs, **({"nextToken": token} if token else {}))
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token or (newest is not None and len(events) >= newest):
+                break
+    except ClientError as exc:
+        if _code(exc) in GONE:
+            return []
+        raise TransientAwsError(f"get_execution_history failed: {_code(exc)}") from exc
+    return sorted(events, key=lambda e: int(e["id"]))
+
+
+def stop(region: str, execution_arn: str, cause: str, error: str = "LeadPilot.Cancelled") -> None:
+    try:
+        _client(region).stop_execution(executionArn=execution_arn, error=error, cause=cause)
+    except ClientError as exc:
+        if _code(exc) not in STALE_TOKEN | GONE:
             raise TransientAwsError(f"stop_execution failed: {_code(exc)}") from exc
 
 

@@ -1,7 +1,7 @@
 """CRM-table items of the automation runtime. Every partition key starts with the workspace id."""
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from leadpilot.db.base import CrmModel
 
@@ -50,7 +50,12 @@ class EnrollmentItem(CrmModel, discriminator="automation_enrollment"):
 
 
 class RunItem(CrmModel, discriminator="automation_run"):
-    """PK: WS#<ws>#RUN#<run_id>  SK: RUN. GSI1PK: WS#<ws>#FLOW_RUNS#<flow_id>  GSI1SK: <started_at>#<run_id>."""
+    """PK: WS#<ws>#RUN#<run_id>  SK: RUN. GSI1PK: WS#<ws>#FLOW_RUNS#<flow_id>  GSI1SK: <started_at>#<run_id>.
+
+    One record per run for its whole life, across the executions pause/resume/skip/restart/recovery start
+    (named <run_id>, then <run_id>-<n>). `state` is the run's {vars, nodes, loops} as of its last known point,
+    which is what a new execution carries.
+    """
 
     run_id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()
@@ -59,26 +64,87 @@ class RunItem(CrmModel, discriminator="automation_run"):
     contact_id = UnicodeAttribute()
     trigger_event_id = UnicodeAttribute()
     execution_arn = UnicodeAttribute()
-    status = UnicodeAttribute()  # running | succeeded | failed | cancelled | timed_out
+    status = UnicodeAttribute()  # running | paused | succeeded | failed | cancelled | timed_out
     current_node = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     cause = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     ended_at = UnicodeAttribute(null=True)
+    execution_count = NumberAttribute(default=1)  # the n of the current execution's name
+    epoch = NumberAttribute(default=0)  # bumped by restart: actions are performed again, not replayed
+    state = UnicodeAttribute(null=True)  # JSON {vars, nodes, loops} at the last action or control
+    trigger = UnicodeAttribute(null=True)  # JSON of the trigger event the run started from
+    resume_node = UnicodeAttribute(null=True)  # where a paused run (or a recovered one) enters again
+    last_error = UnicodeAttribute(null=True)  # JSON {node, error, cause, at} of the latest failed action
+
+
+class RunIndexItem(CrmModel, discriminator="automation_run_index"):
+    """PK: WS#<ws>#RUN#<run_id>  SK: IDX#<name>. A run's entry in one secondary listing (GSI1, sparse):
+
+    IDX#CONTACT  GSI1PK: WS#<ws>#CONTACT_RUNS#<contact_id>      GSI1SK: <started_at>#<run_id>  (written once)
+    IDX#STATUS   GSI1PK: WS#<ws>#FLOW_RUNS#<flow_id>#<status>   GSI1SK: <started_at>#<run_id>  (moves with status)
+    IDX#ACTIVE   GSI1PK: ACTIVE_RUNS                            GSI1SK: <workspace_id>#<run_id> (while running)
+    The last is the reconciler's worklist across workspaces (like the outbox); it carries the current execution,
+    so a sweep reads run records only for runs whose execution is not running.
+    """
+
+    run_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    execution_arn = UnicodeAttribute(null=True)  # IDX#ACTIVE: the run's current execution
+
+
+class RunStepItem(CrmModel, discriminator="automation_run_step"):
+    """PK: WS#<ws>#RUN#<run_id>  SK: STEP#<at>#<id>. A control applied to a run (pause, resume, skip, restart,
+    cancel, recover) or its end, in the run's step log beside the action markers. Expires with the log."""
+
+    step = UnicodeAttribute()  # pause | resume | skip | restart | cancel | recover | end
+    node = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # JSON
+    execution = NumberAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class FlowMetricsItem(CrmModel, discriminator="automation_flow_metrics"):
+    """PK: WS#<ws>#FLOW#<flow_id>  SK: METRICS. Runs of the flow by status, moved with ADD in the same
+    transaction as each status change, so the counts equal the records'. `enrolled` only grows."""
+
+    enrolled = NumberAttribute(default=0)
+    running = NumberAttribute(default=0)
+    paused = NumberAttribute(default=0)
+    succeeded = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    cancelled = NumberAttribute(default=0)
+    timed_out = NumberAttribute(default=0)
+
+
+class NodeMetricsItem(CrmModel, discriminator="automation_node_metrics"):
+    """PK: WS#<ws>#FLOW#<flow_id>  SK: METRICS#NODE#<node_id>. How often runs performed the node (each pass
+    counted once: only the first claim of an action adds) and how often it failed."""
+
+    node = UnicodeAttribute()
+    entered = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
 
 
 class ActionMarkerItem(CrmModel, discriminator="automation_action"):
-    """PK: WS#<ws>#RUN#<run_id>  SK: ACTION#<state>#<attempt>#<loop pass>. One action performed once
-    (idempotency key: execution + state + attempt + pass through the loops); `output` is what
-    SendTaskSuccess (or SendTaskFailure) sent, replayed on a redelivery."""
+    """PK: WS#<ws>#RUN#<run_id>  SK: ACTION#<state>#<attempt>#<loop pass>[#e<epoch>]. One action performed once
+    (idempotency key: run + state + attempt + pass through the loops + restart epoch); `output` is what
+    SendTaskSuccess (or SendTaskFailure) sent, replayed on a redelivery. It is also the action's entry in the
+    run's step log (input, output, error, timing)."""
 
     node = UnicodeAttribute()
     action = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | done | failed
+    status = UnicodeAttribute()  # pending | done | failed | waiting (wait for reply) | replied | timed_out
     output = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
+    input = UnicodeAttribute(null=True)  # JSON: the node's configuration and the variables it saw
+    execution = NumberAttribute(null=True)
+    attempt = NumberAttribute(null=True)
+    deliveries = NumberAttribute(null=True)  # how many times the message was handled (redeliveries)
+    retries = ListAttribute(of=UnicodeAttribute, default=list)  # JSON {at, delivery, cause} per transient failure
 
 
 class ReplyWaitItem(CrmModel, discriminator="automation_wait"):
@@ -90,6 +156,7 @@ class ReplyWaitItem(CrmModel, discriminator="automation_wait"):
     channel = UnicodeAttribute()
     token = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    marker = UnicodeAttribute(null=True)  # SK of the wait's ActionMarkerItem (its step in the run's log)
 
 
 class SandboxMessageItem(CrmModel, discriminator="automation_sandbox_message"):

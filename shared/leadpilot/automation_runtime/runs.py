@@ -1,28 +1,40 @@
 """Run records: enrolling a contact (one named execution, never two active runs of a flow per contact),
-following a run's node and end, listing, reading and cancelling runs."""
+moving a run between statuses with its listings and flow counters in one transaction, following its node,
+state and end, listing and reading runs. Controls (pause, resume, ...) are in controls.py."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from leadpilot.automation_runtime import machines
+from leadpilot.api.cursors import decode_cursor, encode_cursor
+from leadpilot.automation_runtime import machines, metrics, versions
 from leadpilot.automation_runtime.flows import PublishedFlow, flow_pk, get_flow
-from leadpilot.automation_runtime.models import EnrollmentItem, RunItem
+from leadpilot.automation_runtime.models import EnrollmentItem, RunIndexItem, RunItem
 from leadpilot.clock import now_iso
 from leadpilot.db.base import transaction
-from leadpilot.errors import Conflict, NotFound
+from leadpilot.db.crm_models import ActivityItem
+from leadpilot.errors import NotFound
+from leadpilot.events import outbox
+from leadpilot.events.record import event_item
 from leadpilot.identity.entities import Identity
-from leadpilot.observability import logger, metrics
+from leadpilot.ids import is_valid_id
+from leadpilot.observability import logger
+from leadpilot.observability import metrics as cloudwatch
 from leadpilot.settings import Settings
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# A record whose execution Step Functions does not know is failed only after this long (see sync).
-START_GRACE_S = 300
+# A record whose execution Step Functions does not know is left to the reconciler only after this long: the
+# trigger consumer writes the record just before it starts the execution.
+START_GRACE_S = 15
+ACTIVE_PK = "ACTIVE_RUNS"
+ENDED = ("succeeded", "failed", "cancelled", "timed_out")
 _ENDED = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timed_out", "ABORTED": "cancelled"}
+_STATE_LIMIT = 300_000  # bytes of {vars, nodes, loops} kept on the record (an item holds at most 400 KB)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,10 @@ class Run:
     started_at: str
     updated_at: str
     ended_at: str | None
+    executions: int
+    resume_node: str | None
+    variables: dict[str, Any]
+    last_error: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +70,25 @@ def flow_runs_pk(workspace_id: str, flow_id: str) -> str:
     return f"WS#{workspace_id}#FLOW_RUNS#{flow_id}"
 
 
+def flow_status_pk(workspace_id: str, flow_id: str, status: str) -> str:
+    return f"WS#{workspace_id}#FLOW_RUNS#{flow_id}#{status}"
+
+
+def contact_runs_pk(workspace_id: str, contact_id: str) -> str:
+    return f"WS#{workspace_id}#CONTACT_RUNS#{contact_id}"
+
+
+def execution_name(run_id: str, count: int) -> str:
+    """The name of a run's n-th execution: the run id, then <run id>-<n> for each restart."""
+    return run_id if count <= 1 else f"{run_id}-{count}"
+
+
+def machine_of(execution_arn: str) -> str:
+    """The state machine ARN of an execution ARN."""
+    head, _, _name = execution_arn.rpartition(":")
+    return head.replace(":execution:", ":stateMachine:")
+
+
 def run_id_for(workspace_id: str, flow_id: str, version: int, contact_id: str, event_id: str) -> str:
     """The run (and execution name) of one trigger event for one contact and flow version: a ULID-shaped
     digest, so the same event delivered twice names the same execution and starts nothing more."""
@@ -62,11 +97,28 @@ def run_id_for(workspace_id: str, flow_id: str, version: int, contact_id: str, e
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
+def state_of(item: RunItem) -> dict[str, Any]:
+    """The run's {vars, nodes, loops} as last recorded."""
+    state = json.loads(item.state or "{}")
+    return {"vars": state.get("vars") or {}, "nodes": state.get("nodes") or {}, "loops": state.get("loops") or {}}
+
+
+def state_json(context: dict[str, Any]) -> str:
+    """The part of an execution's state a new execution carries, as JSON; node outputs are dropped if too big."""
+    state = {key: context.get(key) or {} for key in ("vars", "nodes", "loops")}
+    text = json.dumps(state, default=str)
+    if len(text) > _STATE_LIMIT:
+        state["nodes"] = {}
+        text = json.dumps(state, default=str)
+    return text
+
+
 def _run(item: RunItem) -> Run:
     return Run(id=item.run_id, flow_id=item.flow_id, version=int(item.version), contact_id=item.contact_id,
                trigger_event_id=item.trigger_event_id, status=item.status, current_node=item.current_node,
                error=item.error, cause=item.cause, started_at=item.started_at, updated_at=item.updated_at,
-               ended_at=item.ended_at)
+               ended_at=item.ended_at, executions=int(item.execution_count or 1), resume_node=item.resume_node,
+               variables=state_of(item)["vars"], last_error=json.loads(item.last_error) if item.last_error else None)
 
 
 def get_item(workspace_id: str, run_id: str) -> RunItem | None:
@@ -76,12 +128,36 @@ def get_item(workspace_id: str, run_id: str) -> RunItem | None:
         return None
 
 
+def need_item(identity: Identity, run_id: str) -> RunItem:
+    item = get_item(identity.workspace_id, run_id)
+    if item is None:
+        raise NotFound("run not found", {"field": "run_id"})
+    return item
+
+
+def _index(workspace_id: str, run_id: str, name: str, gsi1pk: str, gsi1sk: str) -> RunIndexItem:
+    return RunIndexItem(run_pk(workspace_id, run_id), f"IDX#{name}", run_id=run_id, workspace_id=workspace_id,
+                        GSI1PK=gsi1pk, GSI1SK=gsi1sk)
+
+
+def _status_index(item: RunItem, status: str) -> RunIndexItem:
+    return _index(item.workspace_id, item.run_id, "STATUS", flow_status_pk(item.workspace_id, item.flow_id, status),
+                  f"{item.started_at}#{item.run_id}")
+
+
+def _active_index(item: RunItem, execution_arn: str | None = None) -> RunIndexItem:
+    entry = _index(item.workspace_id, item.run_id, "ACTIVE", ACTIVE_PK, f"{item.workspace_id}#{item.run_id}")
+    entry.execution_arn = execution_arn or item.execution_arn
+    return entry
+
+
 def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_id: str, event_id: str,
            payload: dict[str, Any], *, retried: bool = False) -> str | None:
     """Start the flow for the contact; returns the run id, or None when the contact may not enter now.
 
-    The enrollment item and the run record are written in one conditional transaction before the execution
-    starts, so a crash between them is repaired by the redelivered event (same run id, same execution name).
+    The enrollment item, the run record, its listings and the flow's counters are written in one conditional
+    transaction before the execution starts, so a crash between them is repaired by the redelivered event
+    (same run id, same execution name) or by the reconciler.
     """
     run_id = run_id_for(workspace_id, flow.flow_id, flow.version, contact_id, event_id)
     execution_arn = flow.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
@@ -94,115 +170,218 @@ def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_i
     record = RunItem(run_pk(workspace_id, run_id), "RUN", run_id=run_id, workspace_id=workspace_id,
                      flow_id=flow.flow_id, version=flow.version, contact_id=contact_id, trigger_event_id=event_id,
                      execution_arn=execution_arn, status="running", started_at=now, updated_at=now,
+                     execution_count=1, epoch=0, state=state_json(payload),
+                     trigger=json.dumps(payload.get("trigger") or {}, default=str),
                      GSI1PK=flow_runs_pk(workspace_id, flow.flow_id), GSI1SK=f"{now}#{run_id}")
+    start_input = {**payload, "run": {**payload["run"], "run_id": run_id}}
+
+    def restore() -> bool:
+        return versions.restore_machine(settings.region, workspace_id, flow.flow_id, flow.version)
+
     try:
         with transaction(settings) as txn:
             txn.save(enrollment, condition=condition)
             txn.save(record, condition=RunItem.PK.does_not_exist())
+            txn.save(_index(workspace_id, run_id, "CONTACT", contact_runs_pk(workspace_id, contact_id),
+                            f"{now}#{run_id}"))
+            txn.save(_status_index(record, "running"))
+            txn.save(_active_index(record))
+            txn.update(metrics.flow_metrics_item(workspace_id, flow.flow_id),
+                       actions=metrics.status_actions(None, "running"))
     except TransactWriteError:
         current = EnrollmentItem.get(enrollment.PK, enrollment.SK)
         if current.run_id == run_id:  # the same event again: make sure its execution exists, start nothing new
-            machines.start(settings.region, flow.state_machine_arn, run_id, {**payload, "run": {
-                **payload["run"], "run_id": run_id}})
+            existing = get_item(workspace_id, run_id)
+            if existing is not None and int(existing.execution_count or 1) == 1:
+                machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
             return None
         if current.active and not retried and _finished(settings, workspace_id, current.run_id):
             return enroll(settings, workspace_id, flow, contact_id, event_id, payload, retried=True)
         logger.info("contact not enrolled", extra={"flow_id": flow.flow_id, "contact_id": contact_id,
                                                     "active_run": current.run_id, "reason": "active or no re-entry"})
         return None
-    machines.start(settings.region, flow.state_machine_arn, run_id, {**payload, "run": {**payload["run"],
-                                                                                        "run_id": run_id}})
-    metrics.add_metric(name="FlowEnrolled", unit="Count", value=1)
+    machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
+    cloudwatch.add_metric(name="FlowEnrolled", unit="Count", value=1)
     return run_id
 
 
 def _finished(settings: Settings, workspace_id: str, run_id: str) -> bool:
     """Bring a run record up to date with its execution; True when it has ended."""
     item = get_item(workspace_id, run_id)
-    return item is None or sync(settings, item).status != "running"
+    return item is None or sync(settings, item).status in ENDED
+
+
+def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, condition: Any = None,
+         enrollment: bool | None = None, execution_arn: str | None = None, event: ActivityItem | None = None) -> bool:
+    """Change a run's status (and more) in one transaction with its status listing, the reconciler's list
+    and the flow's counters; `enrollment` True/False takes/releases the contact's enrollment in it too;
+    `execution_arn` switches the run to a new execution; `event` (a domain event item) is saved with it and
+    published after the commit.
+
+    The record must still have the status (and pass `condition`) it was read with: False when another
+    writer moved it first (the item is refreshed).
+    """
+    before, now = item.status, now_iso()
+    guard = RunItem.status == before
+    if condition is not None:
+        guard = guard & condition
+    if execution_arn:
+        actions = [*actions, RunItem.execution_arn.set(execution_arn)]
+    try:
+        with transaction(settings) as txn:
+            txn.update(item, actions=[RunItem.status.set(to), RunItem.updated_at.set(now), *actions], condition=guard)
+            if to == "running" and (to != before or execution_arn):
+                txn.save(_active_index(item, execution_arn))
+            elif before == "running" and to != before:
+                txn.delete(_active_index(item))
+            if to != before:
+                txn.save(_status_index(item, to))
+                txn.update(metrics.flow_metrics_item(item.workspace_id, item.flow_id),
+                           actions=metrics.status_actions(before, to))
+            if event is not None:
+                txn.save(event)
+            if enrollment is not None:
+                entry = EnrollmentItem(flow_pk(item.workspace_id, item.flow_id), f"CONTACT#{item.contact_id}")
+                if enrollment:  # no other run of the flow may be active for the contact
+                    txn.update(entry, actions=[EnrollmentItem.active.set(True), EnrollmentItem.run_id.set(item.run_id),
+                                               EnrollmentItem.updated_at.set(now)],
+                               condition=(EnrollmentItem.run_id == item.run_id) | (EnrollmentItem.active == False))  # noqa: E712
+                else:
+                    txn.update(entry, actions=[EnrollmentItem.active.set(False), EnrollmentItem.updated_at.set(now)])
+    except TransactWriteError as exc:
+        logger.info("run changed meanwhile", extra={"run_id": item.run_id, "to": to, "reason": str(exc)[:200]})
+        item.refresh()
+        return False
+    item.refresh()
+    if event is not None:
+        outbox.publish_now(settings, [event])
+    return True
 
 
 def sync(settings: Settings, item: RunItem) -> Run:
     """A running record whose execution has ended is closed (status, error, end) and its contact released.
 
     Step Functions does not call back when a run ends on its own; this runs on every read of a running run,
-    before an enrollment is refused, and on each Step Functions status-change event (AWS only).
+    before an enrollment is refused, in the reconciler, and on each Step Functions status-change event (AWS).
+    A running record whose execution is missing is left as it is: the reconciler restarts it.
     """
     if item.status != "running":
         return _run(item)
     described = machines.describe(settings.region, item.execution_arn)
-    if described is None:  # not started yet (the trigger consumer is between its write and its start) or lost
-        if _age_s(item.started_at) < START_GRACE_S:
-            return _run(item)
-        return finish(item, "failed", "LeadPilot.ExecutionMissing", "the run's execution was never started")
+    if described is None:
+        return _run(item)
     status = _ENDED.get(str(described["status"]))
     if status is None:
         return _run(item)
-    return finish(item, status, str(described.get("error") or "") or None, str(described.get("cause") or "") or None)
+    return finish(settings, item, status, str(described.get("error") or "") or None,
+                  str(described.get("cause") or "") or None)
 
 
-def _age_s(stamp: str) -> float:
+def age_s(stamp: str) -> float:
     return (datetime.now(UTC) - datetime.fromisoformat(stamp.replace("Z", "+00:00"))).total_seconds()
 
 
-def finish(item: RunItem, status: str, error: str | None = None, cause: str | None = None) -> Run:
-    """Close a running record and release its contact's enrollment (idempotent)."""
+def finish(settings: Settings, item: RunItem, status: str, error: str | None = None,
+           cause: str | None = None) -> Run:
+    """Close a running record and release its contact's enrollment (idempotent).
+
+    Step Functions may drop a task failure's cause (moto does): a failed run then keeps the reason its last
+    failed action recorded, so a failure always says why.
+    """
+    if status == "failed" and not cause and item.last_error:
+        last = json.loads(item.last_error)
+        error, cause = error or last.get("error"), f"{last.get('node')}: {last.get('cause')}"
     now = now_iso()
-    try:
-        actions: list[Any] = [RunItem.status.set(status), RunItem.ended_at.set(now), RunItem.updated_at.set(now)]
-        actions += [RunItem.error.set(error)] if error else []
-        actions += [RunItem.cause.set(cause[:2000])] if cause else []
-        item.update(actions=actions, condition=RunItem.status == "running")
-        metrics.add_metric(name=f"FlowRun{status.title().replace('_', '')}", unit="Count", value=1)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        item.refresh()
-    try:
-        EnrollmentItem(flow_pk(item.workspace_id, item.flow_id), f"CONTACT#{item.contact_id}").update(
-            actions=[EnrollmentItem.active.set(False), EnrollmentItem.updated_at.set(now)],
-            condition=EnrollmentItem.run_id == item.run_id)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    actions: list[Any] = [RunItem.ended_at.set(now)]
+    actions += [RunItem.error.set(error)] if error else []
+    actions += [RunItem.cause.set(cause[:2000])] if cause else []
+    ended = event_item(item.workspace_id, {"type": "system", "id": f"automation:{item.flow_id}:{item.run_id}"},
+                       "automation.run_ended", {
+                           "run_id": item.run_id, "flow_id": item.flow_id, "version": int(item.version),
+                           "contact_id": item.contact_id, "status": status, "error": error,
+                           "cause": cause[:2000] if cause else None, "node": item.current_node,
+                           "started_at": item.started_at, "ended_at": now}, contact_id=item.contact_id)
+    if item.status in ("running", "paused") and move(settings, item, status, actions, enrollment=False,
+                                                     event=ended):
+        cloudwatch.add_metric(name=f"FlowRun{status.title().replace('_', '')}", unit="Count", value=1)
     return _run(item)
 
 
-def at_node(workspace_id: str, run_id: str, node: str) -> None:
-    """Record the node a running run is at (the worker calls this for every action it receives)."""
+def at_node(workspace_id: str, run_id: str, node: str, context: dict[str, Any]) -> None:
+    """Record the node a running run is at and its state there (the worker calls this for every action)."""
     try:
         RunItem(run_pk(workspace_id, run_id), "RUN").update(
-            actions=[RunItem.current_node.set(node), RunItem.updated_at.set(now_iso())],
+            actions=[RunItem.current_node.set(node), RunItem.state.set(state_json(context)),
+                     RunItem.updated_at.set(now_iso())],
             condition=RunItem.status == "running")
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
 
 
+def note_failure(workspace_id: str, run_id: str, node: str, error: str, cause: str) -> None:
+    """Keep a failed action's reason on the run (shown while it takes the error path, and if it fails)."""
+    last = json.dumps({"node": node, "error": error, "cause": cause[:2000], "at": now_iso()})
+    RunItem(run_pk(workspace_id, run_id), "RUN").update(actions=[RunItem.last_error.set(last)],
+                                                        condition=RunItem.PK.exists())
+
+
 def get_run(settings: Settings, identity: Identity, run_id: str) -> Run:
-    item = get_item(identity.workspace_id, run_id)
-    if item is None:
-        raise NotFound("run not found", {"field": "run_id"})
-    return sync(settings, item)
+    return sync(settings, need_item(identity, run_id))
 
 
-def list_runs(settings: Settings, identity: Identity, flow_id: str, limit: int,
-              status: str | None = None) -> list[Run]:
-    """The flow's runs, newest first (optionally of one status)."""
+def _page(items: list[RunItem], limit: int, more: bool) -> dict[str, Any]:
+    cursor = encode_cursor(f"{items[-1].started_at}#{items[-1].run_id}") if more and items else None
+    return {"items": items[:limit], "next_cursor": cursor}
+
+
+def _valid_position(value: str) -> bool:
+    stamp, _, run_id = value.rpartition("#")
+    return bool(stamp) and is_valid_id(run_id)
+
+
+def _start_key(pk: str, sk: str, gsi1pk: str, cursor: str | None) -> dict[str, Any] | None:
+    position = decode_cursor(cursor, _valid_position)
+    if position is None:
+        return None
+    run_id = position.rpartition("#")[2]
+    return {"PK": {"S": pk.replace("{run}", run_id)}, "SK": {"S": sk}, "GSI1PK": {"S": gsi1pk},
+            "GSI1SK": {"S": position}}
+
+
+def list_runs(settings: Settings, identity: Identity, flow_id: str, limit: int, status: str | None = None,
+              cursor: str | None = None) -> dict[str, Any]:
+    """The flow's runs, newest first, optionally of one status (its own listing: no filtering)."""
     get_flow(identity, flow_id)
-    items = RunItem.gsi1.query(flow_runs_pk(identity.workspace_id, flow_id), scan_index_forward=False,
-                               limit=limit * 4 if status else limit)
-    runs = [sync(settings, i) for i in items if isinstance(i, RunItem)]
-    return [r for r in runs if status is None or r.status == status][:limit]
+    ws = identity.workspace_id
+    if status is None:
+        gsi1pk, sk = flow_runs_pk(ws, flow_id), "RUN"
+    else:
+        gsi1pk, sk = flow_status_pk(ws, flow_id, status), "IDX#STATUS"
+    return _listed(settings, ws, gsi1pk, sk, limit, cursor, status)
 
 
-def cancel_run(settings: Settings, identity: Identity, run_id: str) -> Run:
-    """Stop a running run's execution; its contact may enter the flow again (if re-entry allows)."""
-    run = get_run(settings, identity, run_id)
-    if run.status != "running":
-        raise Conflict(f"the run has already ended ({run.status})", {"field": "run_id", "status": run.status})
-    item = get_item(identity.workspace_id, run_id)
-    assert item is not None
-    machines.stop(settings.region, item.execution_arn, f"cancelled by {identity.principal_type} "
-                                                       f"{identity.principal_id}")
-    return finish(item, "cancelled", "LeadPilot.Cancelled", "cancelled from the API")
+def list_contact_runs(settings: Settings, identity: Identity, contact_id: str, limit: int,
+                      status: str | None = None, cursor: str | None = None) -> dict[str, Any]:
+    """A contact's runs of every flow, newest first (a status narrows the page: a contact has few runs)."""
+    return _listed(settings, identity.workspace_id, contact_runs_pk(identity.workspace_id, contact_id),
+                   "IDX#CONTACT", limit, cursor, status)
+
+
+def _listed(settings: Settings, ws: str, gsi1pk: str, sk: str, limit: int, cursor: str | None,
+            status: str | None) -> dict[str, Any]:
+    start = _start_key(f"WS#{ws}#RUN#{{run}}", sk, gsi1pk, cursor)
+    query = RunItem.gsi1.query if sk == "RUN" else RunIndexItem.gsi1.query
+    found = list(query(gsi1pk, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
+    more = len(found) > limit
+    found = found[:limit]
+    if sk == "RUN":
+        items = [i for i in found if isinstance(i, RunItem)]
+    else:
+        keys = [(run_pk(ws, i.run_id), "RUN") for i in found if isinstance(i, RunIndexItem)]
+        by_id = {i.run_id: i for i in RunItem.batch_get(keys)}
+        items = [by_id[i.run_id] for i in found if isinstance(i, RunIndexItem) and i.run_id in by_id]
+    page = _page(items, limit, more)
+    runs = [sync(settings, i) for i in page["items"]]
+    keep = [r.to_dict() for r in runs if sk != "IDX#CONTACT" or status is None or r.status == status]
+    return {"items": keep, "next_cursor": page["next_cursor"]}

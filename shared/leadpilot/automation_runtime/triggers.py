@@ -84,6 +84,7 @@ def on_status_change(settings: Settings, config: RuntimeConfig, detail: dict[str
     parts = rest.split("-")
     if prefix or len(parts) != 3:
         return
-    item = runs.get_item(parts[0], str(detail.get("name", "")))
+    # executions are named <run_id>, then <run_id>-<n> after a pause/resume/skip/restart (ADR 0011)
+    item = runs.get_item(parts[0], str(detail.get("name", "")).split("-", 1)[0])
     if item is not None:
         runs.sync(settings, item)

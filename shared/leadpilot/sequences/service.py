@@ -123,7 +123,8 @@ def _active_run(workspace_id: str, flow_id: str, contact_id: str) -> RunItem | N
 
 def _stop(settings: Settings, item: RunItem, reason: str, event_id: str | None) -> bool:
     """Record why, then stop the run through the runtime (StopExecution + its run record); False if it ended."""
-    if runs.sync(settings, item).status != "running":
+    status = runs.sync(settings, item).status
+    if status not in ("running", "paused"):
         return False
     exit_item = SequenceExitItem(f"WS#{item.workspace_id}#SEQ_EXIT#{item.run_id}", "EXIT", reason=reason,
                                  event_id=event_id, created_at=now_iso())
@@ -131,8 +132,9 @@ def _stop(settings: Settings, item: RunItem, reason: str, event_id: str | None) 
         exit_item.save(condition=SequenceExitItem.PK.does_not_exist())
     except Exception:
         logger.info("sequence exit already recorded", extra={"run_id": item.run_id})
-    machines.stop(settings.region, item.execution_arn, f"sequence exit: {reason}")
-    runs.finish(item, "cancelled", "LeadPilot.SequenceExit", f"exit: {reason}")
+    if status == "running":
+        machines.stop(settings.region, item.execution_arn, f"sequence exit: {reason}")
+    runs.finish(settings, item, "cancelled", "LeadPilot.SequenceExit", f"exit: {reason}")
     metrics.add_metric(name="SequenceExited", unit="Count", value=1)
     return True
 

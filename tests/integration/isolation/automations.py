@@ -20,6 +20,10 @@ BODIES: dict[tuple[str, str], Any] = {
         {"id": "done", "type": "end"}]},
     ("PATCH", "/flows/{flow_id}"): {"name": "Stolen"},
     ("POST", "/flows/{flow_id}/enrollments"): {"contact_ids": ["01J0000000000000000000000Z"]},
+    ("POST", "/runs/{run_id}/restart"): {"node": "text"},
+    ("POST", "/runs/{run_id}/skip"): {},
+    ("POST", "/flows/{flow_id}/runs/bulk"): {"action": "cancel", "status": "running"},
+    ("POST", "/flows/{flow_id}/dry-run"): {"contact_id": "01M80A45J90JMESM0AR82N1PFF"},
 }
 
 
@@ -54,8 +58,12 @@ def secrets(ids: dict[str, str]) -> set[str]:
 
 def snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     run = api.get(f"/runs/{ids['run_id']}", token=token).body
+    steps = api.get(f"/runs/{ids['run_id']}/steps", token=token).body["items"]
     return {"flow": json.dumps(api.get(f"/flows/{ids['flow_id']}", token=token).body, sort_keys=True),
-            "run": (run["status"], run["version"])}
+            "run": (run["status"], run["version"], run["executions"]),
+            "controls": [s for s in steps if s["type"] == "control"],
+            "metrics": api.get(f"/flows/{ids['flow_id']}/metrics", token=token).body}
+
 
 # AI-assisted creation (ADR 0012): no ids in the path; a valid body so the suite reaches the route.
 BODIES[("POST", "/flows/generate")] = {"prompt": "Follow up every 3 days until reply"}

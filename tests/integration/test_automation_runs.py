@@ -1,0 +1,303 @@
+"""Runs: step log, failure visibility (retry with backoff, error path, clear reason), controls (moto in-process)."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import botocore.client
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from leadpilot.automation_runtime import actions
+from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.db.crm_models import ActivityItem
+from leadpilot.events.envelope import source_of
+from leadpilot.events.outbox import as_plain
+from tests.integration.conftest import drain_queue
+from tests.integration.test_automation_runtime_helpers import (
+    THREE_DAYS_IN_ONE_SECOND,
+    automations,
+    deliver,
+    drive,
+    texts,
+    trigger_envelopes,
+)
+from tests.support.apps import ROOT, Api
+
+
+@pytest.fixture
+def fast_time(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("LEADPILOT_TIME_SCALE", str(round(1 / THREE_DAYS_IN_ONE_SECOND)))
+    runtime_config.cache_clear()
+    yield
+    runtime_config.cache_clear()
+
+
+def flow_of(nodes: list[dict[str, Any]], edges: list[tuple[str, str] | tuple[str, str, str]],
+            tag: str = "go") -> dict[str, Any]:
+    """A flow started when `tag` is added: the trigger leads to the first node listed."""
+    return {"name": "Runs", "trigger": {"event": "contact.tag_added",
+                                        "filters": [{"var": "trigger.data.tag", "op": "eq", "value": tag}]},
+            "nodes": [{"id": "start", "type": "trigger"}, *nodes],
+            "edges": [{"from": "start", "to": nodes[0]["id"]}]
+            + [{"from": e[0], "to": e[1], **({"label": e[2]} if len(e) == 3 else {})} for e in edges]}
+
+
+def published(api: Api, token: str, flow: dict[str, Any]) -> str:
+    created = api.post("/flows", flow, token=token)
+    assert created.status == 201, created
+    assert api.post(f"/flows/{created.body['id']}/publish", token=token).status == 201
+    return str(created.body["id"])
+
+
+def enrol(cloud: Any, api: Api, token: str, contact: dict[str, Any], tag: str = "go") -> str:
+    """Create the contact, tag it, deliver the trigger: returns the contact id."""
+    made = api.post("/contacts", contact, token=token)
+    assert made.status == 201, made
+    api.post(f"/contacts/{made.body['id']}/tags", {"add": [tag]}, token=token)
+    deliver(trigger_envelopes(cloud))
+    return str(made.body["id"])
+
+
+def only_run(api: Api, token: str, flow_id: str) -> dict[str, Any]:
+    items = api.get(f"/flows/{flow_id}/runs", token=token).body["items"]
+    assert len(items) == 1, items
+    return dict(items[0])
+
+
+def work(cloud: Any, rounds: int = 3) -> None:
+    """Play the action worker a few times (for runs that park in a long wait)."""
+    for _ in range(rounds):
+        drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
+        time.sleep(0.1)
+
+
+def steps_of(api: Api, token: str, run_id: str, history: bool = False) -> list[dict[str, Any]]:
+    reply = api.get(f"/runs/{run_id}/steps" + ("?history=true" if history else ""), token=token)
+    assert reply.status == 200, reply
+    return list(reply.body["items"])
+
+
+def test_a_permanent_failure_fails_the_run_with_its_reason_in_the_log(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                        fast_time: None) -> None:
+    # Given a flow that texts the contact, and a contact without a phone number
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of([{"id": "text", "type": "send_sms", "body": "Hi"},
+                                             {"id": "done", "type": "end"}], [("text", "done")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Nophone", "email": "np@example.com"})
+    run_id = only_run(api, token, flow_id)["id"]
+
+    # When the worker performs the text
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the run failed and says why, the log has the failed step with its error, and the counters moved
+    assert run["status"] == "failed", run
+    assert run["error"] == "LeadPilot.ActionFailed" and "no phone" in run["cause"], run
+    assert run["last_error"]["node"] == "text"
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert step["node"] == "text" and step["status"] == "failed" and "no phone" in step["cause"]
+    assert step["input"]["config"] == {"body": "Hi"} and step["duration_ms"] is not None
+    metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
+    assert (metrics["enrolled"], metrics["active"], metrics["failed"], metrics["completed"]) == (1, 0, 1, 0)
+    assert metrics["nodes"]["text"] == {"entered": 1, "failed": 1}
+    # and the contact's timeline says the run ended failed, with the reason (automation.run_ended)
+    ended = [a for a in api.get(f"/contacts/{contact_id}/timeline?types=automation.run_ended",
+                                token=token).body["items"]]
+    assert [(a["data"]["status"], a["data"]["node"]) for a in ended] == [("failed", "text")]
+    assert "no phone" in ended[0]["data"]["cause"]
+    [item] = [i for i in ActivityItem.query(f"WS#{ws}#CONTACT#{contact_id}") if i.type == "automation.run_ended"]
+    schema = Draft202012Validator(json.loads((ROOT / "events/schemas/automation.run_ended.json").read_text()),
+                                  format_checker=FormatChecker())
+    assert list(schema.iter_errors(as_plain(item.event))) == []
+    sample = json.loads((ROOT / "events/eventbridge/automation.run_ended.json").read_text())
+    assert list(schema.iter_errors(sample["detail"])) == [] and sample["source"] == source_of("automation.run_ended")
+
+
+def test_a_failure_with_an_error_edge_takes_it_and_the_run_goes_on(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                     fast_time: None) -> None:
+    # Given a flow whose text has an error edge to a task for the owner
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(
+        [{"id": "text", "type": "send_sms", "body": "Hi"},
+         {"id": "call", "type": "create_task", "title": "Call {{contact.first_name}}: no phone", "assignee": "owner"},
+         {"id": "done", "type": "end"}],
+        [("text", "done"), ("text", "call", "error"), ("call", "done")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Bo", "email": "bo@example.com"})
+    run_id = only_run(api, token, flow_id)["id"]
+
+    # When the worker runs it
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the run succeeded along its error path, and keeps the failure's reason
+    assert run["status"] == "succeeded", run
+    assert run["last_error"]["node"] == "text" and "no phone" in run["last_error"]["cause"]
+    actions = [(s["node"], s["status"]) for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert actions == [("text", "failed"), ("call", "done")]
+    assert [t["title"] for t in api.get("/tasks?view=team", token=token).body["items"]] == ["Call Bo: no phone"]
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_succeeds(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                     fast_time: None,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a flow that creates a task, and DynamoDB that drops the first transaction the worker sends
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of([{"id": "call", "type": "create_task", "title": "Call"},
+                                             {"id": "done", "type": "end"}], [("call", "done")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Cy", "phone": "+14155550177"})
+    run_id = only_run(api, token, flow_id)["id"]
+    real_call = botocore.client.BaseClient._make_api_call
+    dropped: list[float] = []
+
+    def flaky(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems" and not dropped:
+            dropped.append(time.monotonic())
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+
+    # When the worker runs it
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the message came back after the backoff, the second delivery created one task, and the log says so
+    assert dropped and run["status"] == "succeeded", run
+    assert time.monotonic() - dropped[0] >= 2
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert (step["status"], step["deliveries"], step["attempt"]) == ("done", 2, 0), step
+    assert "ConnectionClosedError" in step["retries"][0]["cause"] and step["retries"][0]["delivery"] == 1
+    assert len(api.get("/tasks?view=team", token=token).body["items"]) == 1
+
+
+def test_a_failure_that_does_not_pass_fails_the_run_after_the_last_delivery(cloud: Any, api: Api,
+                                                                            owner: dict[str, Any], fast_time: None,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a flow that creates a task, DynamoDB refusing every task write, and no delay between retries
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of([{"id": "call", "type": "create_task", "title": "Call"},
+                                             {"id": "done", "type": "end"}], [("call", "done")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Dee", "phone": "+14155550178"})
+    run_id = only_run(api, token, flow_id)["id"]
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def down(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems" and "TASK#" in json.dumps(params):
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", down)
+    monkeypatch.setattr(actions, "RETRY_BASE_S", 0)
+
+    # When the worker runs it
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then after its last delivery the action failed for good, and the run failed saying why
+    assert run["status"] == "failed", run
+    assert "gave up after 4 attempts" in run["cause"] and "ConnectionClosedError" in run["cause"], run
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert (step["status"], step["deliveries"], len(step["retries"])) == ("failed", 4, 3), step
+
+
+def waiting_flow() -> dict[str, Any]:
+    """First text, a 3-day delay (not time-scaled here: the run stays in it), second text."""
+    return flow_of([{"id": "first", "type": "send_sms", "body": "First {{vars.greeting|hello}}"},
+                    {"id": "pause_here", "type": "delay", "days": 3},
+                    {"id": "second", "type": "send_sms", "body": "Second"},
+                    {"id": "done", "type": "end"}],
+                   [("first", "pause_here"), ("pause_here", "second"), ("second", "done")])
+
+
+def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a run that sent its first text and waits in a 3-day delay
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, waiting_flow())
+    contact_id = enrol(cloud, api, token, {"first_name": "Di", "phone": "+14155550188"})
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud)
+    first_execution = _execution_arn(api, token, flow_id, run_id)
+
+    # When it is paused
+    paused = api.post(f"/runs/{run_id}/pause", token=token)
+
+    # Then it is paused at the delay, its execution is stopped, and resume is the only way on
+    assert paused.status == 200 and paused.body["status"] == "paused", paused
+    assert paused.body["resume_node"] == "pause_here" and paused.body["current_node"] == "pause_here"
+    assert _status_soon(first_execution, "ABORTED") == "ABORTED"  # moto stops an execution asynchronously
+    assert api.post(f"/runs/{run_id}/pause", token=token).status == 409
+    assert api.get(f"/flows/{flow_id}/metrics", token=token).body["by_status"]["paused"] == 1
+
+    # When it is resumed
+    resumed = api.post(f"/runs/{run_id}/resume", token=token)
+    work(cloud)
+
+    # Then a second execution of the same run waits in the delay again, and no text was sent twice
+    assert resumed.status == 200 and resumed.body["status"] == "running" and resumed.body["executions"] == 2
+    native = [s for s in steps_of(api, token, run_id, history=True) if s["type"] == "native"]
+    assert native[-1]["node"] == "pause_here" and native[-1]["status"] == "entered" and native[-1]["execution"] == 2
+    assert [t["body"] for t in texts(ws, contact_id)] == ["First hello"]
+
+    # When the current step (the delay) is skipped
+    skipped = api.post(f"/runs/{run_id}/skip", token=token)
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the run goes on with the second text and ends
+    assert skipped.status == 200 and skipped.body["executions"] == 3, skipped
+    assert run["status"] == "succeeded", run
+    assert [t["body"] for t in texts(ws, contact_id)] == ["First hello", "Second"]
+
+    # When the ended run is restarted from its first text
+    restarted = api.post(f"/runs/{run_id}/restart", {"node": "first"}, token=token)
+    work(cloud)
+
+    # Then the text is performed again (not replayed), the run waits in the delay, and cancel ends it
+    assert restarted.status == 200 and restarted.body["status"] == "running", restarted
+    sent = sorted(texts(ws, contact_id), key=lambda t: t["sent_at"])
+    assert [t["body"] for t in sent] == ["First hello", "Second", "First hello"]
+    cancelled = api.post(f"/runs/{run_id}/cancel", token=token)
+    assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+    log = [(s["step"], s["node"]) for s in steps_of(api, token, run_id) if s["type"] == "control"]
+    assert log == [("pause", "pause_here"), ("resume", "pause_here"), ("skip", "second"), ("restart", "first"),
+                   ("cancel", "first")]
+    metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
+    assert (metrics["enrolled"], metrics["active"], metrics["completed"], metrics["by_status"]["cancelled"]) == (
+        1, 0, 0, 1)
+
+
+def _status_soon(execution_arn: str, expected: str, limit_s: float = 5) -> str:
+    sfn, deadline = boto3.client("stepfunctions"), time.monotonic() + limit_s
+    while True:
+        status = str(sfn.describe_execution(executionArn=execution_arn)["status"])
+        if status == expected or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def _execution_arn(api: Api, token: str, flow_id: str, run_id: str) -> str:
+    machine = next(m["stateMachineArn"] for m in boto3.client("stepfunctions").list_state_machines()["stateMachines"]
+                   if flow_id in m["name"])
+    return str(machine.replace(":stateMachine:", ":execution:") + f":{run_id}")
+
+
+def test_controls_refuse_what_does_not_apply_naming_the_field(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a running run waiting in its delay
+    token = owner["access_token"]
+    flow_id = published(api, token, waiting_flow())
+    enrol(cloud, api, token, {"first_name": "Ed", "phone": "+14155550166"})
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud)
+
+    # When controls that do not apply are asked for
+    resume = api.post(f"/runs/{run_id}/resume", token=token)
+    unknown_node = api.post(f"/runs/{run_id}/restart", {"node": "nowhere"}, token=token)
+    no_node = api.post(f"/runs/{run_id}/restart", {}, token=token)
+    bad_label = api.post(f"/runs/{run_id}/skip", {"label": "reply"}, token=token)
+
+    # Then each is refused with a 4xx naming the problem, and the run is untouched
+    assert resume.status == 409, resume
+    assert unknown_node.status == 422 and unknown_node.body["error"]["details"]["errors"][0]["field"] == "node"
+    assert no_node.status == 422 and no_node.body["error"]["details"]["errors"][0]["field"] == "node"
+    assert bad_label.status == 422 and bad_label.body["error"]["details"]["errors"][0]["field"] == "label"
+    run = api.get(f"/runs/{run_id}", token=token).body
+    assert (run["status"], run["executions"]) == ("running", 1)

@@ -1,0 +1,103 @@
+"""The run reconciler: runs survive the local cloud losing every execution and machine; ended runs are closed."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+from leadpilot.automation_runtime import runs
+from tests.integration.conftest import drain_queue
+from tests.integration.test_automation_runs import enrol, fast_time, flow_of, only_run, published, work  # noqa: F401
+from tests.integration.test_automation_runtime_helpers import automations, deliver, drive, reply_envelope, texts
+from tests.support.apps import Api
+
+
+def forget_every_execution() -> int:
+    """What a restart of the local cloud does to Step Functions: every machine and execution is gone."""
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    for machine in list(backend.state_machines):
+        for execution in machine.executions:
+            if execution.status == "RUNNING":
+                backend.stop_execution(execution.execution_arn)  # ends its thread
+    lost = len(backend.state_machines)
+    backend.state_machines.clear()
+    return lost
+
+
+def reply_flow() -> dict[str, Any]:
+    """Text, wait for a reply (3 days, unscaled), then thank on a reply."""
+    return flow_of([{"id": "ask", "type": "send_sms", "body": "Any questions?"},
+                    {"id": "await", "type": "wait_for_reply", "timeout": {"days": 3}},
+                    {"id": "thanks", "type": "send_sms", "body": "Thanks!"},
+                    {"id": "yes", "type": "end"}, {"id": "no", "type": "end"}],
+                   [("ask", "await"), ("await", "thanks", "reply"), ("await", "no", "timeout"), ("thanks", "yes")])
+
+
+def test_a_run_whose_execution_is_gone_continues_at_its_node(cloud: Any, api: Api, owner: dict[str, Any],
+                                                              monkeypatch: Any) -> None:
+    # Given a run that texted and now waits for a reply, when the local cloud loses every execution and machine
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, reply_flow())
+    contact_id = enrol(cloud, api, token, {"first_name": "Re", "phone": "+14155550155"})
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud)
+    assert forget_every_execution() == 1
+    monkeypatch.setattr(runs, "START_GRACE_S", 0)  # the run's record is seconds old here
+
+    # When the reconciler sweeps
+    swept = automations().reconcile_runs({}, None)
+
+    # Then the run is restarted at its wait (same run, next execution), and goes on when the contact replies
+    assert swept == {"checked": 1, "closed": 0, "recovered": 1, "failed": 0}, swept
+    run = api.get(f"/runs/{run_id}", token=token).body
+    assert (run["status"], run["executions"], run["current_node"]) == ("running", 2, "await"), run
+    work(cloud)
+    deliver([reply_envelope(ws, contact_id)])
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+    assert run["status"] == "succeeded", run
+    assert sorted(t["body"] for t in texts(ws, contact_id)) == ["Any questions?", "Thanks!"]  # no text twice
+    controls = [(s["step"], s["node"]) for s in api.get(f"/runs/{run_id}/steps", token=token).body["items"]
+                if s["type"] == "control"]
+    assert controls == [("machine_recreated", None), ("recover", "await")]
+
+
+def test_the_reconciler_closes_runs_that_ended_unseen_and_leaves_live_ones(cloud: Any, api: Api,
+                                                                             owner: dict[str, Any],
+                                                                             fast_time: None) -> None:  # noqa: F811
+    # Given a run that ended without anyone reading it, and one still waiting for a reply
+    token = owner["access_token"]
+    quick = published(api, token, flow_of([{"id": "mark", "type": "add_tag", "tag": "seen"},
+                                           {"id": "done", "type": "end"}], [("mark", "done")], tag="quick"))
+    waiting = published(api, token, reply_flow())
+    enrol(cloud, api, token, {"first_name": "Qu", "phone": "+14155550156"}, tag="quick")
+    enrol(cloud, api, token, {"first_name": "Wa", "phone": "+14155550157"})
+    deadline = time.monotonic() + 10
+    while api.get(f"/flows/{quick}/metrics", token=token).body["completed"] == 0 and time.monotonic() < deadline:
+        drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
+        automations().reconcile_runs({}, None)
+        time.sleep(0.2)
+
+    # When the reconciler sweeps again
+    swept = automations().reconcile_runs({}, None)
+
+    # Then the ended run was closed (the flow's counters say so) and the live one is only checked
+    assert api.get(f"/flows/{quick}/metrics", token=token).body["completed"] == 1
+    assert swept == {"checked": 1, "closed": 0, "recovered": 0, "failed": 0}, swept
+    assert api.get(f"/flows/{waiting}/metrics", token=token).body["active"] == 1
+
+
+def test_a_flow_whose_machine_is_gone_still_enrols(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a published flow whose state machine the local cloud lost in a restart
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, reply_flow())
+    assert forget_every_execution() == 1
+
+    # When a contact triggers it
+    contact_id = enrol(cloud, api, token, {"first_name": "Ne", "phone": "+14155550158"})
+    work(cloud)
+
+    # Then the version's machine is re-created from its document and the run goes on
+    run = only_run(api, token, flow_id)
+    assert run["status"] == "running" and run["current_node"] == "await", run
+    assert [t["body"] for t in texts(ws, contact_id)] == ["Any questions?"]
