@@ -93,6 +93,8 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
         pass
     contact_id, created = _sender_contact(settings, identity, sender)
     keyword = classify_inbound(body, form.get("OptOutType"))
+    if keyword is not None and keyword.intent == "opt_in" and not _opted_out(workspace_id, contact_id):
+        keyword = None  # "Yes" from someone who never opted out is an answer, not a keyword
     if keyword is not None:
         _apply_keyword(settings, identity, contact_id, keyword)
     item = sms_store.new_item(workspace_id, new_id(), contact_id, direction="inbound", to=to, from_=sender, body=body,
@@ -121,6 +123,12 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
     if keyword is not None and not form.get("OptOutType"):
         _reply(settings, config, workspace_id, contact_id, keyword)  # Twilio's Advanced Opt-Out replies itself
     return None
+
+
+def _opted_out(workspace_id: str, contact_id: str) -> bool:
+    convo = sms_store.conversation(workspace_id, contact_id)
+    item = contacts_store.get_item(workspace_id, contact_id)
+    return bool(convo is not None and convo.opted_out) or bool(item is not None and item.do_not_contact)
 
 
 def _apply_keyword(settings: Settings, identity: InboundSmsIdentity, contact_id: str, keyword: Keyword) -> None:
