@@ -180,3 +180,26 @@ def test_emitted_events_match_their_schemas(sms_cloud: Any, api: Api, owner: dic
                       "occurred_at": entry["occurred_at"], "actor": entry["actor"], "data": entry["data"],
                       "changes": entry["changes"]}
             assert not list(_schema(entry["type"]).iter_errors(detail)), entry
+
+
+def test_a_flow_action_texts_once_and_a_refusal_is_an_outcome(sms_cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    from leadpilot.messaging.flow_send import send_for_flow
+    from leadpilot.settings import get_settings
+
+    # Given a contact, and one who opted out
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    contact_id = setup_workspace(api, token)["contact"]["id"]
+    opted_out = api.post("/contacts", {"first_name": "No", "phone": "+14155550124", "do_not_contact": True},
+                         token=token).body["id"]
+    actor = {"type": "system", "id": "automation:flow:run"}
+
+    # When the action worker performs the same send action twice (a redelivery), and one for the opted-out contact
+    first = send_for_flow(get_settings(), ws, contact_id, "Hi Ada", "RUN1#text#0#-", actor)
+    again = send_for_flow(get_settings(), ws, contact_id, "Hi Ada", "RUN1#text#0#-", actor)
+    refused = send_for_flow(get_settings(), ws, opted_out, "Hi", "RUN2#text#0#-", actor)
+
+    # Then one text is queued (source automation), and the refusal is reported, not raised
+    assert first["sent"] is True and first["message_id"] == again["message_id"]
+    assert drain_sends(sms_cloud) == 1
+    assert api.get(f"/sms/{first['message_id']}", token=token).body["source"] == "automation"
+    assert refused == {"sent": False, "reason": "do_not_contact"}

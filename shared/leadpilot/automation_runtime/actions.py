@@ -168,6 +168,11 @@ def _send(job: Job, channel: str) -> dict[str, Any]:
                                        f"{'phone' if channel == 'sms' else 'email'}")
     if contact.get("do_not_contact"):
         return {"sent": False, "reason": "do_not_contact"}
+    if channel == "sms":  # the messaging send path: do-not-contact, quiet hours and limits apply again there
+        from leadpilot.messaging.flow_send import send_for_flow
+
+        return send_for_flow(job.settings, job.workspace_id, job.contact_id, job.render(job.config["body"], contact),
+                             f"{job.run_id}#{job.key}", job.identity.actor())
     subject = job.render(job.config["subject"], contact) if channel == "email" else None
     item = SandboxMessageItem(f"WS#{job.workspace_id}#SANDBOX_OUTBOX", f"MSG#{job.run_id}#{job.key}",
                               channel=channel, contact_id=job.contact_id, to=to, subject=subject,
