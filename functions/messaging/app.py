@@ -10,7 +10,6 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
-from leadpilot.api.queues import process_sqs_batch
 from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -18,6 +17,7 @@ from leadpilot.ids import parse_id
 from leadpilot.messaging import (
     conversations,
     numbers,
+    sms_bulk,
     sms_inbound,
     sms_send,
     sms_settings,
@@ -28,6 +28,7 @@ from leadpilot.messaging import (
 )
 from leadpilot.messaging.config import messaging_config
 from leadpilot.messaging.sms_provider import provider_for, sandbox_outbox
+from leadpilot.observability import logger
 
 app = Chalice(app_name="leadpilot-messaging")
 edge = Edge(app, "leadpilot.messaging")
@@ -83,6 +84,16 @@ def send_sms() -> Response:
                                    idempotency_key=body.get("idempotency_key"), source="manual")
     message, created = sms_send.queue_sms(edge.settings, messaging_config(), identity.workspace_id, request)
     return Response(body=message, status_code=202 if created else 200, headers={"Content-Type": "application/json"})
+
+
+@edge.route("/sms/bulk", "POST")
+def send_bulk_sms() -> Response:
+    """One template to up to 100 contacts: a result per contact (queued, or refused with a code)."""
+    identity = edge.identity("write")
+    body = edge.body("sms_bulk")
+    result = sms_bulk.queue_bulk(edge.settings, messaging_config(), identity.workspace_id, body, identity.actor(),
+                                 _send_at(body.get("send_at")))
+    return Response(body=result, status_code=202, headers={"Content-Type": "application/json"})
 
 
 @edge.route("/sms/{message_id}", "GET")
@@ -175,17 +186,36 @@ def simulator_outbox() -> dict[str, Any]:
     return {"items": sandbox_outbox(identity.workspace_id, edge.limit(100, 500))}
 
 
-def _send(record: Any) -> None:
-    body = json.loads(record.body)
-    config = messaging_config()
-    sms_worker.deliver(edge.settings, config, provider_for(config), str(body["workspace_id"]),
-                       str(body["message_id"]))
+_WORKER_THREADS = 4
 
 
 @app.lambda_function(name="on_send")
 def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Send queue consumer: hand each due text to the provider exactly once (see sms_worker)."""
+    """Send queue consumer: hand each due text to the provider exactly once (see sms_worker).
+
+    The batch's texts and contacts are read in two BatchGetItem calls and its records run on a few threads
+    (the provider call is I/O); each failed record is reported for redelivery (ReportBatchItemFailures).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    config, settings = messaging_config(), edge.settings
+    records = event.get("Records") or []
+    bodies = {r["messageId"]: json.loads(r["body"]) for r in records}
+    found = sms_worker.prefetch([(str(b["workspace_id"]), str(b["message_id"])) for b in bodies.values()])
+
+    def one(message_id: str) -> str | None:
+        body = bodies[message_id]
+        try:
+            sms_worker.deliver(settings, config, provider_for(config), str(body["workspace_id"]),
+                               str(body["message_id"]), prefetched=found)
+        except Exception:
+            logger.exception("text not sent; the queue will redeliver it", extra={"message_id": body["message_id"]})
+            return message_id
+        return None
+
     try:
-        return process_sqs_batch(event, context, _send)
+        with ThreadPoolExecutor(max_workers=_WORKER_THREADS) as pool:
+            failed = [m for m in pool.map(one, list(bodies)) if m is not None]
+        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
     finally:
         flush_metrics()

@@ -203,3 +203,29 @@ def test_a_flow_action_texts_once_and_a_refusal_is_an_outcome(sms_cloud: Any, ap
     assert drain_sends(sms_cloud) == 1
     assert api.get(f"/sms/{first['message_id']}", token=token).body["source"] == "automation"
     assert refused == {"sent": False, "reason": "do_not_contact"}
+
+
+def test_bulk_texts_each_contact_once_and_refuses_who_may_not_be_texted(sms_cloud: Any, api: Api,
+                                                                          owner: dict[str, Any]) -> None:
+    # Given two textable contacts, one opted out, one without a phone and an unknown id
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    ada = setup_workspace(api, token)["contact"]["id"]
+    bob = api.post("/contacts", {"first_name": "Bob", "phone": "+14155550125"}, token=token).body["id"]
+    out = api.post("/contacts", {"first_name": "Out", "phone": "+14155550126", "do_not_contact": True},
+                   token=token).body["id"]
+    mail = api.post("/contacts", {"first_name": "Mail", "email": "m@x.test"}, token=token).body["id"]
+    unknown = "01M80A45J90JMESM0AR82N1PFF"
+
+    # When one template is sent to all of them (and an unknown variable is refused outright)
+    bad = api.post("/sms/bulk", {"contact_ids": [ada], "body": "Hi {{nick}}"}, token=token)
+    reply = api.post("/sms/bulk", {"contact_ids": [ada, bob, out, mail, unknown, ada],
+                                   "body": "Hi {{first_name}}, sale today"}, token=token)
+    drain_sends(sms_cloud)
+
+    # Then each textable contact got its own text, once, and the others are refused with a reason
+    assert bad.status == 422
+    assert reply.status == 202 and reply.body["queued"] == 2 and reply.body["refused"] == 3
+    codes = {i["contact_id"]: i.get("error", {}).get("code", i["status"]) for i in reply.body["items"]}
+    assert codes == {ada: "queued", bob: "queued", out: "do_not_contact", mail: "no_phone", unknown: "not_found"}
+    assert sorted(m["body"] for m in sandbox_outbox(ws)) == ["Hi Ada, sale today", "Hi Bob, sale today"]
+    assert api.get("/usage", token=token).body["counters"]["sms_segments"]["day"]["used"] == 2

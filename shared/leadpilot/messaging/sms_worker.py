@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from leadpilot import usage
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import transaction
+from leadpilot.db.crm_models import ContactItem
 from leadpilot.events.outbox import publish_now
 from leadpilot.ids import new_id
 from leadpilot.messaging import sms_settings, sms_store
@@ -58,11 +61,49 @@ def contact_zone(contact: Any) -> str | None:
     return None
 
 
+@dataclass
+class Prefetched:
+    """A batch's texts and contacts read in two BatchGetItem calls (strongly consistent reads are not needed:
+    every write below is conditional on the state it read)."""
+
+    messages: dict[str, SmsMessageItem] = field(default_factory=dict)
+    contacts: dict[str, ContactItem] = field(default_factory=dict)
+
+
+def prefetch(refs: list[tuple[str, str]]) -> Prefetched:
+    """Read the texts of a batch, then their contacts."""
+    found = Prefetched()
+    keys = [(sms_store.message_pk(ws, mid), "MESSAGE") for ws, mid in dict.fromkeys(refs)]
+    for item in SmsMessageItem.batch_get(keys):
+        found.messages[item.message_id] = item
+    contact_keys = {(contacts_store.contacts_pk(i.workspace_id), f"CONTACT#{i.contact_id}")
+                    for i in found.messages.values()}
+    for contact in ContactItem.batch_get(list(contact_keys)):
+        found.contacts[f"{contact.workspace_id}#{contact.contact_id}"] = contact
+    return found
+
+
+_SETTINGS_TTL_S = 30.0
+_settings_cache: dict[str, tuple[float, sms_settings.SmsSettings]] = {}
+
+
+def cached_settings(workspace_id: str) -> sms_settings.SmsSettings:
+    """A workspace's messaging settings, re-read at most every 30 s by a warm worker."""
+    hit = _settings_cache.get(workspace_id)
+    if hit is not None and time.monotonic() - hit[0] < _SETTINGS_TTL_S:
+        return hit[1]
+    value = sms_settings.load(workspace_id)
+    _settings_cache[workspace_id] = (time.monotonic(), value)
+    return value
+
+
 def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, workspace_id: str, message_id: str,
-            now: datetime | None = None) -> str:
+            now: datetime | None = None, prefetched: Prefetched | None = None) -> str:
     """Process one queue message for a text; returns what happened (for logs and tests)."""
     now = now or datetime.now(UTC)
-    item = sms_store.get_item(workspace_id, message_id)
+    item = prefetched.messages.get(message_id) if prefetched else None
+    item = item if item is not None and item.workspace_id == workspace_id else sms_store.get_item(workspace_id,
+                                                                                                  message_id)
     if item is None:
         logger.warning("send of an unknown text ignored", extra={"message_id": message_id})
         return "missing"
@@ -75,12 +116,13 @@ def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, 
     if item.status == "sending":
         return _recover(settings, config, provider, item, now)
     compliance = item.purpose == "compliance"
-    contact_item = contacts_store.get_item(workspace_id, item.contact_id)
+    contact_item = prefetched.contacts.get(f"{workspace_id}#{item.contact_id}") if prefetched else None
+    contact_item = contact_item or contacts_store.get_item(workspace_id, item.contact_id)
     contact = contacts_store.to_contact(contact_item) if contact_item is not None else None
     if contact is None or (contact.do_not_contact and not compliance):
         return _block(settings, item, "do_not_contact" if contact else "contact_deleted", now)
     if not compliance and not item.deferred:
-        ws_settings = sms_settings.load(workspace_id)
+        ws_settings = cached_settings(workspace_id)
         if ws_settings.quiet_hours_enabled:
             start, end = ws_settings.window
             opens = next_allowed_send(now, contact_zone(contact), start, end, ws_settings.weekdays,

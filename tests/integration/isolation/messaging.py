@@ -10,6 +10,7 @@ _ANY_ID = "01M80A45J90JMESM0AR82N1PFF"
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/phone-numbers"): {"number": "+14155550177"},
     ("POST", "/sms"): {"contact_id": _ANY_ID, "body": "Stolen?"},
+    ("POST", "/sms/bulk"): {"contact_ids": [_ANY_ID], "body": "Stolen?"},
     ("POST", "/sms/preview"): {"body": "Hi {{first_name|there}}"},
     ("PUT", "/messaging/settings"): {"business_name": "Beta"},
     ("POST", "/dev/sms/inbound"): {"from": "+14155550178", "body": "hello"},
