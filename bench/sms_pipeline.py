@@ -30,6 +30,21 @@ def _sent(cloud: LocalCloud, ws: str) -> int:
     return sum(page["Count"] for page in pages)
 
 
+def _raw_calls_per_s(cloud: LocalCloud, calls: int = 400, parallel: int = 4) -> float:
+    """Plain PutItem calls per second on the same moto server (the unit the ratios are given in)."""
+    assert cloud.deployment is not None
+    table = cloud.deployment.resources["CrmTable"].name
+    ddb = boto3.client("dynamodb")
+
+    def one(i: int) -> None:
+        ddb.put_item(TableName=table, Item={"PK": {"S": f"BENCH#{i}"}, "SK": {"S": "RAW"}, "n": {"N": str(i)}})
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        list(pool.map(one, range(calls)))
+    return calls / (time.perf_counter() - start)
+
+
 def main(argv: list[str] | None = None) -> tuple[float, float]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=1000, help="texts sent through POST /sms/bulk")
@@ -79,6 +94,10 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
               f"{done} through the send queue, the worker and the sandbox provider after {total:.1f} s: "
               f"{done / total * 60:.0f} texts/min end to end")
         rate = done / total * 60
+        raw = _raw_calls_per_s(cloud)
+        print(f"  raw moto calls on this machine now: {raw:.0f}/s; a text costs the worker ~5 AWS calls (claim, "
+              f"provider record, sent transaction, PutEvents, outbox flag) plus its share of 2 batch reads, so the "
+              f"ceiling is ~{raw / 5.2 * 60:.0f} texts/min; measured/ceiling: {rate / (raw / 5.2 * 60):.2f}")
 
         sandbox = token_from(Path(data))
         hook = f"{url}/webhooks/twilio/sms"

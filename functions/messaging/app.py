@@ -202,12 +202,13 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
     bodies = {r["messageId"]: json.loads(r["body"]) for r in records}
     found = sms_worker.prefetch([(str(b["workspace_id"]), str(b["message_id"])) for b in bodies.values()])
+    sink = sms_worker.EventSink()
 
     def one(message_id: str) -> str | None:
         body = bodies[message_id]
         try:
             sms_worker.deliver(settings, config, provider_for(config), str(body["workspace_id"]),
-                               str(body["message_id"]), prefetched=found)
+                               str(body["message_id"]), prefetched=found, sink=sink)
         except Exception:
             logger.exception("text not sent; the queue will redeliver it", extra={"message_id": body["message_id"]})
             return message_id
@@ -216,6 +217,10 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         with ThreadPoolExecutor(max_workers=_WORKER_THREADS) as pool:
             failed = [m for m in pool.map(one, list(bodies)) if m is not None]
+        try:
+            sink.flush(settings)
+        except Exception:  # the texts are recorded; the outbox publisher sends what is still pending
+            logger.exception("publishing the batch's SMS events failed; the outbox will retry")
         return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
     finally:
         flush_metrics()

@@ -28,6 +28,7 @@ from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 
 MAX_BULK = 100
+_PER_TRANSACTION = 25  # 50 items of DynamoDB's 100 per transaction
 
 
 def _refused(contact_id: str, code: str, message: str) -> dict[str, Any]:
@@ -77,23 +78,38 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
         raise ValidationFailed.field("contact_ids", "is empty")
     total = sum(int(i.segments) for i in planned)
     charged = usage.charge(settings, workspace_id, "sms_segments", total, now=now)
-    queued: list[SmsMessageItem] = []
     for item in planned:
         item.charged_at = charged.at
+    queued: list[SmsMessageItem] = []
+    for start in range(0, len(planned), _PER_TRANSACTION):
+        group = planned[start:start + _PER_TRANSACTION]
         try:
-            with transaction(settings) as txn:
-                txn.save(item, condition=SmsMessageItem.PK.does_not_exist())
-                sms_store.touch_conversation(txn, item, unread=False)
-        except TransactWriteError:
-            usage.refund(settings, workspace_id, "sms_segments", int(item.segments), charged_at=charged.at)
-            results[item.contact_id] = _refused(item.contact_id, "conflict", "could not be queued; retry")
+            _save(settings, group)
+            queued += group
             continue
-        queued.append(item)
+        except TransactWriteError:
+            pass  # one of them conflicts: find out which, one by one
+        for item in group:
+            try:
+                _save(settings, [item])
+                queued.append(item)
+            except TransactWriteError:
+                usage.refund(settings, workspace_id, "sms_segments", int(item.segments), charged_at=charged.at)
+                results[item.contact_id] = _refused(item.contact_id, "conflict", "could not be queued; retry")
+    for item in queued:
         results[item.contact_id] = {"contact_id": item.contact_id, "status": item.status, "message_id": item.message_id}
     _enqueue_all(config, workspace_id, [i.message_id for i in queued], (due - now).total_seconds())
     metrics.add_metric(name="SmsQueued", unit="Count", value=len(queued))
     return {"items": [results[cid] for cid in ids], "queued": len(queued), "refused": len(ids) - len(queued),
             "segments": sum(int(i.segments) for i in queued)}
+
+
+def _save(settings: Settings, items: list[SmsMessageItem]) -> None:
+    """Texts and their conversations in one transaction (two items per text; contacts are distinct)."""
+    with transaction(settings) as txn:
+        for item in items:
+            txn.save(item, condition=SmsMessageItem.PK.does_not_exist())
+            sms_store.touch_conversation(txn, item, unread=False)
 
 
 def _enqueue_all(config: MessagingConfig, workspace_id: str, message_ids: list[str], delay_s: float) -> None:

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,9 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from leadpilot import usage
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import transaction
-from leadpilot.db.crm_models import ContactItem
-from leadpilot.events.outbox import publish_now
+from leadpilot.db.crm_models import ActivityItem, ContactItem
+from leadpilot.events.bus import publish
+from leadpilot.events.outbox import as_plain, publish_now
 from leadpilot.ids import new_id
 from leadpilot.messaging import sms_settings, sms_store
 from leadpilot.messaging.compliance import next_allowed_send
@@ -97,8 +99,39 @@ def cached_settings(workspace_id: str) -> sms_settings.SmsSettings:
     return value
 
 
+class EventSink:
+    """Events of a batch's texts, published together after the batch (one PutEvents per 10, one transaction
+    clearing their outbox flags); whatever is left unpublished, the outbox publisher sends."""
+
+    def __init__(self) -> None:
+        self.items: list[ActivityItem] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: ActivityItem) -> None:
+        with self._lock:
+            self.items.append(item)
+
+    def flush(self, settings: Settings) -> int:
+        with self._lock:
+            items, self.items = self.items, []
+        accepted = set(publish(settings.event_bus_name, settings.region, [as_plain(i.event) for i in items]))
+        done = [i for i in items if i.activity_id in accepted]
+        for start in range(0, len(done), 100):
+            with transaction(settings) as txn:
+                for item in done[start:start + 100]:
+                    txn.update(item, actions=[ActivityItem.GSI1PK.remove(), ActivityItem.GSI1SK.remove()])
+        return len(done)
+
+
+def _publish(settings: Settings, event: ActivityItem, sink: EventSink | None) -> None:
+    if sink is None:
+        publish_now(settings, [event])
+    else:
+        sink.add(event)
+
+
 def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, workspace_id: str, message_id: str,
-            now: datetime | None = None, prefetched: Prefetched | None = None) -> str:
+            now: datetime | None = None, prefetched: Prefetched | None = None, sink: EventSink | None = None) -> str:
     """Process one queue message for a text; returns what happened (for logs and tests)."""
     now = now or datetime.now(UTC)
     item = prefetched.messages.get(message_id) if prefetched else None
@@ -114,13 +147,13 @@ def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, 
         enqueue(config, workspace_id, message_id, (due - now).total_seconds())
         return "waiting"
     if item.status == "sending":
-        return _recover(settings, config, provider, item, now)
+        return _recover(settings, config, provider, item, now, sink)
     compliance = item.purpose == "compliance"
     contact_item = prefetched.contacts.get(f"{workspace_id}#{item.contact_id}") if prefetched else None
     contact_item = contact_item or contacts_store.get_item(workspace_id, item.contact_id)
     contact = contacts_store.to_contact(contact_item) if contact_item is not None else None
     if contact is None or (contact.do_not_contact and not compliance):
-        return _block(settings, item, "do_not_contact" if contact else "contact_deleted", now)
+        return _block(settings, item, "do_not_contact" if contact else "contact_deleted", now, sink)
     if not compliance and not item.deferred:
         ws_settings = cached_settings(workspace_id)
         if ws_settings.quiet_hours_enabled:
@@ -129,7 +162,7 @@ def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, 
                                       ws_settings.timezone)
             if opens > now:
                 return _defer(config, item, opens, now)
-    return _send(settings, config, provider, item, now, expected=item.status)
+    return _send(settings, config, provider, item, now, expected=item.status, sink=sink)
 
 
 def _defer(config: MessagingConfig, item: SmsMessageItem, opens: datetime, now: datetime) -> str:
@@ -165,31 +198,32 @@ def _claim(item: SmsMessageItem, expected: str, now: datetime) -> str:
 
 
 def _send(settings: Settings, config: MessagingConfig, provider: SmsProvider, item: SmsMessageItem, now: datetime,
-          expected: str) -> str:
+          expected: str, sink: EventSink | None = None) -> str:
     token = _claim(item, expected, now)
     sms = _outbound(config, item, _iso(now))
     try:
         accepted = provider.send(sms)
     except Rejected as exc:
-        return _fail(settings, item, token, exc.code, exc.message, now)
-    return _mark_sent(settings, item, token, accepted, now)
+        return _fail(settings, item, token, exc.code, exc.message, now, sink)
+    return _mark_sent(settings, item, token, accepted, now, sink)
 
 
 def _recover(settings: Settings, config: MessagingConfig, provider: SmsProvider, item: SmsMessageItem,
-             now: datetime) -> str:
+             now: datetime, sink: EventSink | None = None) -> str:
     """A previous attempt claimed the text and never finished: adopt the provider's copy, or send once more."""
     sms = _outbound(config, item, str(item.claimed_at))
     found = provider.find(sms)
     if found is not None:
         metrics.add_metric(name="SmsRecovered", unit="Count", value=1)
-        return _mark_sent(settings, item, str(item.claim), found, now)
+        return _mark_sent(settings, item, str(item.claim), found, now, sink)
     claimed = _parse(item.claimed_at)
     if claimed is not None and now - claimed < LEASE:
         raise StillSending(f"text {item.message_id} is being sent by another attempt")
-    return _send(settings, config, provider, item, now, expected="sending")
+    return _send(settings, config, provider, item, now, expected="sending", sink=sink)
 
 
-def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: Accepted, now: datetime) -> str:
+def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: Accepted, now: datetime,
+               sink: EventSink | None = None) -> str:
     item.status, item.provider_sid, item.provider_status = "sent", accepted.sid, accepted.status
     event = sms_store.sms_event(item, "sms.sent", sms_store.actor_of(item), source=item.source)
     try:
@@ -206,12 +240,13 @@ def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: A
         if current is not None and current.status in sms_store.FINAL:
             return "done"  # another attempt recorded it first
         raise
-    publish_now(settings, [event])
+    _publish(settings, event, sink)
     metrics.add_metric(name="SmsSent", unit="Count", value=1)
     return "sent"
 
 
-def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, message: str, now: datetime) -> str:
+def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, message: str, now: datetime,
+          sink: EventSink | None = None) -> str:
     """The provider refused the text for good: failed, with its error code; the segments are refunded."""
     event = sms_store.sms_event(item, "sms.failed", sms_store.actor_of(item), status="failed", error_code=code,
                                 error_message=message)
@@ -222,12 +257,12 @@ def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, messa
                    condition=(SmsMessageItem.status == "sending") & (SmsMessageItem.claim == token))
         txn.save(event)
     usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at))
-    publish_now(settings, [event])
+    _publish(settings, event, sink)
     metrics.add_metric(name="SmsFailed", unit="Count", value=1)
     return "failed"
 
 
-def _block(settings: Settings, item: SmsMessageItem, reason: str, now: datetime) -> str:
+def _block(settings: Settings, item: SmsMessageItem, reason: str, now: datetime, sink: EventSink | None = None) -> str:
     """Refused at send time (do-not-contact): blocked, on the timeline, segments refunded; never sent."""
     event = sms_store.sms_event(item, "sms.failed", sms_store.actor_of(item), status="blocked", error_code=reason,
                                 error_message="not sent: the contact may not be texted")
@@ -242,6 +277,6 @@ def _block(settings: Settings, item: SmsMessageItem, reason: str, now: datetime)
         return "done"  # changed meanwhile (cancelled, or blocked by a parallel delivery)
     usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at))
     if reason != "contact_deleted":
-        publish_now(settings, [event])
+        _publish(settings, event, sink)
     metrics.add_metric(name="SmsBlocked", unit="Count", value=1)
     return "blocked"
