@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
     parser.add_argument("--parallel", type=int, default=4)
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    with tempfile.TemporaryDirectory() as data, LocalCloud(data, port=0, seed=False, snapshot_interval=SNAPSHOT_S) as cloud:
+    with tempfile.TemporaryDirectory() as data, \
+            LocalCloud(data, port=0, seed=False, snapshot_interval=SNAPSHOT_S) as cloud:
         url = cloud.api_url
         signup = _http(f"{url}/auth/signup", "POST", {"workspace_name": "Texts", "email": "sms@bench.test",
                                                       "password": "bench-password-123", "name": "Sms"})

@@ -208,7 +208,8 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
         body = bodies[message_id]
         try:
             sms_worker.deliver(settings, config, provider_for(config), str(body["workspace_id"]),
-                               str(body["message_id"]), prefetched=found, sink=sink)
+                               str(body["message_id"]), prefetched=found, sink=sink,
+                               enqueued_at=body.get("enqueued_at"))
         except Exception:
             logger.exception("text not sent; the queue will redeliver it", extra={"message_id": body["message_id"]})
             return message_id

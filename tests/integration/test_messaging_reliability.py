@@ -163,3 +163,21 @@ def test_the_status_callback_url_is_given_to_twilio(twilio: TwilioStub, cloud: A
     # Then Twilio was told where to post status callbacks
     assert twilio.creates[0]["StatusCallback"] == "https://hooks.leadpilot.test/webhooks/twilio/status"
     assert twilio.creates[0]["From"] == "+14155550100"
+
+
+def test_a_queue_message_ahead_of_its_commit_waits_and_an_orphan_is_dropped(sms_cloud: Any,
+                                                                            owner: dict[str, Any]) -> None:
+    from leadpilot.ids import new_id
+
+    # Given queue messages whose text is not (yet) in the table: one just enqueued, one from 3 minutes ago
+    ws, now = owner["workspace"]["id"], datetime.now(UTC)
+    fresh = (now - timedelta(seconds=1)).isoformat()
+    stale = (now - timedelta(minutes=3)).isoformat()
+
+    # When the worker receives them
+    waiting = sms_worker.deliver(get_settings(), messaging_config(), SandboxProvider(), ws, new_id(), enqueued_at=fresh)
+    dropped = sms_worker.deliver(get_settings(), messaging_config(), SandboxProvider(), ws, new_id(), enqueued_at=stale)
+
+    # Then the fresh one is looked at again shortly (its commit may be landing), the orphan is dropped
+    assert (waiting, dropped) == ("not_yet", "missing")
+    assert sandbox_outbox(ws) == []

@@ -95,6 +95,7 @@ def test_a_scheduled_text_can_be_cancelled_and_is_refunded(sms_cloud: Any, api: 
     assert first.status == 200 and first.body["status"] == "cancelled"
     assert again.status == 422
     later = datetime.now(UTC) + timedelta(days=2)
-    assert sms_worker.deliver(get_settings(), messaging_config(), SandboxProvider(), ws, message_id, now=later) == "done"
+    result = sms_worker.deliver(get_settings(), messaging_config(), SandboxProvider(), ws, message_id, now=later)
+    assert result == "done"
     assert sandbox_outbox(ws) == []
     assert api.get("/usage", token=token).body["counters"]["sms_segments"]["month"]["used"] == 0

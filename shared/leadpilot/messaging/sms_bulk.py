@@ -22,7 +22,15 @@ from leadpilot.messaging.compliance import first_message_footer
 from leadpilot.messaging.config import MessagingConfig
 from leadpilot.messaging.models import ConversationItem, SmsMessageItem
 from leadpilot.messaging.segments import check_sms_body
-from leadpilot.messaging.sms_send import MAX_QUEUE_DELAY_S, _from_number, _iso, _sqs, context_of, due_time
+from leadpilot.messaging.sms_send import (
+    MAX_QUEUE_DELAY_S,
+    _from_number,
+    _iso,
+    _sqs,
+    context_of,
+    due_time,
+    queue_body,
+)
 from leadpilot.messaging.templates import render, variables
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings
@@ -80,6 +88,11 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
     charged = usage.charge(settings, workspace_id, "sms_segments", total, now=now)
     for item in planned:
         item.charged_at = charged.at
+    try:  # before the commit, as for one text (see sms_send.queue_sms)
+        _enqueue_all(config, workspace_id, [i.message_id for i in planned], (due - now).total_seconds())
+    except Exception:
+        usage.refund(settings, workspace_id, "sms_segments", total, charged_at=charged.at)
+        raise
     queued: list[SmsMessageItem] = []
     for start in range(0, len(planned), _PER_TRANSACTION):
         group = planned[start:start + _PER_TRANSACTION]
@@ -98,7 +111,6 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
                 results[item.contact_id] = _refused(item.contact_id, "conflict", "could not be queued; retry")
     for item in queued:
         results[item.contact_id] = {"contact_id": item.contact_id, "status": item.status, "message_id": item.message_id}
-    _enqueue_all(config, workspace_id, [i.message_id for i in queued], (due - now).total_seconds())
     metrics.add_metric(name="SmsQueued", unit="Count", value=len(queued))
     return {"items": [results[cid] for cid in ids], "queued": len(queued), "refused": len(ids) - len(queued),
             "segments": sum(int(i.segments) for i in queued)}
@@ -120,7 +132,7 @@ def _enqueue_all(config: MessagingConfig, workspace_id: str, message_ids: list[s
     for start in range(0, len(message_ids), 10):
         chunk = message_ids[start:start + 10]
         entries = [{"Id": str(n), "DelaySeconds": delay,
-                    "MessageBody": json.dumps({"workspace_id": workspace_id, "message_id": mid})}
+                    "MessageBody": queue_body(workspace_id, mid)}
                    for n, mid in enumerate(chunk)]
         response = _sqs(region).send_message_batch(QueueUrl=config.need("send_queue_url"), Entries=entries)
         if response.get("Failed"):

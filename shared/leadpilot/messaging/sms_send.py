@@ -150,6 +150,13 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
         status="scheduled" if target > now else "queued", segments=info.segments, encoding=info.encoding,
         charged_at=charged.at, purpose=request.purpose, source=request.source, actor=json.dumps(request.actor),
         send_at=_iso(target) if target > now else None, due_at=_iso(due), created_at=_iso(now), updated_at=_iso(now))
+    # Enqueued before the commit, so a committed text always has its queue message; a queue message whose text
+    # was never committed (a failed transaction, a crash) is dropped by the worker after a grace period.
+    try:
+        enqueue(config, workspace_id, message_id, (due - now).total_seconds())
+    except Exception:
+        usage.refund(settings, workspace_id, "sms_segments", info.segments, charged_at=charged.at)
+        raise
     try:
         with transaction(settings) as txn:
             txn.save(item, condition=SmsMessageItem.PK.does_not_exist())
@@ -164,7 +171,6 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
         if raced is not None:
             return raced, False  # the same request, sent twice at once: the first one won
         raise
-    enqueue(config, workspace_id, message_id, (due - now).total_seconds())
     metrics.add_metric(name="SmsQueued", unit="Count", value=1)
     return sms_store.to_dict(item), True
 
@@ -181,7 +187,13 @@ def enqueue(config: MessagingConfig, workspace_id: str, message_id: str, delay_s
     delay = min(MAX_QUEUE_DELAY_S, max(0, math.ceil(delay_s)))
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     _sqs(region).send_message(QueueUrl=config.need("send_queue_url"), DelaySeconds=delay,
-                              MessageBody=json.dumps({"workspace_id": workspace_id, "message_id": message_id}))
+                              MessageBody=queue_body(workspace_id, message_id))
+
+
+def queue_body(workspace_id: str, message_id: str) -> str:
+    """A send-queue message: which text, and when it was enqueued (the worker's grace for uncommitted texts)."""
+    return json.dumps({"workspace_id": workspace_id, "message_id": message_id,
+                       "enqueued_at": _iso(datetime.now(UTC))})
 
 
 def cancel_sms(settings: Settings, workspace_id: str, message_id: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from leadpilot.messaging.sms_send import _iso, due_time, enqueue
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
+UNCOMMITTED_GRACE = timedelta(minutes=2)  # a queue message may arrive before the commit of its text
 LEASE = timedelta(seconds=60)  # longer than a provider call can take (10 s timeout), shorter than a redelivery
 
 
@@ -131,13 +132,18 @@ def _publish(settings: Settings, event: ActivityItem, sink: EventSink | None) ->
 
 
 def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, workspace_id: str, message_id: str,
-            now: datetime | None = None, prefetched: Prefetched | None = None, sink: EventSink | None = None) -> str:
+            now: datetime | None = None, prefetched: Prefetched | None = None, sink: EventSink | None = None,
+            enqueued_at: str | None = None) -> str:
     """Process one queue message for a text; returns what happened (for logs and tests)."""
     now = now or datetime.now(UTC)
     item = prefetched.messages.get(message_id) if prefetched else None
     item = item if item is not None and item.workspace_id == workspace_id else sms_store.get_item(workspace_id,
                                                                                                   message_id)
     if item is None:
+        enqueued = _parse(enqueued_at)
+        if enqueued is not None and now - enqueued < UNCOMMITTED_GRACE:
+            enqueue(config, workspace_id, message_id, 5)  # enqueued just before its commit: look again shortly
+            return "not_yet"
         logger.warning("send of an unknown text ignored", extra={"message_id": message_id})
         return "missing"
     if item.status in sms_store.FINAL:
