@@ -204,8 +204,9 @@ def _apply_status(settings: Settings, item: SmsMessageItem, status: str, form: M
                                       SmsMessageItem.updated_at.set(_iso(now))]
                 code = (form.get("ErrorCode") or "").strip()[:20]
                 if code:
-                    actions += [SmsMessageItem.error_code.set(code),
-                                SmsMessageItem.error_message.set((form.get("ErrorMessage") or "")[:500] or None)]
+                    actions.append(SmsMessageItem.error_code.set(code))
+                    if form.get("ErrorMessage"):
+                        actions.append(SmsMessageItem.error_message.set(str(form["ErrorMessage"])[:500]))
                 if ours == "delivered":
                     actions.append(SmsMessageItem.delivered_at.set(_iso(now)))
                 condition = (SmsMessageItem.provider_status == current) if current else \

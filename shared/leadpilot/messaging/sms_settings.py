@@ -53,7 +53,11 @@ def load(workspace_id: str) -> SmsSettings:
     return SmsSettings(business_name=item.business_name or name, first_message_footer=bool(item.first_message_footer),
                        help_contact=item.help_contact, quiet_hours_enabled=bool(item.quiet_hours_enabled),
                        window_start=item.window_start, window_end=item.window_end,
-                       weekdays=[int(d) for d in item.weekdays or []], timezone=tz)
+                       weekdays=_days(item.weekdays), timezone=tz)
+
+
+def _days(value: Any) -> list[int]:
+    return [int(d) for d in (value or [])]
 
 
 def _hhmm(value: str, name: str) -> str:

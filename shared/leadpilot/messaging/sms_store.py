@@ -64,7 +64,7 @@ def touch_conversation(txn: TransactWrite, item: SmsMessageItem, *, unread: bool
     conversation = ConversationItem(conversations_pk(item.workspace_id), f"CONTACT#{item.contact_id}")
     inbound = item.direction == "inbound"
     c = ConversationItem
-    actions = [c.kind.set(ConversationItem), c.contact_id.set(item.contact_id),
+    actions: list[Any] = [c.kind.set(ConversationItem), c.contact_id.set(item.contact_id),
                c.last_message_id.set(item.message_id), c.last_message_at.set(item.created_at),
                c.last_direction.set(item.direction), c.last_body.set(item.body[:PREVIEW_CHARS]),
                c.GSI1PK.set(f"WS#{item.workspace_id}#INBOX"), c.GSI1SK.set(item.message_id),

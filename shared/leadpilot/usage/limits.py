@@ -43,7 +43,7 @@ def describe_usage(identity: Identity, now: datetime | None = None) -> dict[str,
 
     at = now or datetime.now(UTC)
     plan, overrides, addons = _config(identity.workspace_id)
-    counters = {}
+    counters: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
         limits = plan_limits(plan, overrides, addons, kind)
         counts = used(identity.workspace_id, kind, at)

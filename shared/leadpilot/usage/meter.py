@@ -77,7 +77,7 @@ def charge(settings: Settings, workspace_id: str, kind: str, amount: int, *, now
     (compliance replies, which must go out whatever the plan)."""
     _check(kind, amount)
     at = (now or datetime.now(UTC)).astimezone(UTC)
-    limits = effective_limits(workspace_id, kind) if enforce else {"day": None, "month": None}
+    limits: dict[str, int | None] = effective_limits(workspace_id, kind) if enforce else {"day": None, "month": None}
     keys = periods(at)
     for period in ("day", "month"):
         limit = limits[period]
