@@ -99,7 +99,7 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
         _apply_keyword(settings, identity, contact_id, keyword)
     item = sms_store.new_item(workspace_id, new_id(), contact_id, direction="inbound", to=to, from_=sender, body=body,
                               status="received", provider_sid=sid, provider_status="received",
-                              segments=int(form.get("NumSegments") or segment_info(body).segments or 1),
+                              segments=_segments(form.get("NumSegments"), body),
                               source="inbound", keyword=keyword.intent if keyword else None,
                               created_at=_iso(now), updated_at=_iso(now))
     if keyword is None:
@@ -123,6 +123,13 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
     if keyword is not None and not form.get("OptOutType"):
         _reply(settings, config, workspace_id, contact_id, keyword)  # Twilio's Advanced Opt-Out replies itself
     return None
+
+
+def _segments(reported: str | None, body: str) -> int:
+    """Twilio's NumSegments when it is a number, else our own count."""
+    if reported and reported.isdigit() and len(reported) < 4:
+        return int(reported)
+    return max(1, segment_info(body).segments)
 
 
 def _opted_out(workspace_id: str, contact_id: str) -> bool:
