@@ -10,7 +10,7 @@ states   State transitions per flow node: states the compiler emits per node for
          states an execution actually entered per node it visited (the follow-up flow run to the end).
 latency  Latency from a domain event to the flow's first action on the local cloud (moto server + function
          host): tag added through the API -> contact.tag_added on the bus -> rule -> triggers queue ->
-         trigger consumer -> execution -> actions queue -> action worker -> text in the sandbox outbox.
+         trigger consumer -> execution -> actions queue -> action worker -> text queued in the conversation.
          Ratio: the same path's bare hops (PutEvents -> the rule's queue -> ReceiveMessage) on that cloud.
 
 Run: python -m bench.automations [enroll|states|latency|all] [--contacts 1000] [--n 10]
@@ -204,19 +204,16 @@ def latency(n: int) -> dict[str, float]:
         url = cloud.api_url
         owner = _http(f"{url}/auth/signup", "POST", {"workspace_name": "Lat", "email": "l@bench.test",
                                                      "password": "bench-password-123", "name": "L"})
-        token, ws = owner["access_token"], owner["workspace"]["id"]
+        token = owner["access_token"]
         flow = _http(f"{url}/flows", "POST", flow_doc, token)
         _http(f"{url}/flows/{flow['id']}/publish", "POST", {}, token)
-        assert cloud.deployment is not None
-        ddb = boto3.client("dynamodb")
-        crm = cloud.deployment.resources["CrmTable"].name
         samples = []
         for i in range(n):
             contact = _http(f"{url}/contacts", "POST", {"first_name": f"L{i}", "phone": f"+1415555{3000 + i}"}, token)
             time.sleep(0.5)
             start = time.perf_counter()
             _http(f"{url}/contacts/{contact['id']}/tags", "POST", {"add": ["go"]}, token)
-            while not _first_text(ddb, crm, ws, contact["id"]):
+            while not _first_text(url, token, contact["id"]):
                 if time.perf_counter() - start > 60:
                     raise TimeoutError("no first action within 60 s")
                 time.sleep(0.02)
@@ -228,10 +225,11 @@ def latency(n: int) -> dict[str, float]:
     return {"median_ms": median, "bare_ms": hops}
 
 
-def _first_text(ddb: Any, crm: str, ws: str, contact_id: str) -> bool:
-    items = ddb.query(TableName=crm, KeyConditionExpression="PK = :pk",
-                      ExpressionAttributeValues={":pk": {"S": f"WS#{ws}#SANDBOX_OUTBOX"}})["Items"]
-    return any(i.get("contact_id", {}).get("S") == contact_id for i in items)
+def _first_text(url: str, token: str, contact_id: str) -> bool:
+    """The flow's first text is in the contact's conversation (queued through the messaging send path)."""
+    from bench.contacts_api import _http
+
+    return bool(_http(f"{url}/conversations/{contact_id}/messages", "GET", token=token)["items"])
 
 
 def _bare_hops(cloud: Any, n: int) -> list[float]:

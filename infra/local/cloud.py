@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 from pathlib import Path
 from types import TracebackType
 
@@ -97,7 +98,13 @@ class LocalCloud:
         self._previous_endpoint = os.environ.get("AWS_ENDPOINT_URL")
         os.environ["AWS_ENDPOINT_URL"] = self._moto.url
         stored = load_or_create_secrets(self.data_dir / "secrets.json")
-        parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"]}
+        if self.port == 0:  # pick the port now: the functions need their public URL before the gateway binds
+            with socket.socket() as probe:
+                probe.bind((self.host, 0))
+                self.port = int(probe.getsockname()[1])
+        # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
+        parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"],
+                      "PublicBaseUrl": f"http://{self.host}:{self.port}"}
         self.deployment = provision(self.template_path, parameters)
         if self.snapshot_path.exists():
             counts = restore(self.deployment, self.snapshot_path)

@@ -43,9 +43,10 @@ class Scenario:
         self.owner_id = me["principal"]["id"]
         aws = {"endpoint_url": cloud.aws_endpoint, "region_name": "us-east-1",
                "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-        self.dynamodb = boto3.client("dynamodb", **aws)
         self.events = boto3.client("events", **aws)
-        self.table = next(t for t in self.dynamodb.list_tables()["TableNames"] if "crm" in t.lower())
+        numbers = self.call("GET", "/phone-numbers")["items"]
+        if not numbers:  # replies are routed by the number they are sent to
+            self.call("POST", "/phone-numbers", {"number": "+14155550100"})
         self.bus = next(b["Name"] for b in self.events.list_event_buses()["EventBuses"] if b["Name"] != "default")
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
@@ -67,25 +68,19 @@ class Scenario:
         return list(self.call("GET", f"/flows/{flow_id}/runs")["items"])
 
     def texts(self, contact_id: str) -> list[dict[str, Any]]:
-        """What the flow texted the contact (the provider sandbox's outbox)."""
-        items = self.dynamodb.query(TableName=self.table, KeyConditionExpression="PK = :pk",
-                                    ExpressionAttributeValues={":pk": {"S": f"WS#{self.workspace_id}#SANDBOX_OUTBOX"}})
-        return [i for i in items["Items"] if i.get("contact_id", {}).get("S") == contact_id]
+        """What the flow texted the contact (its conversation, through the messaging send path)."""
+        items = self.call("GET", f"/conversations/{contact_id}/messages?limit=50")["items"]
+        return [m for m in items if m["direction"] == "outbound"]
 
     def tasks_for(self, contact_id: str) -> list[dict[str, Any]]:
         items = self.call("GET", "/tasks?view=team")["items"]
         return [t for t in items if (t.get("related_to") or {}).get("id") == contact_id]
 
-    def reply(self, contact_id: str) -> None:
-        """The contact texts back (an inbound SMS as messaging publishes it)."""
-        detail = {"id": "01M80A46AE3NAJSG3E822B9799", "type": "sms.received", "version": 1,
-                  "workspace_id": self.workspace_id, "occurred_at": "2026-11-22T00:22:33.038Z",
-                  "actor": {"type": "system", "id": "twilio"}, "data": {"contact_id": contact_id, "body": "Yes!"},
-                  "changes": {}}
-        self.events.put_events(Entries=[{"EventBusName": self.bus, "Source": "leadpilot.messaging",
-                                         "DetailType": "sms.received", "Detail": json.dumps(detail)}])
+    def reply(self, phone: str) -> None:
+        """The contact texts back, through the SMS simulator (a signed Twilio webhook)."""
+        self.call("POST", "/dev/sms/inbound", {"from": phone, "body": "Yes, call me"})
 
-    def wait_until(self, check: Any, limit_s: float = 90) -> Any:
+    def wait_until(self, check: Any, limit_s: float = 120) -> Any:
         end = time.monotonic() + limit_s
         while time.monotonic() < end:
             value = check()
@@ -110,7 +105,8 @@ def test_without_a_reply_one_plus_four_texts_then_one_task(fast_cloud: LocalClou
     assert run["status"] == "succeeded" and run["contact_id"] == contact_id, run
     sent = s.texts(contact_id)
     assert len(sent) == 5, sent
-    assert sorted(i["body"]["S"] for i in sent)[0] == "Hi Ada, any questions?"
+    assert sorted(m["body"] for m in sent) == ["Hi Ada, any questions?"] + ["Hi Ada, still interested?"] * 4
+    assert {m["to"] for m in sent} == {"+14155550188"}
     tasks = s.tasks_for(contact_id)
     assert [(t["title"], t["assignee_id"]) for t in tasks] == [("Call Ada", s.owner_id)]
     assert elapsed < 60, f"12 simulated days took {elapsed:.0f} s"
@@ -124,8 +120,8 @@ def test_a_reply_after_the_second_text_stops_everything(fast_cloud: LocalCloudPr
     contact_id = s.lead("+14155550189", "hot-lead")
 
     # When the contact replies once the second text has gone out
-    s.wait_until(lambda: len(s.texts(contact_id)) >= 2)
-    s.reply(contact_id)
+    s.wait_until(lambda: len(s.texts(contact_id)) >= 2 and s.runs(flow_id)[0]["current_node"] == "await")
+    s.reply("+14155550189")
 
     # Then the run ends on its reply path: no third text, no task
     run = s.wait_until(lambda: next((r for r in s.runs(flow_id) if r["status"] != "running"), None))
@@ -143,9 +139,7 @@ def test_the_same_tag_event_twice_enrols_once(fast_cloud: LocalCloudProcess) -> 
     run = s.wait_until(lambda: s.runs(flow_id))[0]
 
     # When the tag_added event is delivered again (EventBridge's at-least-once delivery)
-    items = s.dynamodb.query(TableName=s.table, KeyConditionExpression="PK = :pk",
-                             ExpressionAttributeValues={":pk": {"S": f"WS#{s.workspace_id}#RUN#{run['id']}"}})
-    event_id = items["Items"][0]["trigger_event_id"]["S"]
+    event_id = s.call("GET", f"/runs/{run['id']}")["trigger_event_id"]
     detail = {"id": event_id, "type": "contact.tag_added", "version": 1, "workspace_id": s.workspace_id,
               "occurred_at": "2026-11-22T00:22:33.038Z", "actor": {"type": "user", "id": s.owner_id},
               "data": {"contact_id": contact_id, "tag": "twice-lead"}, "changes": {}}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadpilot.automation_runtime.actions import sandbox_messages
 from tests.integration.test_automation_runs import fast_time, flow_of, published  # noqa: F401 - fast_time: fixture
 from tests.integration.test_automation_runtime_helpers import deliver, drive, follow_up_flow, trigger_envelopes
+from tests.integration.test_automation_runtime_helpers import texts as texts_of
 from tests.support.apps import Api
 
 
@@ -29,7 +29,7 @@ def test_dry_run_of_the_follow_up_flow_previews_every_text_and_has_no_side_effec
     assert silent.body["steps"][-2]["preview"]["title"] == "Call Ada"
     assert answered.body["path"] == ["intro", "followups", "await", "replied"]
     # and nothing was sent, started or created
-    assert sandbox_messages(ws) == []
+    assert texts_of(ws, contact_id) == []
     assert api.get(f"/flows/{flow_id}/runs", token=token).body["items"] == []
     assert api.get("/tasks?view=team", token=token).body["items"] == []
 
@@ -71,7 +71,7 @@ def test_dry_run_takes_the_path_the_real_run_takes(cloud: Any, api: Api, owner: 
         performed = [s["node"] for s in api.get(f"/runs/{run['id']}/steps", token=token).body["items"]
                      if s["type"] == "action" and s["action"] != "load_contact"]
         assert performed == [s["node"] for s in simulated["steps"] if s["type"] in ("send_sms", "add_tag")], person
-        sent = [m["body"] for m in sandbox_messages(ws, "sms") if m["contact_id"] == contact["id"]]
+        sent = [m["body"] for m in texts_of(ws, contact["id"])]
         assert sent == [s["preview"]["body"] for s in simulated["steps"] if s["type"] == "send_sms"]
 
 

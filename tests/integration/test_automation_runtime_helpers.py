@@ -5,9 +5,9 @@ import json
 import time
 from typing import Any
 
-from leadpilot.automation_runtime.actions import sandbox_messages
 from leadpilot.automation_runtime.models import ReplyWaitItem
 from leadpilot.automation_runtime.replies import waits_pk
+from leadpilot.messaging.conversations import messages_for
 from tests.integration.conftest import drain_queue, receive_events
 from tests.support.apps import Api, load_module
 
@@ -80,7 +80,8 @@ def waiting(workspace_id: str, contact_id: str) -> int:
 
 
 def texts(workspace_id: str, contact_id: str) -> list[dict[str, Any]]:
-    return [m for m in sandbox_messages(workspace_id, "sms") if m["contact_id"] == contact_id]
+    """The texts flows queued for the contact (the messaging send path; its worker is not needed here)."""
+    return messages_for(workspace_id, contact_id, "outbound")
 
 
 def drive(cloud: Any, api: Api, token: str, run_id: str, workspace_id: str, contact_id: str,

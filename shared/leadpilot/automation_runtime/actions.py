@@ -20,7 +20,7 @@ from pynamodb.exceptions import PutError
 from leadpilot.automation_runtime import machines, replies, runs, snapshot
 from leadpilot.automation_runtime.actor import FlowIdentity, flow_identity
 from leadpilot.automation_runtime.metrics import node_counted
-from leadpilot.automation_runtime.models import ActionMarkerItem, SandboxMessageItem
+from leadpilot.automation_runtime.models import ActionMarkerItem
 from leadpilot.automations.compiler import duration_seconds
 from leadpilot.automations.templates import render
 from leadpilot.clock import now_iso
@@ -230,31 +230,22 @@ def _perform(job: Job) -> dict[str, Any]:
 
 
 def _send(job: Job, channel: str) -> dict[str, Any]:
-    """Email goes through the email send path (issue 5); SMS is recorded in the sandbox outbox (once per action)."""
+    """Through the messaging send paths (issue 5): the key (run + action) makes a repeated action send once;
+    do-not-contact, suppression, quiet hours and usage limits apply there and come back as outcomes."""
     if channel == "email":
         from leadpilot.email.automation import send_email_action
 
         return send_email_action(job.settings, job.workspace_id, job.contact_id, job.config, job.context,
                                  flow_id=job.flow_id, node=job.node, run_id=job.run_id, action_key=job.key)
     contact = job.contact()
-    to = contact.get("phone") if channel == "sms" else contact.get("email")
-    if not to:
-        raise PermanentFailure(FAILED, f"send_{channel} at {job.node}: the contact has no "
-                                       f"{'phone' if channel == 'sms' else 'email'}")
+    if not contact.get("phone"):
+        raise PermanentFailure(FAILED, f"send_sms at {job.node}: the contact has no phone")
     if contact.get("do_not_contact"):
         return {"sent": False, "reason": "do_not_contact"}
-    subject = job.render(job.config["subject"], contact) if channel == "email" else None
-    item = SandboxMessageItem(f"WS#{job.workspace_id}#SANDBOX_OUTBOX", f"MSG#{job.run_id}#{job.key}",
-                              channel=channel, contact_id=job.contact_id, to=to, subject=subject,
-                              body=job.render(job.config["body"], contact), run_id=job.run_id, node=job.node,
-                              sent_at=now_iso())
-    try:
-        item.save(condition=SandboxMessageItem.PK.does_not_exist())
-        metrics.add_metric(name="SmsSent" if channel == "sms" else "EmailSent", unit="Count", value=1)
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-    return {"sent": True, "channel": channel, "message_id": item.SK.split("#", 1)[1], "sandbox": True}
+    from leadpilot.messaging.flow_send import send_for_flow
+
+    return send_for_flow(job.settings, job.workspace_id, job.contact_id, job.render(job.config["body"], contact),
+                         f"{job.run_id}#{job.key}", job.identity.actor())
 
 
 def _tag(job: Job, change: str) -> dict[str, Any]:
@@ -350,10 +341,3 @@ _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "set_variable": _set_variable,
 }
 
-
-def sandbox_messages(workspace_id: str, channel: str | None = None) -> list[dict[str, Any]]:
-    """What flows of the workspace would have sent (the sandbox outbox), oldest first per run."""
-    items = SandboxMessageItem.query(f"WS#{workspace_id}#SANDBOX_OUTBOX", SandboxMessageItem.SK.startswith("MSG#"))
-    return [{"channel": i.channel, "contact_id": i.contact_id, "to": i.to, "subject": i.subject, "body": i.body,
-             "run_id": i.run_id, "node": i.node, "sent_at": i.sent_at}
-            for i in items if channel is None or i.channel == channel]

@@ -157,17 +157,3 @@ class ReplyWaitItem(CrmModel, discriminator="automation_wait"):
     token = UnicodeAttribute()
     created_at = UnicodeAttribute()
     marker = UnicodeAttribute(null=True)  # SK of the wait's ActionMarkerItem (its step in the run's log)
-
-
-class SandboxMessageItem(CrmModel, discriminator="automation_sandbox_message"):
-    """PK: WS#<ws>#SANDBOX_OUTBOX  SK: MSG#<run_id>#<state>#<attempt>#<loop pass>. A text or email a flow
-    would have sent (messaging has no send path yet); keyed by the action, so a redelivery records it once."""
-
-    channel = UnicodeAttribute()  # sms | email
-    contact_id = UnicodeAttribute()
-    to = UnicodeAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    body = UnicodeAttribute()
-    run_id = UnicodeAttribute()
-    node = UnicodeAttribute()
-    sent_at = UnicodeAttribute()

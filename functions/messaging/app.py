@@ -1,0 +1,227 @@
+"""Messaging (SMS): numbers, sending, conversations, settings, Twilio webhooks, the sandbox simulator and
+the send worker (queue handler `on_send`)."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Chalice, Response
+
+from leadpilot.api.edge import Edge
+from leadpilot.api.errors import flush_metrics
+from leadpilot.clock import now_iso
+from leadpilot.errors import ValidationFailed
+from leadpilot.identity.authenticate import require_role
+from leadpilot.ids import parse_id
+from leadpilot.messaging import (
+    conversations,
+    numbers,
+    sms_bulk,
+    sms_inbound,
+    sms_send,
+    sms_settings,
+    sms_simulator,
+    sms_store,
+    sms_webhooks,
+    sms_worker,
+)
+from leadpilot.messaging.config import messaging_config
+from leadpilot.messaging.sms_provider import provider_for, sandbox_outbox
+from leadpilot.observability import logger
+
+app = Chalice(app_name="leadpilot-messaging")
+edge = Edge(app, "leadpilot.messaging")
+ADMINS = ("owner", "admin")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _send_at(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed.field("send_at", "must be an ISO 8601 date-time with a UTC offset") from exc
+    if value.tzinfo is None:
+        raise ValidationFailed.field("send_at", "must include a UTC offset (e.g. 2030-01-01T09:00:00Z)")
+    return value.astimezone(UTC)
+
+
+@edge.route("/phone-numbers", "POST")
+def add_phone_number() -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return edge.created(numbers.add_number(edge.settings, identity, edge.body("phone_number_create")).to_dict())
+
+
+@edge.route("/phone-numbers", "GET")
+def list_phone_numbers() -> dict[str, Any]:
+    return {"items": [n.to_dict() for n in numbers.list_numbers(edge.identity().workspace_id)]}
+
+
+@edge.route("/phone-numbers/{number_id}", "DELETE")
+def delete_phone_number(number_id: str) -> Response:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    numbers.delete_number(edge.settings, identity, parse_id(number_id, "number_id"))
+    return edge.no_content()
+
+
+@edge.route("/sms/preview", "POST")
+def preview_sms() -> dict[str, Any]:
+    identity = edge.identity()
+    return sms_send.preview_sms(identity.workspace_id, edge.body("sms_preview"))
+
+
+@edge.route("/sms", "POST")
+def send_sms() -> Response:
+    identity = edge.identity("write")
+    body = edge.body("sms_send")
+    request = sms_send.SendRequest(contact_id=body["contact_id"], body=body["body"], actor=identity.actor(),
+                                   vars=body.get("vars") or {}, send_at=_send_at(body.get("send_at")),
+                                   from_number_id=body.get("from_number_id"),
+                                   idempotency_key=body.get("idempotency_key"), source="manual")
+    message, created = sms_send.queue_sms(edge.settings, messaging_config(), identity.workspace_id, request)
+    return Response(body=message, status_code=202 if created else 200, headers={"Content-Type": "application/json"})
+
+
+@edge.route("/sms/bulk", "POST")
+def send_bulk_sms() -> Response:
+    """One template to up to 100 contacts: a result per contact (queued, or refused with a code)."""
+    identity = edge.identity("write")
+    body = edge.body("sms_bulk")
+    result = sms_bulk.queue_bulk(edge.settings, messaging_config(), identity.workspace_id, body, identity.actor(),
+                                 _send_at(body.get("send_at")))
+    return Response(body=result, status_code=202, headers={"Content-Type": "application/json"})
+
+
+@edge.route("/sms/{message_id}", "GET")
+def get_sms(message_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sms_store.get_message(identity.workspace_id, parse_id(message_id, "message_id"))
+
+
+@edge.route("/sms/{message_id}/cancel", "POST")
+def cancel_sms(message_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return sms_send.cancel_sms(edge.settings, identity.workspace_id, parse_id(message_id, "message_id"))
+
+
+@edge.route("/conversations", "GET")
+def list_conversations() -> dict[str, Any]:
+    identity = edge.identity()
+    return conversations.list_conversations(identity.workspace_id, edge.limit(), edge.query("cursor"))
+
+
+@edge.route("/conversations/{contact_id}/messages", "GET")
+def conversation_messages(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return conversations.thread(identity.workspace_id, parse_id(contact_id, "contact_id"), edge.limit(),
+                                edge.query("cursor"))
+
+
+@edge.route("/conversations/{contact_id}/read", "POST")
+def mark_conversation_read(contact_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    return conversations.mark_read(identity.workspace_id, parse_id(contact_id, "contact_id"), now_iso())
+
+
+@edge.route("/messaging/settings", "GET")
+def get_messaging_settings() -> dict[str, Any]:
+    return sms_settings.load(edge.identity().workspace_id).to_dict()
+
+
+@edge.route("/messaging/settings", "PUT")
+def put_messaging_settings() -> dict[str, Any]:
+    identity = edge.identity("write")
+    require_role(identity, *ADMINS)
+    return sms_settings.update(identity, edge.body("messaging_settings")).to_dict()
+
+
+def _twiml() -> Response:
+    return Response(body=EMPTY_TWIML, status_code=200, headers={"Content-Type": "text/xml"})
+
+
+@edge.route("/webhooks/twilio/sms", "POST")
+def twilio_inbound() -> Response:
+    """Public: Twilio's inbound-text webhook, authenticated by X-Twilio-Signature (403 otherwise)."""
+    request = app.current_request
+    form = sms_webhooks.verified_form(messaging_config(), request)
+    sms_inbound.receive(edge.settings, messaging_config(), form)
+    return _twiml()
+
+
+@edge.route("/webhooks/twilio/status", "POST")
+def twilio_status() -> Response:
+    """Public: Twilio's status callback, authenticated by X-Twilio-Signature (403 otherwise)."""
+    form = sms_webhooks.verified_form(messaging_config(), app.current_request)
+    sms_inbound.on_status(edge.settings, form)
+    return _twiml()
+
+
+@edge.route("/dev/sms/inbound", "POST")
+def simulate_inbound() -> dict[str, Any]:
+    """Sandbox only: an inbound text to one of the caller's numbers, signed and verified like Twilio's."""
+    identity = edge.identity("write")
+    config = messaging_config()
+    url = sms_webhooks.public_url(config, app.current_request, "/webhooks/twilio/sms")
+    return sms_simulator.simulate_inbound(edge.settings, config, identity.workspace_id, url, edge.body("sim_inbound"))
+
+
+@edge.route("/dev/sms/status", "POST")
+def simulate_status() -> dict[str, Any]:
+    """Sandbox only: a delivery receipt for one of the caller's texts, signed and verified like Twilio's."""
+    identity = edge.identity("write")
+    config = messaging_config()
+    url = sms_webhooks.public_url(config, app.current_request, "/webhooks/twilio/status")
+    return sms_simulator.simulate_status(edge.settings, config, identity.workspace_id, url, edge.body("sim_status"))
+
+
+@edge.route("/dev/sms/outbox", "GET")
+def simulator_outbox() -> dict[str, Any]:
+    """Sandbox only: what the sandbox provider "sent" for the caller's workspace, newest first."""
+    identity = edge.identity()
+    sms_simulator.require_sandbox(messaging_config())
+    return {"items": sandbox_outbox(identity.workspace_id, edge.limit(100, 500))}
+
+
+_WORKER_THREADS = 4
+
+
+@app.lambda_function(name="on_send")
+def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Send queue consumer: hand each due text to the provider exactly once (see sms_worker).
+
+    The batch's texts and contacts are read in two BatchGetItem calls and its records run on a few threads
+    (the provider call is I/O); each failed record is reported for redelivery (ReportBatchItemFailures).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    config, settings = messaging_config(), edge.settings
+    records = event.get("Records") or []
+    bodies = {r["messageId"]: json.loads(r["body"]) for r in records}
+    found = sms_worker.prefetch([(str(b["workspace_id"]), str(b["message_id"])) for b in bodies.values()])
+    sink = sms_worker.EventSink()
+
+    def one(message_id: str) -> str | None:
+        body = bodies[message_id]
+        try:
+            sms_worker.deliver(settings, config, provider_for(config), str(body["workspace_id"]),
+                               str(body["message_id"]), prefetched=found, sink=sink,
+                               enqueued_at=body.get("enqueued_at"))
+        except Exception:
+            logger.exception("text not sent; the queue will redeliver it", extra={"message_id": body["message_id"]})
+            return message_id
+        return None
+
+    try:
+        with ThreadPoolExecutor(max_workers=_WORKER_THREADS) as pool:
+            failed = [m for m in pool.map(one, list(bodies)) if m is not None]
+        try:
+            sink.flush(settings)
+        except Exception:  # the texts are recorded; the outbox publisher sends what is still pending
+            logger.exception("publishing the batch's SMS events failed; the outbox will retry")
+        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+    finally:
+        flush_metrics()
