@@ -42,6 +42,7 @@ class EmailMessageItem(CrmModel, discriminator="email_message"):
     run_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     sending_at = UnicodeAttribute(null=True)
+    charged_at = UnicodeAttribute(null=True)  # the usage charge (emails) taken when it was queued
     sent_at = UnicodeAttribute(null=True)
     sent_recorded = BooleanAttribute(default=False)
     delivered_at = UnicodeAttribute(null=True)

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from pynamodb.exceptions import PutError, UpdateError
 
+from leadpilot import usage
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.contacts import store as contacts_store
@@ -155,8 +156,12 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
     subject = _subject(_flow_text(str(node_config["subject"]), context, escape=False))
     content = render_email(_flow_text(str(node_config["body"]), context, escape=True), {}, "body")
     sender = senders.require_sender(workspace_id, provider)
-    return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html, content.text,
-                  message_id=message_id, from_name=node_config.get("from_name"), flow=(flow_id, node, run_id))
+    try:
+        return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html,
+                      content.text, message_id=message_id, from_name=node_config.get("from_name"),
+                      flow=(flow_id, node, run_id))
+    except usage.LimitReached as exc:  # an outcome of the step (as for texts): visible in the run's log
+        return Queued(message_id, "skipped", f"usage_limit_reached: {exc.message}")
 
 
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
@@ -166,15 +171,22 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     name = from_name or sender.name
     if name and any(ord(ch) < 32 for ch in name):
         raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+    if outcomes.get_message(workspace_id, message_id) is None:
+        charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1)  # 429 over the plan
+    else:
+        charged = None  # the same send again (idempotency key): it was charged the first time
     item = EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
                             workspace_id=workspace_id, contact_id=contact.id, to=address, from_email=sender.email,
                             from_name=name, subject=subject, html=html, text=text, status="queued",
                             flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
                             run_id=flow[2] if flow else None, created_at=now_iso(),
+                            charged_at=charged.at if charged else None,
                             GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
     try:
         item.save(condition=EmailMessageItem.PK.does_not_exist())
     except PutError as exc:
+        if charged is not None:
+            usage.refund(settings, workspace_id, "emails", 1, charged_at=charged.at)
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         existing = outcomes.get_message(workspace_id, message_id)
@@ -229,9 +241,11 @@ def deliver(settings: Settings, config: EmailConfig, provider: EmailProvider, jo
 
 def _not_sent(settings: Settings, item: EmailMessageItem, from_status: str, status: str, reason: str) -> None:
     """The message will not go out: its status and an email.failed entry on the contact's timeline, once."""
-    outcomes.record(settings, item, "email.failed", {"status": status, "reason": reason},
-                    [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
-                    EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
+    recorded = outcomes.record(settings, item, "email.failed", {"status": status, "reason": reason},
+                               [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
+                               EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
+    if recorded and item.charged_at:  # it will not go out: its charge is given back (once, with the status)
+        usage.refund(settings, item.workspace_id, "emails", 1, charged_at=item.charged_at)
     item.refresh()
 
 
@@ -244,7 +258,6 @@ def _send_now(settings: Settings, config: EmailConfig, provider: EmailProvider, 
         return
     if not _set(item, "queued", status="sending", sending_at=now_iso()):
         return
-    # usage: charge "emails" — the lead wires leadpilot.usage.charge(settings, workspace_id, "emails", 1, ...) here
     raw = mime.build(config, mime.Outgoing(item.workspace_id, item.message_id, item.from_email, item.from_name,
                                            item.to, item.subject, item.html, item.text))
     try:
