@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.model import ApiRoute, FunctionSpec, Resource, ScheduleSpec, SqsSource
-from infra.local.template import Resolver, TemplateError
+from infra.local.template import NO_VALUE, Resolver, TemplateError
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 
@@ -45,7 +45,8 @@ def _spec(
         logical_id=logical_id,
         code_uri=(base_dir / code_uri).resolve(),
         handler=str(merged["Handler"]),
-        environment={key: _env_text(resolver.resolve(value)) for key, value in variables.items()},
+        environment={key: _env_text(resolved) for key, value in variables.items()
+                     if (resolved := resolver.resolve(value)) is not NO_VALUE},  # AWS::NoValue drops the key
         function_name=str(resolver.physical(logical_id)["Ref"]),
         memory_size=int(resolver.resolve(merged.get("MemorySize", 128))),
         timeout=int(resolver.resolve(merged.get("Timeout", 3))),

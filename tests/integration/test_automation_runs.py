@@ -253,7 +253,7 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
 
     # Then the text is performed again (not replayed), the run waits in the delay, and cancel ends it
     assert restarted.status == 200 and restarted.body["status"] == "running", restarted
-    sent = sorted(texts(ws, contact_id), key=lambda t: t["sent_at"])
+    sent = sorted(texts(ws, contact_id), key=lambda t: t["created_at"])
     assert [t["body"] for t in sent] == ["First hello", "Second", "First hello"]
     cancelled = api.post(f"/runs/{run_id}/cancel", token=token)
     assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"

@@ -184,3 +184,13 @@ def test_a_changed_template_updates_an_existing_queue(aws: None, tmp_path: Path)
     sqs = boto3.client("sqs", region_name="us-east-1")
     attributes = sqs.get_queue_attributes(QueueUrl=deployment.queues["Q"].url, AttributeNames=["VisibilityTimeout"])
     assert attributes["Attributes"]["VisibilityTimeout"] == "45"
+
+
+def test_conditional_environment_variables_follow_their_parameters(aws: None) -> None:
+    # Given the template's OPENAI_API_KEY, set only when the OpenAiApiKey parameter is not empty
+    without = provision(TEMPLATE, PARAMETERS).function("AutomationsFunction").environment
+    keyed = provision(TEMPLATE, {**PARAMETERS, "OpenAiApiKey": "sk-local"})
+    with_key = keyed.function("AutomationsFunction").environment
+    # Then an empty parameter leaves the variable out (AWS::NoValue), a set one passes it on
+    assert "OPENAI_API_KEY" not in without
+    assert with_key["OPENAI_API_KEY"] == "sk-local"

@@ -220,6 +220,9 @@ def _wait_for_reply(job: Job, token: str) -> None:
     replies.park(job.workspace_id, job.contact_id, job.run_id, job.state, job.node,
                  str(job.config.get("channel") or "any"), token, timeout_s, marker=marker.SK)
     marker.update(actions=[ActionMarkerItem.status.set("waiting")])
+    record = runs.get_item(job.workspace_id, job.run_id)
+    if record is not None:  # the contact may have replied while the run was busy: "until they reply" holds
+        replies.catch_up(job.settings, job.workspace_id, job.contact_id, job.run_id, job.state, record.started_at)
 
 
 def _perform(job: Job) -> dict[str, Any]:

@@ -147,6 +147,22 @@ class ActionMarkerItem(CrmModel, discriminator="automation_action"):
     retries = ListAttribute(of=UnicodeAttribute, default=list)  # JSON {at, delivery, cause} per transient failure
 
 
+class LastReplyItem(CrmModel, discriminator="automation_last_reply"):
+    """PK: WS#<ws>#WAITS#<contact_id>  SK: LAST#<channel>. The contact's latest reply on a channel, so that a
+    wait parked just after it (the run was busy sending the next text) still sees it. TTL 30 days."""
+
+    at = UnicodeAttribute()  # when the reply arrived (the event's occurred_at)
+    event_id = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)
+
+
+class ReplyConsumedItem(CrmModel, discriminator="automation_reply_consumed"):
+    """PK: WS#<ws>#WAITS#<contact_id>  SK: CONSUMED#<run_id>. The latest reply that resumed a wait of the run:
+    a later wait of the same run only counts replies after it. TTL 30 days."""
+
+    at = UnicodeAttribute()
+
+
 class ReplyWaitItem(CrmModel, discriminator="automation_wait"):
     """PK: WS#<ws>#WAITS#<contact_id>  SK: WAIT#<run_id>#<state>. A task token waiting for the contact's reply;
     expires (TTL) a day after the flow's own timeout would have fired."""

@@ -36,7 +36,7 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
     if event_type in replies.REPLY_EVENTS:
         replies.answer(settings, ws, contact_id, replies.REPLY_EVENTS[event_type],
                        {"text": str((event.get("data") or {}).get("body") or (event.get("data") or {}).get("text")
-                                    or ""), "event_id": event["id"]})
+                                    or ""), "event_id": event["id"]}, at=str(event.get("occurred_at") or "") or None)
     if event_type == "contact.enrollment_requested":
         return enrollment.on_enrollment_requested(settings, event)
     flows = published_for(ws, event_type)
