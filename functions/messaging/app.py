@@ -23,6 +23,7 @@ from leadpilot.messaging import (
     sms_settings,
     sms_simulator,
     sms_store,
+    sms_templates,
     sms_webhooks,
     sms_worker,
 )
@@ -68,16 +69,59 @@ def delete_phone_number(number_id: str) -> Response:
     return edge.no_content()
 
 
+def _with_body(workspace_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`body`, or the saved template's body for `template_id` (exactly one of them)."""
+    if body.get("template_id") and "body" in body:
+        raise ValidationFailed.field("template_id", "give body or template_id, not both")
+    if body.get("template_id"):
+        return {**body, "body": sms_templates.body_of(workspace_id, parse_id(body["template_id"], "template_id"))}
+    if "body" not in body:
+        raise ValidationFailed.field("body", "is required (or template_id)")
+    return body
+
+
+@edge.route("/sms-templates", "POST")
+def create_sms_template() -> Response:
+    identity = edge.identity("write")
+    return edge.created(sms_templates.create(identity, edge.body("sms_template_create")).to_dict())
+
+
+@edge.route("/sms-templates", "GET")
+def list_sms_templates() -> dict[str, Any]:
+    identity = edge.identity()
+    return sms_templates.list_templates(identity, edge.limit(), edge.query("cursor"))
+
+
+@edge.route("/sms-templates/{template_id}", "GET")
+def get_sms_template(template_id: str) -> dict[str, Any]:
+    identity = edge.identity()
+    return sms_templates.get(identity, parse_id(template_id, "template_id")).to_dict()
+
+
+@edge.route("/sms-templates/{template_id}", "PATCH")
+def update_sms_template(template_id: str) -> dict[str, Any]:
+    identity = edge.identity("write")
+    changes = edge.body("sms_template_update")
+    return sms_templates.update(identity, parse_id(template_id, "template_id"), changes).to_dict()
+
+
+@edge.route("/sms-templates/{template_id}", "DELETE")
+def delete_sms_template(template_id: str) -> Response:
+    identity = edge.identity("write")
+    sms_templates.delete(identity, parse_id(template_id, "template_id"))
+    return edge.no_content()
+
+
 @edge.route("/sms/preview", "POST")
 def preview_sms() -> dict[str, Any]:
     identity = edge.identity()
-    return sms_send.preview_sms(identity.workspace_id, edge.body("sms_preview"))
+    return sms_send.preview_sms(identity.workspace_id, _with_body(identity.workspace_id, edge.body("sms_preview")))
 
 
 @edge.route("/sms", "POST")
 def send_sms() -> Response:
     identity = edge.identity("write")
-    body = edge.body("sms_send")
+    body = _with_body(identity.workspace_id, edge.body("sms_send"))
     request = sms_send.SendRequest(contact_id=body["contact_id"], body=body["body"], actor=identity.actor(),
                                    vars=body.get("vars") or {}, send_at=_send_at(body.get("send_at")),
                                    from_number_id=body.get("from_number_id"),
@@ -90,7 +134,7 @@ def send_sms() -> Response:
 def send_bulk_sms() -> Response:
     """One template to up to 100 contacts: a result per contact (queued, or refused with a code)."""
     identity = edge.identity("write")
-    body = edge.body("sms_bulk")
+    body = _with_body(identity.workspace_id, edge.body("sms_bulk"))
     result = sms_bulk.queue_bulk(edge.settings, messaging_config(), identity.workspace_id, body, identity.actor(),
                                  _send_at(body.get("send_at")))
     return Response(body=result, status_code=202, headers={"Content-Type": "application/json"})

@@ -16,6 +16,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/dev/sms/inbound"): {"from": "+14155550178", "body": "hello"},
     ("POST", "/dev/sms/status"): {"message_id": _ANY_ID, "status": "delivered"},
     ("PUT", "/usage/limits"): {"plan": "growth"},
+    ("POST", "/sms-templates"): {"name": "B's", "body": "Hi {{first_name|there}}"},
+    ("PATCH", "/sms-templates/{template_id}"): {"body": "Stolen {{first_name}}"},
 }
 
 
@@ -28,11 +30,14 @@ def seed(api: Any, token: str) -> dict[str, str]:
     contact = api.post("/contacts", {"first_name": "Texted", "phone": "+14155550171"}, token=token).body
     message = api.post("/sms", {"contact_id": contact["id"], "body": "Secret text",
                                 "send_at": _in_300_days()}, token=token).body
-    return {"number_id": number["id"], "message_id": message["id"]}
+    template = api.post("/sms-templates", {"name": "Secret template", "body": "Secret {{first_name|there}}"},
+                        token=token).body
+    return {"number_id": number["id"], "message_id": message["id"], "template_id": template["id"]}
 
 
 def snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:
     return {"message": api.get(f"/sms/{ids['message_id']}", token=token).body,
             "numbers": api.get("/phone-numbers", token=token).body,
+            "template": api.get(f"/sms-templates/{ids['template_id']}", token=token).body,
             "conversations": api.get("/conversations", token=token).body,
             "usage": api.get("/usage", token=token).body["counters"]["sms_segments"]}
