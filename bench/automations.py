@@ -23,6 +23,8 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,17 +44,16 @@ def _env() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
-def enroll(contacts: int) -> dict[str, float]:
-    """Enrolments per second for one schedule firing over `contacts` contacts (in-process moto)."""
+@contextmanager
+def _in_process_cloud() -> Iterator[Any]:
+    """In-process moto with every resource of template.yaml, its environment set as the functions get it."""
     from moto import mock_aws
 
     from infra.local.moto_main import patch_dynamodb
     from infra.local.provision import provision
-    from leadpilot.automation_runtime import schedules
     from leadpilot.automation_runtime.config import runtime_config
     from leadpilot.settings import get_settings
-    from tests.integration.conftest import drain_queue
-    from tests.support.apps import TEMPLATE, Api, load_module
+    from tests.support.apps import TEMPLATE
 
     _env()
     patch_dynamodb()
@@ -63,6 +64,18 @@ def enroll(contacts: int) -> dict[str, float]:
                 os.environ[key] = value
         get_settings.cache_clear()
         runtime_config.cache_clear()
+        yield deployment
+
+
+def enroll(contacts: int) -> dict[str, float]:
+    """Enrolments per second for one schedule firing over `contacts` contacts (in-process moto)."""
+    from leadpilot.automation_runtime import schedules
+    from leadpilot.automation_runtime.config import runtime_config
+    from leadpilot.settings import get_settings
+    from tests.integration.conftest import drain_queue
+    from tests.support.apps import Api, load_module
+
+    with _in_process_cloud() as deployment:
         api = Api()
         owner = api.post("/auth/signup", {"workspace_name": "Bench", "email": "b@bench.test", "name": "B",
                                           "password": "bench-password-123", "timezone": "UTC"}).body
@@ -147,25 +160,11 @@ def states() -> dict[str, float]:
 
 
 def _executed_transitions() -> float:
-    from moto import mock_aws
-
-    from infra.local.moto_main import patch_dynamodb
-    from infra.local.provision import provision
-    from leadpilot.automation_runtime.config import runtime_config
-    from leadpilot.settings import get_settings
     from tests.integration.test_automation_runtime_helpers import deliver, drive, follow_up_flow, trigger_envelopes
-    from tests.support.apps import TEMPLATE, Api
+    from tests.support.apps import Api
 
-    _env()
-    patch_dynamodb()
     os.environ["LEADPILOT_TIME_SCALE"] = "259200"
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        deployment = provision(TEMPLATE, {"Stage": "bench", "JwtSecret": "bench-secret-0123456789abcdef0123456789"})
-        for key, value in deployment.function("ContactsFunction").environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                os.environ[key] = value
-        get_settings.cache_clear()
-        runtime_config.cache_clear()
+    with _in_process_cloud() as deployment:
         api = Api()
         owner = api.post("/auth/signup", {"workspace_name": "Bench", "email": "s@bench.test", "name": "S",
                                           "password": "bench-password-123"}).body

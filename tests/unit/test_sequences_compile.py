@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from leadpilot.automation_runtime.waits import wait_target
 from leadpilot.automations.validate import validate_flow
 from leadpilot.errors import ValidationFailed
 from leadpilot.sequences.compile import check_steps, step_of, to_flow
-from leadpilot.sequences.window import next_open
 
 STEPS = [{"day": 1, "subject": "Hi {{first_name|there}}", "body": "Hello {{business_name}}"},
          {"day": 3, "subject": "Two", "body": "B"}, {"day": 7, "subject": "Three", "body": "C"}]
@@ -51,10 +52,11 @@ def test_the_window_opens_next_monday_9am_in_the_contact_s_zone() -> None:
     friday_evening = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     window = {"between_hours": {"from": 9, "to": 17}, "weekdays": ["mon", "tue", "wed", "thu", "fri"],
               "timezone": "contact"}
-    assert next_open(friday_evening, window, "America/New_York", "UTC") == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-    # Inside the window it is now; a bad contact zone falls back to the workspace's
+    new_york = ZoneInfo("America/New_York")
+    assert wait_target(window, friday_evening, new_york) == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    # Inside the window it is now
     tuesday_noon_ny = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
-    assert next_open(tuesday_noon_ny, window, "Not/AZone", "America/New_York") == tuesday_noon_ny
+    assert wait_target(window, tuesday_noon_ny, new_york) == tuesday_noon_ny
 
 
 def test_step_of_names_the_step_of_a_send_node() -> None:

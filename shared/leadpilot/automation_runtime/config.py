@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from leadpilot.clock import time_speed_up
 from leadpilot.errors import ConfigurationError
 
 
@@ -28,15 +29,7 @@ class RuntimeConfig:
 def load_config(env: dict[str, str] | None = None) -> RuntimeConfig:
     """Build the configuration from an environment mapping; a bad time scale fails loudly."""
     env = dict(os.environ if env is None else env)
-    # LEADPILOT_TIME_SCALE is a speed-up, as for the local cloud's scheduler: how many times faster than
-    # real time flow delays and timeouts run (259200 makes three days last one second).
-    raw = env.get("LEADPILOT_TIME_SCALE", "1").strip() or "1"
-    try:
-        speed = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError("LEADPILOT_TIME_SCALE must be a positive number") from exc
-    if not 0 < speed <= 10_000_000:
-        raise ConfigurationError("LEADPILOT_TIME_SCALE must be a number above 0 and at most 10,000,000")
+    speed = time_speed_up(env)  # a speed-up, as for the local cloud's scheduler
     scale = 1 / speed  # what the compiler multiplies durations by
     stage = env.get("LEADPILOT_STAGE", "dev")
     return RuntimeConfig(actions_queue_url=env.get("AUTOMATION_ACTIONS_QUEUE_URL", ""),

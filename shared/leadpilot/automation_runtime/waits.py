@@ -106,11 +106,16 @@ def wait_target(config: Mapping[str, Any], now: datetime, zone: ZoneInfo,
 
 def _zone(job: Job) -> ZoneInfo:
     name = str(job.config.get("timezone") or "workspace")
-    if name == "contact":
+    workspace_zone = job.identity.workspace.timezone or "UTC"
+    if name == "contact":  # the contact's own zone (a custom field people type): a bad one means the workspace's
         custom = (job.context.get("contact") or {}).get("custom_fields") or {}
         name = str(custom.get("timezone") or "workspace")
+        try:
+            return ZoneInfo(name if name != "workspace" else workspace_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            name = "workspace"
     if name == "workspace":
-        name = job.identity.workspace.timezone or "UTC"
+        name = workspace_zone
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from leadpilot.clock import time_speed_up
 from leadpilot.errors import ConfigurationError
 
 # Twilio's magic test number: the sandbox sends from it when a workspace has no number of its own.
@@ -56,13 +57,7 @@ def sandbox_token(jwt_secret: str) -> str:
 def load_config(env: dict[str, str] | None = None) -> MessagingConfig:
     """Build the configuration from an environment mapping; a bad time scale or half a credential fails loudly."""
     env = dict(os.environ if env is None else env)
-    raw = env.get("LEADPILOT_TIME_SCALE", "1").strip() or "1"
-    try:
-        speed = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError("LEADPILOT_TIME_SCALE must be a positive number") from exc
-    if not 0 < speed <= 10_000_000:
-        raise ConfigurationError("LEADPILOT_TIME_SCALE must be a number above 0 and at most 10,000,000")
+    speed = time_speed_up(env)
     sid, token = env.get("TWILIO_ACCOUNT_SID", "").strip(), env.get("TWILIO_AUTH_TOKEN", "").strip()
     if bool(sid) != bool(token):
         raise ConfigurationError("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither (sandbox)")
