@@ -237,31 +237,24 @@ _WORKER_THREADS = 4
 def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send queue consumer: hand each due text to the provider exactly once (see sms_worker).
 
-    The batch's texts and contacts are read in two BatchGetItem calls and its records run on a few threads
-    (the provider call is I/O); each failed record is reported for redelivery (ReportBatchItemFailures).
+    The batch's texts and contacts are read in two BatchGetItem calls; its texts are claimed, sent and recorded
+    together (`deliver_batch`); each failed record is reported for redelivery (ReportBatchItemFailures).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     config, settings = messaging_config(), edge.settings
     records = event.get("Records") or []
-    bodies = {r["messageId"]: json.loads(r["body"]) for r in records}
-    found = sms_worker.prefetch([(str(b["workspace_id"]), str(b["message_id"])) for b in bodies.values()])
+    bodies = [json.loads(r["body"]) for r in records]
+    jobs = [sms_worker.Job(str(b["workspace_id"]), str(b["message_id"]), b.get("enqueued_at")) for b in bodies]
+    found = sms_worker.prefetch([(job.workspace_id, job.message_id) for job in jobs])
     sink = sms_worker.EventSink()
-
-    def one(message_id: str) -> str | None:
-        body = bodies[message_id]
-        try:
-            sms_worker.deliver(settings, config, provider_for(config), str(body["workspace_id"]),
-                               str(body["message_id"]), prefetched=found, sink=sink,
-                               enqueued_at=body.get("enqueued_at"))
-        except Exception:
-            logger.exception("text not sent; the queue will redeliver it", extra={"message_id": body["message_id"]})
-            return message_id
-        return None
-
     try:
-        with ThreadPoolExecutor(max_workers=_WORKER_THREADS) as pool:
-            failed = [m for m in pool.map(one, list(bodies)) if m is not None]
+        outcomes = sms_worker.deliver_batch(settings, config, provider_for(config), jobs, found, sink,
+                                            threads=_WORKER_THREADS)
+        failed = []
+        for record, job, outcome in zip(records, jobs, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                logger.error("text not sent; the queue will redeliver it", exc_info=outcome,
+                             extra={"message_id": job.message_id})
+                failed.append(record["messageId"])
         try:
             sink.flush(settings)
         except Exception:  # the texts are recorded; the outbox publisher sends what is still pending

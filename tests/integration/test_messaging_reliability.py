@@ -34,6 +34,39 @@ class CrashAfterSend:
         return self.real.find(sms)
 
 
+class WorkerDied(BaseException):
+    """The process died (nothing after the provider call runs, nothing is caught)."""
+
+
+class DieAfterSendMany:
+    """A worker that dies right after the provider accepted a whole batch (before recording any of it)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.name = real, real.name
+
+    def send_many(self, batch: list[OutboundSms]) -> list[Any]:
+        self.real.send_many(batch)
+        raise WorkerDied("the worker died after the batch provider call")
+
+
+class Counting:
+    """The real provider, counting the texts handed to it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.name, self.sent = real, real.name, 0
+
+    def send(self, sms: OutboundSms) -> Accepted:
+        self.sent += 1
+        return self.real.send(sms)
+
+    def send_many(self, batch: list[OutboundSms]) -> list[Any]:
+        self.sent += len(batch)
+        return self.real.send_many(batch)
+
+    def find(self, sms: OutboundSms) -> Accepted | None:
+        return self.real.find(sms)
+
+
 @pytest.fixture
 def twilio(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TwilioStub]:
     """Messaging configured with Twilio credentials, the real client pointed at a local stub."""
@@ -51,6 +84,22 @@ def twilio(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TwilioStub]:
 @pytest.fixture
 def sms_cloud(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield from configure_sandbox(cloud, monkeypatch)
+
+
+def _queue_many(api: Api, token: str, count: int) -> list[str]:
+    contact = setup_workspace(api, token)["contact"]["id"]
+    ids = []
+    for i in range(count):
+        message = api.post("/sms", {"contact_id": contact, "body": f"Reminder {i}"}, token=token)
+        assert message.status == 202, message
+        ids.append(message.body["id"])
+    return ids
+
+
+def _deliver_batch(provider: Any, ws: str, message_ids: list[str]) -> list[Any]:
+    jobs = [sms_worker.Job(ws, m) for m in message_ids]
+    found = sms_worker.prefetch([(ws, m) for m in message_ids])
+    return sms_worker.deliver_batch(get_settings(), messaging_config(), provider, jobs, found, sms_worker.EventSink())
 
 
 def _queue(api: Api, token: str, to: str = "+14155550123") -> tuple[str, str]:
@@ -94,6 +143,50 @@ def test_the_sandbox_is_not_called_again_either(sms_cloud: Any, api: Api, owner:
     # Then it was "sent" once
     assert len(sandbox_outbox(ws)) == 1
     assert api.get(f"/sms/{message_id}", token=token).body["status"] == "sent"
+
+
+def test_a_batch_is_not_sent_again_when_the_worker_died_after_the_batch_provider_call(
+        sms_cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a batch of three texts whose worker died right after the sandbox recorded all three
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    message_ids = _queue_many(api, token, 3)
+    with pytest.raises(WorkerDied):
+        _deliver_batch(DieAfterSendMany(SandboxProvider()), ws, message_ids)
+    assert {api.get(f"/sms/{m}", token=token).body["status"] for m in message_ids} == {"sending"}
+
+    # When the batch is redelivered (within the lease), and then the queue's own messages too
+    provider = Counting(SandboxProvider())
+    outcomes = _deliver_batch(provider, ws, message_ids)
+    drain_sends(sms_cloud)
+
+    # Then the provider's copies were adopted: nothing handed over again, each text sent once
+    assert outcomes == ["sent", "sent", "sent"]
+    assert provider.sent == 0
+    assert sorted(t["message_id"] for t in sandbox_outbox(ws)) == sorted(message_ids)
+    assert {api.get(f"/sms/{m}", token=token).body["status"] for m in message_ids} == {"sent"}
+
+
+def test_a_text_claimed_by_another_attempt_does_not_hold_up_the_rest_of_its_batch(
+        sms_cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a batch of three texts read by the worker, one of which another attempt claims just after
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    message_ids = _queue_many(api, token, 3)
+    jobs = [sms_worker.Job(ws, m) for m in message_ids]
+    found = sms_worker.prefetch([(ws, m) for m in message_ids])
+    other = sms_worker.prefetch([(ws, message_ids[1])]).messages[message_ids[1]]
+    sms_worker._claim(other, "queued", datetime.now(UTC))
+
+    # When the worker delivers the batch
+    provider = Counting(SandboxProvider())
+    outcomes = sms_worker.deliver_batch(get_settings(), messaging_config(), provider, jobs, found,
+                                        sms_worker.EventSink())
+
+    # Then the other two are sent, and the claimed one is left to its holder (redelivered later), not sent here
+    assert outcomes[0] == "sent" and outcomes[2] == "sent"
+    assert isinstance(outcomes[1], sms_worker.StillSending)
+    assert provider.sent == 2
+    assert sorted(t["message_id"] for t in sandbox_outbox(ws)) == sorted([message_ids[0], message_ids[2]])
+    assert api.get(f"/sms/{message_ids[1]}", token=token).body["status"] == "sending"
 
 
 def test_a_transient_twilio_error_is_retried_after_the_lease_and_sent_once(twilio: TwilioStub, cloud: Any, api: Api,

@@ -59,27 +59,51 @@ class SmsProvider(Protocol):
         """The provider's copy of a text handed over by an attempt that crashed, if it has one."""
         ...
 
+    def send_many(self, batch: list[OutboundSms]) -> list[Accepted | Exception]:
+        """Hand several texts over; one result per text, in order: Accepted, Rejected, or the transient error.
+        By default one `send` per text (an error on one text does not stop the others)."""
+        results: list[Accepted | Exception] = []
+        for sms in batch:
+            try:
+                results.append(self.send(sms))
+            except Exception as exc:  # reported per text; the worker decides what it means
+                results.append(exc)
+        return results
+
 
 def sandbox_sid(message_id: str) -> str:
     """A Twilio-shaped message sid, the same for every attempt of one message."""
     return "SM" + hashlib.sha256(f"sandbox:{message_id}".encode()).hexdigest()[:32]
 
 
-class SandboxProvider:
+def _sandbox_record(sms: OutboundSms) -> SandboxSmsItem:
+    return SandboxSmsItem(f"WS#{sms.workspace_id}#SMS_SANDBOX", f"OUT#{sms.message_id}", message_id=sms.message_id,
+                          sid=sandbox_sid(sms.message_id), to=sms.to, from_=sms.from_, body=sms.body,
+                          status_callback=sms.status_callback, sent_at=now_iso())
+
+
+class SandboxProvider(SmsProvider):
     """Records texts in the workspace's sandbox outbox instead of sending them (no Twilio credentials)."""
 
     name = "sandbox"
 
     def send(self, sms: OutboundSms) -> Accepted:
-        item = SandboxSmsItem(f"WS#{sms.workspace_id}#SMS_SANDBOX", f"OUT#{sms.message_id}", message_id=sms.message_id,
-                              sid=sandbox_sid(sms.message_id), to=sms.to, from_=sms.from_, body=sms.body,
-                              status_callback=sms.status_callback, sent_at=now_iso())
+        item = _sandbox_record(sms)
         try:
             item.save(condition=SandboxSmsItem.PK.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
         return Accepted(item.sid, "queued")
+
+    def send_many(self, batch: list[OutboundSms]) -> list[Accepted | Exception]:
+        """One BatchWriteItem for the batch. It cannot be conditional, but the record is keyed on our message id:
+        writing it again (only possible after a claim found no copy, ADR 0009) leaves one text in the outbox."""
+        items = [_sandbox_record(sms) for sms in batch]
+        with SandboxSmsItem.batch_write() as writer:
+            for item in items:
+                writer.save(item)
+        return [Accepted(item.sid, "queued") for item in items]
 
     def find(self, sms: OutboundSms) -> Accepted | None:
         try:
@@ -101,8 +125,9 @@ def sandbox_outbox(workspace_id: str, limit: int = 100) -> list[dict[str, Any]]:
 _PERMANENT_HTTP = {400, 401, 403, 404, 409, 422}
 
 
-class TwilioProvider:
-    """Twilio's REST API through the official client (imported on first use: it is heavy)."""
+class TwilioProvider(SmsProvider):
+    """Twilio's REST API through the official client (imported on first use: it is heavy); `send_many` is
+    one call per text (Twilio has no batch send)."""
 
     name = "twilio"
 

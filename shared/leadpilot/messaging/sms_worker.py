@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,11 +137,57 @@ def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, 
             enqueued_at: str | None = None) -> str:
     """Process one queue message for a text; returns what happened (for logs and tests)."""
     now = now or datetime.now(UTC)
+    ready = _prepare(settings, config, provider, Job(workspace_id, message_id, enqueued_at), now, prefetched, sink)
+    if isinstance(ready, str):
+        return ready
+    return _send(settings, config, provider, ready, now, expected=ready.status, sink=sink)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queue message: the text to send."""
+
+    workspace_id: str
+    message_id: str
+    enqueued_at: str | None = None
+
+
+Outcome = str | Exception  # what happened to a text, or why it must be redelivered
+
+
+def deliver_batch(settings: Settings, config: MessagingConfig, provider: SmsProvider, jobs: list[Job],
+                  prefetched: Prefetched, sink: EventSink, threads: int = 4) -> list[Outcome]:
+    """Process a queue batch; one outcome per job, in order (an exception = redeliver that message).
+
+    Each text is checked on its own (a few threads: a recovery asks the provider), then the texts ready to go
+    are claimed in one transaction, handed to the provider together (`send_many`) and recorded as sent in one
+    transaction: a handful of AWS calls per batch instead of three per text. Claim-before-call holds for each
+    text; a cancelled batch transaction falls back to one call per text, so one lost claim blocks no other text.
+    """
+    now = datetime.now(UTC)
+
+    def prepare(job: Job) -> Outcome | SmsMessageItem:
+        try:
+            return _prepare(settings, config, provider, job, now, prefetched, sink)
+        except Exception as exc:  # reported for this job only
+            return exc
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        prepared = list(pool.map(prepare, jobs))
+    ready = [item for item in prepared if isinstance(item, SmsMessageItem)]
+    sent = iter(_send_many(settings, config, provider, ready, now, sink))
+    return [next(sent) if isinstance(item, SmsMessageItem) else item for item in prepared]
+
+
+def _prepare(settings: Settings, config: MessagingConfig, provider: SmsProvider, job: Job, now: datetime,
+             prefetched: Prefetched | None, sink: EventSink | None) -> str | SmsMessageItem:
+    """Everything before the claim: the text when it is to be sent now, else what happened to it."""
+    workspace_id, message_id = job.workspace_id, job.message_id
     item = prefetched.messages.get(message_id) if prefetched else None
     item = item if item is not None and item.workspace_id == workspace_id else sms_store.get_item(workspace_id,
                                                                                                   message_id)
     if item is None:
-        enqueued = _parse(enqueued_at)
+        enqueued = _parse(job.enqueued_at)
         if enqueued is not None and now - enqueued < UNCOMMITTED_GRACE:
             enqueue(config, workspace_id, message_id, 5)  # enqueued just before its commit: look again shortly
             return "not_yet"
@@ -168,7 +215,7 @@ def deliver(settings: Settings, config: MessagingConfig, provider: SmsProvider, 
                                       ws_settings.timezone)
             if opens > now:
                 return _defer(config, item, opens, now)
-    return _send(settings, config, provider, item, now, expected=item.status, sink=sink)
+    return item
 
 
 def _defer(config: MessagingConfig, item: SmsMessageItem, opens: datetime, now: datetime) -> str:
@@ -187,20 +234,55 @@ def _outbound(config: MessagingConfig, item: SmsMessageItem, claimed_at: str) ->
     return OutboundSms(item.workspace_id, item.message_id, item.to, item.from_, item.body, callback, claimed_at)
 
 
-def _claim(item: SmsMessageItem, expected: str, now: datetime) -> str:
-    token = new_id()
+def _claim_condition(item: SmsMessageItem, expected: str) -> Any:
     condition = SmsMessageItem.status == expected
     if expected == "sending":
         condition = condition & (SmsMessageItem.claim == str(item.claim))
+    return condition
+
+
+def _claim_actions(token: str, now: datetime) -> list[Any]:
+    return [SmsMessageItem.status.set("sending"), SmsMessageItem.claim.set(token),
+            SmsMessageItem.claimed_at.set(_iso(now)), SmsMessageItem.attempts.add(1),
+            SmsMessageItem.updated_at.set(_iso(now))]
+
+
+def _claim(item: SmsMessageItem, expected: str, now: datetime) -> str:
+    token = new_id()
     try:
-        item.update(actions=[SmsMessageItem.status.set("sending"), SmsMessageItem.claim.set(token),
-                             SmsMessageItem.claimed_at.set(_iso(now)), SmsMessageItem.attempts.add(1),
-                             SmsMessageItem.updated_at.set(_iso(now))], condition=condition)
+        item.update(actions=_claim_actions(token, now), condition=_claim_condition(item, expected))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise StillSending(f"text {item.message_id} was claimed by another attempt") from exc
         raise
     return token
+
+
+def _claim_many(settings: Settings, items: list[SmsMessageItem], now: datetime) -> list[str | Exception]:
+    """Claim the texts (each conditional on the status it was read with) in one transaction; when it is
+    cancelled (another attempt got one of them), claim them one by one: one token or error per text."""
+    if len(items) > 1:
+        tokens = [new_id() for _ in items]
+        try:
+            with transaction(settings) as txn:
+                for item, token in zip(items, tokens, strict=True):
+                    txn.update(item, actions=_claim_actions(token, now), condition=_claim_condition(item, item.status))
+        except TransactWriteError:
+            metrics.add_metric(name="SmsBatchClaimFallback", unit="Count", value=1)
+        else:
+            for item, token in zip(items, tokens, strict=True):
+                item.status, item.claim, item.claimed_at = "sending", token, _iso(now)
+                item.attempts = int(item.attempts or 0) + 1
+            return list(tokens)
+    return [_attempt(lambda item=item: _claim(item, item.status, now)) for item in items]
+
+
+def _attempt(step: Any) -> Any:
+    """The step's result, or the exception it raised (an outcome of one text in a batch)."""
+    try:
+        return step()
+    except Exception as exc:  # reported for that text only
+        return exc
 
 
 def _send(settings: Settings, config: MessagingConfig, provider: SmsProvider, item: SmsMessageItem, now: datetime,
@@ -212,6 +294,33 @@ def _send(settings: Settings, config: MessagingConfig, provider: SmsProvider, it
     except Rejected as exc:
         return _fail(settings, item, token, exc.code, exc.message, now, sink)
     return _mark_sent(settings, item, token, accepted, now, sink)
+
+
+def _send_many(settings: Settings, config: MessagingConfig, provider: SmsProvider, items: list[SmsMessageItem],
+               now: datetime, sink: EventSink) -> list[Outcome]:
+    """`_send` for a batch: claim all, one `send_many` for the claimed ones, record the accepted ones together."""
+    outcomes: list[Outcome] = list(_claim_many(settings, items, now))
+    claimed = [(index, item, str(outcomes[index])) for index, item in enumerate(items)
+               if not isinstance(outcomes[index], Exception)]
+    if not claimed:
+        return outcomes
+    try:
+        results = provider.send_many([_outbound(config, item, _iso(now)) for _, item, _ in claimed])
+    except Exception as exc:  # every claimed text is redelivered (recovery finds what was sent)
+        results = [exc] * len(claimed)
+    accepted: list[tuple[int, SmsMessageItem, str, Accepted]] = []
+    for (index, item, token), result in zip(claimed, results, strict=True):
+        if isinstance(result, Accepted):
+            accepted.append((index, item, token, result))
+        elif isinstance(result, Rejected):
+            outcomes[index] = _attempt(lambda i=item, t=token, r=result: _fail(settings, i, t, r.code, r.message,
+                                                                               now, sink))
+        else:
+            outcomes[index] = result
+    recorded = _mark_sent_many(settings, [(item, token, result) for _, item, token, result in accepted], now, sink)
+    for (index, *_), outcome in zip(accepted, recorded, strict=True):
+        outcomes[index] = outcome
+    return outcomes
 
 
 def _recover(settings: Settings, config: MessagingConfig, provider: SmsProvider, item: SmsMessageItem,
@@ -228,19 +337,25 @@ def _recover(settings: Settings, config: MessagingConfig, provider: SmsProvider,
     return _send(settings, config, provider, item, now, expected="sending", sink=sink)
 
 
-def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: Accepted, now: datetime,
-               sink: EventSink | None = None) -> str:
+def _sent_writes(txn: Any, item: SmsMessageItem, token: str, accepted: Accepted, now: datetime) -> ActivityItem:
+    """Add a text's `sent` update (conditional on its claim), its sid item and its `sms.sent` event to `txn`."""
     item.status, item.provider_sid, item.provider_status = "sent", accepted.sid, accepted.status
     event = sms_store.sms_event(item, "sms.sent", sms_store.actor_of(item), source=item.source)
+    txn.update(item, actions=[SmsMessageItem.status.set("sent"), SmsMessageItem.provider_sid.set(accepted.sid),
+                              SmsMessageItem.provider_status.set(accepted.status),
+                              SmsMessageItem.sent_at.set(_iso(now)), SmsMessageItem.updated_at.set(_iso(now))],
+               condition=(SmsMessageItem.status == "sending") & (SmsMessageItem.claim == token))
+    txn.save(ProviderSidItem(f"SMS_SID#{accepted.sid}", "SID", workspace_id=item.workspace_id,
+                             message_id=item.message_id))
+    txn.save(event)
+    return event
+
+
+def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: Accepted, now: datetime,
+               sink: EventSink | None = None) -> str:
     try:
         with transaction(settings) as txn:
-            txn.update(item, actions=[SmsMessageItem.status.set("sent"), SmsMessageItem.provider_sid.set(accepted.sid),
-                                      SmsMessageItem.provider_status.set(accepted.status),
-                                      SmsMessageItem.sent_at.set(_iso(now)), SmsMessageItem.updated_at.set(_iso(now))],
-                       condition=(SmsMessageItem.status == "sending") & (SmsMessageItem.claim == token))
-            txn.save(ProviderSidItem(f"SMS_SID#{accepted.sid}", "SID", workspace_id=item.workspace_id,
-                                     message_id=item.message_id))
-            txn.save(event)
+            event = _sent_writes(txn, item, token, accepted, now)
     except TransactWriteError:
         current = sms_store.get_item(item.workspace_id, item.message_id)
         if current is not None and current.status in sms_store.FINAL:
@@ -249,6 +364,30 @@ def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: A
     _publish(settings, event, sink)
     metrics.add_metric(name="SmsSent", unit="Count", value=1)
     return "sent"
+
+
+_SENT_PER_TRANSACTION = 33  # three writes per text, at most 100 per transaction
+
+
+def _mark_sent_many(settings: Settings, sent: list[tuple[SmsMessageItem, str, Accepted]], now: datetime,
+                    sink: EventSink) -> list[Outcome]:
+    """`_mark_sent` for a batch in one transaction; when it is cancelled (a redelivery recorded one of them
+    first), text by text."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(sent), _SENT_PER_TRANSACTION):
+        chunk = sent[start:start + _SENT_PER_TRANSACTION]
+        try:
+            with transaction(settings) as txn:
+                events = [_sent_writes(txn, item, token, accepted, now) for item, token, accepted in chunk]
+        except TransactWriteError:
+            metrics.add_metric(name="SmsBatchSentFallback", unit="Count", value=1)
+            outcomes += [_attempt(lambda c=c: _mark_sent(settings, *c, now, sink)) for c in chunk]
+            continue
+        for event in events:
+            sink.add(event)
+        metrics.add_metric(name="SmsSent", unit="Count", value=len(chunk))
+        outcomes += ["sent"] * len(chunk)
+    return outcomes
 
 
 def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, message: str, now: datetime,
