@@ -107,9 +107,8 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
               f"in ~9 sequential AWS calls: receive, 2 batch reads, 1 claim transaction, 1 provider BatchWriteItem, "
               f"1 sent transaction, PutEvents, 1 outbox transaction, delete (about 1 call per text instead of 5); "
               f"the local host runs one batch of a function at a time (Lambda would run several), so the worker's "
-              f"pace is those 9 round trips per batch, shared with the POSTs' calls. moto's SQS rebuilds the "
-              f"queue's attributes (a scan of every message) for each message sent and received, so a 1,000-text "
-              f"backlog makes SQS cost moto as much CPU as all the DynamoDB work")
+              f"pace is those 9 round trips per batch, shared with the POSTs' calls (the local cloud's moto no "
+              f"longer rescans a deep queue per message sent or received: infra/local/moto_main.patch_sqs)")
 
         sandbox = token_from(Path(data))
         hook = f"{url}/webhooks/twilio/sms"

@@ -186,8 +186,63 @@ def patch_dynamodb() -> None:
     DynamoDBBackend._leadpilot_patched = True  # type: ignore[attr-defined]
 
 
+_SQS_HOT_PATH = threading.local()
+_APPROXIMATE = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
+                "ApproximateNumberOfMessagesNotVisible")
+
+
+def _on_hot_path(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an SQS send/receive with Queue.attributes skipping the approximate counts (see patch_sqs)."""
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        outer = getattr(_SQS_HOT_PATH, "on", False)
+        _SQS_HOT_PATH.on = True
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _SQS_HOT_PATH.on = outer
+    return wrapper
+
+
+def patch_sqs() -> None:
+    """moto 5.2's SQS builds a queue's whole attribute map, three counts that scan every message included,
+    for each message sent (to read ContentBasedDeduplication) and each message received (to read the
+    retention period): O(queue depth) per message, which caps a deep local queue at a few hundred messages a
+    minute. On those paths the counts are skipped (nothing there reads them); GetQueueAttributes is unchanged.
+    """
+    from moto.core import utils as moto_utils
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sqs.models import Queue, SQSBackend
+
+    if getattr(SQSBackend, "_leadpilot_patched", False):
+        return
+    full = vars(Queue)["attributes"].fget
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if not getattr(_SQS_HOT_PATH, "on", False):
+            return dict(full(self))
+        result: dict[str, Any] = {}
+        for attribute in Queue.BASE_ATTRIBUTES + (Queue.FIFO_ATTRIBUTES if self.fifo_queue else []):
+            if attribute in _APPROXIMATE:
+                continue
+            value = getattr(self, camelcase_to_underscores(attribute))
+            result[attribute] = str(value).lower() if isinstance(value, bool) else value
+        return result
+
+    def retained(self: Any, queue_name: str, message: Any) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention + message.sent_timestamp / 1000 > moto_utils.unix_time())
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+    Queue.add_message = _on_hot_path(Queue.add_message)  # type: ignore[method-assign]
+    SQSBackend.send_message = _on_hot_path(SQSBackend.send_message)  # type: ignore[method-assign]
+    SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
+    SQSBackend._leadpilot_patched = True  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
+    patch_sqs()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from infra.local.moto_main import patch_dynamodb
+from infra.local.moto_main import patch_dynamodb, patch_sqs
 from infra.local.provision import provision
 from leadpilot.settings import get_settings
 from tests.support.apps import TEMPLATE, Api
@@ -17,6 +17,7 @@ from tests.support.apps import TEMPLATE, Api
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
 # In-process moto gets the same concurrency fixes as the local cloud's server (workers use threads).
 patch_dynamodb()
+patch_sqs()
 _counter = itertools.count()
 
 
