@@ -381,7 +381,8 @@ def _mark_sent_many(settings: Settings, sent: list[tuple[SmsMessageItem, str, Ac
                 events = [_sent_writes(txn, item, token, accepted, now) for item, token, accepted in chunk]
         except TransactWriteError:
             metrics.add_metric(name="SmsBatchSentFallback", unit="Count", value=1)
-            outcomes += [_attempt(lambda c=c: _mark_sent(settings, *c, now, sink)) for c in chunk]
+            outcomes += [_attempt(lambda i=item, t=token, a=accepted: _mark_sent(settings, i, t, a, now, sink))
+                         for item, token, accepted in chunk]
             continue
         for event in events:
             sink.add(event)
