@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 from collections.abc import Mapping
@@ -68,13 +69,24 @@ def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
 _CfnLoader.add_multi_constructor("!", _construct_short_tag)
 
 
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def load_template(path: str | Path) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM YAML template, turning short tags into ``Fn::`` dicts."""
-    with open(path, encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
-    if not isinstance(document, dict) or "Resources" not in document:
-        raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
-    return document
+    """Parse a CloudFormation/SAM YAML template, turning short tags into ``Fn::`` dicts.
+
+    Parsing is the slow part of provisioning (pure-Python YAML): a file is parsed once per content version
+    (path, mtime, size) and each caller gets its own deep copy."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    key = (str(resolved), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        with open(resolved, encoding="utf-8") as handle:
+            document = yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
+        if not isinstance(document, dict) or "Resources" not in document:
+            raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
+        _PARSED[key] = document
+    return copy.deepcopy(_PARSED[key])
 
 
 class Resolver:
