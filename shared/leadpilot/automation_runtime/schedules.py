@@ -15,9 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from leadpilot.automation_runtime.config import RuntimeConfig
+from leadpilot.db import checkpoints
 from leadpilot.db.base import CrmModel
 from leadpilot.errors import ValidationFailed
 from leadpilot.observability import logger, metrics
@@ -110,21 +111,11 @@ def disarm(workspace_id: str, flow_id: str) -> None:
 
 
 def _checkpoint() -> datetime | None:
-    try:
-        bucket = ScheduleCheckpointItem.get(*_CHECKPOINT, consistent_read=True).bucket
-    except DoesNotExist:
-        return None
-    return datetime.strptime(bucket, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+    return checkpoints.load(ScheduleCheckpointItem, _CHECKPOINT)
 
 
 def _save_checkpoint(bucket: datetime, now: datetime) -> None:
-    value = _bucket(bucket)
-    item = ScheduleCheckpointItem(*_CHECKPOINT, bucket=value, updated_at=_iso(now))
-    try:
-        item.save(condition=ScheduleCheckpointItem.bucket.does_not_exist() | (ScheduleCheckpointItem.bucket < value))
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+    checkpoints.advance(ScheduleCheckpointItem, _CHECKPOINT, bucket, _iso(now))
 
 
 def _advance(item: ScheduleItem, now: datetime) -> datetime | None:

@@ -7,11 +7,12 @@ there unchanged: a bucket processed twice, or by two runs at once, fires nothing
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
+from leadpilot.db import checkpoints
 from leadpilot.db.base import CrmModel, transaction
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.outbox import publish_now
@@ -32,22 +33,12 @@ _CHECKPOINT = ("SCHEDULER#TASK_REMINDERS", "CHECKPOINT")
 
 
 def _checkpoint() -> datetime | None:
-    try:
-        bucket = ReminderCheckpointItem.get(*_CHECKPOINT, consistent_read=True).bucket
-    except DoesNotExist:
-        return None
-    return datetime.strptime(bucket, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+    return checkpoints.load(ReminderCheckpointItem, _CHECKPOINT)
 
 
 def _save_checkpoint(bucket: datetime, now: datetime) -> None:
     """Move the checkpoint forward only (a slower concurrent run must not move it back)."""
-    value = minute_bucket(bucket)
-    item = ReminderCheckpointItem(*_CHECKPOINT, bucket=value, updated_at=iso(now))
-    try:
-        item.save(condition=ReminderCheckpointItem.bucket.does_not_exist() | (ReminderCheckpointItem.bucket < value))
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+    checkpoints.advance(ReminderCheckpointItem, _CHECKPOINT, bucket, iso(now))
 
 
 def _due_in(bucket: datetime, now: datetime) -> list[ReminderItem]:
