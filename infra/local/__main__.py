@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cloud.start()
         print(cloud.banner())
-        print(f"LEADPILOT READY {cloud.api_url}", flush=True)
+        # one write: a print's text and its newline are two, and a server thread's log line can land between them
+        sys.stdout.write(f"LEADPILOT READY {cloud.api_url}\n")
+        sys.stdout.flush()
         while True:
             signal.pause()
     except KeyboardInterrupt:

@@ -61,7 +61,7 @@ class LocalCloudProcess:
         while time.monotonic() < deadline:
             for line in self.log_path.read_text(errors="replace").splitlines():
                 if line.startswith(READY):
-                    self.url = line[len(READY) :].strip()
+                    self.url = line[len(READY) :].split()[0]  # another thread's output may follow on the line
                     return
             if self._process.poll() is not None:
                 break

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -68,11 +68,50 @@ def only_run(api: Api, token: str, flow_id: str) -> dict[str, Any]:
     return dict(items[0])
 
 
-def work(cloud: Any, rounds: int = 3) -> None:
-    """Play the action worker a few times (for runs that park in a long wait)."""
-    for _ in range(rounds):
+def work(cloud: Any, until: Callable[[], bool], limit_s: float = 20) -> None:
+    """Play the action worker until `until()` holds (a run parked where the test expects it).
+
+    Step Functions runs each execution on its own thread, so how far a run got after a fixed number of rounds
+    depends on the machine's load; waiting for the state itself does not.
+    """
+    deadline = time.monotonic() + limit_s
+    while True:
         drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
+        if until():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the runs did not get there in {limit_s}s")
         time.sleep(0.1)
+
+
+def at_node(api: Api, token: str, flow_id: str, node: str) -> Callable[[], bool]:
+    """Every running run of the flow is at `node` by its record (set as the worker performs the node's action)."""
+    def check() -> bool:
+        items = api.get(f"/flows/{flow_id}/runs?status=running", token=token).body["items"]
+        return bool(items) and all(r["current_node"] == node for r in items)
+    return check
+
+
+def parked(api: Api, token: str, run_id: str, node: str) -> Callable[[], bool]:
+    """The run's current execution waits at `node`'s action (a wait for a reply or an event holds its token)."""
+    def check() -> bool:
+        run = api.get(f"/runs/{run_id}", token=token).body
+        return any(s["type"] == "action" and s["node"] == node and s["status"] == "waiting"
+                   and s["execution"] == run["executions"] for s in steps_of(api, token, run_id))
+    return check
+
+
+def in_state(api: Api, token: str, run_ids: list[str], node: str) -> Callable[[], bool]:
+    """Each run's current execution has entered the native state `node` last (a delay, which has no action)."""
+    def check() -> bool:
+        for run_id in run_ids:
+            run = api.get(f"/runs/{run_id}", token=token).body
+            native = [s for s in steps_of(api, token, run_id, history=True)
+                      if s["type"] == "native" and s["execution"] == run["executions"]]
+            if not native or (native[-1]["node"], native[-1]["status"]) != (node, "entered"):
+                return False
+        return True
+    return check
 
 
 def steps_of(api: Api, token: str, run_id: str, history: bool = False) -> list[dict[str, Any]]:
@@ -215,7 +254,7 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     flow_id = published(api, token, waiting_flow())
     contact_id = enrol(cloud, api, token, {"first_name": "Di", "phone": "+14155550188"})
     run_id = only_run(api, token, flow_id)["id"]
-    work(cloud)
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
     first_execution = _execution_arn(api, token, flow_id, run_id)
 
     # When it is paused
@@ -230,7 +269,7 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
 
     # When it is resumed
     resumed = api.post(f"/runs/{run_id}/resume", token=token)
-    work(cloud)
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
 
     # Then a second execution of the same run waits in the delay again, and no text was sent twice
     assert resumed.status == 200 and resumed.body["status"] == "running" and resumed.body["executions"] == 2
@@ -249,7 +288,7 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
 
     # When the ended run is restarted from its first text
     restarted = api.post(f"/runs/{run_id}/restart", {"node": "first"}, token=token)
-    work(cloud)
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
 
     # Then the text is performed again (not replayed), the run waits in the delay, and cancel ends it
     assert restarted.status == 200 and restarted.body["status"] == "running", restarted
@@ -286,7 +325,7 @@ def test_controls_refuse_what_does_not_apply_naming_the_field(cloud: Any, api: A
     flow_id = published(api, token, waiting_flow())
     enrol(cloud, api, token, {"first_name": "Ed", "phone": "+14155550166"})
     run_id = only_run(api, token, flow_id)["id"]
-    work(cloud)
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
 
     # When controls that do not apply are asked for
     resume = api.post(f"/runs/{run_id}/resume", token=token)

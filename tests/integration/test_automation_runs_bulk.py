@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.test_automation_runs import enrol, published, waiting_flow, work
+from tests.integration.test_automation_runs import enrol, in_state, published, waiting_flow, work
 from tests.support.apps import Api
 
 
@@ -12,8 +12,8 @@ def three_waiting_runs(cloud: Any, api: Api, token: str) -> tuple[str, list[str]
     flow_id = published(api, token, waiting_flow())
     contacts = [enrol(cloud, api, token, {"first_name": name, "phone": f"+1415555014{i}"})
                 for i, name in enumerate(["Ann", "Ben", "Cat"])]
-    work(cloud)
     listed = api.get(f"/flows/{flow_id}/runs", token=token).body["items"]
+    work(cloud, until=in_state(api, token, [r["id"] for r in listed], "pause_here"))
     assert len(listed) == 3 and {r["status"] for r in listed} == {"running"}
     return flow_id, [r["id"] for r in listed], {c: next(r["id"] for r in listed if r["contact_id"] == c)
                                                 for c in contacts}

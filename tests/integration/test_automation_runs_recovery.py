@@ -8,7 +8,16 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from leadpilot.automation_runtime import runs
 from tests.integration.conftest import drain_queue
-from tests.integration.test_automation_runs import enrol, fast_time, flow_of, only_run, published, work  # noqa: F401
+from tests.integration.test_automation_runs import (  # noqa: F401
+    at_node,
+    enrol,
+    fast_time,
+    flow_of,
+    only_run,
+    parked,
+    published,
+    work,
+)
 from tests.integration.test_automation_runtime_helpers import automations, deliver, drive, reply_envelope, texts
 from tests.support.apps import Api
 
@@ -41,7 +50,7 @@ def test_a_run_whose_execution_is_gone_continues_at_its_node(cloud: Any, api: Ap
     flow_id = published(api, token, reply_flow())
     contact_id = enrol(cloud, api, token, {"first_name": "Re", "phone": "+14155550155"})
     run_id = only_run(api, token, flow_id)["id"]
-    work(cloud)
+    work(cloud, until=parked(api, token, run_id, "await"))
     assert forget_every_execution() == 1
     monkeypatch.setattr(runs, "START_GRACE_S", 0)  # the run's record is seconds old here
 
@@ -52,7 +61,7 @@ def test_a_run_whose_execution_is_gone_continues_at_its_node(cloud: Any, api: Ap
     assert swept == {"checked": 1, "closed": 0, "recovered": 1, "failed": 0}, swept
     run = api.get(f"/runs/{run_id}", token=token).body
     assert (run["status"], run["executions"], run["current_node"]) == ("running", 2, "await"), run
-    work(cloud)
+    work(cloud, until=parked(api, token, run_id, "await"))
     deliver([reply_envelope(ws, contact_id)])
     run = drive(cloud, api, token, run_id, ws, contact_id)
     assert run["status"] == "succeeded", run
@@ -95,7 +104,7 @@ def test_a_flow_whose_machine_is_gone_still_enrols(cloud: Any, api: Api, owner: 
 
     # When a contact triggers it
     contact_id = enrol(cloud, api, token, {"first_name": "Ne", "phone": "+14155550158"})
-    work(cloud)
+    work(cloud, until=at_node(api, token, flow_id, "await"))
 
     # Then the version's machine is re-created from its document and the run goes on
     run = only_run(api, token, flow_id)

@@ -164,7 +164,8 @@ def _claim(job: Job) -> ActionMarkerItem | None:
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-    marker.update(actions=[ActionMarkerItem.deliveries.add(1)])
+    # the step log shows the execution that handled the action last (a recovered run re-parks its wait)
+    marker.update(actions=[ActionMarkerItem.deliveries.add(1), ActionMarkerItem.execution.set(job.execution)])
     return marker if marker.status in ("done", "failed") else None  # pending: a crash mid-way, do it again
 
 
