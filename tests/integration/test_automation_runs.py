@@ -304,7 +304,7 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
         1, 0, 0, 1)
 
 
-def _status_soon(execution_arn: str, expected: str, limit_s: float = 5) -> str:
+def _status_soon(execution_arn: str, expected: str, limit_s: float = 15) -> str:
     sfn, deadline = boto3.client("stepfunctions"), time.monotonic() + limit_s
     while True:
         status = str(sfn.describe_execution(executionArn=execution_arn)["status"])

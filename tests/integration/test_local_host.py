@@ -322,7 +322,7 @@ def test_scheduler_fires_and_fire_schedule(
     original = host.scheduler._invoke
     host.scheduler._invoke = lambda logical_id, event: calls.append(event) or original(logical_id, event)
     host.start(gateway=False, pollers=False, scheduler=True)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while not calls and time.monotonic() < deadline:
         time.sleep(0.1)
     started = time.monotonic()

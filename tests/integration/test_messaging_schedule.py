@@ -71,7 +71,7 @@ def test_a_scheduled_text_goes_out_at_its_time_and_time_scale_speeds_it_up(
     # Then it is scheduled, not sent at once, and sent about a second later
     assert reply.status == 202 and reply.body["status"] == "scheduled" and reply.body["send_at"] == _iso(send_at)
     assert drain_sends(cloud) == 0 and sandbox_outbox(ws) == []
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15  # about a second; CI machines are slower
     while not sandbox_outbox(ws) and time.monotonic() < deadline:
         time.sleep(0.3)
         drain_sends(cloud)
