@@ -22,6 +22,7 @@ from leadpilot.messaging import (
     sms_send,
     sms_settings,
     sms_simulator,
+    sms_status,
     sms_store,
     sms_templates,
     sms_webhooks,
@@ -200,7 +201,7 @@ def twilio_inbound() -> Response:
 def twilio_status() -> Response:
     """Public: Twilio's status callback, authenticated by X-Twilio-Signature (403 otherwise)."""
     form = sms_webhooks.verified_form(messaging_config(), app.current_request)
-    sms_inbound.on_status(edge.settings, form)
+    sms_status.on_status(edge.settings, form)
     return _twiml()
 
 

@@ -98,3 +98,43 @@ def test_a_second_reply_answers_the_second_wait(cloud: Any, api: Api, owner: dic
 
     # Then the run ends booked
     assert run["status"] == "succeeded" and run["current_node"] == "second", run
+
+
+def test_a_reply_while_the_run_is_paused_answers_its_wait_when_it_resumes(cloud: Any, api: Api,
+                                                                          owner: dict[str, Any]) -> None:
+    # Given a run waiting for the first reply, paused there
+    token, contact_id, run_id = started(cloud, api, owner)
+    ws = owner["workspace"]["id"]
+    settle(cloud, api, token, run_id, "first")
+    assert api.post(f"/runs/{run_id}/pause", token=token).body["status"] == "paused"
+
+    # When the contact replies while it is paused, and it is resumed later
+    deliver([a_reply(ws, contact_id, "01M80A46AE3NAJSG3E822B9704")])
+    assert api.get(f"/runs/{run_id}", token=token).body["status"] == "paused"  # a paused run does not move
+    assert api.post(f"/runs/{run_id}/resume", token=token).body["status"] == "running"
+    run = settle(cloud, api, token, run_id, "second")
+
+    # Then the resumed wait took the reply it missed (the confirmation went out, not the nudge), once
+    assert [m["body"] for m in sorted(texts(ws, contact_id), key=lambda m: m["created_at"])] == [
+        "Shall we book you in?", "Great - which day suits you?"]
+    assert run["status"] == "running", run
+
+
+def test_a_skipped_wait_is_closed_in_the_log_and_the_next_wait_takes_the_reply(cloud: Any, api: Api,
+                                                                               owner: dict[str, Any]) -> None:
+    # Given a run waiting for the first reply
+    token, contact_id, run_id = started(cloud, api, owner)
+    ws = owner["workspace"]["id"]
+    settle(cloud, api, token, run_id, "first")
+
+    # When the wait is skipped along its reply edge, and the contact then replies
+    assert api.post(f"/runs/{run_id}/skip", {"label": "reply"}, token=token).status == 200
+    settle(cloud, api, token, run_id, "second")
+    deliver([a_reply(ws, contact_id, "01M80A46AE3NAJSG3E822B9705")])
+    run = drive(cloud, api, token, run_id, ws, contact_id, limit_s=20)
+
+    # Then the skipped wait says so in the step log, and the reply answered the second wait: booked
+    waits = {s["node"]: s["status"] for s in api.get(f"/runs/{run_id}/steps", token=token).body["items"]
+             if s["type"] == "action" and s["node"] in ("first", "second")}
+    assert waits == {"first": "skipped", "second": "replied"}, waits
+    assert run["status"] == "succeeded" and run["current_node"] == "second", run

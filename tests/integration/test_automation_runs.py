@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -258,11 +259,15 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     first_execution = _execution_arn(api, token, flow_id, run_id)
 
     # When it is paused
+    before = datetime.now(UTC)
     paused = api.post(f"/runs/{run_id}/pause", token=token)
 
-    # Then it is paused at the delay, its execution is stopped, and resume is the only way on
+    # Then it is paused at the delay, remembering when the delay ends, its execution is stopped, and resume is
+    # the only way on
     assert paused.status == 200 and paused.body["status"] == "paused", paused
     assert paused.body["resume_node"] == "pause_here" and paused.body["current_node"] == "pause_here"
+    ends = datetime.fromisoformat(paused.body["resume_until"].replace("Z", "+00:00"))
+    assert before + timedelta(days=3) - timedelta(minutes=1) < ends <= before + timedelta(days=3), ends
     assert _status_soon(first_execution, "ABORTED") == "ABORTED"  # moto stops an execution asynchronously
     assert api.post(f"/runs/{run_id}/pause", token=token).status == 409
     assert api.get(f"/flows/{flow_id}/metrics", token=token).body["by_status"]["paused"] == 1
@@ -271,18 +276,24 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     resumed = api.post(f"/runs/{run_id}/resume", token=token)
     work(cloud, until=in_state(api, token, [run_id], "pause_here"))
 
-    # Then a second execution of the same run waits in the delay again, and no text was sent twice
+    # Then a second execution of the same run waits out what was left of the delay (not 3 more days), and no
+    # text was sent twice; paused and resumed again there, it still ends the delay at the same time
     assert resumed.status == 200 and resumed.body["status"] == "running" and resumed.body["executions"] == 2
     native = [s for s in steps_of(api, token, run_id, history=True) if s["type"] == "native"]
-    assert native[-1]["node"] == "pause_here" and native[-1]["status"] == "entered" and native[-1]["execution"] == 2
+    assert (native[-1]["node"], native[-1]["state"], native[-1]["status"], native[-1]["execution"]) == (
+        "pause_here", "@rest", "entered", 2), native
     assert [t["body"] for t in texts(ws, contact_id)] == ["First hello"]
+    again = api.post(f"/runs/{run_id}/pause", token=token).body
+    assert (again["resume_node"], again["resume_until"]) == ("pause_here", paused.body["resume_until"]), again
+    assert api.post(f"/runs/{run_id}/resume", token=token).body["executions"] == 3
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
 
     # When the current step (the delay) is skipped
     skipped = api.post(f"/runs/{run_id}/skip", token=token)
     run = drive(cloud, api, token, run_id, ws, contact_id)
 
     # Then the run goes on with the second text and ends
-    assert skipped.status == 200 and skipped.body["executions"] == 3, skipped
+    assert skipped.status == 200 and skipped.body["executions"] == 4, skipped
     assert run["status"] == "succeeded", run
     assert [t["body"] for t in texts(ws, contact_id)] == ["First hello", "Second"]
 
@@ -297,8 +308,8 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     cancelled = api.post(f"/runs/{run_id}/cancel", token=token)
     assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
     log = [(s["step"], s["node"]) for s in steps_of(api, token, run_id) if s["type"] == "control"]
-    assert log == [("pause", "pause_here"), ("resume", "pause_here"), ("skip", "second"), ("restart", "first"),
-                   ("cancel", "first")]
+    assert log == [("pause", "pause_here"), ("resume", "pause_here"), ("pause", "pause_here"),
+                   ("resume", "pause_here"), ("skip", "second"), ("restart", "first"), ("cancel", "first")]
     metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
     assert (metrics["enrolled"], metrics["active"], metrics["completed"], metrics["by_status"]["cancelled"]) == (
         1, 0, 0, 1)
@@ -317,6 +328,28 @@ def _execution_arn(api: Api, token: str, flow_id: str, run_id: str) -> str:
     machine = next(m["stateMachineArn"] for m in boto3.client("stepfunctions").list_state_machines()["stateMachines"]
                    if flow_id in m["name"])
     return str(machine.replace(":stateMachine:", ":execution:") + f":{run_id}")
+
+
+def test_a_run_resumed_in_a_delay_goes_on_after_what_was_left_of_it(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                    fast_time: None) -> None:
+    # Given a run paused in its delay (three days last a second here)
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, waiting_flow())
+    contact_id = enrol(cloud, api, token, {"first_name": "Re", "phone": "+14155550187"})
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
+    assert api.post(f"/runs/{run_id}/pause", token=token).body["resume_until"]
+
+    # When it is resumed
+    api.post(f"/runs/{run_id}/resume", token=token)
+    run = drive(cloud, api, token, run_id, ws, contact_id)
+
+    # Then it waited out the rest of the delay and went on from the delay's edge to the end
+    assert run["status"] == "succeeded", run
+    assert [t["body"] for t in sorted(texts(ws, contact_id), key=lambda t: t["created_at"])] == ["First hello",
+                                                                                                  "Second"]
+    states = [(s["state"], s["execution"]) for s in steps_of(api, token, run_id, history=True) if s["type"] == "native"]
+    assert ("@rest", 2) in states and ("pause_here", 2) not in states, states
 
 
 def test_controls_refuse_what_does_not_apply_naming_the_field(cloud: Any, api: Api, owner: dict[str, Any]) -> None:

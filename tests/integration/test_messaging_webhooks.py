@@ -7,15 +7,18 @@ from typing import Any
 
 import pytest
 
+from leadpilot.messaging import sms_status
 from leadpilot.messaging.config import messaging_config
+from leadpilot.messaging.models import EarlyStatusItem
 from leadpilot.messaging.signatures import twilio_signature
-from leadpilot.messaging.sms_provider import sandbox_outbox
+from leadpilot.messaging.sms_provider import SandboxProvider, sandbox_outbox
 from tests.integration.messaging_helpers import (
     PUBLIC_BASE,
     bus_events,
     configure_sandbox,
     drain_sends,
     inbound,
+    json_of,
     setup_workspace,
     timeline_types,
     webhook,
@@ -271,3 +274,73 @@ def test_the_simulator_sends_an_inbound_text_through_the_webhook_path(sms_cloud:
     assert convos["unread_total"] == 1 and convos["items"][0]["last_body"] == "Is this real?"
     assert other.status == 404
     assert api.get("/dev/sms/outbox", token=token).status == 200
+
+
+def test_callbacks_that_beat_the_worker_are_held_and_applied_once_it_records_the_sid(
+        sms_cloud: Any, api: Api, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a provider that calls back "queued", "delivered" (and "delivered" again) before the call returns,
+    # as Twilio can while the worker has not yet recorded the sid
+    token = owner["access_token"]
+    contact_id = setup_workspace(api, token)["contact"]["id"]
+    held: list[int] = []
+    real_send_many = SandboxProvider.send_many
+
+    def send_and_call_back(provider: SandboxProvider, batch: list[Any]) -> list[Any]:
+        results = real_send_many(provider, batch)
+        for result in results:
+            held.extend(webhook(api, "/webhooks/twilio/status", {"MessageSid": result.sid, "MessageStatus": value,
+                                                                 "AccountSid": "AC" + "0" * 32}).status
+                        for value in ("delivered", "queued", "delivered"))
+        return results
+
+    monkeypatch.setattr(SandboxProvider, "send_many", send_and_call_back)
+    message = api.post("/sms", {"contact_id": contact_id, "body": "Hello"}, token=token).body
+
+    # When the worker sends it
+    drain_sends(sms_cloud)
+
+    # Then the callbacks were acknowledged, and applied once the sid was recorded: delivered, one event
+    assert held == [200, 200, 200]
+    shown = api.get(f"/sms/{message['id']}", token=token).body
+    assert (shown["status"], shown["provider_status"]) == ("delivered", "delivered"), shown
+    assert timeline_types(api, token, contact_id).count("sms.delivered") == 1
+    assert EarlyStatusItem.count(f"SMS_SID#{shown['provider_sid']}") == 0  # nothing left held
+
+
+def test_a_callback_held_just_as_the_worker_records_the_sid_applies_itself(
+        sms_cloud: Any, api: Api, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a sent text whose sid the callback does not find at first (the worker records it a moment later,
+    # after it looked for held callbacks)
+    token = owner["access_token"]
+    contact_id = setup_workspace(api, token)["contact"]["id"]
+    message = api.post("/sms", {"contact_id": contact_id, "body": "Hello"}, token=token).body
+    drain_sends(sms_cloud)
+    sid = api.get(f"/sms/{message['id']}", token=token).body["provider_sid"]
+    real_ref, looks = sms_status._sid_ref, []
+
+    def late_ref(value: str) -> Any:
+        looks.append(value)
+        return None if len(looks) == 1 else real_ref(value)
+
+    monkeypatch.setattr(sms_status, "_sid_ref", late_ref)
+
+    # When the callback arrives
+    reply = webhook(api, "/webhooks/twilio/status", {"MessageSid": sid, "MessageStatus": "delivered",
+                                                     "AccountSid": "AC" + "0" * 32})
+
+    # Then it held itself, looked again, and applied what it held
+    assert reply.status == 200 and looks == [sid, sid]
+    assert api.get(f"/sms/{message['id']}", token=token).body["status"] == "delivered"
+    assert EarlyStatusItem.count(f"SMS_SID#{sid}") == 0
+
+
+def test_a_callback_for_a_sid_nobody_records_is_held_and_expires(sms_cloud: Any, api: Api,
+                                                                 owner: dict[str, Any]) -> None:
+    # When Twilio calls back for a sid no text of ours has (yet)
+    reply = webhook(api, "/webhooks/twilio/status", {"MessageSid": SID, "MessageStatus": "sent",
+                                                     "AccountSid": "AC" + "0" * 32})
+
+    # Then it is acknowledged and held with an expiry, changing no message
+    assert reply.status == 200
+    held = EarlyStatusItem.get(f"SMS_SID#{SID}", "EARLY")
+    assert [json_of(f)["MessageStatus"] for f in held.forms] == ["sent"] and held.expires_at

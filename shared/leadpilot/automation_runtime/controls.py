@@ -7,12 +7,13 @@ Mechanism (ARCHITECTURE §7, ADR 0011): stop the execution, then start a new nam
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadpilot.automation_runtime import machines, runs, snapshot, steps, versions
+from leadpilot.automation_runtime import machines, replies, runs, snapshot, steps, versions
 from leadpilot.automation_runtime.models import FlowVersionItem, RunItem
 from leadpilot.automation_runtime.runs import Run
-from leadpilot.automations.compiler import initial_input
+from leadpilot.automations.compiler import REST, initial_input
 from leadpilot.automations.model import CALLBACK_TYPES, NEXT, Flow
 from leadpilot.automations.validate import validate_flow
 from leadpilot.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -22,6 +23,7 @@ from leadpilot.settings import Settings
 
 ACTIONS = ("pause", "resume", "skip", "restart", "cancel")
 BULK_MAX = 100
+_CLOSED_AS = {"skip": "skipped", "restart": "stopped"}  # the old execution's wait entries in the step log
 _METRIC = {"resume": "FlowRunResumed", "skip": "FlowRunSkipped", "restart": "FlowRunRestarted",
            "recover": "FlowRunRecovered"}
 
@@ -39,20 +41,38 @@ def version_of(item: RunItem) -> tuple[Flow, str]:
     return validate_flow(json.loads(version.document)), str(version.state_machine_arn)
 
 
-def position(settings: Settings, item: RunItem) -> tuple[str | None, dict[str, Any]]:
-    """Where a running run is now and its state there: the last state its execution entered (Step Functions'
-    history), else the last node and state the worker recorded."""
+def position(settings: Settings, item: RunItem) -> tuple[str | None, dict[str, Any], datetime | None]:
+    """Where a running run is now, its state there and when it entered that state: the last state its
+    execution entered (Step Functions' history), else the last node and state the worker recorded."""
     for event in reversed(machines.history(settings.region, item.execution_arn, newest=20)):
         entered = event.get("stateEnteredEventDetails")
         if not entered:
             continue
         name, state = str(entered["name"]), json.loads(entered.get("input") or "{}")
-        if name == "@dispatch":
-            return state.get("start_at"), state
+        at = event.get("timestamp") if isinstance(event.get("timestamp"), datetime) else None
+        if name in ("@dispatch", REST):
+            return state.get("start_at"), state, None
         if not name.startswith("@"):
-            return name.split("@")[0], state
+            return name.split("@")[0], state, at
         break
-    return item.current_node, runs.state_of(item)
+    return item.current_node, runs.state_of(item), None
+
+
+def _delay_ends(settings: Settings, item: RunItem, node: str | None, state: dict[str, Any],
+                entered: datetime | None) -> str | None:
+    """When the fixed delay a run is paused in would have ended (None: not paused in one): resume waits only
+    what is left of it. A run already resumed once in it (`resume_until` in its input) keeps that end."""
+    if node is None:
+        return None
+    flow, machine_arn = version_of(item)
+    if node not in flow.nodes or flow.nodes[node].type != "delay":
+        return None
+    if state.get("start_at") == node and state.get("resume_until"):
+        return str(state["resume_until"])
+    seconds = machines.wait_seconds(settings.region, machine_arn, node) if entered is not None else None
+    if seconds is None or entered is None:
+        return None
+    return (entered.astimezone(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fresh_running(settings: Settings, identity: Identity, run_id: str) -> RunItem:
@@ -66,7 +86,7 @@ def _ended(item: RunItem) -> Conflict:
 
 
 def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[str, Any], *, step: str, actor: str,
-             redo: bool = False, detail: dict[str, Any] | None = None) -> Run:
+             redo: bool = False, detail: dict[str, Any] | None = None, resume_until: str | None = None) -> Run:
     """Start the run's next execution at `node` (None: the flow's first node) carrying `state`; the record
     moves first (conditional on the execution it was read with), then the old execution is stopped."""
     flow, machine_arn = version_of(item)
@@ -82,8 +102,8 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
     clean = {key: state.get(key) or {} for key in ("vars", "nodes", "loops")}
     actions: list[Any] = [RunItem.execution_count.set(count + 1),
                           RunItem.epoch.set(epoch), RunItem.state.set(runs.state_json(clean)),
-                          RunItem.resume_node.remove(), RunItem.ended_at.remove(), RunItem.error.remove(),
-                          RunItem.cause.remove()]
+                          RunItem.resume_node.remove(), RunItem.resume_until.remove(), RunItem.ended_at.remove(),
+                          RunItem.error.remove(), RunItem.cause.remove()]
     actions += [RunItem.current_node.set(node)] if node else []
     if not runs.move(settings, item, "running", actions, condition=RunItem.execution_count == count,
                      enrollment=True if before in runs.ENDED else None, execution_arn=arn):
@@ -91,11 +111,13 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
                        {"field": "run_id"})
     if before == "running":
         machines.stop(settings.region, old_arn, f"{step} by {actor}", error=f"LeadPilot.{step.title()}")
+    if before == "running" or step in _CLOSED_AS:  # a recovered or resumed wait parks again under its entry
+        replies.forget(item.workspace_id, item.contact_id, item.run_id, closed_as=_CLOSED_AS.get(step))
     run = {"workspace_id": item.workspace_id, "flow_id": item.flow_id, "version": int(item.version),
            "contact_id": item.contact_id, "run_id": item.run_id, "epoch": epoch}
     machines.start(settings.region, machine_arn, name, initial_input(
         run, snapshot.of(contact), json.loads(item.trigger or "{}"), start_at=node, variables=clean["vars"],
-        nodes=clean["nodes"], loops=clean["loops"]),
+        nodes=clean["nodes"], loops=clean["loops"], resume_until=resume_until),
         lambda: versions.restore_machine(settings.region, item.workspace_id, item.flow_id, int(item.version)))
     steps.record(item, step, actor, node, **(detail or {}))
     metrics.add_metric(name=_METRIC[step], unit="Count", value=1)
@@ -108,13 +130,16 @@ def pause(settings: Settings, identity: Identity | None, run_id: str, *, item: R
     if item.status != "running":
         raise Conflict(f"only a running run can be paused (it is {item.status})", {"field": "run_id",
                                                                                   "status": item.status})
-    node, state = position(settings, item)
+    node, state, entered = position(settings, item)
+    ends = _delay_ends(settings, item, node, state, entered)
     count = int(item.execution_count or 1)
     if not runs.move(settings, item, "paused", [RunItem.resume_node.set(node or ""), RunItem.state.set(
-            runs.state_json(state))] + ([RunItem.current_node.set(node)] if node else []),
+            runs.state_json(state))] + ([RunItem.current_node.set(node)] if node else [])
+            + ([RunItem.resume_until.set(ends)] if ends else [RunItem.resume_until.remove()]),
             condition=RunItem.execution_count == count):
         raise Conflict("the run changed meanwhile; reload it", {"field": "run_id"})
     machines.stop(settings.region, item.execution_arn, f"paused by {actor_of(identity)}", error="LeadPilot.Paused")
+    replies.forget(item.workspace_id, item.contact_id, item.run_id)  # its wait parks again on resume
     steps.record(item, "pause", actor_of(identity), node)
     metrics.add_metric(name="FlowRunPaused", unit="Count", value=1)
     return runs.sync(settings, item)
@@ -127,7 +152,7 @@ def resume(settings: Settings, identity: Identity | None, run_id: str, *, item: 
         raise Conflict(f"only a paused run can be resumed (it is {item.status})", {"field": "run_id",
                                                                                   "status": item.status})
     return relaunch(settings, item, item.resume_node or None, runs.state_of(item), step="resume",
-                    actor=actor_of(identity))
+                    actor=actor_of(identity), resume_until=item.resume_until if item.resume_node else None)
 
 
 def next_node(flow: Flow, node: str, label: str | None) -> str:
@@ -154,7 +179,7 @@ def skip(settings: Settings, identity: Identity | None, run_id: str, label: str 
     """Start the run at the node after its current one (a paused run too: it runs again)."""
     item = item or _fresh_running(settings, identity, run_id)  # type: ignore[arg-type]
     if item.status == "running":
-        node, state = position(settings, item)
+        node, state, _ = position(settings, item)
     elif item.status == "paused":
         node, state = item.resume_node or None, runs.state_of(item)
     else:
@@ -182,6 +207,7 @@ def cancel(settings: Settings, identity: Identity | None, run_id: str, *, item: 
         raise _ended(item)
     if item.status == "running":
         machines.stop(settings.region, item.execution_arn, f"cancelled by {actor_of(identity)}")
+    replies.forget(item.workspace_id, item.contact_id, item.run_id, closed_as="cancelled")
     run = runs.finish(settings, item, "cancelled", "LeadPilot.Cancelled", f"cancelled by {actor_of(identity)}")
     steps.record(item, "cancel", actor_of(identity), item.current_node)
     return run

@@ -88,6 +88,19 @@ def machine_exists(region: str, machine_arn: str) -> bool:
         raise TransientAwsError(f"describe_state_machine failed: {_code(exc)}") from exc
 
 
+def wait_seconds(region: str, machine_arn: str, state: str) -> int | None:
+    """A Wait state's `Seconds` in the machine's definition (as compiled, time scale included); None when the
+    state is not a fixed wait or the machine is gone."""
+    try:
+        definition = json.loads(_client(region).describe_state_machine(stateMachineArn=machine_arn)["definition"])
+    except ClientError as exc:
+        if _code(exc) in GONE:
+            return None
+        raise TransientAwsError(f"describe_state_machine failed: {_code(exc)}") from exc
+    found = definition.get("States", {}).get(state) or {}
+    return int(found["Seconds"]) if found.get("Type") == "Wait" and "Seconds" in found else None
+
+
 def running_executions(region: str, machine_arn: str) -> set[str]:
     """ARNs of the machine's running executions (empty when the machine is gone)."""
     paginator, found = _client(region).get_paginator("list_executions"), set()

@@ -76,6 +76,7 @@ class RunItem(CrmModel, discriminator="automation_run"):
     state = UnicodeAttribute(null=True)  # JSON {vars, nodes, loops} at the last action or control
     trigger = UnicodeAttribute(null=True)  # JSON of the trigger event the run started from
     resume_node = UnicodeAttribute(null=True)  # where a paused run (or a recovered one) enters again
+    resume_until = UnicodeAttribute(null=True)  # a run paused in a delay: when that delay would have ended
     last_error = UnicodeAttribute(null=True)  # JSON {node, error, cause, at} of the latest failed action
 
 

@@ -53,6 +53,26 @@ def release(workspace_id: str, contact_id: str, run_id: str) -> None:
         wait.delete()
 
 
+def forget(workspace_id: str, contact_id: str, run_id: str, closed_as: str | None = None) -> int:
+    """Drop the run's waits because its execution was stopped (pause, skip, restart, cancel): their tokens are
+    dead, and a reply must not be spent on them (it stays remembered for the wait the run parks next).
+    `closed_as` also closes the run's waiting step-log entries (None: left waiting, as a paused run parks the
+    same wait again on resume)."""
+    dropped = 0
+    for wait in ReplyWaitItem.query(waits_pk(workspace_id, contact_id), ReplyWaitItem.SK.startswith(f"WAIT#{run_id}#")):
+        wait.delete()
+        dropped += 1
+    if closed_as is not None:
+        markers = ActionMarkerItem.query(f"WS#{workspace_id}#RUN#{run_id}", ActionMarkerItem.SK.startswith("ACTION#"),
+                                         filter_condition=ActionMarkerItem.status == "waiting")
+        for marker in markers:
+            with suppress(UpdateError):
+                marker.update(actions=[ActionMarkerItem.status.set(closed_as),
+                                       ActionMarkerItem.finished_at.set(now_iso())],
+                              condition=ActionMarkerItem.status == "waiting")
+    return dropped
+
+
 def _remember(workspace_id: str, contact_id: str, channel: str, reply: dict[str, Any], at: str) -> None:
     item = LastReplyItem(waits_pk(workspace_id, contact_id), f"LAST#{channel}", at=at,
                          event_id=str(reply.get("event_id") or ""), text=str(reply.get("text") or "")[:1000],

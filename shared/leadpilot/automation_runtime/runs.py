@@ -55,6 +55,7 @@ class Run:
     ended_at: str | None
     executions: int
     resume_node: str | None
+    resume_until: str | None
     variables: dict[str, Any]
     last_error: dict[str, Any] | None
 
@@ -118,7 +119,8 @@ def _run(item: RunItem) -> Run:
                trigger_event_id=item.trigger_event_id, status=item.status, current_node=item.current_node,
                error=item.error, cause=item.cause, started_at=item.started_at, updated_at=item.updated_at,
                ended_at=item.ended_at, executions=int(item.execution_count or 1), resume_node=item.resume_node,
-               variables=state_of(item)["vars"], last_error=json.loads(item.last_error) if item.last_error else None)
+               resume_until=item.resume_until, variables=state_of(item)["vars"],
+               last_error=json.loads(item.last_error) if item.last_error else None)
 
 
 def get_item(workspace_id: str, run_id: str) -> RunItem | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from leadpilot.automation_runtime import machines
 from leadpilot.automation_runtime.models import ActionMarkerItem, RunItem, RunStepItem
+from leadpilot.automations.compiler import REST
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.db.base import CrmModel
 from leadpilot.ids import new_id
@@ -64,10 +65,13 @@ def _native(events: list[dict[str, Any]], execution: int) -> list[dict[str, Any]
               else str(stamp))
         if kind.endswith("StateEntered") and kind.removesuffix("StateEntered") in _NATIVE:
             name = event["stateEnteredEventDetails"]["name"]
-            if name.startswith("@") and name != "@failed":
+            if name.startswith("@") and name not in ("@failed", REST):
                 continue
+            node = name.split("@")[0] or None
+            if name == REST:  # a resumed run waiting out the rest of its delay: that delay's step
+                node = json.loads(event["stateEnteredEventDetails"].get("input") or "{}").get("start_at")
             step = {"type": "native", "state_type": kind.removesuffix("StateEntered").lower(), "state": name,
-                    "node": name.split("@")[0] or None, "execution": execution, "status": "entered",
+                    "node": node, "execution": execution, "status": "entered",
                     "started_at": at, "ended_at": None, "duration_ms": None}
             open_steps[name] = step
             found.append(step)

@@ -19,6 +19,7 @@ from leadpilot.automations.templates import references
 SEND_AND_WAIT = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 DISPATCH = "@dispatch"
 FAILED = "@failed"
+REST, RESTED = "@rest", "@rested"  # a resumed delay's remaining wait, then on from that delay
 TRANSIENT_ERROR = "LeadPilot.Transient"
 # An action the worker never answers is failed after this long (not time-scaled: it guards a lost worker).
 ACTION_TIMEOUT_S = 3600
@@ -38,12 +39,16 @@ def compile_flow(flow: Flow, *, action_queue_url: str, time_scale: float = 1.0, 
 
 def initial_input(run: dict[str, Any], contact: dict[str, Any], trigger: dict[str, Any], *,
                   start_at: str | None = None, variables: dict[str, Any] | None = None,
-                  nodes: dict[str, Any] | None = None, loops: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The execution input of a run (state layout of ADR 0006); start_at enters at that node."""
+                  nodes: dict[str, Any] | None = None, loops: dict[str, Any] | None = None,
+                  resume_until: str | None = None) -> dict[str, Any]:
+    """The execution input of a run (state layout of ADR 0006); start_at enters at that node, and a delay
+    entered with `resume_until` (a resumed run) waits until then instead of its whole duration."""
     state: dict[str, Any] = {"run": run, "contact": contact, "trigger": trigger, "vars": variables or {},
                              "nodes": nodes or {}, "loops": loops or {}}
     if start_at is not None:
         state["start_at"] = start_at
+        if resume_until is not None:
+            state["resume_until"] = resume_until
     return state
 
 
@@ -61,7 +66,7 @@ def states_per_node(flow: Flow, asl: dict[str, Any]) -> dict[str, float]:
     """Compiler efficiency: states emitted for the flow's nodes (the trigger excluded) and the ratio."""
     nodes = len(flow.nodes) - 1
     states = len(asl["States"])
-    overhead = sum(1 for name in (DISPATCH, FAILED) if name in asl["States"])
+    overhead = sum(1 for name in (DISPATCH, FAILED, REST, RESTED) if name in asl["States"])
     return {"nodes": nodes, "states": states, "node_states": states - overhead,
             "states_per_node": round((states - overhead) / nodes, 2)}
 
@@ -76,9 +81,19 @@ class _Compiler:
     def build(self) -> dict[str, Any]:
         first = self._entry(self.flow.first_node)
         rules: list[dict[str, Any]] = [{"Variable": "$.start_at", "IsPresent": False, "Next": first}]
+        delays = [n.id for n in self.flow.nodes.values() if n.type == "delay" and not _is_clock_delay(n)]
+        if delays:  # a run resumed inside a delay waits out what was left of it, then goes on from that delay
+            rules.append({"And": [{"Variable": "$.resume_until", "IsPresent": True},
+                                  {"Or": [{"Variable": "$.start_at", "StringEquals": d} for d in delays]}
+                                  if len(delays) > 1 else {"Variable": "$.start_at", "StringEquals": delays[0]}],
+                          "Next": REST})
         rules += [{"Variable": "$.start_at", "StringEquals": n.id, "Next": self._entry(n.id)}
                   for n in self.flow.nodes.values() if n.type != "trigger"]
         self.states[DISPATCH] = {"Type": "Choice", "Choices": rules, "Default": first}
+        if delays:
+            self.states[REST] = {"Type": "Wait", "TimestampPath": "$.resume_until", "Next": RESTED}
+            self.states[RESTED] = {"Type": "Choice", "Choices": [
+                {"Variable": "$.start_at", "StringEquals": d, "Next": self._target(d, NEXT)} for d in delays]}
         for node in self.flow.nodes.values():
             if node.type != "trigger":
                 self._node(node)

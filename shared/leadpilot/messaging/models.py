@@ -73,6 +73,14 @@ class ProviderSidItem(CrmModel, discriminator="sms_sid"):
     message_id = UnicodeAttribute()
 
 
+class EarlyStatusItem(CrmModel, discriminator="sms_early_status"):
+    """PK: SMS_SID#<provider message sid>  SK: EARLY. Status callbacks that came before the send worker recorded
+    the sid (Twilio can call back while the worker is still writing): held here and applied, in order, when it
+    is recorded. `forms` holds each callback's fields as JSON. TTL 2 days."""
+
+    forms = ListAttribute(of=UnicodeAttribute, default=list)
+
+
 class StatusSeenItem(CrmModel, discriminator="sms_status_seen"):
     """PK: WS#<ws>#SMS#<message_id>  SK: STATUS#<provider status>. One per (MessageSid, status): a repeated
     callback finds it and changes nothing. TTL 30 days."""

@@ -1,11 +1,10 @@
 """Twilio's webhooks: an inbound text (routed by the To number, threaded per contact, STOP/START/HELP
-handled) and status callbacks (deduplicated on MessageSid + status, never moving a status backwards)."""
+handled). Status callbacks are in `sms_status`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -22,15 +21,13 @@ from leadpilot.ids import new_id
 from leadpilot.messaging import numbers, sms_settings, sms_store
 from leadpilot.messaging.compliance import Keyword, classify_inbound, help_reply, opt_in_reply, opt_out_reply
 from leadpilot.messaging.config import MessagingConfig
-from leadpilot.messaging.models import ConversationItem, ProviderSidItem, SmsMessageItem, StatusSeenItem
+from leadpilot.messaging.models import ConversationItem, ProviderSidItem, SmsMessageItem
 from leadpilot.messaging.segments import segment_info
 from leadpilot.messaging.sms_send import SendRequest, _iso, queue_sms
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
 INBOUND_ACTOR = {"type": "system", "id": "sms-inbound"}
-PROVIDER_ACTOR = {"type": "system", "id": "sms-provider"}
-_STATUS_SEEN_TTL_S = 30 * 86400
 MAX_INBOUND_BODY = 1600
 
 
@@ -50,7 +47,7 @@ def _identity(workspace_id: str) -> InboundSmsIdentity:
                               principal_id="sms-inbound", role=None, scopes=frozenset({"read", "write"}))
 
 
-def _field(form: Mapping[str, str], name: str) -> str:
+def form_field(form: Mapping[str, str], name: str) -> str:
     value = (form.get(name) or "").strip()
     if not value:
         raise ValidationFailed.field(name, "is required")
@@ -76,7 +73,7 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
             now: datetime | None = None) -> str | None:
     """Store one inbound text (once per MessageSid); returns a reply to send back, if any (as TwiML)."""
     now = now or datetime.now(UTC)
-    sid, to = _field(form, "MessageSid"), _field(form, "To")
+    sid, to = form_field(form, "MessageSid"), form_field(form, "To")
     body = form.get("Body") or ""
     if len(body) > MAX_INBOUND_BODY:
         raise ValidationFailed.field("Body", f"is longer than {MAX_INBOUND_BODY} characters")
@@ -85,7 +82,7 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
         raise NotFound("no workspace has this number", {"field": "To"})
     workspace_id = owner[0]
     identity = _identity(workspace_id)
-    sender = normalize_phone(_field(form, "From"), identity.workspace.default_region, "From")
+    sender = normalize_phone(form_field(form, "From"), identity.workspace.default_region, "From")
     try:
         ProviderSidItem.get(f"SMS_SID#{sid}", "SID", consistent_read=True)
         return None  # a duplicate delivery of a text already stored
@@ -165,77 +162,3 @@ def _reply(settings: Settings, config: MessagingConfig, workspace_id: str, conta
                                                               source="compliance", purpose="compliance", rendered=True))
     except Exception:  # the text is stored and the opt-out applied; a lost confirmation must not fail the webhook
         logger.exception("compliance reply failed", extra={"contact_id": contact_id, "intent": keyword.intent})
-
-
-# ---------------------------------------------------------------- status callbacks
-
-_RANK = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
-         "failed": 4, "read": 5}
-_OURS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed", "read": "delivered"}
-
-
-def on_status(settings: Settings, form: Mapping[str, str], now: datetime | None = None) -> str:
-    """Apply a delivery receipt once; an older status arriving late changes nothing. Returns what happened."""
-    now = now or datetime.now(UTC)
-    sid, status = _field(form, "MessageSid"), _field(form, "MessageStatus").lower()
-    if status not in _RANK:
-        raise ValidationFailed.field("MessageStatus", f"is not a known message status: {status[:40]}")
-    try:
-        ref = ProviderSidItem.get(f"SMS_SID#{sid}", "SID", consistent_read=True)
-    except ProviderSidItem.DoesNotExist:
-        logger.warning("status callback for an unknown message", extra={"sid": sid[:64], "status": status})
-        return "unknown"
-    for _ in range(3):
-        item = sms_store.get_item(ref.workspace_id, ref.message_id)
-        if item is None or item.direction != "outbound":
-            return "unknown"
-        result = _apply_status(settings, item, status, form, now)
-        if result != "raced":
-            return result
-    return "raced"
-
-
-def _apply_status(settings: Settings, item: SmsMessageItem, status: str, form: Mapping[str, str],
-                  now: datetime) -> str:
-    seen = StatusSeenItem(item.PK, f"STATUS#{status}", received_at=_iso(now),
-                          expires_at=int(now.timestamp()) + _STATUS_SEEN_TTL_S)
-    current = item.provider_status or ""
-    forward = _RANK[status] > _RANK.get(current, 0) and item.status not in ("delivered", "undelivered", "failed")
-    events = []
-    try:
-        with transaction(settings) as txn:
-            txn.save(seen, condition=StatusSeenItem.PK.does_not_exist())
-            if forward:
-                ours = _OURS.get(status, item.status)
-                actions: list[Any] = [SmsMessageItem.provider_status.set(status), SmsMessageItem.status.set(ours),
-                                      SmsMessageItem.updated_at.set(_iso(now))]
-                code = (form.get("ErrorCode") or "").strip()[:20]
-                if code:
-                    actions.append(SmsMessageItem.error_code.set(code))
-                    if form.get("ErrorMessage"):
-                        actions.append(SmsMessageItem.error_message.set(str(form["ErrorMessage"])[:500]))
-                if ours == "delivered":
-                    actions.append(SmsMessageItem.delivered_at.set(_iso(now)))
-                condition = (SmsMessageItem.provider_status == current) if current else \
-                    SmsMessageItem.provider_status.does_not_exist()
-                txn.update(item, actions=actions, condition=condition)
-                item.status, item.provider_status = ours, status
-                if ours == "delivered":
-                    events.append(sms_store.sms_event(item, "sms.delivered", PROVIDER_ACTOR))
-                elif ours in ("failed", "undelivered"):
-                    events.append(sms_store.sms_event(item, "sms.failed", PROVIDER_ACTOR, status=ours,
-                                                      error_code=code or None,
-                                                      error_message=(form.get("ErrorMessage") or None)))
-                for event in events:
-                    txn.save(event)
-    except TransactWriteError as exc:
-        reasons = list(exc.cancellation_reasons or [])
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            return "duplicate"
-        if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
-            return "raced"  # another callback moved the message meanwhile: look again
-        raise
-    publish_now(settings, events)
-    if events:
-        metrics.add_metric(name="SmsDelivered" if item.status == "delivered" else "SmsFailed", unit="Count", value=1)
-    return item.status if forward else "stale"

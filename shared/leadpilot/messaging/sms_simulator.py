@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from leadpilot.errors import NotFound, ValidationFailed
-from leadpilot.messaging import numbers, sms_inbound, sms_store, sms_webhooks
+from leadpilot.messaging import numbers, sms_inbound, sms_status, sms_store, sms_webhooks
 from leadpilot.messaging.config import MessagingConfig
 from leadpilot.messaging.segments import segment_info
 from leadpilot.settings import Settings
@@ -61,5 +61,5 @@ def simulate_status(settings: Settings, config: MessagingConfig, workspace_id: s
     if body.get("error_code"):
         form["ErrorCode"] = str(body["error_code"])
     sms_webhooks.verify(config, url, form, sms_webhooks.sign(config, url, form))
-    result = sms_inbound.on_status(settings, form)
+    result = sms_status.on_status(settings, form)
     return {"result": result, "message": sms_store.get_message(workspace_id, item.message_id)}

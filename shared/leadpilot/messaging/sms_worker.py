@@ -26,7 +26,7 @@ from leadpilot.db.crm_models import ActivityItem, ContactItem
 from leadpilot.events.bus import publish
 from leadpilot.events.outbox import as_plain, publish_now
 from leadpilot.ids import new_id
-from leadpilot.messaging import sms_settings, sms_store
+from leadpilot.messaging import sms_settings, sms_status, sms_store
 from leadpilot.messaging.compliance import next_allowed_send
 from leadpilot.messaging.config import MessagingConfig
 from leadpilot.messaging.models import ProviderSidItem, SmsMessageItem
@@ -363,6 +363,7 @@ def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: A
         raise
     _publish(settings, event, sink)
     metrics.add_metric(name="SmsSent", unit="Count", value=1)
+    sms_status.apply_early(settings, [accepted.sid])
     return "sent"
 
 
@@ -387,6 +388,7 @@ def _mark_sent_many(settings: Settings, sent: list[tuple[SmsMessageItem, str, Ac
         for event in events:
             sink.add(event)
         metrics.add_metric(name="SmsSent", unit="Count", value=len(chunk))
+        sms_status.apply_early(settings, [accepted.sid for _, _, accepted in chunk])
         outcomes += ["sent"] * len(chunk)
     return outcomes
 
