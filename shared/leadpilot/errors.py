@@ -76,3 +76,10 @@ class Conflict(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
+
+
+class ServiceUnavailable(DomainError):
+    """A store or provider failed for a moment; nothing was recorded and the same request may be sent again."""
+
+    status = 503
+    code = "temporarily_unavailable"

@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
+from leadpilot.automation_runtime import inbound_hooks
 from leadpilot.messaging.signatures import sign_webhook
 from tests.integration.conftest import sign_up
 from tests.integration.test_automation_runtime_helpers import deliver, trigger_envelopes
@@ -139,3 +144,30 @@ def test_members_cannot_read_the_secret_and_other_flows_have_no_hook(cloud: Any,
     assert api.get(f"/flows/{tagged}/webhook", token=token).status == 404
     other = sign_up(api, "Other")
     assert api.get(f"/flows/{hook_flow(api, token)}/webhook", token=other["access_token"]).status == 404
+
+
+def test_a_delivery_the_store_cannot_take_is_a_503_to_send_again_and_records_nothing(
+        cloud: Any, api: Api, owner: dict[str, Any], monkeypatch: Any) -> None:
+    # Given a webhook flow, and the store refusing the delivery's transaction for a moment (not a duplicate)
+    token = owner["access_token"]
+    flow_id = hook_flow(api, token)
+    path, _ = hook_path(api, token, flow_id)
+
+    @contextmanager
+    def refused(settings: Any) -> Iterator[Any]:
+        raise TransactWriteError("Transaction cancelled: ThrottlingError")
+        yield  # pragma: no cover
+
+    working = inbound_hooks.transaction
+    monkeypatch.setattr(inbound_hooks, "transaction", refused)
+
+    # When a delivery comes, with and without an Idempotency-Key
+    keyed = api.post(path, {"contact": {"email": "dee@example.com"}}, headers={"Idempotency-Key": "evt-9"})
+    plain = api.post(path, {"contact": {"email": "dee@example.com"}})
+
+    # Then each is a 503 saying to send it again, and a resend once the store is back is accepted, not a duplicate
+    assert (keyed.status, plain.status) == (503, 503), (keyed, plain)
+    assert keyed.body["error"]["code"] == "temporarily_unavailable"
+    monkeypatch.setattr(inbound_hooks, "transaction", working)
+    again = api.post(path, {"contact": {"email": "dee@example.com"}}, headers={"Idempotency-Key": "evt-9"})
+    assert again.status == 202 and again.body["duplicate"] is False, again

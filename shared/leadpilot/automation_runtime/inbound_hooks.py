@@ -27,13 +27,13 @@ from leadpilot.contacts import service as contacts
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import CrmModel, transaction
 from leadpilot.db.crm_models import ContactClaimItem
-from leadpilot.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from leadpilot.errors import DomainError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from leadpilot.events.outbox import publish_now
 from leadpilot.events.record import event_item
 from leadpilot.identity import store as identity_store
 from leadpilot.identity.entities import Identity
 from leadpilot.messaging.signatures import WEBHOOK_HEADER, verify_webhook
-from leadpilot.observability import metrics
+from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
 MAX_BODY_BYTES = 64 * 1024
@@ -208,9 +208,13 @@ def receive(settings: Settings, token: str, raw: bytes, headers: dict[str, str])
                                           expires_at=now_epoch() + DEDUPE_S),
                          condition=HookDeliveryItem.PK.does_not_exist())
             txn.save(event)
-    except TransactWriteError:
-        seen = HookDeliveryItem.get(f"WS#{ws}#HOOK_DELIVERY#{flow_id}", f"KEY#{key}")
-        return {"accepted": True, "duplicate": True, "event_id": seen.event_id, "contact_id": seen.contact_id}
+    except TransactWriteError as exc:
+        reasons = list(exc.cancellation_reasons or [])
+        if key is not None and reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            seen = HookDeliveryItem.get(f"WS#{ws}#HOOK_DELIVERY#{flow_id}", f"KEY#{key}", consistent_read=True)
+            return {"accepted": True, "duplicate": True, "event_id": seen.event_id, "contact_id": seen.contact_id}
+        logger.warning("inbound webhook delivery not stored", extra={"flow_id": flow_id, "error": str(exc)[:300]})
+        raise ServiceUnavailable("the delivery could not be stored and nothing was recorded; send it again") from exc
     publish_now(settings, [event])
     metrics.add_metric(name="InboundWebhookReceived", unit="Count", value=1)
     return {"accepted": True, "duplicate": False, "event_id": event.activity_id, "contact_id": contact_id}
