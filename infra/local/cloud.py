@@ -103,8 +103,9 @@ class LocalCloud:
                 probe.bind((self.host, 0))
                 self.port = int(probe.getsockname()[1])
         # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
+        # Local SNS signs nothing, so SES feedback is authenticated by its credentials and topic only.
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"],
-                      "PublicBaseUrl": f"http://{self.host}:{self.port}"}
+                      "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off"}
         self.deployment = provision(self.template_path, parameters)
         if self.snapshot_path.exists():
             counts = restore(self.deployment, self.snapshot_path)

@@ -9,11 +9,21 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from leadpilot.email import feedback, sns_signature
 from leadpilot.email.config import email_config
 from leadpilot.email.feedback import basic_auth
 from tests.integration.conftest import receive_events
 from tests.integration.test_email_helpers import captured, contact, deliver, send, signed, verified_sender
 from tests.support.apps import Api
+from tests.support.sns import SnsSigner
+
+SIGNER = SnsSigner()
+
+
+@pytest.fixture(autouse=True)
+def sns_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SNS's signing certificate, as the feedback route would download it (the test deployment checks it)."""
+    monkeypatch.setattr(sns_signature, "fetch_certificate", SIGNER.fetch)
 
 
 def _sent(cloud: Any, api: Api, owner: dict[str, Any], address: str = "ada@example.com") -> tuple[str, str, dict]:
@@ -32,8 +42,9 @@ def _sns(mail: dict[str, Any], kind: str, sns_id: str = "5f1c0d3e-sns-1", **deta
         "messageId": mail["provider_message_id"], "destination": ["ada@example.com"],
         "commonHeaders": {"messageId": mail["message_id_header"], "subject": mail["subject"]},
         "headers": [{"name": "Message-ID", "value": mail["message_id_header"]}]}, **detail}
-    return {"Type": "Notification", "MessageId": sns_id, "TopicArn": next(iter(email_config().feedback_topic_arns)),
-            "Message": json.dumps(notice), "Timestamp": "2026-11-22T03:40:00.000Z", "SignatureVersion": "1"}
+    return SIGNER.sign({"Type": "Notification", "MessageId": sns_id,
+                        "TopicArn": next(iter(email_config().feedback_topic_arns)), "Message": json.dumps(notice),
+                        "Timestamp": "2026-11-22T03:40:00.000Z"})
 
 
 def _post_sns(api: Api, envelope: dict[str, Any], auth: str | None = None) -> Any:
@@ -92,9 +103,67 @@ def test_feedback_without_the_right_credentials_is_403_and_changes_nothing(cloud
 
 def test_feedback_from_another_topic_is_403(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
     _, message_id, mail = _sent(cloud, api, owner)
-    envelope = {**_sns(mail, "Bounce", **BOUNCE), "TopicArn": "arn:aws:sns:us-east-1:999999999999:someone-else"}
-    assert _post_sns(api, envelope, basic_auth(email_config().webhook_secret)).status == 403
+    envelope = SIGNER.sign({**_sns(mail, "Bounce", **BOUNCE),
+                            "TopicArn": "arn:aws:sns:us-east-1:999999999999:someone-else"})
+    reply = _post_sns(api, envelope, basic_auth(email_config().webhook_secret))
+    assert reply.status == 403 and reply.body["error"]["details"]["field"] == "TopicArn", reply
     assert api.get(f"/emails/{message_id}", token=owner["access_token"]).body["bounced_at"] is None
+
+
+@pytest.mark.parametrize("forge", ["unsigned", "altered", "other_key", "foreign_certificate"])
+def test_feedback_with_the_credentials_but_no_valid_sns_signature_is_403(cloud: Any, api: Api,
+                                                                         owner: dict[str, Any], forge: str) -> None:
+    # Given someone who learned the subscription's credentials, but cannot sign as SNS
+    token = owner["access_token"]
+    contact_id, message_id, mail = _sent(cloud, api, owner)
+    signed = _sns(mail, "Bounce", **BOUNCE)
+    envelope = {
+        "unsigned": {k: v for k, v in signed.items() if k not in ("Signature", "SigningCertURL")},
+        "altered": {**signed, "MessageId": "another-id"},
+        "other_key": SnsSigner().sign({k: v for k, v in signed.items() if k != "Signature"}),
+        "foreign_certificate": {**signed, "SigningCertURL": "https://attacker.example/sns.pem"},
+    }[forge]
+
+    # When it posts a bounce
+    reply = _post_sns(api, envelope, basic_auth(email_config().webhook_secret))
+
+    # Then it is refused naming the signature field, and nothing is suppressed
+    assert reply.status == 403, reply
+    assert reply.body["error"]["details"]["field"] in ("Signature", "SignatureVersion", "SigningCertURL"), reply
+    assert api.get(f"/emails/{message_id}", token=token).body["bounced_at"] is None
+    assert "email.bounced" not in _types(api, token, contact_id)
+    assert send(api, token, contact_id).status == 202  # the address is not suppressed
+
+
+def test_a_signed_subscription_confirmation_is_confirmed_by_visiting_its_url(
+        cloud: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given SNS asking to confirm the feedback subscription (signed), and SNS's confirm URL answering
+    visited: list[str] = []
+
+    class Answer:
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def read(self, size: int) -> bytes:
+            return b"<ConfirmSubscriptionResponse/>"
+
+    monkeypatch.setattr(feedback.urllib.request, "urlopen", lambda url, timeout: visited.append(url) or Answer())
+    url = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=t&Token=2336412f37"
+    confirmation = SIGNER.sign({"Type": "SubscriptionConfirmation", "MessageId": "165545c9", "Token": "2336412f37",
+                                "TopicArn": next(iter(email_config().feedback_topic_arns)), "SubscribeURL": url,
+                                "Message": "You have chosen to subscribe", "Timestamp": "2026-11-22T03:40:00.000Z"})
+
+    # When it is posted, and again with its SubscribeURL pointed elsewhere (so no longer signed)
+    reply = _post_sns(api, confirmation, basic_auth(email_config().webhook_secret))
+    forged = _post_sns(api, {**confirmation, "SubscribeURL": "https://attacker.example/"},
+                       basic_auth(email_config().webhook_secret))
+
+    # Then the subscription is confirmed at SNS's URL, and the forged one visits nothing
+    assert (reply.status, reply.body["status"]) == (200, "confirmed"), reply
+    assert forged.status == 403 and visited == [url]
 
 
 def _reply(mail: dict[str, Any], *, in_reply_to: bool = True, to: str | None = None) -> bytes:

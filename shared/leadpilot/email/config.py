@@ -28,6 +28,7 @@ class EmailConfig:
     webhook_secret: str
     feedback_topic_arns: frozenset[str]
     inbound_domain: str
+    sns_signature_check: bool = True  # off only on the local cloud, where no SNS signs anything
 
     @property
     def tracking_base(self) -> str:
@@ -62,7 +63,8 @@ def load_email_config(env: dict[str, str] | None = None) -> EmailConfig:
                        sandbox=env.get("EMAIL_SANDBOX", "false").lower() == "true",
                        link_key=derive(secret, "links"), unsubscribe_key=derive(secret, "unsubscribe"),
                        webhook_secret=derive(secret, "webhooks").hex(), feedback_topic_arns=topics,
-                       inbound_domain=env.get("EMAIL_INBOUND_DOMAIN", "reply.leadpilot.local").strip().lower())
+                       inbound_domain=env.get("EMAIL_INBOUND_DOMAIN", "reply.leadpilot.local").strip().lower(),
+                       sns_signature_check=env.get("SNS_SIGNATURE_CHECK", "on").strip().lower() != "off")
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,10 @@
 """SES feedback (bounces, complaints, deliveries) arriving as SNS HTTP(S) notifications.
 
-Authenticity: the TopicArn must be one of SES_FEEDBACK_TOPIC_ARNS, and the request must carry HTTP Basic
-credentials whose password is the derived webhook secret (SNS sends the user:password of the subscription
-URL `https://sns:<secret>@host/email/webhooks/ses`). SNS's own certificate signature needs the signing
-certificate fetched from AWS, which cannot be done offline (ADR 0010).
+Authenticity, three checks: the request carries HTTP Basic credentials whose password is the derived webhook
+secret (SNS sends the user:password of the subscription URL `https://sns:<secret>@host/email/webhooks/ses`);
+the TopicArn is one of SES_FEEDBACK_TOPIC_ARNS; and SNS's own signature verifies with its signing certificate
+(`sns_signature`; off only on the local cloud, whose SNS signs nothing). A verified SubscriptionConfirmation
+is confirmed by visiting its SubscribeURL, so a fresh deployment receives feedback without a manual step.
 """
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ import base64
 import binascii
 import hmac
 import json
+import urllib.request
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
 from leadpilot.clock import now_epoch, now_iso
-from leadpilot.email import mime, outcomes, suppression, unsubscribe
+from leadpilot.email import mime, outcomes, sns_signature, suppression, unsubscribe
 from leadpilot.email.config import EmailConfig
 from leadpilot.email.models import EmailMessageItem, ReceiptItem
-from leadpilot.errors import Forbidden, InvalidJson
+from leadpilot.errors import Forbidden, InvalidJson, ServiceUnavailable
 from leadpilot.observability import logger
 from leadpilot.settings import Settings
 
@@ -77,9 +79,10 @@ def handle_sns(settings: Settings, config: EmailConfig, raw: bytes, authorizatio
         raise InvalidJson("body is not an SNS message", {"field": "(body)"}) from exc
     if envelope.get("TopicArn") not in config.feedback_topic_arns:
         raise Forbidden("notification from an unexpected topic", {"field": "TopicArn"})
+    if config.sns_signature_check:
+        sns_signature.verify(envelope)
     if envelope.get("Type") == "SubscriptionConfirmation":
-        logger.info("SNS subscription to confirm", extra={"subscribe_url": envelope.get("SubscribeURL")})
-        return {"status": "confirmation_logged"}
+        return _confirm(config, str(envelope.get("SubscribeURL") or ""))
     try:
         notice = json.loads(envelope.get("Message") or "")
         assert isinstance(notice, dict) and isinstance(notice.get("mail"), dict)
@@ -99,6 +102,21 @@ def handle_sns(settings: Settings, config: EmailConfig, raw: bytes, authorizatio
     elif kind == "Complaint":
         unsubscribe.mark(settings, item, "complained", "complaint")
     return {"status": "applied", "type": kind}
+
+
+def _confirm(config: EmailConfig, subscribe_url: str) -> dict[str, Any]:
+    """Confirm a verified subscription by visiting its SubscribeURL (an SNS host); locally, only log it."""
+    if not config.sns_signature_check or not sns_signature.is_sns_url(subscribe_url):
+        logger.info("SNS subscription to confirm", extra={"subscribe_url": subscribe_url})
+        return {"status": "confirmation_logged"}
+    try:
+        with urllib.request.urlopen(subscribe_url, timeout=5) as response:  # an https SNS URL, checked above
+            response.read(64 * 1024)
+    except OSError as exc:  # SNS sends the confirmation again; say so
+        logger.warning("SNS subscription not confirmed", extra={"error": str(exc)[:300]})
+        raise ServiceUnavailable("the subscription could not be confirmed now; SNS will ask again") from exc
+    logger.info("SNS subscription confirmed", extra={"topic_arn": subscribe_url.split("TopicArn=")[-1][:300]})
+    return {"status": "confirmed"}
 
 
 def _bounce(settings: Settings, item: EmailMessageItem, bounce: dict[str, Any]) -> None:
