@@ -133,6 +133,60 @@ def test_wait_for_event_resumes_only_on_the_matching_event(cloud: Any, api: Api,
     assert "confirmed" in contact_tags(api, token, contact_id)
 
 
+def test_a_handoff_completed_while_the_run_is_paused_lets_it_go_on_when_resumed(cloud: Any, api: Api,
+                                                                               owner: dict[str, Any]) -> None:
+    # Given a run waiting on its handoff task, paused there
+    token = owner["access_token"]
+    _, contact_id, run_id = enroll(cloud, api, token, handoff_flow())
+    act_until(cloud, lambda: bool(api.get("/tasks?view=team", token=token).body["items"]))
+    task = api.get("/tasks?view=team", token=token).body["items"][0]
+    assert api.post(f"/runs/{run_id}/pause", token=token).body["status"] == "paused"
+
+    # When the owner completes the task meanwhile, and the run is resumed
+    assert api.patch(f"/tasks/{task['id']}", {"status": "done"}, token=token).status == 200
+    deliver(trigger_envelopes(cloud))
+    assert status(api, token, run_id) == "paused"
+    api.post(f"/runs/{run_id}/resume", token=token)
+
+    # Then it goes on along "done" at once (no second task, no waiting out the day)
+    run = run_to_end(cloud, api, token, run_id)
+    assert run["status"] == "succeeded", run
+    tags = contact_tags(api, token, contact_id)
+    assert "handled" in tags and "unhandled" not in tags
+    assert api.get("/tasks?view=team", token=token).body["items"] == []  # no second (open) task was created
+
+
+def test_an_event_while_the_run_is_paused_answers_its_wait_when_resumed(cloud: Any, api: Api,
+                                                                        owner: dict[str, Any]) -> None:
+    # Given a run waiting for the tag "paid", paused there
+    token = owner["access_token"]
+    flow = tagged_flow("await", [
+        {"id": "paid", "type": "wait_for_event", "event": "contact.tag_added", "match": {"data.tag": "paid"},
+         "timeout": {"days": 3}},
+        {"id": "confirm", "type": "add_tag", "tag": "confirmed"},
+        {"id": "expired", "type": "add_tag", "tag": "expired"},
+        {"id": "done", "type": "end"},
+    ], [{"from": "paid", "to": "confirm", "label": "event"}, {"from": "paid", "to": "expired", "label": "timeout"},
+        {"from": "confirm", "to": "done"}, {"from": "expired", "to": "done"}])
+    _, contact_id, run_id = enroll(cloud, api, token, flow)
+    ws = owner["workspace"]["id"]
+    act_until(cloud, lambda: any(True for _ in EventWaitItem.query(event_waits_pk(ws, contact_id))))
+    assert api.post(f"/runs/{run_id}/pause", token=token).body["status"] == "paused"
+
+    # When the awaited tag is added while it is paused, and it is resumed
+    api.post(f"/contacts/{contact_id}/tags", {"add": ["paid"]}, token=token)
+    deliver(trigger_envelopes(cloud))
+    assert status(api, token, run_id) == "paused"
+    api.post(f"/runs/{run_id}/resume", token=token)
+
+    # Then the resumed wait takes the event it missed: the "event" edge
+    run = run_to_end(cloud, api, token, run_id)
+    assert run["status"] == "succeeded", run
+    tags = contact_tags(api, token, contact_id)
+    assert "confirmed" in tags and "expired" not in tags
+    assert list(EventWaitItem.query(event_waits_pk(ws, contact_id))) == []
+
+
 def test_clock_delays_wait_until_a_date_field_and_the_next_allowed_time(cloud: Any, api: Api,
                                                                        owner: dict[str, Any], fast_time: None) -> None:
     # Given a flow waiting until a past date held in a variable, then until Monday 09:00 in New York

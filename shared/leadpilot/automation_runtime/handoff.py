@@ -6,10 +6,13 @@ the compiled callback task's own (`States.Timeout` -> the node's `timeout` edge)
 """
 from __future__ import annotations
 
+import json
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 
 from leadpilot.automation_runtime import machines, runs
 from leadpilot.automation_runtime.actions import FAILED, Job
@@ -35,6 +38,7 @@ class HandoffWaitItem(CrmModel, discriminator="automation_handoff"):
     task_id = UnicodeAttribute()
     token = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    held = UnicodeAttribute(null=True)  # JSON output of the task's completion while the run was paused
 
 
 def task_pk(workspace_id: str, task_id: str) -> str:
@@ -68,8 +72,12 @@ def park(job: Job, token: str) -> None:
     scale = float(job.message.get("time_scale") or 1)
     expires = now_epoch() + max(1, round(duration_seconds(job.config["timeout"]) * scale)) + _KEEP_AFTER_TIMEOUT_S
     try:
-        existing = HandoffWaitItem.get(pk, sk)
-        existing.update(actions=[HandoffWaitItem.token.set(token)])  # a redelivery: same task, newest token
+        existing = HandoffWaitItem.get(pk, sk, consistent_read=True)
+        if existing.held and machines.succeed(job.settings.region, token, json.loads(existing.held)):
+            existing.delete()  # completed while the run was paused: the resumed run goes on at once
+            metrics.add_metric(name="FlowHandoffCompleted", unit="Count", value=1)
+            return
+        existing.update(actions=[HandoffWaitItem.token.set(token)])  # a redelivery or resume: same task, new token
         return
     except HandoffWaitItem.DoesNotExist:
         pass
@@ -98,6 +106,11 @@ def answer(settings: Settings, event: dict[str, Any]) -> int:
             continue
         output = {"done": True, "task_id": task_id, "completed_at": data.get("completed_at"),
                   "completed_by": event.get("actor")}
+        if runs.is_paused(ws, wait.run_id):  # kept: resume parks the handoff again and it answers at once
+            with suppress(UpdateError):  # completed twice: the first completion counts
+                wait.update(actions=[HandoffWaitItem.held.set(json.dumps(output))],
+                            condition=HandoffWaitItem.held.does_not_exist())
+            continue
         if machines.succeed(settings.region, wait.token, output):
             resumed += 1
         else:

@@ -309,6 +309,14 @@ def finish(settings: Settings, item: RunItem, status: str, error: str | None = N
     return _run(item)
 
 
+def is_paused(workspace_id: str, run_id: str) -> bool:
+    """Whether the run is paused now (an answer to its wait is then kept for when it resumes)."""
+    try:
+        return RunItem.get(run_pk(workspace_id, run_id), "RUN", consistent_read=True).status == "paused"
+    except RunItem.DoesNotExist:
+        return False
+
+
 def at_node(workspace_id: str, run_id: str, node: str, context: dict[str, Any]) -> None:
     """Record the node a running run is at and its state there (the worker calls this for every action)."""
     try:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as date_parser
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 
-from leadpilot.automation_runtime import machines
+from leadpilot.automation_runtime import machines, runs
 from leadpilot.automation_runtime.actions import FAILED, Job, PermanentFailure
 from leadpilot.automation_runtime.matching import contact_of
 from leadpilot.automations.compiler import duration_seconds
@@ -150,6 +152,7 @@ class EventWaitItem(CrmModel, discriminator="automation_event_wait"):
     match = UnicodeAttribute()  # JSON {path: value}
     token = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    held = UnicodeAttribute(null=True)  # JSON output of the event that came while the run was paused
 
 
 def event_waits_pk(workspace_id: str, contact_id: str) -> str:
@@ -157,13 +160,21 @@ def event_waits_pk(workspace_id: str, contact_id: str) -> str:
 
 
 def park_event(job: Job, token: str) -> None:
-    """Register the token (idempotent: a redelivery overwrites the same item with its newest token)."""
+    """Register the token (idempotent: a redelivery overwrites the same item with its newest token). When the
+    event already came while the run was paused at this wait, it answers the new token at once."""
+    pk, sk = event_waits_pk(job.workspace_id, job.contact_id), f"WAIT#{job.config['event']}#{job.run_id}#{job.state}"
+    try:
+        existing = EventWaitItem.get(pk, sk, consistent_read=True)
+        if existing.held and machines.succeed(job.settings.region, token, json.loads(existing.held)):
+            existing.delete()
+            metrics.add_metric(name="FlowEventReceived", unit="Count", value=1)
+            return
+    except EventWaitItem.DoesNotExist:
+        pass
     scale = float(job.message.get("time_scale") or 1)
     timeout_s = max(1, round(duration_seconds(job.config["timeout"]) * scale))
-    EventWaitItem(event_waits_pk(job.workspace_id, job.contact_id),
-                  f"WAIT#{job.config['event']}#{job.run_id}#{job.state}", run_id=job.run_id, node=job.node,
-                  match=json.dumps(job.config.get("match") or {}), token=token, created_at=now_iso(),
-                  expires_at=now_epoch() + timeout_s + _KEEP_AFTER_TIMEOUT_S).save()
+    EventWaitItem(pk, sk, run_id=job.run_id, node=job.node, match=json.dumps(job.config.get("match") or {}),
+                  token=token, created_at=now_iso(), expires_at=now_epoch() + timeout_s + _KEEP_AFTER_TIMEOUT_S).save()
 
 
 def matches(match: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
@@ -183,6 +194,11 @@ def answer_event(settings: Settings, event: dict[str, Any]) -> int:
             continue
         output = {"event": {"id": event.get("id"), "type": kind, "occurred_at": event.get("occurred_at"),
                             "data": event.get("data") or {}}}
+        if runs.is_paused(ws, wait.run_id):  # kept for its wait: resume parks it again and it answers at once
+            with suppress(UpdateError):  # the first matching event is the one it gets
+                wait.update(actions=[EventWaitItem.held.set(json.dumps(output))],
+                            condition=EventWaitItem.held.does_not_exist())
+            continue
         if machines.succeed(settings.region, wait.token, output):
             resumed += 1
         wait.delete()
