@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.webhooks import private_networks_allowed
+from leadpilot.automation_runtime.safe_http import private_networks_allowed
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, http_stub

@@ -6,7 +6,8 @@ import hmac
 
 import pytest
 
-from leadpilot.automation_runtime.webhooks import destination_problem, extract, private_networks_allowed, sign, verify
+from leadpilot.automation_runtime.safe_http import private_networks_allowed
+from leadpilot.automation_runtime.webhooks import destination_problem, extract, sign, verify
 
 
 def test_the_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

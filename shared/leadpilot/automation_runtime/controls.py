@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadpilot.automation_runtime import machines, replies, runs, snapshot, steps, versions
 from leadpilot.automation_runtime.models import FlowVersionItem, RunItem
@@ -41,9 +41,19 @@ def version_of(item: RunItem) -> tuple[Flow, str]:
     return validate_flow(json.loads(version.document)), str(version.state_machine_arn)
 
 
-def position(settings: Settings, item: RunItem) -> tuple[str | None, dict[str, Any], datetime | None]:
-    """Where a running run is now, its state there and when it entered that state: the last state its
-    execution entered (Step Functions' history), else the last node and state the worker recorded."""
+class Position(NamedTuple):
+    """Where a running run is: its node, its state there, when it entered that node's state, and whether it is
+    waiting out the rest of a delay it was resumed in (`@rest`)."""
+
+    node: str | None
+    state: dict[str, Any]
+    entered_at: datetime | None = None
+    resting: bool = False
+
+
+def position(settings: Settings, item: RunItem) -> Position:
+    """Where a running run is now: the last state its execution entered (Step Functions' history), else the
+    last node and state the worker recorded."""
     for event in reversed(machines.history(settings.region, item.execution_arn, newest=20)):
         entered = event.get("stateEnteredEventDetails")
         if not entered:
@@ -51,28 +61,27 @@ def position(settings: Settings, item: RunItem) -> tuple[str | None, dict[str, A
         name, state = str(entered["name"]), json.loads(entered.get("input") or "{}")
         at = event.get("timestamp") if isinstance(event.get("timestamp"), datetime) else None
         if name in ("@dispatch", REST):
-            return state.get("start_at"), state, None
+            return Position(state.get("start_at"), state, resting=name == REST)
         if not name.startswith("@"):
-            return name.split("@")[0], state, at
+            return Position(name.split("@")[0], state, at)
         break
-    return item.current_node, runs.state_of(item), None
+    return Position(item.current_node, runs.state_of(item))
 
 
-def _delay_ends(settings: Settings, item: RunItem, node: str | None, state: dict[str, Any],
-                entered: datetime | None) -> str | None:
+def _delay_ends(settings: Settings, item: RunItem, where: Position) -> str | None:
     """When the fixed delay a run is paused in would have ended (None: not paused in one): resume waits only
-    what is left of it. A run already resumed once in it (`resume_until` in its input) keeps that end."""
-    if node is None:
+    what is left of it. A run waiting out the rest of a delay (`@rest`) keeps that end."""
+    if where.resting and where.state.get("resume_until"):
+        return str(where.state["resume_until"])
+    if where.node is None or where.entered_at is None:
         return None
     flow, machine_arn = version_of(item)
-    if node not in flow.nodes or flow.nodes[node].type != "delay":
+    if where.node not in flow.nodes or flow.nodes[where.node].type != "delay":
         return None
-    if state.get("start_at") == node and state.get("resume_until"):
-        return str(state["resume_until"])
-    seconds = machines.wait_seconds(settings.region, machine_arn, node) if entered is not None else None
-    if seconds is None or entered is None:
+    seconds = machines.wait_seconds(settings.region, machine_arn, where.node)
+    if seconds is None:
         return None
-    return (entered.astimezone(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (where.entered_at.astimezone(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fresh_running(settings: Settings, identity: Identity, run_id: str) -> RunItem:
@@ -130,8 +139,8 @@ def pause(settings: Settings, identity: Identity | None, run_id: str, *, item: R
     if item.status != "running":
         raise Conflict(f"only a running run can be paused (it is {item.status})", {"field": "run_id",
                                                                                   "status": item.status})
-    node, state, entered = position(settings, item)
-    ends = _delay_ends(settings, item, node, state, entered)
+    where = position(settings, item)
+    node, state, ends = where.node, where.state, _delay_ends(settings, item, where)
     count = int(item.execution_count or 1)
     if not runs.move(settings, item, "paused", [RunItem.resume_node.set(node or ""), RunItem.state.set(
             runs.state_json(state))] + ([RunItem.current_node.set(node)] if node else [])
@@ -179,7 +188,7 @@ def skip(settings: Settings, identity: Identity | None, run_id: str, label: str 
     """Start the run at the node after its current one (a paused run too: it runs again)."""
     item = item or _fresh_running(settings, identity, run_id)  # type: ignore[arg-type]
     if item.status == "running":
-        node, state, _ = position(settings, item)
+        node, state = position(settings, item)[:2]
     elif item.status == "paused":
         node, state = item.resume_node or None, runs.state_of(item)
     else:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import os
 import re
 import secrets
 import socket
@@ -21,12 +19,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
+from leadpilot.automation_runtime import safe_http
 from leadpilot.automation_runtime.actions import FAILED, Job, PermanentFailure
 from leadpilot.automations.compiler import TRANSIENT_ERROR
 from leadpilot.clock import now_iso
@@ -122,42 +120,32 @@ def _body(job: Job, method: str) -> bytes:
     return json.dumps(_rendered(job, body), separators=(",", ":")).encode()
 
 
-@lru_cache(maxsize=1)
-def private_networks_allowed() -> bool:
-    """WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 lets flows call loopback/private addresses (local cloud, tests only)."""
-    return os.environ.get("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes")
-
-
 def destination_problem(url: str) -> str | None:
-    """Why a flow may not call this url (a private, loopback, link-local or reserved address), else None.
-
-    Flows are written by tenants: without this, a webhook could reach the cloud's internal endpoints.
-    """
-    host = urllib.parse.urlsplit(url).hostname
-    if not host:
+    """Why a flow may not call this url (a private, loopback, link-local or reserved address), else None: the
+    early, friendly check. The binding one is made where the connection opens (`safe_http`)."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
         return "the url has no host"
-    if private_networks_allowed():
-        return None
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
-    except socket.gaierror:
+        safe_http.public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except safe_http.Refused as exc:
+        return f"the url's host {str(exc).split(' ', 1)[1]}"
+    except (socket.gaierror, UnicodeError, ValueError):
         return None  # unresolvable now: the request itself fails (transient) and is retried
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified:
-            return f"the url's host resolves to a non-public address ({ip})"
     return None
 
 
-def _send(request: urllib.request.Request) -> tuple[int, bytes]:
+def _send(request: urllib.request.Request, node: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        with safe_http.open_public(request, timeout=TIMEOUT_S) as response:
             return int(response.status), response.read(MAX_RESPONSE_BYTES)
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read(2000)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise TransientFailure(f"webhook {request.full_url}: {getattr(exc, 'reason', exc)}") from exc
+    except (urllib.error.URLError, safe_http.Refused, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, safe_http.Refused):  # the host, or a redirect's, is not public: never retried
+            raise PermanentFailure(FAILED, f"webhook at {node}: {reason}") from exc
+        raise TransientFailure(f"webhook {request.full_url}: {reason}") from exc
 
 
 def perform(job: Job) -> dict[str, Any]:
@@ -178,7 +166,7 @@ def perform(job: Job) -> dict[str, Any]:
     if cfg.get("signed", True):
         headers[SIGNATURE_HEADER] = sign(signing_secret(job.workspace_id), int(time.time()), body)
     for pause in (*BACKOFF_S, None):  # quick failures are retried here first; timeouts go to the compiled Retry
-        status, raw = _send(urllib.request.Request(url, data=body or None, headers=headers, method=method))
+        status, raw = _send(urllib.request.Request(url, data=body or None, headers=headers, method=method), job.node)
         metrics.add_metric(name="WebhookSent", unit="Count", value=1)
         if not (status >= 500 or status in _TRANSIENT_STATUS):
             break
