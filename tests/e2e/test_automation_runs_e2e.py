@@ -72,8 +72,11 @@ def test_a_waiting_run_continues_after_the_local_cloud_restarts(fast_cloud: Loca
 
     # Then the reconciler re-creates the machine and starts the same run again at its wait, without a second text
     def recovered() -> dict[str, Any] | None:
+        """The run's second execution started and its recovery is in the step log (written just after)."""
         again = cloud.call("GET", f"/runs/{run['id']}", token=token)[1]
-        return again if again["executions"] >= 2 else None
+        steps = cloud.call("GET", f"/runs/{run['id']}/steps", token=token)[1]["items"]
+        logged = any(s["type"] == "control" and s["step"] == "recover" for s in steps)
+        return again if again["executions"] >= 2 and logged else None
 
     again = _until(recovered, 90, "the run is recovered")
     assert (again["status"], again["current_node"]) == ("running", "await"), again

@@ -67,7 +67,7 @@ def apply_early(settings: Settings, sids: list[str], now: datetime | None = None
     try:
         for start in range(0, len(sids), 100):
             keys = [(f"SMS_SID#{sid}", "EARLY") for sid in sids[start:start + 100]]
-            for held in EarlyStatusItem.batch_get(keys):
+            for held in EarlyStatusItem.batch_get(keys, consistent_read=True):  # a callback held just now
                 sid = held.PK.split("#", 1)[1]
                 ref = _sid_ref(sid)
                 if ref is not None:
