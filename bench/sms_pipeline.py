@@ -104,11 +104,12 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
               f"in the {total - accepted:.1f} s after: {after:.0f} texts/min with the worker alone")
         raw = _raw_calls_per_s(cloud)
         print(f"  raw moto calls on this machine now: {raw:.0f}/s. The worker takes a queue batch (up to 10 texts) "
-              f"in ~9 sequential AWS calls: receive, 2 batch reads, 1 claim transaction, 1 provider BatchWriteItem, "
-              f"1 sent transaction, PutEvents, 1 outbox transaction, delete (about 1 call per text instead of 5); "
-              f"the local host runs one batch of a function at a time (Lambda would run several), so the worker's "
-              f"pace is those 9 round trips per batch, shared with the POSTs' calls (the local cloud's moto no "
-              f"longer rescans a deep queue per message sent or received: infra/local/moto_main.patch_sqs)")
+              f"in ~10 sequential AWS calls: receive, 2 batch reads, 1 claim transaction, 1 provider BatchWriteItem, "
+              f"1 sent transaction, 1 read of held status callbacks, PutEvents, 1 outbox transaction, delete "
+              f"(about 1 call per text instead of 5); the local host runs one batch of a function at a time "
+              f"(Lambda would run several), so the worker's pace is those 10 round trips per batch, shared with "
+              f"the POSTs' calls (the local cloud's moto no longer rescans a deep queue per message sent or "
+              f"received: infra/local/moto_main.patch_sqs)")
 
         sandbox = token_from(Path(data))
         hook = f"{url}/webhooks/twilio/sms"
