@@ -30,8 +30,10 @@ _FAKE_AWS_ENV = {
 def load_or_create_secrets(path: Path) -> dict[str, str]:
     """Secrets kept in the data dir so that tokens stay valid across restarts."""
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    if "JwtSecret" not in stored:
-        stored["JwtSecret"] = secrets.token_hex(32)
+    missing = [name for name in ("JwtSecret", "LinkSecret") if name not in stored]
+    for name in missing:  # a data dir from before LinkSecret gets one; its older links verify with JwtSecret's keys
+        stored[name] = secrets.token_hex(32)
+    if missing:
         write_atomically(path, json.dumps(stored, indent=2))
         path.chmod(0o600)
     return stored
@@ -104,7 +106,7 @@ class LocalCloud:
                 self.port = int(probe.getsockname()[1])
         # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
         # Local SNS signs nothing, so SES feedback is authenticated by its credentials and topic only.
-        parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"],
+        parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off"}
         self.deployment = provision(self.template_path, parameters)
         if self.snapshot_path.exists():

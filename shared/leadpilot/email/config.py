@@ -1,7 +1,12 @@
 """Email configuration, read once from the environment (like the automation runtime's, see ADR 0010).
 
-Secrets are derived from the deployment's JWT secret with domain-separated HMACs, so the email capability
-adds no new secret parameter: tracking links, unsubscribe links and webhook signatures each get their own key.
+Keys are derived with domain-separated HMACs from the email link secret (`EMAIL_LINK_SECRET`, template
+parameter `LinkSecret`): tracking links, unsubscribe links, reply addresses and webhook credentials each get
+their own. Links live in people's mailboxes for years and an unsubscribe link must keep working, so this
+secret is not the JWT secret, which is rotated when sign-in tokens must die. Without a link secret the JWT
+secret is used (as before the parameter existed); once one is set, links signed with the JWT secret's keys
+are still accepted (`keys[1]`), until that secret is rotated. `EMAIL_LINK_SECRET_PREVIOUS` keeps a rotated
+link secret's links valid the same way.
 """
 from __future__ import annotations
 
@@ -17,18 +22,41 @@ MAX_BODY_BYTES = 100_000  # the markdown source; the flow schema's send_email bo
 
 
 @dataclass(frozen=True)
+class EmailKeys:
+    """The keys derived from one secret."""
+
+    link: bytes
+    unsubscribe: bytes
+    webhook: str
+
+    @classmethod
+    def of(cls, secret: str) -> EmailKeys:
+        return cls(derive(secret, "links"), derive(secret, "unsubscribe"), derive(secret, "webhooks").hex())
+
+
+@dataclass(frozen=True)
 class EmailConfig:
     """Where sends are queued, the public base of tracking links, and the keys that sign them."""
 
     send_queue_url: str
     public_base_url: str
     sandbox: bool
-    link_key: bytes
-    unsubscribe_key: bytes
-    webhook_secret: str
+    keys: tuple[EmailKeys, ...]  # the first signs; every one verifies (older secrets' links keep working)
     feedback_topic_arns: frozenset[str]
     inbound_domain: str
     sns_signature_check: bool = True  # off only on the local cloud, where no SNS signs anything
+
+    @property
+    def link_key(self) -> bytes:
+        return self.keys[0].link
+
+    @property
+    def unsubscribe_key(self) -> bytes:
+        return self.keys[0].unsubscribe
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.keys[0].webhook
 
     @property
     def tracking_base(self) -> str:
@@ -52,17 +80,22 @@ def derive(secret: str, purpose: str) -> bytes:
 def load_email_config(env: dict[str, str] | None = None) -> EmailConfig:
     """Build the configuration from an environment mapping."""
     env = dict(os.environ if env is None else env)
-    secret = env.get("LEADPILOT_JWT_SECRET", "")
-    if len(secret) < 32:
+    jwt_secret = env.get("LEADPILOT_JWT_SECRET", "")
+    if len(jwt_secret) < 32:
         raise ConfigurationError("LEADPILOT_JWT_SECRET must be at least 32 characters")
+    secrets = [env.get(name, "").strip() for name in ("EMAIL_LINK_SECRET", "EMAIL_LINK_SECRET_PREVIOUS")]
+    for name, value in zip(("EMAIL_LINK_SECRET", "EMAIL_LINK_SECRET_PREVIOUS"), secrets, strict=True):
+        if value and len(value) < 32:
+            raise ConfigurationError(f"{name} must be at least 32 characters")
+    ordered = [value for value in (*secrets, jwt_secret) if value]
+    keys = tuple(EmailKeys.of(value) for value in dict.fromkeys(ordered))
     base = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
     if not base.startswith(("https://", "http://")):
         raise ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL")
     topics = frozenset(t.strip() for t in env.get("SES_FEEDBACK_TOPIC_ARNS", "").split(",") if t.strip())
     return EmailConfig(send_queue_url=env.get("EMAIL_SEND_QUEUE_URL", ""), public_base_url=base,
                        sandbox=env.get("EMAIL_SANDBOX", "false").lower() == "true",
-                       link_key=derive(secret, "links"), unsubscribe_key=derive(secret, "unsubscribe"),
-                       webhook_secret=derive(secret, "webhooks").hex(), feedback_topic_arns=topics,
+                       keys=keys, feedback_topic_arns=topics,
                        inbound_domain=env.get("EMAIL_INBOUND_DOMAIN", "reply.leadpilot.local").strip().lower(),
                        sns_signature_check=env.get("SNS_SIGNATURE_CHECK", "on").strip().lower() != "off")
 

@@ -41,7 +41,7 @@ def _authorized(config: EmailConfig, header: str | None) -> bool:
         _, _, password = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return False
-    return hmac.compare_digest(password.encode(), config.webhook_secret.encode())
+    return any(hmac.compare_digest(password.encode(), keys.webhook.encode()) for keys in config.keys)
 
 
 def first_delivery(workspace_id: str, source: str, delivery_id: str) -> bool:

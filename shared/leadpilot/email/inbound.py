@@ -54,7 +54,7 @@ def _match(config: EmailConfig, message: EmailMessage) -> EmailMessageItem | Non
 
 def receive(settings: Settings, config: EmailConfig, raw: bytes, signature: str | None) -> dict[str, str]:
     """Verify the signature, parse, match and record the reply once; 403 for a bad signature."""
-    if not verify_webhook(config.webhook_secret, raw, signature, now_epoch()):
+    if not any(verify_webhook(keys.webhook, raw, signature, now_epoch()) for keys in config.keys):
         raise Forbidden("missing or wrong X-LeadPilot-Signature", {"field": "X-LeadPilot-Signature"})
     if not raw.strip():
         raise ValidationFailed.field("(body)", "is empty; a MIME message is expected")

@@ -88,7 +88,8 @@ def parse_reply_address(config: EmailConfig, address: str) -> tuple[str, str] | 
         raw = base64.b32decode(token + "=" * (-len(token) % 8))
     except ValueError:
         return None
-    if len(raw) != 32 + _REPLY_MAC_BYTES or not hmac.compare_digest(_reply_mac(config.link_key, raw[:32]), raw[32:]):
+    if len(raw) != 32 + _REPLY_MAC_BYTES or not any(
+            hmac.compare_digest(_reply_mac(keys.link, raw[:32]), raw[32:]) for keys in config.keys):
         return None
     return _ulid(raw[:16]), _ulid(raw[16:32])
 
@@ -99,7 +100,7 @@ def unsubscribe_token(config: EmailConfig, workspace_id: str, message_id: str) -
 
 
 def read_unsubscribe_token(config: EmailConfig, token: str) -> tuple[str, str] | None:
-    subject = links.verify_open(token, config.unsubscribe_key)
+    subject = next(filter(None, (links.verify_open(token, keys.unsubscribe) for keys in config.keys)), None)
     return split_subject(subject) if subject else None
 
 

@@ -43,7 +43,8 @@ def _recent_clicks(item: EmailMessageItem, now: datetime) -> list[TrackingHit]:
 
 def open_pixel(settings: Settings, config: EmailConfig, token: str, user_agent: str | None, method: str) -> None:
     """Record one fetch of the pixel; a token we did not sign is a 404."""
-    subject = links.verify_open(token.removesuffix(".gif"), config.link_key)
+    subject = next(filter(None, (links.verify_open(token.removesuffix(".gif"), keys.link) for keys in config.keys)),
+                   None)
     ids = split_subject(subject) if subject else None
     if ids is None:
         raise NotFound("not found", {"field": "token"})
@@ -67,7 +68,7 @@ def open_pixel(settings: Settings, config: EmailConfig, token: str, user_agent: 
 
 def click(settings: Settings, config: EmailConfig, token: str, user_agent: str | None, method: str) -> str:
     """The destination of a genuine click token (recorded); anything else is a 404 and redirects nowhere."""
-    decoded = links.decode_click(token, config.link_key)
+    decoded = next(filter(None, (links.decode_click(token, keys.link) for keys in config.keys)), None)
     ids = split_subject(decoded[0]) if decoded else None
     if decoded is None or ids is None:
         raise NotFound("not found", {"field": "token"})
