@@ -51,6 +51,22 @@ def act_until(cloud: Any, ready: Callable[[], bool], limit_s: float = 20) -> Non
         time.sleep(0.05)
 
 
+def waiting_for_paid(cloud: Any, api: Api, token: str, ws: str) -> tuple[str, str]:
+    """A run waiting (3 days) for the tag "paid" on its contact: "confirmed" on the event, "expired" on timeout.
+    Returns (contact id, run id) once the wait is registered."""
+    flow = tagged_flow("await", [
+        {"id": "paid", "type": "wait_for_event", "event": "contact.tag_added", "match": {"data.tag": "paid"},
+         "timeout": {"days": 3}},
+        {"id": "confirm", "type": "add_tag", "tag": "confirmed"},
+        {"id": "expired", "type": "add_tag", "tag": "expired"},
+        {"id": "done", "type": "end"},
+    ], [{"from": "paid", "to": "confirm", "label": "event"}, {"from": "paid", "to": "expired", "label": "timeout"},
+        {"from": "confirm", "to": "done"}, {"from": "expired", "to": "done"}])
+    _, contact_id, run_id = enroll(cloud, api, token, flow)
+    act_until(cloud, lambda: any(True for _ in EventWaitItem.query(event_waits_pk(ws, contact_id))))
+    return contact_id, run_id
+
+
 def status(api: Api, token: str, run_id: str) -> str:
     return str(api.get(f"/runs/{run_id}", token=token).body["status"])
 
@@ -104,18 +120,8 @@ def test_a_handoff_nobody_completes_times_out(cloud: Any, api: Api, owner: dict[
 
 def test_wait_for_event_resumes_only_on_the_matching_event(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
     # Given a run waiting for the tag "paid" to be added to its contact
-    token = owner["access_token"]
-    flow = tagged_flow("await", [
-        {"id": "paid", "type": "wait_for_event", "event": "contact.tag_added", "match": {"data.tag": "paid"},
-         "timeout": {"days": 3}},
-        {"id": "confirm", "type": "add_tag", "tag": "confirmed"},
-        {"id": "expired", "type": "add_tag", "tag": "expired"},
-        {"id": "done", "type": "end"},
-    ], [{"from": "paid", "to": "confirm", "label": "event"}, {"from": "paid", "to": "expired", "label": "timeout"},
-        {"from": "confirm", "to": "done"}, {"from": "expired", "to": "done"}])
-    _, contact_id, run_id = enroll(cloud, api, token, flow)
-    ws = owner["workspace"]["id"]
-    act_until(cloud, lambda: any(True for _ in EventWaitItem.query(event_waits_pk(ws, contact_id))))
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    contact_id, run_id = waiting_for_paid(cloud, api, token, ws)
 
     # When another tag is added, the run keeps waiting
     api.post(f"/contacts/{contact_id}/tags", {"add": ["other"]}, token=token)
@@ -159,18 +165,8 @@ def test_a_handoff_completed_while_the_run_is_paused_lets_it_go_on_when_resumed(
 def test_an_event_while_the_run_is_paused_answers_its_wait_when_resumed(cloud: Any, api: Api,
                                                                         owner: dict[str, Any]) -> None:
     # Given a run waiting for the tag "paid", paused there
-    token = owner["access_token"]
-    flow = tagged_flow("await", [
-        {"id": "paid", "type": "wait_for_event", "event": "contact.tag_added", "match": {"data.tag": "paid"},
-         "timeout": {"days": 3}},
-        {"id": "confirm", "type": "add_tag", "tag": "confirmed"},
-        {"id": "expired", "type": "add_tag", "tag": "expired"},
-        {"id": "done", "type": "end"},
-    ], [{"from": "paid", "to": "confirm", "label": "event"}, {"from": "paid", "to": "expired", "label": "timeout"},
-        {"from": "confirm", "to": "done"}, {"from": "expired", "to": "done"}])
-    _, contact_id, run_id = enroll(cloud, api, token, flow)
-    ws = owner["workspace"]["id"]
-    act_until(cloud, lambda: any(True for _ in EventWaitItem.query(event_waits_pk(ws, contact_id))))
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    contact_id, run_id = waiting_for_paid(cloud, api, token, ws)
     assert api.post(f"/runs/{run_id}/pause", token=token).body["status"] == "paused"
 
     # When the awaited tag is added while it is paused, and it is resumed

@@ -249,13 +249,20 @@ def waiting_flow() -> dict[str, Any]:
                    [("first", "pause_here"), ("pause_here", "second"), ("second", "done")])
 
 
+def run_in_its_delay(cloud: Any, api: Api, token: str, contact: dict[str, Any]) -> tuple[str, str, str]:
+    """A published `waiting_flow` and a run of it for a new contact, played until it sits in its 3-day delay
+    (its first text sent): (flow id, contact id, run id)."""
+    flow_id = published(api, token, waiting_flow())
+    contact_id = enrol(cloud, api, token, contact)
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
+    return flow_id, contact_id, run_id
+
+
 def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
     # Given a run that sent its first text and waits in a 3-day delay
     token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, waiting_flow())
-    contact_id = enrol(cloud, api, token, {"first_name": "Di", "phone": "+14155550188"})
-    run_id = only_run(api, token, flow_id)["id"]
-    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
+    flow_id, contact_id, run_id = run_in_its_delay(cloud, api, token, {"first_name": "Di", "phone": "+14155550188"})
     first_execution = _execution_arn(api, token, flow_id, run_id)
 
     # When it is paused
@@ -334,10 +341,7 @@ def test_a_run_resumed_in_a_delay_goes_on_after_what_was_left_of_it(cloud: Any, 
                                                                     fast_time: None) -> None:
     # Given a run paused in its delay (three days last a second here)
     token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, waiting_flow())
-    contact_id = enrol(cloud, api, token, {"first_name": "Re", "phone": "+14155550187"})
-    run_id = only_run(api, token, flow_id)["id"]
-    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
+    _, contact_id, run_id = run_in_its_delay(cloud, api, token, {"first_name": "Re", "phone": "+14155550187"})
     assert api.post(f"/runs/{run_id}/pause", token=token).body["resume_until"]
 
     # When it is resumed
@@ -355,10 +359,7 @@ def test_a_run_resumed_in_a_delay_goes_on_after_what_was_left_of_it(cloud: Any, 
 def test_controls_refuse_what_does_not_apply_naming_the_field(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
     # Given a running run waiting in its delay
     token = owner["access_token"]
-    flow_id = published(api, token, waiting_flow())
-    enrol(cloud, api, token, {"first_name": "Ed", "phone": "+14155550166"})
-    run_id = only_run(api, token, flow_id)["id"]
-    work(cloud, until=in_state(api, token, [run_id], "pause_here"))
+    _, _, run_id = run_in_its_delay(cloud, api, token, {"first_name": "Ed", "phone": "+14155550166"})
 
     # When controls that do not apply are asked for
     resume = api.post(f"/runs/{run_id}/resume", token=token)

@@ -6,13 +6,10 @@ the compiled callback task's own (`States.Timeout` -> the node's `timeout` edge)
 """
 from __future__ import annotations
 
-import json
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 
 from leadpilot.automation_runtime import machines, runs
 from leadpilot.automation_runtime.actions import FAILED, Job
@@ -73,8 +70,7 @@ def park(job: Job, token: str) -> None:
     expires = now_epoch() + max(1, round(duration_seconds(job.config["timeout"]) * scale)) + _KEEP_AFTER_TIMEOUT_S
     try:
         existing = HandoffWaitItem.get(pk, sk, consistent_read=True)
-        if existing.held and machines.succeed(job.settings.region, token, json.loads(existing.held)):
-            existing.delete()  # completed while the run was paused: the resumed run goes on at once
+        if runs.answer_held(job.settings.region, existing, token):  # completed while the run was paused
             metrics.add_metric(name="FlowHandoffCompleted", unit="Count", value=1)
             return
         existing.update(actions=[HandoffWaitItem.token.set(token)])  # a redelivery or resume: same task, new token
@@ -106,10 +102,7 @@ def answer(settings: Settings, event: dict[str, Any]) -> int:
             continue
         output = {"done": True, "task_id": task_id, "completed_at": data.get("completed_at"),
                   "completed_by": event.get("actor")}
-        if runs.is_paused(ws, wait.run_id):  # kept: resume parks the handoff again and it answers at once
-            with suppress(UpdateError):  # completed twice: the first completion counts
-                wait.update(actions=[HandoffWaitItem.held.set(json.dumps(output))],
-                            condition=HandoffWaitItem.held.does_not_exist())
+        if runs.hold_if_paused(ws, wait, output):  # resume parks the handoff again and it answers at once
             continue
         if machines.succeed(settings.region, wait.token, output):
             resumed += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -315,6 +316,26 @@ def is_paused(workspace_id: str, run_id: str) -> bool:
         return RunItem.get(run_pk(workspace_id, run_id), "RUN", consistent_read=True).status == "paused"
     except RunItem.DoesNotExist:
         return False
+
+
+def hold_if_paused(workspace_id: str, wait: Any, output: dict[str, Any]) -> bool:
+    """A callback wait (handoff, wait for event) answered while its run is paused keeps its first answer in
+    `held` for when the run resumes; True when it was kept (the run is paused)."""
+    if not is_paused(workspace_id, wait.run_id):
+        return False
+    held = type(wait).held
+    with suppress(UpdateError):  # answered twice: the first answer counts
+        wait.update(actions=[held.set(json.dumps(output))], condition=held.does_not_exist())
+    return True
+
+
+def answer_held(region: str, wait: Any, token: str) -> bool:
+    """Park-time: a wait answered while its run was paused answers the resumed execution's token at once (and
+    is dropped); False when it holds no answer."""
+    if not wait.held or not machines.succeed(region, token, json.loads(wait.held)):
+        return False
+    wait.delete()
+    return True
 
 
 def at_node(workspace_id: str, run_id: str, node: str, context: dict[str, Any]) -> None:

@@ -24,6 +24,10 @@ MAX_REDIRECTS = 3
 class Refused(OSError):
     """The destination is not a public address; nothing was sent."""
 
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to a non-public address ({address})")
+        self.address = address
+
 
 @lru_cache(maxsize=1)
 def private_networks_allowed() -> bool:
@@ -46,7 +50,7 @@ def public_address(host: str, port: int) -> tuple[Any, ...]:
         return tuple(infos[0][4])
     for info in infos:
         if not is_public(str(info[4][0])):
-            raise Refused(f"{host} resolves to a non-public address ({info[4][0]})")
+            raise Refused(host, str(info[4][0]))
     return tuple(infos[0][4])
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as date_parser
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 
 from leadpilot.automation_runtime import machines, runs
 from leadpilot.automation_runtime.actions import FAILED, Job, PermanentFailure
@@ -165,8 +163,7 @@ def park_event(job: Job, token: str) -> None:
     pk, sk = event_waits_pk(job.workspace_id, job.contact_id), f"WAIT#{job.config['event']}#{job.run_id}#{job.state}"
     try:
         existing = EventWaitItem.get(pk, sk, consistent_read=True)
-        if existing.held and machines.succeed(job.settings.region, token, json.loads(existing.held)):
-            existing.delete()
+        if runs.answer_held(job.settings.region, existing, token):  # the event came while the run was paused
             metrics.add_metric(name="FlowEventReceived", unit="Count", value=1)
             return
     except EventWaitItem.DoesNotExist:
@@ -194,10 +191,7 @@ def answer_event(settings: Settings, event: dict[str, Any]) -> int:
             continue
         output = {"event": {"id": event.get("id"), "type": kind, "occurred_at": event.get("occurred_at"),
                             "data": event.get("data") or {}}}
-        if runs.is_paused(ws, wait.run_id):  # kept for its wait: resume parks it again and it answers at once
-            with suppress(UpdateError):  # the first matching event is the one it gets
-                wait.update(actions=[EventWaitItem.held.set(json.dumps(output))],
-                            condition=EventWaitItem.held.does_not_exist())
+        if runs.hold_if_paused(ws, wait, output):  # resume parks the wait again and it answers at once
             continue
         if machines.succeed(settings.region, wait.token, output):
             resumed += 1

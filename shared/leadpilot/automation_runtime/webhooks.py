@@ -129,7 +129,7 @@ def destination_problem(url: str) -> str | None:
     try:
         safe_http.public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except safe_http.Refused as exc:
-        return f"the url's host {str(exc).split(' ', 1)[1]}"
+        return f"the url's host resolves to a non-public address ({exc.address})"
     except (socket.gaierror, UnicodeError, ValueError):
         return None  # unresolvable now: the request itself fails (transient) and is retried
     return None
