@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,6 +60,24 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         files_bucket=env.get("FILES_BUCKET", ""),
         jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
     )
+
+
+def password_profile(env: Mapping[str, str]) -> str:
+    """LEADPILOT_PASSWORD_HASHING: "argon2id" (the default: argon2-cffi's recommended parameters) or "cheapest"
+    (argon2-cffi's test profile, which keeps a suite of hundreds of sign-ups fast). "cheapest" is refused on
+    any stage but "test", so no deployment can weaken its password hashes by a stray variable."""
+    profile = env.get("LEADPILOT_PASSWORD_HASHING", "").strip() or "argon2id"
+    if profile not in {"argon2id", "cheapest"}:
+        raise ConfigurationError("LEADPILOT_PASSWORD_HASHING must be argon2id or cheapest")
+    if profile == "cheapest" and env.get("LEADPILOT_STAGE") != "test":
+        raise ConfigurationError("LEADPILOT_PASSWORD_HASHING=cheapest is only allowed on stage test")
+    return profile
+
+
+@lru_cache(maxsize=1)
+def password_hashing() -> str:
+    """This process's password hashing profile (see password_profile), read at first use."""
+    return password_profile(os.environ)
 
 
 @lru_cache(maxsize=1)

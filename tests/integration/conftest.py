@@ -1,4 +1,4 @@
-"""Integration fixtures: moto in-process, every resource provisioned from template.yaml."""
+"""Integration fixtures: moto in-process, every resource provisioned from template.yaml once per worker."""
 from __future__ import annotations
 
 import itertools
@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from infra.local.model import Deployment
 from infra.local.moto_main import patch_dynamodb, patch_sqs
 from infra.local.provision import provision
-from leadpilot.settings import get_settings
+from leadpilot.settings import get_settings, password_hashing
+from tests.support import moto_reset
 from tests.support.apps import TEMPLATE, Api
 
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
@@ -19,26 +21,46 @@ JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
 patch_dynamodb()
 patch_sqs()
 _counter = itertools.count()
+_AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+_MOTO = {"stepfunctions": {"execute_state_machine": True}}
+_provisioned: list[Deployment] = []  # this worker's deployment, provisioned once
+
+
+def _deployment() -> Deployment:
+    """The template provisioned into this worker's moto: once, or again when a test reset moto itself."""
+    if not (_provisioned and moto_reset.intact(_provisioned[0])):
+        _provisioned[:] = [provision(TEMPLATE, {"Stage": "test", "JwtSecret": JWT_SECRET})]  # idempotent
+    moto_reset.fresh_state(_provisioned[0])
+    return _provisioned[0]
 
 
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A fresh in-process AWS with the template's tables, bus, queues and rules."""
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
+    """An empty in-process AWS with the template's tables, bus, queues and rules (provisioned once per worker,
+    emptied before each test: see tests/support/moto_reset.py)."""
+    for key, value in _AWS_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        deployment = provision(TEMPLATE, {"Stage": "test", "JwtSecret": JWT_SECRET})
+    mock = mock_aws(config=_MOTO)
+    mock.start(reset=False)  # keep what earlier tests provisioned
+    try:
+        deployment = _deployment()
         # The template's global environment, as every function receives it.
         env = deployment.function("ContactsFunction").environment
         for key, value in env.items():
             if key != "POWERTOOLS_SERVICE_NAME":
                 monkeypatch.setenv(key, value)
         monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+        # argon2's cheapest profile on stage "test" (production parameters: tests/unit/test_credentials.py)
+        monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
         get_settings.cache_clear()
+        password_hashing.cache_clear()
         yield deployment
         get_settings.cache_clear()
+        password_hashing.cache_clear()
+    finally:
+        mock.stop(remove_data=False)
 
 
 @pytest.fixture

@@ -13,19 +13,20 @@ from functools import lru_cache
 from typing import Any
 
 from leadpilot.ids import is_valid_id
+from leadpilot.settings import password_hashing
 
 
-@lru_cache(maxsize=1)
-def _hasher() -> Any:
+@lru_cache(maxsize=2)
+def _hasher(profile: str) -> Any:
     # Imported on first use: only sign-up, login and invites hash passwords.
-    from argon2 import PasswordHasher
+    from argon2 import PasswordHasher, profiles
 
-    return PasswordHasher()
+    return PasswordHasher.from_parameters(profiles.CHEAPEST) if profile == "cheapest" else PasswordHasher()
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of a password."""
-    return _hasher().hash(password)
+    """An argon2id hash of a password (its parameters are in the hash, so verifying needs no profile)."""
+    return _hasher(password_hashing()).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -33,7 +34,7 @@ def verify_password(password_hash: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
     try:
-        return bool(_hasher().verify(password_hash, password))
+        return bool(_hasher(password_hashing()).verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 

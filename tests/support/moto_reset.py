@@ -1,0 +1,82 @@
+"""Give each integration test an empty AWS without provisioning the template again.
+
+Provisioning every table, queue, bus, rule and state machine of template.yaml costs a few hundred
+milliseconds; emptying what a test wrote costs a few. `fresh_state` puts moto's in-process backends
+back to "just provisioned": every item, message, sent email, object and execution a test left is
+gone, and resources a test created (flow machines) are deleted, while the template's resources stay.
+`intact` tells when a test reset moto itself (its own `mock_aws`), so the caller provisions again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from infra.local.model import Deployment
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+def _dynamodb() -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[ACCOUNT][REGION]
+
+
+def _sqs() -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[ACCOUNT][REGION]
+
+
+def _stepfunctions() -> Any:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    return stepfunctions_parser_backends[ACCOUNT][REGION]
+
+
+def _names(deployment: Deployment, kind: str) -> set[str]:
+    return {r.name for r in deployment.resources.values() if r.type == kind}
+
+
+def intact(deployment: Deployment) -> bool:
+    """True when every table, queue and state machine the template declares still exists in moto."""
+    machines = {m.name for m in _stepfunctions().state_machines}
+    return (_names(deployment, "AWS::DynamoDB::Table") <= set(_dynamodb().tables)
+            and _names(deployment, "AWS::SQS::Queue") <= set(_sqs().queues)
+            and _names(deployment, "AWS::StepFunctions::StateMachine") <= machines)
+
+
+def fresh_state(deployment: Deployment) -> None:
+    """Empty what tests write; keep what the template provisioned."""
+    _stop_executions(deployment)
+    for table in _dynamodb().tables.values():
+        table.items.clear()
+        table.__dict__.pop("_leadpilot_sorted_items", None)  # infra.local.moto_main's cached sort
+    for queue in _sqs().queues.values():
+        queue._messages = []
+        queue._pending_messages = set()
+    _empty_email_and_files()
+
+
+def _stop_executions(deployment: Deployment) -> None:
+    backend = _stepfunctions()
+    kept = _names(deployment, "AWS::StepFunctions::StateMachine")
+    for machine in list(backend.state_machines):
+        for execution in machine.executions:
+            if execution.status == "RUNNING":
+                backend.stop_execution(execution.execution_arn)  # ends its thread
+        machine.executions.clear()
+        if machine.name not in kept:
+            backend.state_machines.remove(machine)
+
+
+def _empty_email_and_files() -> None:
+    from moto.s3.models import s3_backends
+    from moto.ses.models import ses_backends
+
+    ses = ses_backends[ACCOUNT][REGION]
+    ses.sent_messages.clear()
+    ses.sent_message_count = 0
+    s3 = s3_backends[ACCOUNT]["aws"]
+    for bucket in s3.buckets.values():
+        for key in list(bucket.keys):
+            s3.delete_object(bucket.name, key)
