@@ -6,20 +6,36 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 STAGE ?= dev
+DATA_DIR ?= .leadpilot
+# The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
+PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 
-.PHONY: install dev test test-fast lint bench deploy localstack clean
+.PHONY: install dev test test-fast lint bench deploy localstack clean sms platform-admin
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
-	$(BIN)/pip install -q -r requirements-dev.txt
+	@test -x $(BIN)/python || { echo "==> creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing pip, then the dependencies (the first time takes a few minutes)"
+	$(BIN)/pip install $(PIP_QUIET) --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
+	$(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt
+	@echo "==> installing LeadPilot itself (editable)"
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $(STAMP)
+	@echo "==> installed"
 
 install: $(STAMP)
 
-dev: install  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
-	$(BIN)/python -m infra.local up --port $(PORT)
+dev:  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
+	@$(PYTHON) -m infra.local.port_check $(PORT)  # before installing or starting anything
+	@$(MAKE) --no-print-directory install
+	$(BIN)/python -m infra.local up --port $(PORT) --data-dir $(DATA_DIR)
+
+sms: install  ## the SMS simulator against the running local cloud: make sms ARGS='inbound --from +1415... --to +1415... --body STOP'
+	@$(BIN)/python -m infra.local.sms --api http://127.0.0.1:$(PORT) --data-dir $(DATA_DIR) $(if $(ARGS),$(ARGS),--help)
+
+platform-admin: install  ## make someone a platform admin on the running local cloud: make platform-admin EMAIL=...
+	@test -n "$(EMAIL)" || { echo "usage: make platform-admin EMAIL=someone@example.com" >&2; exit 2; }
+	@$(BIN)/python -m infra.local with-env --data-dir $(DATA_DIR) -- \
+	  $(BIN)/python -m leadpilot.identity.platform grant-admin "$(EMAIL)"
 
 test: install  ## template lint + unit + integration + e2e + tenant isolation
 	$(BIN)/cfn-lint template.yaml

@@ -95,13 +95,12 @@ def list_runs(flow_id: str) -> dict[str, Any]:
 
 
 @edge.route("/runs", "GET")
-def list_contact_runs() -> dict[str, Any]:
+def find_runs() -> dict[str, Any]:
     identity = edge.identity()
-    contact_id = edge.query("contact_id")
-    if contact_id is None:
-        raise ValidationFailed.field("contact_id", "is required (runs of one flow: GET /flows/{flow_id}/runs)")
-    return runs.list_contact_runs(edge.settings, identity, parse_id(contact_id, "contact_id"), edge.limit(),
-                                  _status(), edge.query("cursor"))
+    contact_id, flow_id = edge.query("contact_id"), edge.query("flow_id")
+    return runs.find_runs(edge.settings, identity, edge.limit(), edge.query("cursor"), status=_status(),
+                          flow_id=parse_id(flow_id, "flow_id") if flow_id is not None else None,
+                          contact_id=parse_id(contact_id, "contact_id") if contact_id is not None else None)
 
 
 @edge.route("/runs/{run_id}", "GET")

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
+from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
@@ -55,10 +56,14 @@ def job_errors(job_id: str) -> dict[str, Any]:
     identity = edge.identity()
     job = store.get_item(identity.workspace_id, parse_id(job_id, "job_id"))
     after = edge.query("after_row")
-    if after is not None and not after.isdigit():
+    if after is not None and not after.isdecimal():
         raise ValidationFailed.field("after_row", "must be a row number")
-    items = store.list_errors(identity.workspace_id, job.job_id, edge.limit(100, 1000), int(after) if after else None)
-    return {"items": items, "next_after_row": items[-1]["row"] if items else None}
+    cursor = decode_cursor(edge.query("cursor"), str.isdecimal)  # the row a page ends on, as after_row
+    start = cursor or after
+    items, last = store.list_errors(identity.workspace_id, job.job_id, edge.limit(100, 1000),
+                                    int(start) if start else None)
+    next_cursor = encode_cursor(str(last)) if last is not None else None
+    return {"items": items, "next_cursor": next_cursor, "next_after_row": last}
 
 
 @edge.route("/jobs/{job_id}/download", "GET")

@@ -1,15 +1,19 @@
-"""CLI: ``python -m infra.local up [--host H] [--port P] [--data-dir D] [--no-seed]``."""
+"""CLI: ``python -m infra.local up [--host H] [--port P] [--data-dir D] [--no-seed]``, and
+``python -m infra.local with-env [--data-dir D] -- COMMAND ...`` to run a command with the running cloud's settings."""
 
 from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
+from infra.local import logs
 from infra.local.cloud import LocalCloud
 
 
@@ -26,16 +30,31 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=3000, help="port of the HTTP gateway")
     up.add_argument("--data-dir", type=Path, default=Path(".leadpilot"), help="snapshot, secrets and logs")
     up.add_argument("--no-seed", action="store_true", help="do not create the demo workspace")
+    run = commands.add_parser("with-env", help="run a command with the functions' settings of the running cloud")
+    run.add_argument("--data-dir", type=Path, default=Path(".leadpilot"), help="the running cloud's data dir")
+    run.add_argument("argv", nargs=argparse.REMAINDER, help="the command, after --")
     return parser
+
+
+def with_env(data_dir: Path, argv: list[str]) -> int:
+    """Replace this process with `argv`, run with the environment the running cloud gives its functions."""
+    argv = argv[1:] if argv[:1] == ["--"] else argv
+    if not argv:
+        print("with-env: give a command after --", file=sys.stderr)
+        return 2
+    env_path = data_dir / "env.json"
+    if not env_path.exists():
+        print(f"no local cloud is running on {data_dir} (no {env_path}): start it with `make dev`", file=sys.stderr)
+        return 1
+    os.execvpe(argv[0], argv, {**os.environ, **json.loads(env_path.read_text())})
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the local cloud until Ctrl-C or SIGTERM; 0 on a clean stop."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for noisy in ("botocore", "boto3", "pynamodb", "urllib3"):
-        # They log every client creation at INFO, which would bury the request log.
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command == "with-env":
+        return with_env(args.data_dir, args.argv)
+    logs.configure()
     # Installed explicitly: a shell that starts us in the background sets SIGINT to "ignore".
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -53,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nstopping the local cloud...", flush=True)
     except Exception as error:
         if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-            print(f"port {args.port} on {args.host} is in use: stop what uses it or pass --port", file=sys.stderr)
+            print(f"port {args.port} on {args.host} is in use: stop what uses it, or use another port "
+                  f"(make dev PORT={args.port + 1}, or --port)", file=sys.stderr)
         else:
             logging.getLogger("infra.local").exception("the local cloud failed to start")
         status = 1
@@ -62,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cloud.stop()
+        print("the local cloud has stopped" + ("" if status == 0 else " (it failed; see above)"), flush=True)
     return status
 
 

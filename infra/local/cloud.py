@@ -10,7 +10,8 @@ import socket
 from pathlib import Path
 from types import TracebackType
 
-from infra.local.host import FunctionHost
+from infra.local import logs
+from infra.local.host import FunctionHost, shared_environment, time_scale_from_env
 from infra.local.model import Deployment
 from infra.local.moto_server import MotoServer
 from infra.local.provision import provision
@@ -59,6 +60,7 @@ class LocalCloud:
         self.template_path = Path(template_path or REPO_ROOT / "template.yaml")
         self.snapshot_interval = snapshot_interval
         self.snapshot_path = self.data_dir / "snapshot.json"
+        self.env_path = self.data_dir / "env.json"
         self.deployment: Deployment | None = None
         self.function_host: FunctionHost | None = None
         self.seed_result: SeedResult | None = None
@@ -95,6 +97,8 @@ class LocalCloud:
         # Flows' webhook steps may call services on this machine (refused in AWS: tenant URLs must not
         # reach internal endpoints).
         os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
+        # Metrics are EMF JSON lines for CloudWatch; on a console they bury the request log.
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
         self._moto.start()
         self._previous_endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -109,20 +113,33 @@ class LocalCloud:
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off"}
         self.deployment = provision(self.template_path, parameters)
-        if self.snapshot_path.exists():
+        had_data = self.snapshot_path.exists()
+        if had_data:
             counts = restore(self.deployment, self.snapshot_path)
             log.info("restored %s from %s", counts, self.snapshot_path)
         # shared/ stands in for the SharedLayer, which AWS mounts on the path as /opt/python.
         self.function_host = FunctionHost(self.deployment, self.host, self.port, python_paths=[REPO_ROOT / "shared"])
+        logs.readable_function_logs()
         self.function_host.start()
+        self._write_env()
         self._snapshotter = Snapshotter(self.deployment, self.snapshot_path, self.snapshot_interval).start()
         if self.seed:
-            self.seed_result = seed(self.api_url)
+            self.seed_result = seed(self.api_url, existing=had_data)
             for error in self.seed_result.errors:
                 log.error("seed: %s", error)
 
+    def _write_env(self) -> None:
+        """The functions' environment, for commands run beside the cloud (`python -m infra.local with-env`)."""
+        assert self.deployment is not None and self.function_host is not None
+        names = [*shared_environment(self.deployment.functions), *_FAKE_AWS_ENV, "AWS_REGION", "AWS_ENDPOINT_URL"]
+        env = {name: os.environ[name] for name in names if name in os.environ}
+        env["LEADPILOT_API_URL"] = self.api_url
+        write_atomically(self.env_path, json.dumps(env, indent=2))
+        self.env_path.chmod(0o600)  # it holds the JWT secret, like secrets.json
+
     def stop(self) -> None:
         """Stop taking work, save a final snapshot, stop moto. Safe to call twice."""
+        self.env_path.unlink(missing_ok=True)
         if self.function_host is not None:
             self.function_host.stop()
         if self._snapshotter is not None:
@@ -162,6 +179,10 @@ class LocalCloud:
             f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)",
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
         ]
+        scale = time_scale_from_env()
+        if scale != 1:
+            lines.append(f"  Time scale   {scale:g}x (LEADPILOT_TIME_SCALE): a day of delays and schedules lasts "
+                         f"{86400 / scale:.3g} s")
         functions = self.function_host.load_errors if self.function_host else {}
         if functions:
             lines.append(f"  NOT LOADED   {', '.join(sorted(functions))}  (see the log above)")

@@ -8,8 +8,9 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,11 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # instead of a reset connection; beyond it the connection is just closed.
 _DRAIN_LIMIT = 64 * 1024 * 1024
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
+WORKERS = 32  # connections served at once; more wait in the listen backlog
+BACKLOG = 1024
+# An idle keep-alive connection gives its worker back after this long (API Gateway's own idle timeout is longer,
+# but here a worker is a bounded resource).
+IDLE_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -60,13 +66,15 @@ def proxy_reply(result: Any) -> Reply:
     pairs = [(key, str(value)) for key, value in single.items() if key.lower() not in multi_keys]
     pairs += [(key, str(value)) for key, values in multi.items() for value in values]
     pairs = [(key, value) for key, value in pairs if key.lower() not in _HOP_BY_HOP]
+    if not any(key.lower() == "content-type" for key, _ in pairs):
+        pairs.append(("Content-Type", "application/json"))  # a REST API's default when the function sets none
     body = result.get("body") or ""
     payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
     return Reply(int(status), pairs, payload)
 
 
 class Gateway:
-    """ThreadingHTTPServer that routes requests to the Api events of the deployment."""
+    """An HTTP server with a bounded worker pool that routes requests to the Api events of the deployment."""
 
     def __init__(self, host: FunctionHost, bind_host: str, port: int) -> None:
         self._host = host
@@ -146,8 +154,50 @@ class Gateway:
         return [(key, value) for key, value in added if key.lower() not in present]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class BoundedThreadingMixIn:
+    """Serve each connection on one of `max_workers` pooled threads.
+
+    socketserver's ThreadingMixIn starts a thread per connection without bound. Here the accept loop waits
+    for a free worker instead, so a burst queues in the kernel's listen backlog (`request_queue_size`) and
+    every connection is answered in turn rather than reset.
+    """
+
+    max_workers = WORKERS
+    request_queue_size = BACKLOG
+    _pool: ThreadPoolExecutor | None = None
+    _free: threading.Semaphore
+    _closing = False
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="gateway")
+            self._free = threading.Semaphore(self.max_workers)
+        while not self._free.acquire(timeout=0.2):
+            if self._closing:  # stop() must not wait behind a burst
+                self.shutdown_request(request)  # type: ignore[attr-defined]
+                return
+        self._pool.submit(self._serve_connection, request, client_address)
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)  # type: ignore[attr-defined]
+        except Exception:
+            self.handle_error(request, client_address)  # type: ignore[attr-defined]
+        finally:
+            self.shutdown_request(request)  # type: ignore[attr-defined]
+            self._free.release()
+
+    def shutdown(self) -> None:
+        self._closing = True
+        super().shutdown()  # type: ignore[misc]
+
+    def server_close(self) -> None:
+        super().server_close()  # type: ignore[misc]
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
+
+class _Server(BoundedThreadingMixIn, HTTPServer):
     gateway: Gateway
 
 
@@ -161,6 +211,7 @@ def _too_large() -> Reply:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT_S
     server: _Server
 
     def do_GET(self) -> None:

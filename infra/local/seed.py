@@ -79,10 +79,18 @@ def call(
         return status, raw.decode("utf-8", "replace")
 
 
-def seed(api_url: str) -> SeedResult:
-    """Sign up the demo workspace (201 new, 409 existing) and add demo contacts when new."""
+def seed(api_url: str, existing: bool = False) -> SeedResult:
+    """Sign up the demo workspace (201 new, 409 existing) and add demo contacts when new.
+
+    With `existing` data the demo owner most likely exists: log in first, so that the log shows no 409.
+    """
     result = SeedResult()
     try:
+        if existing:
+            status, body = call(api_url, "POST", "/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            if status == 200:
+                result.access_token = body.get("access_token")
+                return result
         status, body = call(api_url, "POST", "/auth/signup", DEMO_SIGNUP)
         if status == 201:
             result.created = True

@@ -26,8 +26,10 @@ SANDBOX_ACCOUNT = "AC" + "0" * 32
 
 def token_from(data_dir: Path) -> str:
     """The sandbox token of the local cloud that keeps its secrets in `data_dir`."""
-    stored = json.loads((data_dir / "secrets.json").read_text())
-    return sandbox_token(stored["JwtSecret"])
+    path = data_dir / "secrets.json"
+    if not path.exists():
+        raise SystemExit(f"no {path}: start the local cloud first (make dev), or pass --data-dir")
+    return sandbox_token(json.loads(path.read_text())["JwtSecret"])
 
 
 def post_signed(url: str, form: dict[str, str], token: str, signed_url: str | None = None) -> tuple[int, str]:
@@ -41,6 +43,8 @@ def post_signed(url: str, form: dict[str, str], token: str, signed_url: str | No
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+    except urllib.error.URLError as error:  # nothing listening: one line, not a traceback
+        raise SystemExit(f"cannot reach {url}: {error.reason} (is the local cloud running? make dev)") from error
 
 
 def inbound_form(sender: str, to: str, body: str, sid: str | None = None) -> dict[str, str]:

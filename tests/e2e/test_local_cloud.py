@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import urllib.request
 import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.e2e.conftest import REPO_ROOT
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import LocalCloudProcess
@@ -75,3 +81,30 @@ def test_unknown_route_has_the_error_shape(local_cloud: LocalCloudProcess) -> No
     # Given the cloud / When a route that does not exist is called / Then a 404 in the LeadPilot shape comes back
     status, body = local_cloud.call("GET", "/no/such/route")
     assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_a_person_can_read_the_console_and_run_the_helpers(local_cloud: LocalCloudProcess) -> None:
+    # Given the running cloud / When the demo owner logs in
+    request = urllib.request.Request(f"{local_cloud.url}/auth/login", data=json.dumps(DEMO).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        # Then the answer is JSON, as API Gateway says
+        assert response.status == 200 and response.headers["Content-Type"] == "application/json"
+    # And the console has one readable line for the request, and no metric JSON
+    log = local_cloud.log_path.read_text(errors="replace")
+    assert "infra.local.gateway: POST /auth/login -> 200 IdentityFunction" in log
+    assert '"CloudWatchMetrics"' not in log
+    # When a platform admin is granted with the cloud's settings, as `make platform-admin` does
+    granted = subprocess.run(
+        [sys.executable, "-m", "infra.local", "with-env", "--data-dir", str(local_cloud.data_dir), "--",
+         sys.executable, "-m", "leadpilot.identity.platform", "grant-admin", DEMO["email"]],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "infra.local", "with-env", "--data-dir", str(local_cloud.data_dir), "--",
+         sys.executable, "-m", "leadpilot.identity.platform", "grant-admin", "nobody@e2e.leadpilot.test"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    # Then it takes effect at the next login; an unknown user is one line
+    assert granted.returncode == 0 and "takes effect at their next login" in granted.stdout, granted.stderr
+    status, login = local_cloud.call("POST", "/auth/login", DEMO)
+    assert status == 200 and local_cloud.call("GET", "/platform/workspaces", token=login["access_token"])[0] == 200
+    assert unknown.returncode == 1 and unknown.stderr == "grant-admin: no user with email nobody@e2e.leadpilot.test\n"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.integration.conftest import sign_up
 from tests.integration.test_automation_runs import enrol, in_state, published, waiting_flow, work
 from tests.support.apps import Api
 
@@ -86,15 +87,51 @@ def test_bulk_and_list_requests_are_checked(cloud: Any, api: Api, owner: dict[st
     no_node = api.post(f"/flows/{flow_id}/runs/bulk", {"action": "restart", "status": "failed"}, token=token)
     too_many = api.post(f"/flows/{flow_id}/runs/bulk", {"action": "cancel", "run_ids": [
         f"01M80A45J90JMESM0AR82N{i:04d}" for i in range(101)]}, token=token)
-    no_contact = api.get("/runs", token=token)
     bad_status = api.get(f"/flows/{flow_id}/runs?status=asleep", token=token)
+    bad_workspace_status = api.get("/runs?status=asleep", token=token)
 
     # Then each is a 422 naming the field
-    for reply, field in ((no_node, "node"), (too_many, "run_ids"), (no_contact, "contact_id"),
-                         (bad_status, "status")):
+    for reply, field in ((no_node, "node"), (too_many, "run_ids"), (bad_status, "status"),
+                         (bad_workspace_status, "status")):
         assert reply.status == 422, reply
         assert reply.body["error"]["details"]["errors"][0]["field"] == field, reply
     assert no_selection.status == 422, no_selection
+    # And a filter that is not an id is a 400 naming it
+    for query, field in (("flow_id=nope", "flow_id"), ("contact_id=nope", "contact_id")):
+        reply = api.get(f"/runs?{query}", token=token)
+        assert reply.status == 400 and reply.body["error"]["details"]["field"] == field, reply
+
+
+def test_the_workspaces_runs_are_listed_and_filtered(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given three runs waiting in one flow's delay, one of them paused, and a second flow with no runs
+    token = owner["access_token"]
+    flow_id, run_ids, by_contact = three_waiting_runs(cloud, api, token)
+    other_flow = published(api, token, {**waiting_flow(), "name": "Other"})
+    paused_id = run_ids[1]
+    assert api.post(f"/runs/{paused_id}/pause", token=token).status == 200
+
+    def listed(query: str = "") -> list[tuple[str, str]]:
+        reply = api.get(f"/runs{query}", token=token)
+        assert reply.status == 200, reply
+        return [(r["id"], r["status"]) for r in reply.body["items"]]
+
+    # When the runs are listed without a contact / Then every run of the workspace is there, newest first
+    assert [run_id for run_id, _ in listed()] == run_ids
+    # And status, flow and contact each narrow the list
+    assert listed("?status=paused") == [(paused_id, "paused")]
+    assert [run_id for run_id, _ in listed("?status=running")] == [run_ids[0], run_ids[2]]
+    assert [run_id for run_id, _ in listed(f"?flow_id={flow_id}")] == run_ids
+    assert listed(f"?flow_id={other_flow}") == []
+    contact_id = next(c for c, r in by_contact.items() if r == paused_id)
+    assert listed(f"?contact_id={contact_id}&flow_id={flow_id}") == [(paused_id, "paused")]
+    assert listed(f"?contact_id={contact_id}&flow_id={other_flow}") == []
+    # And the list is paged with a cursor that ends on the last page
+    first = api.get("/runs?limit=2", token=token).body
+    second = api.get(f"/runs?limit=2&cursor={first['next_cursor']}", token=token).body
+    assert [r["id"] for r in first["items"] + second["items"]] == run_ids and second["next_cursor"] is None
+    # And another workspace sees none of them
+    other = sign_up(api, "Else")
+    assert api.get("/runs", token=other["access_token"]).body["items"] == []
 
 
 def test_bulk_by_status_pages_with_a_cursor_when_runs_keep_the_status(cloud: Any, api: Api,

@@ -62,6 +62,34 @@ def test_hubspot_export_imports_with_auto_mapping_and_a_row_error_report(api: Ap
     assert by_row[6]["ref"] == contacts["ada@example.com"]["id"]
 
 
+def test_import_reports_unmapped_columns_and_pages_its_errors_to_the_end(api: Api, owner: dict[str, Any],
+                                                                       cloud: Any) -> None:
+    token = owner["access_token"]
+    # When a HubSpot export is imported (two of its columns are not contact fields)
+    started = api.post("/imports", {"csv": HUBSPOT_EXPORT}, token=token)
+    # Then the job says which columns it leaves out
+    assert started.status == 201, started
+    assert started.body["params"]["unmapped_columns"] == ["Record ID", "Lifecycle Stage"]
+    assert _job(api, token, started.body["id"])["params"]["unmapped_columns"] == ["Record ID", "Lifecycle Stage"]
+    _worker(cloud)
+    # When its three row errors are read two at a time
+    path = f"/jobs/{started.body['id']}/errors?limit=2"
+    first = api.get(path, token=token).body
+    second = api.get(f"{path}&cursor={first['next_cursor']}", token=token).body
+    # Then the pages hold every error once, and the last page has no cursor
+    assert [e["row"] for e in first["items"] + second["items"]] == [4, 5, 6]
+    assert first["next_cursor"] and first["next_after_row"] == 5
+    assert second["next_cursor"] is None and second["next_after_row"] is None
+    assert [e["row"] for e in api.get(f"{path}&after_row=4", token=token).body["items"]] == [5, 6]
+    # And a page that holds exactly the rest has no cursor either
+    whole = api.get(f"/jobs/{started.body['id']}/errors?limit=3", token=token).body
+    assert len(whole["items"]) == 3 and whole["next_cursor"] is None
+    # And a cursor that is not one of ours, or a row that is not a number, is a 422 naming it
+    for query, field in (("cursor=%%%", "cursor"), ("after_row=²", "after_row")):
+        reply = api.get(f"{path}&{query}", token=token)
+        assert reply.status == 422 and reply.body["error"]["details"]["errors"][0]["field"] == field, reply
+
+
 def test_gohighlevel_export_maps_tags_and_business_name(api: Api, owner: dict[str, Any], cloud: Any) -> None:
     token = owner["access_token"]
     job = api.post("/imports", {"csv": GHL_EXPORT}, token=token).body

@@ -10,10 +10,12 @@ import json
 import os
 import sys
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.local.gateway import MAX_BODY_BYTES
+from infra.local.gateway import MAX_BODY_BYTES, WORKERS
 from infra.local.host import FunctionHost
 from infra.local.model import ApiRoute, Deployment, FunctionSpec, Resource, ScheduleSpec, SqsSource
 
@@ -195,6 +197,49 @@ def test_gateway_rejects_bodies_over_10_mib(make_host: Callable[..., FunctionHos
     # Then it is refused with 413 before reaching the function
     assert response.status == 413 and json.loads(response.read())["error"]["code"] == "payload_too_large"
     connection.close()
+
+
+def test_dict_responses_are_json_like_api_gateways(
+    make_host: Callable[..., FunctionHost], web: list[FunctionSpec]
+) -> None:
+    # Given a Chalice route that returns a plain dict (Chalice sets no Content-Type for it)
+    host = make_host(web, scheduler=False, pollers=False)
+    # When it is called through the gateway
+    status, headers, _ = _request(f"{host.api_url}/items/1")
+    # Then the response says it is JSON, as API Gateway's REST proxy default does
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    # And a type the function sets itself is kept as it is
+    status, headers, _ = _request(f"{host.api_url}/items", "POST", {"name": "n"})
+    assert status == 201 and headers["Content-Type"] == "application/json"
+
+
+def test_a_burst_of_100_connections_is_answered_by_a_bounded_pool(
+    make_host: Callable[..., FunctionHost], web: list[FunctionSpec]
+) -> None:
+    # Given the gateway
+    host = make_host(web, scheduler=False, pollers=False)
+    port = int(host.api_url.rsplit(":", 1)[1])
+    burst = 100
+    ready = threading.Barrier(burst)
+
+    def one(index: int) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        ready.wait()  # every client connects at the same moment
+        try:
+            connection.request("GET", f"/items/{index}")
+            response = connection.getresponse()
+            return response.status if json.loads(response.read())["item_id"] == str(index) else -1
+        finally:
+            connection.close()
+
+    # When 100 clients connect and ask at once
+    with ThreadPoolExecutor(burst) as clients:
+        statuses = list(clients.map(one, range(burst)))
+    # Then every one of them gets its own answer, none is reset
+    assert statuses == [200] * burst
+    # And the gateway served them with at most its pool of worker threads
+    workers = [t for t in threading.enumerate() if t.name.startswith("gateway_")]
+    assert 0 < len(workers) <= WORKERS
 
 
 def test_health_lists_functions_and_queues(make_host: Callable[..., FunctionHost], web: list[FunctionSpec]) -> None:

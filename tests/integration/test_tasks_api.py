@@ -146,6 +146,33 @@ def test_views_sort_by_due_filter_and_paginate(api: Api, owner: dict[str, Any]) 
         assert reply.status == 422 and reply.body["error"]["details"]["errors"][0]["field"] == field, reply
 
 
+def test_default_view_shows_what_the_user_is_responsible_for(api: Api, owner: dict[str, Any]) -> None:
+    # Given an unassigned task the owner created (as in the README) and one the owner assigned to a member
+    token = owner["access_token"]
+    member = add_member(api, token)
+    them = member["member"]["user_id"]
+    mine = api.post("/tasks", {"title": "Call back", "due_at": "2030-05-01T09:00Z"}, token=token).body
+    api.post("/tasks", {"title": "Theirs", "assignee_id": them}, token=token)
+
+    def default_view(who: str) -> list[str]:
+        reply = api.get("/tasks", token=who)
+        assert reply.status == 200, reply
+        return [t["title"] for t in reply.body["items"]]
+
+    # When each of them lists tasks without a view
+    # Then the owner sees the unassigned task they created, and the member only what is assigned to them
+    assert default_view(token) == ["Call back"]
+    assert default_view(member["access_token"]) == ["Theirs"]
+    # When the owner's task is assigned to the member / Then it moves to the member's list
+    moved = api.patch(f"/tasks/{mine['id']}", {"assignee_id": them}, token=token)
+    assert moved.status == 200, moved
+    assert default_view(token) == []
+    assert default_view(member["access_token"]) == ["Call back", "Theirs"]
+    # When it is unassigned again / Then it is back with the owner who created it
+    api.patch(f"/tasks/{mine['id']}", {"assignee_id": None}, token=token)
+    assert default_view(token) == ["Call back"]
+
+
 def test_completing_a_weekday_task_keeps_9am_across_the_dst_change(api: Api, owner: dict[str, Any]) -> None:
     # Given "every weekday at 9:00 New York", due Friday 8 March 2030 (DST starts Sunday 10 March)
     token = owner["access_token"]

@@ -123,9 +123,9 @@ def test_proxy_reply_merges_headers_and_decodes_base64() -> None:
     }
     # When turned into an HTTP reply
     reply = proxy_reply(result)
-    # Then multiValueHeaders win for their keys and the body is raw bytes
+    # Then multiValueHeaders win for their keys, the body is raw bytes, and with no type set it is JSON
     assert reply.status == 201 and reply.body == b"\x01\x02"
-    assert reply.headers == [("A", "1"), ("B", "x"), ("B", "y")]
+    assert reply.headers == [("A", "1"), ("B", "x"), ("B", "y"), ("Content-Type", "application/json")]
     with pytest.raises(ValueError):
         proxy_reply({"body": "no status"})
 

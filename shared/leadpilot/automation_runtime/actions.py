@@ -148,7 +148,12 @@ def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> 
         return
     _settle(job, "done", output)
     machines.succeed(region, token, output)
+    logger.info("automation action done", extra=_about(job))
     metrics.add_metric(name="FlowActionPerformed", unit="Count", value=1)
+
+
+def _about(job: Job) -> dict[str, str]:
+    return {"action": job.action, "node": job.node, "flow_id": job.flow_id, "run_id": job.run_id}
 
 
 def _claim(job: Job) -> ActionMarkerItem | None:
@@ -197,6 +202,7 @@ def _failed(job: Job, token: str, error: str, cause: str) -> None:
     runs.note_failure(job.workspace_id, job.run_id, job.node, error, cause)
     node_counted(job.workspace_id, job.flow_id, job.node, "failed")
     machines.fail(job.settings.region, token, error, cause)
+    logger.info("automation action failed", extra={**_about(job), "error": error, "cause": cause[:300]})
     metrics.add_metric(name="FlowActionFailed", unit="Count", value=1)
 
 

@@ -85,6 +85,8 @@ class RunIndexItem(CrmModel, discriminator="automation_run_index"):
 
     IDX#CONTACT  GSI1PK: WS#<ws>#CONTACT_RUNS#<contact_id>      GSI1SK: <started_at>#<run_id>  (written once)
     IDX#STATUS   GSI1PK: WS#<ws>#FLOW_RUNS#<flow_id>#<status>   GSI1SK: <started_at>#<run_id>  (moves with status)
+    IDX#WORKSPACE GSI1PK: WS#<ws>#RUNS                          GSI1SK: <started_at>#<run_id>  (written once)
+    IDX#WS_STATUS GSI1PK: WS#<ws>#RUNS#<status>                 GSI1SK: <started_at>#<run_id>  (moves with status)
     IDX#ACTIVE   GSI1PK: ACTIVE_RUNS                            GSI1SK: <workspace_id>#<run_id> (while running)
     The last is the reconciler's worklist across workspaces (like the outbox); it carries the current execution,
     so a sweep reads run records only for runs whose execution is not running.

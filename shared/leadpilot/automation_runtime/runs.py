@@ -80,6 +80,11 @@ def contact_runs_pk(workspace_id: str, contact_id: str) -> str:
     return f"WS#{workspace_id}#CONTACT_RUNS#{contact_id}"
 
 
+def workspace_runs_pk(workspace_id: str, status: str | None = None) -> str:
+    """The listing of every run of the workspace, or of those in one status."""
+    return f"WS#{workspace_id}#RUNS" + (f"#{status}" if status else "")
+
+
 def execution_name(run_id: str, count: int) -> str:
     """The name of a run's n-th execution: the run id, then <run id>-<n> for each restart."""
     return run_id if count <= 1 else f"{run_id}-{count}"
@@ -148,6 +153,11 @@ def _status_index(item: RunItem, status: str) -> RunIndexItem:
                   f"{item.started_at}#{item.run_id}")
 
 
+def _workspace_status_index(item: RunItem, status: str) -> RunIndexItem:
+    return _index(item.workspace_id, item.run_id, "WS_STATUS", workspace_runs_pk(item.workspace_id, status),
+                  f"{item.started_at}#{item.run_id}")
+
+
 def _active_index(item: RunItem, execution_arn: str | None = None) -> RunIndexItem:
     entry = _index(item.workspace_id, item.run_id, "ACTIVE", ACTIVE_PK, f"{item.workspace_id}#{item.run_id}")
     entry.execution_arn = execution_arn or item.execution_arn
@@ -187,7 +197,9 @@ def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_i
             txn.save(record, condition=RunItem.PK.does_not_exist())
             txn.save(_index(workspace_id, run_id, "CONTACT", contact_runs_pk(workspace_id, contact_id),
                             f"{now}#{run_id}"))
+            txn.save(_index(workspace_id, run_id, "WORKSPACE", workspace_runs_pk(workspace_id), f"{now}#{run_id}"))
             txn.save(_status_index(record, "running"))
+            txn.save(_workspace_status_index(record, "running"))
             txn.save(_active_index(record))
             txn.update(metrics.flow_metrics_item(workspace_id, flow.flow_id),
                        actions=metrics.status_actions(None, "running"))
@@ -239,6 +251,7 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
                 txn.delete(_active_index(item))
             if to != before:
                 txn.save(_status_index(item, to))
+                txn.save(_workspace_status_index(item, to))
                 txn.update(metrics.flow_metrics_item(item.workspace_id, item.flow_id),
                            actions=metrics.status_actions(before, to))
             if event is not None:
@@ -393,14 +406,28 @@ def list_runs(settings: Settings, identity: Identity, flow_id: str, limit: int, 
 
 
 def list_contact_runs(settings: Settings, identity: Identity, contact_id: str, limit: int,
-                      status: str | None = None, cursor: str | None = None) -> dict[str, Any]:
-    """A contact's runs of every flow, newest first (a status narrows the page: a contact has few runs)."""
+                      status: str | None = None, cursor: str | None = None, flow_id: str | None = None
+                      ) -> dict[str, Any]:
+    """A contact's runs of every flow, newest first (a status or flow narrows the page: a contact has few runs)."""
     return _listed(settings, identity.workspace_id, contact_runs_pk(identity.workspace_id, contact_id),
-                   "IDX#CONTACT", limit, cursor, status)
+                   "IDX#CONTACT", limit, cursor, status, flow_id)
+
+
+def find_runs(settings: Settings, identity: Identity, limit: int, cursor: str | None = None, *,
+              status: str | None = None, flow_id: str | None = None, contact_id: str | None = None
+              ) -> dict[str, Any]:
+    """The workspace's runs, newest first, narrowed to a contact, a flow and/or a status."""
+    if contact_id is not None:
+        return list_contact_runs(settings, identity, contact_id, limit, status, cursor, flow_id)
+    if flow_id is not None:
+        return list_runs(settings, identity, flow_id, limit, status, cursor)
+    ws = identity.workspace_id
+    sk = "IDX#WORKSPACE" if status is None else "IDX#WS_STATUS"
+    return _listed(settings, ws, workspace_runs_pk(ws, status), sk, limit, cursor, status)
 
 
 def _listed(settings: Settings, ws: str, gsi1pk: str, sk: str, limit: int, cursor: str | None,
-            status: str | None) -> dict[str, Any]:
+            status: str | None, flow_id: str | None = None) -> dict[str, Any]:
     start = _start_key(f"WS#{ws}#RUN#{{run}}", sk, gsi1pk, cursor)
     query = RunItem.gsi1.query if sk == "RUN" else RunIndexItem.gsi1.query
     found = list(query(gsi1pk, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
@@ -414,5 +441,7 @@ def _listed(settings: Settings, ws: str, gsi1pk: str, sk: str, limit: int, curso
         items = [by_id[i.run_id] for i in found if isinstance(i, RunIndexItem) and i.run_id in by_id]
     page = _page(items, limit, more)
     runs = [sync(settings, i) for i in page["items"]]
-    keep = [r.to_dict() for r in runs if sk != "IDX#CONTACT" or status is None or r.status == status]
+    narrowed = sk == "IDX#CONTACT"  # the only listing filtered after reading
+    keep = [r.to_dict() for r in runs if not narrowed or ((status is None or r.status == status)
+                                                           and (flow_id is None or r.flow_id == flow_id))]
     return {"items": keep, "next_cursor": page["next_cursor"]}

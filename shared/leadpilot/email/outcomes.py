@@ -10,7 +10,7 @@ from leadpilot.db.base import transaction
 from leadpilot.email.models import EmailMessageItem, EmailStatsItem
 from leadpilot.events.outbox import publish_now
 from leadpilot.events.record import event_item
-from leadpilot.observability import metrics
+from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
 EMAIL_ACTOR = {"type": "system", "id": "email"}
@@ -70,5 +70,7 @@ def record(settings: Settings, item: EmailMessageItem, event_type: str | None, d
         raise
     if events:
         publish_now(settings, events)
+        if event_type == "email.sent":
+            logger.info("email sent", extra={"message_id": item.message_id, "workspace_id": item.workspace_id})
         metrics.add_metric(name=_METRICS.get(event_type or "", "EmailEvent"), unit="Count", value=1)
     return True

@@ -1,6 +1,6 @@
 """Platform operations run by LeadPilot staff, not by tenants.
 
-Usage (against the local cloud or AWS, with the functions' environment variables set):
+Usage (against AWS, with the functions' environment variables set; on the local cloud: make platform-admin):
     python -m leadpilot.identity.platform grant-admin someone@example.com
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import bind_tables
 from leadpilot.db.identity_models import EmailClaimItem, UserItem
-from leadpilot.errors import NotFound
+from leadpilot.errors import ConfigurationError, NotFound
 from leadpilot.settings import get_settings
 
 
@@ -34,7 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["grant-admin", "revoke-admin"])
     parser.add_argument("email")
     args = parser.parse_args(argv)
-    user_id = set_platform_admin(args.email, args.command == "grant-admin")
+    try:
+        user_id = set_platform_admin(args.email, args.command == "grant-admin")
+    except (ConfigurationError, NotFound) as exc:  # a person reads this: one line, not a traceback
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
     print(f"{args.command}: {args.email} (user {user_id}); takes effect at their next login")
     return 0
 

@@ -28,7 +28,8 @@ def start_import(settings: Settings, identity: Identity, body: dict[str, Any]) -
     mapping = resolve_mapping(headers, body.get("mapping"))
     chunks = math.ceil(len(rows) / runner.CHUNK_ROWS)
     params = {"mapping": mapping, "dedupe": body.get("dedupe", "skip"), "tags": body.get("tags", []),
-              "source": body.get("source"), "file": "", "headers": headers}
+              "source": body.get("source"), "file": "", "headers": headers,
+              "unmapped_columns": [h for h in headers if h not in mapping]}  # what the import leaves out
     job = store.create(identity.workspace_id, "import", len(rows), chunks, params, identity.principal_id)
     key = files.key_for(identity.workspace_id, job.id, "import.csv")
     item = store.get_item(identity.workspace_id, job.id)

@@ -362,9 +362,15 @@ def _mark_sent(settings: Settings, item: SmsMessageItem, token: str, accepted: A
             return "done"  # another attempt recorded it first
         raise
     _publish(settings, event, sink)
+    _log_sent(item, accepted)
     metrics.add_metric(name="SmsSent", unit="Count", value=1)
     sms_status.apply_early(settings, [accepted.sid])
     return "sent"
+
+
+def _log_sent(item: SmsMessageItem, accepted: Accepted) -> None:
+    logger.info("sms sent", extra={"message_id": item.message_id, "provider_sid": accepted.sid,
+                                   "workspace_id": item.workspace_id})
 
 
 _SENT_PER_TRANSACTION = 33  # three writes per text, at most 100 per transaction
@@ -387,6 +393,8 @@ def _mark_sent_many(settings: Settings, sent: list[tuple[SmsMessageItem, str, Ac
             continue
         for event in events:
             sink.add(event)
+        for item, _, accepted in chunk:
+            _log_sent(item, accepted)
         metrics.add_metric(name="SmsSent", unit="Count", value=len(chunk))
         sms_status.apply_early(settings, [accepted.sid for _, _, accepted in chunk])
         outcomes += ["sent"] * len(chunk)

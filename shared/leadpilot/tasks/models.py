@@ -37,7 +37,10 @@ class TaskItem(CrmModel, discriminator="task"):
 
 
 class TaskViewItem(CrmModel, discriminator="task_view"):
-    """PK: WS#<ws>#TASKVIEW#TEAM or WS#<ws>#TASKVIEW#USER#<assignee_id>  SK: <due UTC | ~>#<task_id>.
+    """PK: WS#<ws>#TASKVIEW#TEAM or WS#<ws>#TASKVIEW#USER#<user_id>  SK: <due UTC | ~>#<task_id>.
+
+    A member's partition holds the tasks they are responsible for: assigned to them, or created by them and
+    not assigned to anyone.
 
     One row per view a task appears in, written in the task's transaction and only while the task is
     unfinished: each view (and 'overdue' = team rows with SK < now) is one strongly consistent Query

@@ -151,7 +151,8 @@ def delete_task(settings: Settings, identity: Identity, task_id: str, now: datet
 
 def list_tasks(identity: Identity, view: str | None, due_after: str | None, due_before: str | None, limit: int,
                cursor: str | None, now: datetime | None = None) -> tuple[list[Task], str | None]:
-    """Unfinished tasks of a view, soonest due first (undated last): mine, the team's, or the team's overdue."""
+    """Unfinished tasks of a view, soonest due first (undated last): mine (assigned to me, or created by me and
+    unassigned), the team's, or the team's overdue."""
     view = view or ("mine" if identity.principal_type == "user" else "team")
     if view not in VIEWS:
         raise ValidationFailed.field("view", "must be one of mine, team, overdue")

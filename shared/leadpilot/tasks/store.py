@@ -25,7 +25,7 @@ def tasks_pk(workspace_id: str) -> str:
 
 
 def view_pk(workspace_id: str, assignee_id: str | None = None) -> str:
-    """The team view's partition, or one member's."""
+    """The team view's partition, or one member's (the tasks they are responsible for)."""
     return f"WS#{workspace_id}#TASKVIEW#" + (f"USER#{assignee_id}" if assignee_id else "TEAM")
 
 
@@ -79,11 +79,19 @@ def get_tasks(workspace_id: str, task_ids: list[str]) -> dict[str, Task]:
 
 # ---------------------------------------------------------------- view rows and reminders
 
+def responsible_id(task: Task) -> str | None:
+    """Whose 'mine' view the task is in: its assignee, or the user who created it while it is unassigned."""
+    if task.assignee_id:
+        return task.assignee_id
+    return task.created_by.get("id") if task.created_by.get("type") == "user" else None
+
+
 def _view_rows(task: Task | None) -> dict[tuple[str, str], TaskViewItem]:
     if task is None or task.finished:
         return {}
     sk = f"{task.due_at or NO_DUE}#{task.id}"
-    pks = [view_pk(task.workspace_id)] + ([view_pk(task.workspace_id, task.assignee_id)] if task.assignee_id else [])
+    owner = responsible_id(task)
+    pks = [view_pk(task.workspace_id)] + ([view_pk(task.workspace_id, owner)] if owner else [])
     return {(pk, sk): TaskViewItem(pk, sk, task_id=task.id) for pk in pks}
 
 
