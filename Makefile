@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 STAGE ?= dev
 DATA_DIR ?= .leadpilot
+# Unit and integration tests run in parallel processes, each with its own in-process moto (auto: one per core).
+TEST_WORKERS ?= auto
 # The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
 PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 
@@ -37,12 +39,13 @@ platform-admin: install  ## make someone a platform admin on the running local c
 	@$(BIN)/python -m infra.local with-env --data-dir $(DATA_DIR) -- \
 	  $(BIN)/python -m leadpilot.identity.platform grant-admin "$(EMAIL)"
 
-test: install  ## template lint + unit + integration + e2e + tenant isolation
+test: install  ## template lint + unit + integration (parallel workers) + tenant isolation + e2e (serial)
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/integration
+	$(BIN)/pytest -q tests/e2e
 
 test-fast: install  ## everything but e2e
-	$(BIN)/pytest -q tests/unit tests/integration
+	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/integration
 
 lint: install
 	$(BIN)/ruff check .
