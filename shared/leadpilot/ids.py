@@ -11,19 +11,30 @@ _ULID_RE = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+def crockford(value: int, chars: int = 26) -> str:
+    """`value`'s low 5*chars bits in Crockford base32, most significant first (26 chars: a ULID's shape)."""
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(5 * (chars - 1), -1, -5))
+
+
+def from_crockford(text: str) -> int:
+    """The number a Crockford base32 string (upper case, as crockford() writes it) stands for."""
+    number = 0
+    for ch in text:
+        number = number * 32 + _CROCKFORD.index(ch)
+    return number
+
+
 def new_id() -> str:
     """A new ULID: 48-bit millisecond time + 80 random bits, Crockford base32 (26 chars).
 
     Written here rather than imported: the ULID package cost ~35 ms of every cold start.
     """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return crockford((time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"))
 
 
 def id_floor(epoch_ms: int) -> str:
     """The smallest id created at `epoch_ms`: every id created earlier sorts below it."""
-    value = epoch_ms << 80
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return crockford(epoch_ms << 80)
 
 
 def is_valid_id(value: object) -> bool:

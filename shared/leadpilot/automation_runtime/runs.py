@@ -23,12 +23,11 @@ from leadpilot.errors import NotFound
 from leadpilot.events import outbox
 from leadpilot.events.record import event_item
 from leadpilot.identity.entities import Identity
-from leadpilot.ids import is_valid_id
+from leadpilot.ids import crockford, is_valid_id
 from leadpilot.observability import logger
 from leadpilot.observability import metrics as cloudwatch
 from leadpilot.settings import Settings
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # A record whose execution Step Functions does not know is left to the reconciler only after this long: the
 # trigger consumer writes the record just before it starts the execution.
 START_GRACE_S = 15
@@ -100,8 +99,7 @@ def run_id_for(workspace_id: str, flow_id: str, version: int, contact_id: str, e
     """The run (and execution name) of one trigger event for one contact and flow version: a ULID-shaped
     digest, so the same event delivered twice names the same execution and starts nothing more."""
     digest = hashlib.sha256(f"{workspace_id}|{flow_id}|{version}|{contact_id}|{event_id}".encode()).digest()
-    value = int.from_bytes(digest[:16], "big")
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return crockford(int.from_bytes(digest[:16], "big"))
 
 
 def state_of(item: RunItem) -> dict[str, Any]:

@@ -12,15 +12,15 @@ from leadpilot.errors import NotFound, ValidationFailed
 from leadpilot.events.outbox import as_plain
 from leadpilot.events.record import timeline_pk
 from leadpilot.identity.entities import Identity
+from leadpilot.ids import crockford
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 MAX_TYPES = 20
 _PAGE = 200
 
 
 def _ulid_time(ms: int) -> str:
-    return "".join(_CROCKFORD[(ms >> shift) & 31] for shift in range(45, -1, -5))
+    return crockford(ms, 10)
 
 
 def _bound(value: str | None, name: str, end: bool) -> str | None:

@@ -29,34 +29,31 @@ class Gsi1(GlobalSecondaryIndex[Any]):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
-class IdentityModel(Model):
+class TableModel(Model):
+    """The key shape both tables share: PK/SK, the sparse GSI1, the `kind` discriminator and TTL `expires_at`.
+    Not bound to a table itself: IdentityModel and CrmModel are, and entities subclass one of those."""
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    kind = DiscriminatorAttribute()
+    expires_at = NumberAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class IdentityModel(TableModel):
     """Base of every item in the identity table (workspaces, users, sessions, keys, invites)."""
 
     class Meta:
         table_name = "unbound-identity"
 
-    PK = UnicodeAttribute(hash_key=True)
-    SK = UnicodeAttribute(range_key=True)
-    GSI1PK = UnicodeAttribute(null=True)
-    GSI1SK = UnicodeAttribute(null=True)
-    kind = DiscriminatorAttribute()
-    expires_at = NumberAttribute(null=True)
-    gsi1 = Gsi1()
 
-
-class CrmModel(Model):
+class CrmModel(TableModel):
     """Base of every item in the CRM table (contacts, claims, activity, stats)."""
 
     class Meta:
         table_name = "unbound-crm"
-
-    PK = UnicodeAttribute(hash_key=True)
-    SK = UnicodeAttribute(range_key=True)
-    GSI1PK = UnicodeAttribute(null=True)
-    GSI1SK = UnicodeAttribute(null=True)
-    kind = DiscriminatorAttribute()
-    expires_at = NumberAttribute(null=True)
-    gsi1 = Gsi1()
 
 
 _bound: tuple[str, str, str] | None = None

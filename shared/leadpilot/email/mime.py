@@ -11,11 +11,11 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
 from leadpilot.email.config import EmailConfig
+from leadpilot.ids import crockford, from_crockford
 from leadpilot.messaging import links
 from leadpilot.messaging.email_content import list_unsubscribe_headers
 
 _MESSAGE_ID = re.compile(r"<([0-9A-HJKMNP-TV-Z]{26})\.([0-9A-HJKMNP-TV-Z]{26})@[^>\s]+>")
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REPLY_MAC_BYTES = 6
 
 
@@ -55,15 +55,11 @@ def ids_in_references(*headers: str | None) -> list[tuple[str, str]]:
 
 
 def _ulid_bytes(value: str) -> bytes:
-    number = 0
-    for ch in value:
-        number = number * 32 + _CROCKFORD.index(ch)
-    return number.to_bytes(17, "big")[1:]
+    return from_crockford(value).to_bytes(17, "big")[1:]
 
 
 def _ulid(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    return "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(125, -1, -5))
+    return crockford(int.from_bytes(data, "big"))
 
 
 def _reply_mac(key: bytes, payload: bytes) -> bytes:

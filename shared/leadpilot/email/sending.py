@@ -27,13 +27,12 @@ from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.identity import store as identity_store
-from leadpilot.ids import new_id
+from leadpilot.ids import crockford, new_id
 from leadpilot.messaging.email_content import escape_value, render_email
 from leadpilot.messaging.templates import render
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # The flow template syntax ({{contact.x}}, {{vars.x}}, {{trigger.data.x}}, {{nodes.n.x}}), as the runtime's.
 _FLOW_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(?:\|([^{}]*))?\}\}")
 MAX_SUBJECT = 300
@@ -59,7 +58,7 @@ def _sqs(region: str) -> Any:
 def key_id(key: str) -> str:
     """A ULID-shaped digest of an idempotency key: the same key always names the same message."""
     value = int.from_bytes(hashlib.sha256(key.encode()).digest()[:16], "big") >> 3  # first char 0-7, like a ULID
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return crockford(value)
 
 
 def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
