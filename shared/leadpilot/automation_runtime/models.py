@@ -78,6 +78,8 @@ class RunItem(CrmModel, discriminator="automation_run"):
     resume_node = UnicodeAttribute(null=True)  # where a paused run (or a recovered one) enters again
     resume_until = UnicodeAttribute(null=True)  # a run paused in a delay: when that delay would have ended
     last_error = UnicodeAttribute(null=True)  # JSON {node, error, cause, at} of the latest failed action
+    # How an ended run ended: its End node's outcome (replied, max_follow_ups, ...), opted_out, or the status
+    outcome = UnicodeAttribute(null=True)
 
 
 class RunIndexItem(CrmModel, discriminator="automation_run_index"):
@@ -118,6 +120,14 @@ class FlowMetricsItem(CrmModel, discriminator="automation_flow_metrics"):
     failed = NumberAttribute(default=0)
     cancelled = NumberAttribute(default=0)
     timed_out = NumberAttribute(default=0)
+
+
+class OutcomeMetricsItem(CrmModel, discriminator="automation_outcome_metrics"):
+    """PK: WS#<ws>#FLOW#<flow_id>  SK: METRICS#OUTCOME#<outcome>. Ended runs of the flow by the exit they took,
+    moved with ADD in the transaction that ends a run (and back when an ended run is restarted)."""
+
+    outcome = UnicodeAttribute()
+    runs = NumberAttribute(default=0)
 
 
 class NodeMetricsItem(CrmModel, discriminator="automation_node_metrics"):

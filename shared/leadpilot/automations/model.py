@@ -62,6 +62,11 @@ class Flow:
         return self.outgoing(self.trigger_node.id)[NEXT]
 
 
+def end_outcome(node: Node) -> str:
+    """How a run that reaches this End node ended: its `outcome` label, else its id."""
+    return str(node.config.get("outcome") or node.id)
+
+
 def loop_cap(node: Node) -> int:
     """The effective number of iterations of a Loop: its count, bounded by its cap and the platform's."""
     cap = min(int(node.config.get("max_iterations", MAX_LOOP_ITERATIONS)), MAX_LOOP_ITERATIONS)
