@@ -99,9 +99,9 @@ class RunIndexItem(CrmModel, discriminator="automation_run_index"):
 
 class RunStepItem(CrmModel, discriminator="automation_run_step"):
     """PK: WS#<ws>#RUN#<run_id>  SK: STEP#<at>#<id>. A control applied to a run (pause, resume, skip, restart,
-    cancel, recover) or its end, in the run's step log beside the action markers. Expires with the log."""
+    cancel, recover, opt_out) or its end, in the run's step log beside the action markers. Expires with the log."""
 
-    step = UnicodeAttribute()  # pause | resume | skip | restart | cancel | recover | end
+    step = UnicodeAttribute()  # pause | resume | skip | restart | cancel | recover | opt_out | end
     node = UnicodeAttribute(null=True)
     actor = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)  # JSON

@@ -146,6 +146,13 @@ def need_item(identity: Identity, run_id: str) -> RunItem:
     return item
 
 
+def contact_items(workspace_id: str, contact_id: str) -> list[RunItem]:
+    """Every run record of the contact, of every flow (its IDX#CONTACT listing; a contact has few runs)."""
+    entries = RunIndexItem.gsi1.query(contact_runs_pk(workspace_id, contact_id))
+    keys = [(run_pk(workspace_id, e.run_id), "RUN") for e in entries if isinstance(e, RunIndexItem)]
+    return list(RunItem.batch_get(keys)) if keys else []
+
+
 def _index(workspace_id: str, run_id: str, name: str, gsi1pk: str, gsi1sk: str) -> RunIndexItem:
     return RunIndexItem(run_pk(workspace_id, run_id), f"IDX#{name}", run_id=run_id, workspace_id=workspace_id,
                         GSI1PK=gsi1pk, GSI1SK=gsi1sk)
