@@ -142,11 +142,13 @@ def test_a_permanent_failure_fails_the_run_with_its_reason_in_the_log(cloud: Any
     assert step["input"]["config"] == {"body": "Hi"} and step["duration_ms"] is not None
     metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
     assert (metrics["enrolled"], metrics["active"], metrics["failed"], metrics["completed"]) == (1, 0, 1, 0)
+    assert metrics["by_outcome"] == {"failed": 1} and run["outcome"] == "failed"
     assert metrics["nodes"]["text"] == {"entered": 1, "failed": 1}
     # and the contact's timeline says the run ended failed, with the reason (automation.run_ended)
     ended = [a for a in api.get(f"/contacts/{contact_id}/timeline?types=automation.run_ended",
                                 token=token).body["items"]]
-    assert [(a["data"]["status"], a["data"]["node"]) for a in ended] == [("failed", "text")]
+    assert [(a["data"]["status"], a["data"]["outcome"], a["data"]["node"]) for a in ended] == [
+        ("failed", "failed", "text")]
     assert "no phone" in ended[0]["data"]["cause"]
     [item] = [i for i in ActivityItem.query(f"WS#{ws}#CONTACT#{contact_id}") if i.type == "automation.run_ended"]
     schema = Draft202012Validator(json.loads((ROOT / "events/schemas/automation.run_ended.json").read_text()),
@@ -299,10 +301,11 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     skipped = api.post(f"/runs/{run_id}/skip", token=token)
     run = drive(cloud, api, token, run_id, ws, contact_id)
 
-    # Then the run goes on with the second text and ends
+    # Then the run goes on with the second text and ends, through its end node "done" (no outcome label: its id)
     assert skipped.status == 200 and skipped.body["executions"] == 4, skipped
-    assert run["status"] == "succeeded", run
+    assert (run["status"], run["outcome"]) == ("succeeded", "done"), run
     assert [t["body"] for t in texts(ws, contact_id)] == ["First hello", "Second"]
+    assert api.get(f"/flows/{flow_id}/metrics", token=token).body["by_outcome"] == {"done": 1}
 
     # When the ended run is restarted from its first text
     restarted = api.post(f"/runs/{run_id}/restart", {"node": "first"}, token=token)
@@ -310,16 +313,20 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
 
     # Then the text is performed again (not replayed), the run waits in the delay, and cancel ends it
     assert restarted.status == 200 and restarted.body["status"] == "running", restarted
+    assert restarted.body["outcome"] is None
+    assert api.get(f"/flows/{flow_id}/metrics", token=token).body["by_outcome"] == {}  # its old exit uncounted
     sent = sorted(texts(ws, contact_id), key=lambda t: t["created_at"])
     assert [t["body"] for t in sent] == ["First hello", "Second", "First hello"]
     cancelled = api.post(f"/runs/{run_id}/cancel", token=token)
-    assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+    assert cancelled.status == 200 and (cancelled.body["status"], cancelled.body["outcome"]) == ("cancelled",
+                                                                                                "cancelled")
     log = [(s["step"], s["node"]) for s in steps_of(api, token, run_id) if s["type"] == "control"]
     assert log == [("pause", "pause_here"), ("resume", "pause_here"), ("pause", "pause_here"),
                    ("resume", "pause_here"), ("skip", "second"), ("restart", "first"), ("cancel", "first")]
     metrics = api.get(f"/flows/{flow_id}/metrics", token=token).body
     assert (metrics["enrolled"], metrics["active"], metrics["completed"], metrics["by_status"]["cancelled"]) == (
         1, 0, 0, 1)
+    assert metrics["by_outcome"] == {"cancelled": 1}
 
 
 def _status_soon(execution_arn: str, expected: str, limit_s: float = 15) -> str:

@@ -53,6 +53,21 @@ def test_follow_up_reads_interval_count_channel_and_tag() -> None:
     assert nodes_of(doc, "create_task")[0]["assignee"] == "owner"
 
 
+@pytest.mark.parametrize("prompt", ["Text new leads every 3 days until they reply, at most 4 times",
+                                    "Follow up every day until reply, then create a task to call them"])
+def test_follow_up_ends_name_their_exit(prompt: str) -> None:
+    # When a follow-up flow is built, with or without a task at the end
+    _, doc = built(prompt)
+    flow = validate_flow(doc)
+
+    # Then a reply leads to the end "replied" and running out of follow-ups to the end "max_follow_ups"
+    ends = {n["id"]: n["outcome"] for n in nodes_of(doc, "end")}
+    assert ends == {"replied": "replied", "max_follow_ups": "max_follow_ups"}
+    assert {flow.outgoing(w["id"])["reply"] for w in nodes_of(doc, "wait_for_reply")} == {"replied"}
+    after_last = flow.outgoing("last_wait")["timeout"]
+    assert flow.outgoing(after_last).get("next", after_last) == "max_follow_ups"
+
+
 def test_follow_up_defaults_to_sms_every_three_days_for_new_contacts() -> None:
     _, doc = built("Create a flow that follows up until reply")
     assert doc["trigger"] == {"event": "contact.created"}

@@ -7,6 +7,9 @@ import pytest
 
 from leadpilot.errors import ValidationFailed
 from leadpilot.messaging.compliance import (
+    HELP_WORDS,
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
     classify_inbound,
     first_message_footer,
     help_reply,
@@ -22,14 +25,24 @@ NINE, EIGHT_PM = time(9, 0), time(20, 0)
 
 
 @pytest.mark.parametrize("body", ["STOP", "stop", " Stop ", "STOP.", "stop!!", "STOPALL", "unsubscribe", "Cancel",
-                                  "end", "QUIT", "\tStop\n", "\uff33\uff34\uff2f\uff30", "Stop 🛑"])
+                                  "end", "QUIT", "\tStop\n", "\uff33\uff34\uff2f\uff30", "Stop 🛑", "OPTOUT",
+                                  "optout", "Revoke", "revoke."])
 def test_opt_out_words_are_recognised_whatever_the_case_spacing_or_punctuation(body: str) -> None:
     keyword = classify_inbound(body)
     assert keyword is not None and keyword.intent == "opt_out"
 
 
+def test_the_keywords_are_twilio_s_default_lists() -> None:
+    # Twilio filters these itself on long codes: a word it treats as an opt-out must opt out here too
+    assert {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"} == OPT_OUT_WORDS
+    assert {"START", "YES", "UNSTOP"} == OPT_IN_WORDS
+    assert {"HELP", "INFO"} == HELP_WORDS
+    assert all(classify_inbound(word).intent == "opt_out" for word in OPT_OUT_WORDS)  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("body", ["please don't stop", "Stop by at 5?", "I want to cancel my appointment",
-                                  "The END", "st op", "STOP STOP", "", "stopped", "Yes please", "helpful"])
+                                  "The END", "st op", "STOP STOP", "", "stopped", "Yes please", "helpful",
+                                  "opt out", "revoked", "Please revoke my order"])
 def test_a_keyword_inside_a_longer_message_is_just_a_message(body: str) -> None:
     assert classify_inbound(body) is None
 

@@ -23,6 +23,7 @@ from leadpilot.automations.model import (
     TASK_TYPES,
     Flow,
     Node,
+    end_outcome,
     loop_cap,
 )
 from leadpilot.automations.templates import render
@@ -82,7 +83,7 @@ class _Walk:
             step: dict[str, Any] = {"node": node_id, "type": node.type}
             self.steps.append(step)
             if node.type == "end":
-                step["outcome"] = node.config.get("outcome")
+                step["outcome"] = end_outcome(node)
                 return "ended"
             if node_id in set(self.assume.get("failures") or []) and node.type in TASK_TYPES:
                 step["failed"] = True

@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from leadpilot.automation_runtime.flows import flow_pk, get_flow
-from leadpilot.automation_runtime.models import FlowMetricsItem, NodeMetricsItem
+from leadpilot.automation_runtime.models import FlowMetricsItem, NodeMetricsItem, OutcomeMetricsItem
 from leadpilot.db.base import CrmModel
 from leadpilot.identity.entities import Identity
 from leadpilot.observability import logger
@@ -31,6 +31,13 @@ def status_actions(before: str | None, after: str) -> list[Any]:
     return actions
 
 
+def outcome_update(workspace_id: str, flow_id: str, outcome: str, delta: int) -> tuple[OutcomeMetricsItem, list[Any]]:
+    """The item and ADD actions that count one run more (or less) under an outcome (for a transaction)."""
+    item = OutcomeMetricsItem(flow_pk(workspace_id, flow_id), f"METRICS#OUTCOME#{outcome}")
+    return item, [OutcomeMetricsItem.kind.set(OutcomeMetricsItem), OutcomeMetricsItem.outcome.set(outcome),
+                  OutcomeMetricsItem.runs.add(delta)]
+
+
 def node_counted(workspace_id: str, flow_id: str, node: str, counter: str) -> None:
     """Add one to a node's `entered` or `failed` counter (a lost count is logged, never fails the action)."""
     attribute = NodeMetricsItem.entered if counter == "entered" else NodeMetricsItem.failed
@@ -42,15 +49,19 @@ def node_counted(workspace_id: str, flow_id: str, node: str, counter: str) -> No
 
 
 def flow_metrics(identity: Identity, flow_id: str) -> dict[str, Any]:
-    """Enrolled, active (running + paused), completed, failed, ... and per-node counts of one flow."""
+    """Enrolled, active (running + paused), completed, failed, ..., ended runs per exit (`by_outcome`: replied,
+    max_follow_ups, opted_out, failed, ...) and per-node counts of one flow."""
     get_flow(identity, flow_id)
     counts = dict.fromkeys((*STATUSES, "enrolled"), 0)
     nodes: dict[str, dict[str, int]] = {}
+    outcomes: dict[str, int] = {}
     for item in CrmModel.query(flow_pk(identity.workspace_id, flow_id), CrmModel.SK.startswith("METRICS")):
         if isinstance(item, FlowMetricsItem):
             counts.update({name: int(getattr(item, name) or 0) for name in counts})
         elif isinstance(item, NodeMetricsItem):
             nodes[item.node] = {"entered": int(item.entered or 0), "failed": int(item.failed or 0)}
+        elif isinstance(item, OutcomeMetricsItem) and int(item.runs or 0) > 0:
+            outcomes[item.outcome] = int(item.runs)
     return {"flow_id": flow_id, "enrolled": counts["enrolled"], "active": counts["running"] + counts["paused"],
             "completed": counts["succeeded"], "failed": counts["failed"] + counts["timed_out"],
-            "by_status": {name: counts[name] for name in STATUSES}, "nodes": nodes}
+            "by_status": {name: counts[name] for name in STATUSES}, "by_outcome": outcomes, "nodes": nodes}

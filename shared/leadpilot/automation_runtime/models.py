@@ -78,6 +78,8 @@ class RunItem(CrmModel, discriminator="automation_run"):
     resume_node = UnicodeAttribute(null=True)  # where a paused run (or a recovered one) enters again
     resume_until = UnicodeAttribute(null=True)  # a run paused in a delay: when that delay would have ended
     last_error = UnicodeAttribute(null=True)  # JSON {node, error, cause, at} of the latest failed action
+    # How an ended run ended: its End node's outcome (replied, max_follow_ups, ...), opted_out, or the status
+    outcome = UnicodeAttribute(null=True)
 
 
 class RunIndexItem(CrmModel, discriminator="automation_run_index"):
@@ -99,9 +101,9 @@ class RunIndexItem(CrmModel, discriminator="automation_run_index"):
 
 class RunStepItem(CrmModel, discriminator="automation_run_step"):
     """PK: WS#<ws>#RUN#<run_id>  SK: STEP#<at>#<id>. A control applied to a run (pause, resume, skip, restart,
-    cancel, recover) or its end, in the run's step log beside the action markers. Expires with the log."""
+    cancel, recover, opt_out) or its end, in the run's step log beside the action markers. Expires with the log."""
 
-    step = UnicodeAttribute()  # pause | resume | skip | restart | cancel | recover | end
+    step = UnicodeAttribute()  # pause | resume | skip | restart | cancel | recover | opt_out | end
     node = UnicodeAttribute(null=True)
     actor = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)  # JSON
@@ -120,6 +122,14 @@ class FlowMetricsItem(CrmModel, discriminator="automation_flow_metrics"):
     failed = NumberAttribute(default=0)
     cancelled = NumberAttribute(default=0)
     timed_out = NumberAttribute(default=0)
+
+
+class OutcomeMetricsItem(CrmModel, discriminator="automation_outcome_metrics"):
+    """PK: WS#<ws>#FLOW#<flow_id>  SK: METRICS#OUTCOME#<outcome>. Ended runs of the flow by the exit they took,
+    moved with ADD in the transaction that ends a run (and back when an ended run is restarted)."""
+
+    outcome = UnicodeAttribute()
+    runs = NumberAttribute(default=0)
 
 
 class NodeMetricsItem(CrmModel, discriminator="automation_node_metrics"):

@@ -95,7 +95,7 @@ def follow_up_until_reply(text: str, name: str | None) -> dict[str, Any]:
               "Just following up"),
         {"id": "last_wait", "type": "wait_for_reply", "channel": kind, "timeout": every},
         {"id": "replied", "type": "end", "outcome": "replied"},
-        {"id": "no_reply", "type": "end", "outcome": "no_reply"},
+        {"id": "max_follow_ups", "type": "end", "outcome": "max_follow_ups"},  # runs' outcomes name the exit
     ]
     edges = [{"from": "start", "to": "first"}, {"from": "first", "to": "follow_ups"},
              {"from": "follow_ups", "to": "wait_reply", "label": "body"},
@@ -107,9 +107,9 @@ def follow_up_until_reply(text: str, name: str | None) -> dict[str, Any]:
         nodes.insert(-2, {"id": "owner_task", "type": "create_task", "assignee": "owner", "due_in": {"days": 1},
                           "title": "Call {{contact.first_name|this lead}}: no reply to follow-ups"})
         edges += [{"from": "last_wait", "to": "owner_task", "label": "timeout"},
-                  {"from": "owner_task", "to": "no_reply"}]
+                  {"from": "owner_task", "to": "max_follow_ups"}]
     else:
-        edges.append({"from": "last_wait", "to": "no_reply", "label": "timeout"})
+        edges.append({"from": "last_wait", "to": "max_follow_ups", "label": "timeout"})
     unit, amount = next(iter(every.items()))
     return {"name": name or f"Follow up every {amount} {unit} until reply ({kind}, at most {count} follow-ups)",
             "trigger": trigger, "nodes": nodes, "edges": edges}

@@ -58,6 +58,7 @@ class Run:
     resume_until: str | None
     variables: dict[str, Any]
     last_error: dict[str, Any] | None
+    outcome: str | None  # how an ended run ended (see `outcome_of`); None while it runs
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,13 +119,20 @@ def state_json(context: dict[str, Any]) -> str:
     return text
 
 
+def outcome_of(item: RunItem) -> str | None:
+    """The exit an ended run took: its End node's outcome, `opted_out`, else its status; None while active."""
+    if item.status not in ENDED:
+        return None
+    return item.outcome or item.status  # records ended before outcomes were kept read as their status
+
+
 def _run(item: RunItem) -> Run:
     return Run(id=item.run_id, flow_id=item.flow_id, version=int(item.version), contact_id=item.contact_id,
                trigger_event_id=item.trigger_event_id, status=item.status, current_node=item.current_node,
                error=item.error, cause=item.cause, started_at=item.started_at, updated_at=item.updated_at,
                ended_at=item.ended_at, executions=int(item.execution_count or 1), resume_node=item.resume_node,
                resume_until=item.resume_until, variables=state_of(item)["vars"],
-               last_error=json.loads(item.last_error) if item.last_error else None)
+               last_error=json.loads(item.last_error) if item.last_error else None, outcome=outcome_of(item))
 
 
 def get_item(workspace_id: str, run_id: str) -> RunItem | None:
@@ -139,6 +147,13 @@ def need_item(identity: Identity, run_id: str) -> RunItem:
     if item is None:
         raise NotFound("run not found", {"field": "run_id"})
     return item
+
+
+def contact_items(workspace_id: str, contact_id: str) -> list[RunItem]:
+    """Every run record of the contact, of every flow (its IDX#CONTACT listing; a contact has few runs)."""
+    entries = RunIndexItem.gsi1.query(contact_runs_pk(workspace_id, contact_id))
+    keys = [(run_pk(workspace_id, e.run_id), "RUN") for e in entries if isinstance(e, RunIndexItem)]
+    return list(RunItem.batch_get(keys)) if keys else []
 
 
 def _index(workspace_id: str, run_id: str, name: str, gsi1pk: str, gsi1sk: str) -> RunIndexItem:
@@ -225,11 +240,13 @@ def _finished(settings: Settings, workspace_id: str, run_id: str) -> bool:
 
 
 def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, condition: Any = None,
-         enrollment: bool | None = None, execution_arn: str | None = None, event: ActivityItem | None = None) -> bool:
+         enrollment: bool | None = None, execution_arn: str | None = None, event: ActivityItem | None = None,
+         outcome: str | None = None) -> bool:
     """Change a run's status (and more) in one transaction with its status listing, the reconciler's list
     and the flow's counters; `enrollment` True/False takes/releases the contact's enrollment in it too;
     `execution_arn` switches the run to a new execution; `event` (a domain event item) is saved with it and
-    published after the commit.
+    published after the commit; `outcome` (an ending) is kept on the record and counted per outcome, and a
+    run leaving an ended status (restart) takes its old outcome out of the counts.
 
     The record must still have the status (and pass `condition`) it was read with: False when another
     writer moved it first (the item is refreshed).
@@ -240,6 +257,13 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
         guard = guard & condition
     if execution_arn:
         actions = [*actions, RunItem.execution_arn.set(execution_arn)]
+    counted: dict[str, int] = {}
+    if to != before and before in ENDED and item.outcome:
+        counted[str(item.outcome)] = -1
+    if to != before:
+        actions = [*actions, RunItem.outcome.set(outcome) if outcome else RunItem.outcome.remove()]
+        if outcome:
+            counted[outcome] = counted.get(outcome, 0) + 1
     try:
         with transaction(settings) as txn:
             txn.update(item, actions=[RunItem.status.set(to), RunItem.updated_at.set(now), *actions], condition=guard)
@@ -252,6 +276,11 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
                 txn.save(_workspace_status_index(item, to))
                 txn.update(metrics.flow_metrics_item(item.workspace_id, item.flow_id),
                            actions=metrics.status_actions(before, to))
+            for name, delta in counted.items():
+                if not delta:
+                    continue
+                counter, adds = metrics.outcome_update(item.workspace_id, item.flow_id, name, delta)
+                txn.update(counter, actions=adds)
             if event is not None:
                 txn.save(event)
             if enrollment is not None:
@@ -288,7 +317,19 @@ def sync(settings: Settings, item: RunItem) -> Run:
     if status is None:
         return _run(item)
     return finish(settings, item, status, str(described.get("error") or "") or None,
-                  str(described.get("cause") or "") or None)
+                  str(described.get("cause") or "") or None, outcome=_end_reached(described))
+
+
+def _end_reached(described: dict[str, Any]) -> str | None:
+    """The outcome a succeeded execution's End node wrote to its output (machines compiled before outcomes: None)."""
+    if described.get("status") != "SUCCEEDED":
+        return None
+    try:
+        output = json.loads(described.get("output") or "{}")
+    except ValueError:
+        return None
+    outcome = output.get("outcome") if isinstance(output, dict) else None
+    return outcome if isinstance(outcome, str) and outcome else None
 
 
 def age_s(stamp: str) -> float:
@@ -296,8 +337,16 @@ def age_s(stamp: str) -> float:
 
 
 def finish(settings: Settings, item: RunItem, status: str, error: str | None = None,
-           cause: str | None = None) -> Run:
-    """Close a running record and release its contact's enrollment (idempotent).
+           cause: str | None = None, *, outcome: str | None = None) -> Run:
+    """Close a running record and release its contact's enrollment (idempotent); see `end`."""
+    end(settings, item, status, error, cause, outcome=outcome)
+    return _run(item)
+
+
+def end(settings: Settings, item: RunItem, status: str, error: str | None = None, cause: str | None = None, *,
+        outcome: str | None = None) -> bool:
+    """Close a running or paused record with its outcome (default: the status) and release its contact's
+    enrollment; True when this call closed it (False: it had ended, or another writer moved it first).
 
     Step Functions may drop a task failure's cause (moto does): a failed run then keeps the reason its last
     failed action recorded, so a failure always says why.
@@ -305,20 +354,21 @@ def finish(settings: Settings, item: RunItem, status: str, error: str | None = N
     if status == "failed" and not cause and item.last_error:
         last = json.loads(item.last_error)
         error, cause = error or last.get("error"), f"{last.get('node')}: {last.get('cause')}"
-    now = now_iso()
+    now, outcome = now_iso(), outcome or status
     actions: list[Any] = [RunItem.ended_at.set(now)]
     actions += [RunItem.error.set(error)] if error else []
     actions += [RunItem.cause.set(cause[:2000])] if cause else []
     ended = event_item(item.workspace_id, {"type": "system", "id": f"automation:{item.flow_id}:{item.run_id}"},
                        "automation.run_ended", {
                            "run_id": item.run_id, "flow_id": item.flow_id, "version": int(item.version),
-                           "contact_id": item.contact_id, "status": status, "error": error,
+                           "contact_id": item.contact_id, "status": status, "outcome": outcome, "error": error,
                            "cause": cause[:2000] if cause else None, "node": item.current_node,
                            "started_at": item.started_at, "ended_at": now}, contact_id=item.contact_id)
     if item.status in ("running", "paused") and move(settings, item, status, actions, enrollment=False,
-                                                     event=ended):
+                                                     event=ended, outcome=outcome):
         cloudwatch.add_metric(name=f"FlowRun{status.title().replace('_', '')}", unit="Count", value=1)
-    return _run(item)
+        return True
+    return False
 
 
 def is_paused(workspace_id: str, run_id: str) -> bool:

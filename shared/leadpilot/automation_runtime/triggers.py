@@ -1,10 +1,11 @@
 """The trigger consumer: a domain event starts the workspace's matching published flows for its contact;
-a reply event resumes runs waiting for it; a Step Functions status change closes its run record."""
+a reply event resumes runs waiting for it; an opt-out ends the contact's runs; a Step Functions status change
+closes its run record."""
 from __future__ import annotations
 
 from typing import Any
 
-from leadpilot.automation_runtime import enrollment, replies, runs, snapshot
+from leadpilot.automation_runtime import enrollment, opt_outs, replies, runs, snapshot
 from leadpilot.automation_runtime.actor import caused_by_flow
 from leadpilot.automation_runtime.config import RuntimeConfig
 from leadpilot.automation_runtime.flows import published_for
@@ -33,6 +34,7 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
     contact_id = contact_of(event)
     if contact_id is None:
         return 0
+    opt_outs.on_event(settings, event)  # do_not_contact turned on: the contact's runs exit (per flow)
     if event_type in replies.REPLY_EVENTS:
         replies.answer(settings, ws, contact_id, replies.REPLY_EVENTS[event_type],
                        {"text": str((event.get("data") or {}).get("body") or (event.get("data") or {}).get("text")

@@ -12,6 +12,7 @@ from leadpilot.automations.model import (
     NEXT,
     Flow,
     Node,
+    end_outcome,
     loop_cap,
 )
 from leadpilot.automations.templates import references
@@ -161,8 +162,8 @@ class _Compiler:
 
     def _node(self, node: Node) -> None:
         nid, cfg, out = node.id, node.config, self.flow.outgoing(node.id)
-        if node.type == "end":
-            self.states[nid] = {"Type": "Succeed"}
+        if node.type == "end":  # a terminal Pass, not Succeed: the output says which end the run took
+            self.states[nid] = {"Type": "Pass", "Result": end_outcome(node), "ResultPath": "$.outcome", "End": True}
         elif node.type == "set_variable":
             self._set_variable(node)
         elif node.type == "delay":

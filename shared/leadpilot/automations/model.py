@@ -18,6 +18,8 @@ CALLBACK_ANSWER_LABEL = {"wait_for_reply": "reply", "wait_for_event": "event", "
 TASK_TYPES = ACTION_TYPES | CALLBACK_TYPES | {"ai_condition", "delay"}
 NEXT = "next"
 ERROR = "error"
+# What a flow's running runs do when their contact opts out (the document's `on_opt_out`; absent: exit).
+OPT_OUT_EXIT, OPT_OUT_CONTINUE = "exit", "continue"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,16 @@ class Flow:
     def first_node(self) -> str:
         """The node the trigger leads to: where a run enters by default."""
         return self.outgoing(self.trigger_node.id)[NEXT]
+
+
+def opt_out_policy(document: dict[str, Any]) -> str:
+    """A flow document's `on_opt_out`: exit (the default) or continue."""
+    return OPT_OUT_CONTINUE if document.get("on_opt_out") == OPT_OUT_CONTINUE else OPT_OUT_EXIT
+
+
+def end_outcome(node: Node) -> str:
+    """How a run that reaches this End node ended: its `outcome` label, else its id."""
+    return str(node.config.get("outcome") or node.id)
 
 
 def loop_cap(node: Node) -> int:

@@ -12,7 +12,8 @@ from leadpilot.errors import ValidationFailed
 
 Intent = Literal["opt_out", "opt_in", "help"]
 
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+# Twilio's default keywords for long codes (Advanced Opt-Out off): the words it filters itself, so ours must agree.
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 # Twilio's Advanced Opt-Out adds an OptOutType form field (STOP, START or HELP) once it has matched a keyword.

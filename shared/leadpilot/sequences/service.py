@@ -6,7 +6,7 @@ import contextlib
 import json
 from typing import Any
 
-from leadpilot.automation_runtime import flows, machines, runs, snapshot
+from leadpilot.automation_runtime import flows, machines, opt_outs, runs, snapshot
 from leadpilot.automation_runtime.config import RuntimeConfig
 from leadpilot.automation_runtime.models import EnrollmentItem, FlowItem, RunItem
 from leadpilot.automations.compiler import initial_input
@@ -23,6 +23,8 @@ from leadpilot.settings import Settings
 
 COUNTERS = ("sent", "delivered", "opens", "clicks", "replies", "unsubscribes", "bounces")
 ALWAYS_EXIT = {"email.replied": "replied", "email.unsubscribed": "unsubscribed", "email.bounced": "bounced"}
+# The run outcome of each exit reason (a goal reached: goal_reached; by hand: cancelled).
+_OUTCOMES = {"replied": "replied", "unsubscribed": "opted_out", "bounced": "bounced", "manual": "cancelled"}
 
 
 def sequences_pk(workspace_id: str) -> str:
@@ -134,7 +136,8 @@ def _stop(settings: Settings, item: RunItem, reason: str, event_id: str | None) 
         logger.info("sequence exit already recorded", extra={"run_id": item.run_id})
     if status == "running":
         machines.stop(settings.region, item.execution_arn, f"sequence exit: {reason}")
-    runs.finish(settings, item, "cancelled", "LeadPilot.SequenceExit", f"exit: {reason}")
+    runs.finish(settings, item, "cancelled", "LeadPilot.SequenceExit", f"exit: {reason}",
+                outcome=_OUTCOMES.get(reason, "goal_reached"))
     metrics.add_metric(name="SequenceExited", unit="Count", value=1)
     return True
 
@@ -165,6 +168,8 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
         item = _active_run(ws, sequence.flow_id, contact_id) if reason else None
         if item is not None and reason and _stop(settings, item, reason, str(event.get("id"))):
             stopped += 1
+    if event_type == "email.unsubscribed":  # an opt-out ends the contact's flow runs too (ADR 0011)
+        stopped += opt_outs.on_event(settings, event)
     return stopped
 
 
