@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from infra.local.moto_main import patch_dynamodb, patch_sqs
+from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from leadpilot.settings import get_settings
 from tests.support.apps import TEMPLATE, Api
 
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
-# In-process moto gets the same concurrency fixes as the local cloud's server (workers use threads).
+# In-process moto gets the same fixes as the local cloud's server (workers use threads; retries count as on AWS).
 patch_dynamodb()
 patch_sqs()
+patch_stepfunctions()
 _counter = itertools.count()
 
 
