@@ -75,3 +75,24 @@ def test_unknown_route_has_the_error_shape(local_cloud: LocalCloudProcess) -> No
     # Given the cloud / When a route that does not exist is called / Then a 404 in the LeadPilot shape comes back
     status, body = local_cloud.call("GET", "/no/such/route")
     assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_a_flow_cannot_point_a_webhook_at_the_local_cloud_itself(local_cloud: LocalCloudProcess) -> None:
+    # Given the demo owner on a default local cloud
+    status, login = local_cloud.call("POST", "/auth/login", DEMO)
+    assert status == 200, login
+    moto_port = local_cloud.aws_endpoint.rsplit(":", 1)[1]
+    # When flows that call moto (every table of every workspace) or the gateway (the sandboxes) are saved
+    for url in (f"{local_cloud.aws_endpoint}/moto-api/data.json", f"http://localhost:{moto_port}/",
+                f"{local_cloud.url}/dev/emails"):
+        flow = {"name": "Exfiltrate", "trigger": {"event": "manual"},
+                "nodes": [{"id": "start", "type": "trigger"}, {"id": "call", "type": "webhook", "url": url},
+                          {"id": "done", "type": "end"}],
+                "edges": [{"from": "start", "to": "call"}, {"from": "call", "to": "done"}]}
+        status, body = local_cloud.call("POST", "/flows", flow, token=login["access_token"])
+
+        # Then each is refused with a 422 naming the webhook node's url as one of the platform's own endpoints
+        assert status == 422, (url, body)
+        errors = body["error"]["details"]["errors"]
+        assert [(e["node"], e["field"]) for e in errors] == [("call", "url")], (url, errors)
+        assert "platform's own endpoints" in errors[0]["message"], (url, errors)
