@@ -17,10 +17,12 @@ from infra.local.moto_server import MotoServer
 from infra.local.provision import provision
 from infra.local.seed import DEMO_EMAIL, DEMO_PASSWORD, SeedResult, seed
 from infra.local.snapshot import Snapshotter, restore, write_atomically
+from leadpilot.settings import get_destinations
 
 log = logging.getLogger("infra.local.cloud")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
+PLATFORM_ENDPOINTS = "LEADPILOT_PLATFORM_ENDPOINTS"
 _FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -94,9 +96,6 @@ class LocalCloud:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for key, value in _FAKE_AWS_ENV.items():
             os.environ.setdefault(key, value)
-        # Flows' webhook steps may call services on this machine (refused in AWS: tenant URLs must not
-        # reach internal endpoints).
-        os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
         # Metrics are EMF JSON lines for CloudWatch; on a console they bury the request log.
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
@@ -108,6 +107,10 @@ class LocalCloud:
             with socket.socket() as probe:
                 probe.bind((self.host, 0))
                 self.port = int(probe.getsockname()[1])
+        # Tenant URLs (flow webhooks) never reach the gateway or moto, even if LEADPILOT_WEBHOOK_ALLOW lists them.
+        os.environ[PLATFORM_ENDPOINTS] = f"{self.host}:{self.port},{self._moto.url}"
+        get_destinations.cache_clear()
+        get_destinations()  # a malformed LEADPILOT_WEBHOOK_ALLOW stops the start here, not a flow later
         # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
         # Local SNS signs nothing, so SES feedback is authenticated by its credentials and topic only.
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
@@ -151,6 +154,8 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+            os.environ.pop(PLATFORM_ENDPOINTS, None)
+            get_destinations.cache_clear()
             # Clients created after a stop must not talk to the moto server that is gone.
             if self._previous_endpoint is None:
                 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -166,6 +171,12 @@ class LocalCloud:
     ) -> None:
         self.stop()
 
+    @staticmethod
+    def _webhook_allow() -> str:
+        listed = ", ".join(f"{h}:{p}" for h, p in sorted(get_destinations().allow))
+        return (f"local receivers allowed: {listed}" if listed else
+                "public addresses only; LEADPILOT_WEBHOOK_ALLOW=127.0.0.1:9000 lets flows call a local receiver")
+
     def banner(self) -> str:
         """Human-readable summary: URLs, the demo login and curl examples."""
         url = self.api_url
@@ -178,6 +189,7 @@ class LocalCloud:
             f"  AWS endpoint {self.endpoint_url}  (moto; log in {self.data_dir / 'moto.log'})",
             f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)",
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
+            f"  Webhooks     {self._webhook_allow()}",
         ]
         scale = time_scale_from_env()
         if scale != 1:

@@ -15,6 +15,8 @@ server process, rather than bending application code:
 * the sorted item list behind GSI queries and scans is kept until the table's items change, instead of
   being re-sorted on every call (at 65,000 items one outbox query held the server for over a minute).
 
+Its Step Functions get one fix too (patch_stepfunctions): each retry of a callback task gets its own task token.
+
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
 from __future__ import annotations
@@ -240,9 +242,37 @@ def patch_sqs() -> None:
     SQSBackend._leadpilot_patched = True  # type: ignore[attr-defined]
 
 
+def patch_stepfunctions() -> None:
+    """AWS gives each attempt of a retried callback (waitForTaskToken) task a new task token. moto 5.2 keeps the
+    first attempt's token for the whole state, and that token's endpoint still holds the first failure, so every
+    retry failed at once with it: the messages of the retries were sent but their answers never awaited, and a
+    success on a retry was lost. Here each retry registers a fresh token before its message is built, so
+    `MaxAttempts: N` means the first attempt plus N awaited retries, exactly as on AWS (moto already counts the
+    retries after the first attempt)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+
+    if getattr(StateTaskServiceCallback, "_leadpilot_patched", False):
+        return
+    original = StateTaskServiceCallback._eval_execution
+
+    def eval_execution(self: Any, env: Any) -> None:
+        context = env.states.context_object
+        with_token = ResourceCondition.WaitForTaskToken in self._supported_integration_patterns
+        if with_token and self._is_integration_pattern() and context.context_object_data["State"]["RetryCount"]:
+            env.callback_pool_manager.add(context.update_task_token())
+        original(self, env)
+
+    StateTaskServiceCallback._eval_execution = eval_execution  # type: ignore[method-assign]
+    StateTaskServiceCallback._leadpilot_patched = True  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
     patch_sqs()
+    patch_stepfunctions()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

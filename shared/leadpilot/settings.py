@@ -1,10 +1,12 @@
 """Settings read once from the environment, validated, and passed in (never read ad hoc)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from leadpilot.errors import ConfigurationError
 
@@ -84,3 +86,55 @@ def password_hashing() -> str:
 def get_settings() -> Settings:
     """The process-wide settings, read at cold start."""
     return load_settings()
+
+
+HostPort = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where tenant-chosen URLs (a flow's webhook step) may go besides public addresses, and where never."""
+
+    allow: frozenset[HostPort] = frozenset()  # local receivers a developer listed (LEADPILOT_WEBHOOK_ALLOW)
+    platform: frozenset[HostPort] = frozenset()  # the platform's own endpoints: refused even when listed
+
+
+def normal_host(host: str) -> str:
+    """A host as compared: lower case, IPv6 without brackets, IP addresses in their canonical form."""
+    host = host.strip().strip("[]").lower()
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
+
+
+def _host_ports(name: str, raw: str) -> frozenset[HostPort]:
+    """'127.0.0.1:9000,localhost:8080,[::1]:9000' (or URLs) as a set of (host, port); a bad entry fails loudly."""
+    pairs = set()
+    for entry in filter(None, (e.strip() for e in raw.split(","))):
+        parts = urlsplit(entry if "://" in entry else f"//{entry}")
+        try:
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:
+            port = None
+        if not parts.hostname or port is None:
+            raise ConfigurationError(f"{name}: {entry!r} is not host:port")
+        pairs.add((normal_host(parts.hostname), port))
+    return frozenset(pairs)
+
+
+def load_destinations(env: dict[str, str] | None = None) -> Destinations:
+    """LEADPILOT_WEBHOOK_ALLOW lists local receivers; the platform's endpoints are LEADPILOT_PLATFORM_ENDPOINTS
+    (the local cloud's gateway and moto) and every AWS_ENDPOINT_URL* (wherever boto3 is pointed)."""
+    env = dict(os.environ if env is None else env)
+    platform = _host_ports("LEADPILOT_PLATFORM_ENDPOINTS", env.get("LEADPILOT_PLATFORM_ENDPOINTS", ""))
+    for key, value in env.items():
+        if key == "AWS_ENDPOINT_URL" or key.startswith("AWS_ENDPOINT_URL_"):
+            platform |= _host_ports(key, value)
+    return Destinations(_host_ports("LEADPILOT_WEBHOOK_ALLOW", env.get("LEADPILOT_WEBHOOK_ALLOW", "")), platform)
+
+
+@lru_cache(maxsize=1)
+def get_destinations() -> Destinations:
+    """The process-wide destination rules, read at cold start."""
+    return load_destinations()

@@ -108,3 +108,24 @@ def test_a_person_can_read_the_console_and_run_the_helpers(local_cloud: LocalClo
     status, login = local_cloud.call("POST", "/auth/login", DEMO)
     assert status == 200 and local_cloud.call("GET", "/platform/workspaces", token=login["access_token"])[0] == 200
     assert unknown.returncode == 1 and unknown.stderr == "grant-admin: no user with email nobody@e2e.leadpilot.test\n"
+
+
+def test_a_flow_cannot_point_a_webhook_at_the_local_cloud_itself(local_cloud: LocalCloudProcess) -> None:
+    # Given the demo owner on a default local cloud
+    status, login = local_cloud.call("POST", "/auth/login", DEMO)
+    assert status == 200, login
+    moto_port = local_cloud.aws_endpoint.rsplit(":", 1)[1]
+    # When flows that call moto (every table of every workspace) or the gateway (the sandboxes) are saved
+    for url in (f"{local_cloud.aws_endpoint}/moto-api/data.json", f"http://localhost:{moto_port}/",
+                f"{local_cloud.url}/dev/emails"):
+        flow = {"name": "Exfiltrate", "trigger": {"event": "manual"},
+                "nodes": [{"id": "start", "type": "trigger"}, {"id": "call", "type": "webhook", "url": url},
+                          {"id": "done", "type": "end"}],
+                "edges": [{"from": "start", "to": "call"}, {"from": "call", "to": "done"}]}
+        status, body = local_cloud.call("POST", "/flows", flow, token=login["access_token"])
+
+        # Then each is refused with a 422 naming the webhook node's url as one of the platform's own endpoints
+        assert status == 422, (url, body)
+        errors = body["error"]["details"]["errors"]
+        assert [(e["node"], e["field"]) for e in errors] == [("call", "url")], (url, errors)
+        assert "platform's own endpoints" in errors[0]["message"], (url, errors)

@@ -10,16 +10,17 @@ import pytest
 from moto import mock_aws
 
 from infra.local.model import Deployment
-from infra.local.moto_main import patch_dynamodb, patch_sqs
+from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from leadpilot.settings import get_settings, password_hashing
 from tests.support import moto_reset
 from tests.support.apps import TEMPLATE, Api
 
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
-# In-process moto gets the same concurrency fixes as the local cloud's server (workers use threads).
+# In-process moto gets the same fixes as the local cloud's server (workers use threads; retries count as on AWS).
 patch_dynamodb()
 patch_sqs()
+patch_stepfunctions()
 _counter = itertools.count()
 _AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}

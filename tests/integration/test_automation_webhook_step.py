@@ -5,24 +5,33 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.safe_http import private_networks_allowed
+from leadpilot.automation_runtime.flows import FlowItem, flows_pk
+from leadpilot.automations.compiler import TRANSIENT_RETRIES
+from leadpilot.settings import get_destinations
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
 from tests.support.apps import Api
-from tests.support.http_stub import Recorded, Reply, http_stub
+from tests.support.http_stub import Recorded, Reply, Stub, http_stub
+
+Listed = Callable[..., None]
 
 
-@pytest.fixture(autouse=True)
-def local_receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The receivers here listen on 127.0.0.1, which production refuses: allow it as the local cloud does."""
-    monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
-    private_networks_allowed.cache_clear()
-    yield
-    private_networks_allowed.cache_clear()
+@pytest.fixture
+def listed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Listed]:
+    """listed(stub, ...): the receivers listen on 127.0.0.1, which production refuses: list their host:port in
+    LEADPILOT_WEBHOOK_ALLOW, as a developer testing against a local receiver does."""
+    def allow(*stubs: Stub, platform: str = "") -> None:
+        monkeypatch.setenv("LEADPILOT_WEBHOOK_ALLOW", ",".join(stub.url.split("//", 1)[1] for stub in stubs))
+        monkeypatch.setenv("LEADPILOT_PLATFORM_ENDPOINTS", platform)
+        get_destinations.cache_clear()
+
+    allow()
+    yield allow
+    get_destinations.cache_clear()
 
 
 def webhook_flow(url: str) -> dict[str, Any]:
@@ -49,11 +58,12 @@ def ok(request: Recorded, index: int) -> Reply:
     return 200, {}, json.dumps({"account": {"plan": "pro"}, "items": [{"id": "A7"}]}).encode()
 
 
-def test_a_signed_request_is_sent_and_its_answer_mapped_into_variables(cloud: Any, api: Api,
-                                                                       owner: dict[str, Any]) -> None:
+def test_a_signed_request_is_sent_and_its_answer_mapped_into_variables(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                       listed: Listed) -> None:
     # Given a published flow calling a local receiver, and the workspace's signing secret
     token = owner["access_token"]
     with http_stub(ok) as receiver:
+        listed(receiver)
         _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
 
         # When the run is played to its end
@@ -76,10 +86,12 @@ def test_a_signed_request_is_sent_and_its_answer_mapped_into_variables(cloud: An
 
 
 def test_a_4xx_answer_is_permanent_and_takes_the_error_edge_without_retrying(cloud: Any, api: Api,
-                                                                           owner: dict[str, Any]) -> None:
+                                                                           owner: dict[str, Any],
+                                                                           listed: Listed) -> None:
     # Given a receiver that refuses the request
     token = owner["access_token"]
     with http_stub(lambda request, index: (400, {}, b'{"error": "bad lead"}')) as receiver:
+        listed(receiver)
         _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
 
         # When the run is played
@@ -92,11 +104,12 @@ def test_a_4xx_answer_is_permanent_and_takes_the_error_edge_without_retrying(clo
     assert "hook-failed" in tags and "pro" not in tags
 
 
-def test_a_5xx_answer_is_retried_with_backoff_and_then_succeeds(cloud: Any, api: Api,
-                                                                owner: dict[str, Any]) -> None:
+def test_a_5xx_answer_is_retried_with_backoff_and_then_succeeds(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                listed: Listed) -> None:
     # Given a receiver that fails once with 503, then answers
     token = owner["access_token"]
     with http_stub(lambda request, index: (503, {}, b"busy") if index == 0 else ok(request, index)) as receiver:
+        listed(receiver)
         _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
 
         # When the run is played
@@ -110,17 +123,21 @@ def test_a_5xx_answer_is_retried_with_backoff_and_then_succeeds(cloud: Any, api:
     assert "pro" in contact_tags(api, token, contact_id)
 
 
-def test_a_receiver_that_keeps_failing_ends_on_the_error_edge(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+def test_a_receiver_that_keeps_failing_is_attempted_max_attempts_plus_one_times(
+        cloud: Any, api: Api, owner: dict[str, Any], listed: Listed) -> None:
     # Given a receiver that is down (always 502)
     token = owner["access_token"]
     with http_stub(lambda request, index: (502, {}, b"bad gateway")) as receiver:
+        listed(receiver)
         _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
         run = run_to_end(cloud, api, token, run_id)
+        deliveries = [r.headers["x-leadpilot-delivery"] for r in receiver.requests]
 
-    # Then the worker's tries and the state machine's retry ran out, and the error edge was taken
+    # Then the compiled Retry made MaxAttempts + 1 attempts, as AWS counts them (the first, then one per retry),
+    # each awaited before the next: the worker's 3 tries of each had all been made when the run ended
     assert run["status"] == "succeeded", run
-    deliveries = [r.headers["x-leadpilot-delivery"] for r in receiver.requests]
-    assert len(deliveries) >= 6 and len(set(deliveries)) >= 2  # 3 tries per attempt, at least 2 attempts
+    assert len(set(deliveries)) == TRANSIENT_RETRIES + 1, deliveries
+    assert len(deliveries) == 3 * (TRANSIENT_RETRIES + 1)
     assert "hook-failed" in contact_tags(api, token, contact_id)
 
 
@@ -131,19 +148,76 @@ def test_only_admins_read_the_signing_secret_and_it_is_stable(api: Api, owner: d
     assert api.get("/automations/webhook-secret", token=token).body["secret"] == first.body["secret"]
 
 
-def test_without_the_local_switch_a_private_address_is_never_called(cloud: Any, api: Api, owner: dict[str, Any],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given production settings (private networks refused)
-    monkeypatch.delenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")
-    private_networks_allowed.cache_clear()
+def test_a_listed_receiver_is_reached_and_another_port_of_its_host_is_refused_at_run_time(
+        cloud: Any, api: Api, owner: dict[str, Any], listed: Listed) -> None:
+    # Given two receivers on 127.0.0.1, only the first listed, and a flow that calls the first, then a URL whose
+    # port is a run variable (so no check at save time can see it) set to the second one's port
     token = owner["access_token"]
-    with http_stub(ok) as receiver:
-        _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
+    with http_stub(ok) as allowed, http_stub(ok) as other:
+        listed(allowed)
+        flow = tagged_flow("hook", [
+            {"id": "call", "type": "webhook", "url": allowed.url + "/crm/leads"},
+            {"id": "port", "type": "set_variable", "variable": "port", "value": other.url.rsplit(":", 1)[1]},
+            {"id": "sneak", "type": "webhook", "url": "http://127.0.0.1:{{vars.port}}/admin"},
+            {"id": "tag_failed", "type": "add_tag", "tag": "hook-failed"},
+            {"id": "done", "type": "end"},
+        ], [{"from": "call", "to": "port"}, {"from": "port", "to": "sneak"}, {"from": "sneak", "to": "done"},
+            {"from": "sneak", "to": "tag_failed", "label": "error"}, {"from": "tag_failed", "to": "done"}])
+        _, contact_id, run_id = enroll(cloud, api, token, flow)
 
         # When the run is played
         run = run_to_end(cloud, api, token, run_id)
 
-    # Then nothing was sent to the loopback receiver and the error edge was taken
+    # Then the listed receiver got its request, the other port got nothing, and the refusal took the error edge
     assert run["status"] == "succeeded", run
-    assert receiver.requests == []
+    assert [r.path for r in allowed.requests] == ["/crm/leads"]
+    assert other.requests == []
     assert "hook-failed" in contact_tags(api, token, contact_id)
+
+
+REFUSED = ("http://127.0.0.1:{moto}/moto-api/data.json", "http://100.64.0.1/hook", "http://user:pw@example.com/hook",
+           "ftp://example.com/hook")
+
+
+def _url_errors(reply: Any) -> list[dict[str, str]]:
+    assert reply.status == 422, reply
+    assert reply.body["error"]["code"] == "validation_error"
+    return [e for e in reply.body["error"]["details"]["errors"] if e.get("node") == "call"]
+
+
+def test_a_webhook_to_our_own_network_is_refused_when_the_flow_is_saved(
+        cloud: Any, api: Api, owner: dict[str, Any], listed: Listed) -> None:
+    # Given the local cloud's moto endpoint known as the platform's, and even listed as a receiver
+    token = owner["access_token"]
+    with http_stub(ok) as moto:
+        moto_port = moto.url.rsplit(":", 1)[1]
+        listed(moto, platform=f"127.0.0.1:{moto_port}")
+
+        # When flows calling our own network, a CGNAT address, a URL with credentials or ftp are saved
+        for url in REFUSED:
+            reply = api.post("/flows", webhook_flow(url.format(moto=moto_port)), token=token)
+
+            # Then each is a 422 naming the webhook node and its url, and nothing was saved
+            assert [e["field"] for e in _url_errors(reply)] == ["url"], (url, reply.body)
+    assert api.get("/flows", token=token).body["items"] == []
+    assert moto.requests == []
+
+
+def test_a_draft_saved_before_the_rules_is_refused_when_published(
+        cloud: Any, api: Api, owner: dict[str, Any], listed: Listed) -> None:
+    # Given flows whose drafts were saved before these rules (written as an older version stored them)
+    token, workspace_id = owner["access_token"], owner["workspace"]["id"]
+    listed(platform="127.0.0.1:4566")
+    for url in REFUSED:
+        created = api.post("/flows", webhook_flow("https://hooks.example.com/in"), token=token)
+        assert created.status == 201, created
+        document = webhook_flow(url.format(moto=4566))
+        FlowItem.get(flows_pk(workspace_id), f"FLOW#{created.body['id']}").update(
+            actions=[FlowItem.draft.set(json.dumps(document))])
+
+        # When the flow is published
+        reply = api.post(f"/flows/{created.body['id']}/publish", token=token)
+
+        # Then it is a 422 naming the webhook node and its url, and no version was published
+        assert [e["field"] for e in _url_errors(reply)] == ["url"], (url, reply.body)
+        assert api.get(f"/flows/{created.body['id']}", token=token).body["published_version"] is None

@@ -6,8 +6,8 @@ import hmac
 
 import pytest
 
-from leadpilot.automation_runtime.safe_http import private_networks_allowed
 from leadpilot.automation_runtime.webhooks import destination_problem, extract, sign, verify
+from leadpilot.settings import get_destinations
 
 
 def test_the_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
@@ -32,20 +32,24 @@ def test_extract_follows_keys_and_indexes() -> None:
     assert extract(doc, "$.a.x.c") is None and extract(doc, "$.a.b[5]") is None and extract(doc, "$.n.x") is None
 
 
-def test_private_destinations_are_refused_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given the production default (private networks not allowed)
-    monkeypatch.delenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", raising=False)
-    private_networks_allowed.cache_clear()
+def test_private_destinations_are_refused_unless_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the production default (no local receiver listed)
+    monkeypatch.delenv("LEADPILOT_WEBHOOK_ALLOW", raising=False)
+    get_destinations.cache_clear()
     try:
-        # Then loopback, private, link-local (cloud metadata) and unspecified hosts are refused
+        # Then loopback, private, CGNAT, link-local (cloud metadata) and unspecified hosts are refused
         for url in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data",
-                    "http://[::1]/x", "http://0.0.0.0/x", "http://192.168.1.1/"):
+                    "http://[::1]/x", "http://0.0.0.0/x", "http://192.168.1.1/", "http://100.64.0.1/",
+                    "http://localhost:8080/x"):
             assert destination_problem(url), url
         assert destination_problem("https://93.184.215.14/hook") is None
         assert destination_problem("https:///nohost") == "the url has no host"
-        # and the local cloud's switch lets them through
-        monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "1")
-        private_networks_allowed.cache_clear()
+        assert "credentials" in str(destination_problem("https://u:p@93.184.215.14/"))
+        # and a listed receiver is allowed on its port only
+        monkeypatch.setenv("LEADPILOT_WEBHOOK_ALLOW", "127.0.0.1:8080")
+        get_destinations.cache_clear()
         assert destination_problem("http://127.0.0.1:8080/x") is None
+        assert destination_problem("http://127.0.0.1:8081/x")
     finally:
-        private_networks_allowed.cache_clear()
+        monkeypatch.delenv("LEADPILOT_WEBHOOK_ALLOW", raising=False)
+        get_destinations.cache_clear()

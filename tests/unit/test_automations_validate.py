@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from leadpilot.automations.model import Flow
 from leadpilot.automations.templates import render
 from leadpilot.automations.validate import validate_flow
 from leadpilot.errors import ValidationFailed
+from leadpilot.settings import get_destinations
 
 GOLDEN = Path(__file__).resolve().parents[2] / "state_machines" / "golden"
 
@@ -179,3 +181,59 @@ def test_render_uses_defaults_for_missing_values() -> None:
     text = "Hi {{contact.first_name|there}}, {{vars.code}}!"
     assert render(text, {"contact": {"first_name": "Ada"}, "vars": {"code": 7}}) == "Hi Ada, 7!"
     assert render(text, {"contact": {"first_name": ""}}) == "Hi there, !"
+
+
+@pytest.fixture
+def rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Production destination rules (no local receiver listed); set variables through the returned monkeypatch."""
+    for name in ("LEADPILOT_WEBHOOK_ALLOW", "LEADPILOT_PLATFORM_ENDPOINTS", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    get_destinations.cache_clear()
+    yield monkeypatch
+    get_destinations.cache_clear()
+
+
+def webhook_flow(url: str) -> dict[str, Any]:
+    return minimal({"id": "hook", "type": "webhook", "url": url}, {"id": "done", "type": "end"},
+                   edges=[{"from": "t", "to": "hook"}, {"from": "hook", "to": "done"}])
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://127.0.0.1:9000/in", "must not point at a non-public address (127.0.0.1)"),
+    ("http://100.64.0.1/in", "must not point at a non-public address (100.64.0.1)"),
+    ("http://[::ffff:10.0.0.1]/in", "must not point at a non-public address (::ffff:a00:1)"),
+    ("http://169.254.169.254/latest/meta-data", "must not point at a non-public address (169.254.169.254)"),
+    ("http://0.0.0.0:8080/", "must not point at a non-public address (0.0.0.0)"),
+    ("http://2130706433/", "must not point at a non-public address (127.0.0.1)"),
+    ("http://localhost:8080/in", "must not point at a non-public address (127.0.0.1)"),
+    ("http://api.localhost/in", "must not point at a non-public address (127.0.0.1)"),
+    ("https://user:pw@example.com/in", "must not carry credentials (user:password@)"),
+    ("https://{{vars.user}}@example.com/in", "must not carry credentials (user:password@)"),
+    ("https://example.com:0x50/in", "has an invalid port"),
+])
+def test_a_webhook_url_that_reaches_our_network_is_refused_naming_the_node(
+        url: str, message: str, rules: pytest.MonkeyPatch) -> None:
+    # Given production rules (no local receiver listed)
+    # When a flow calling `url` is validated / Then the webhook node's url is the problem
+    assert errors_of(webhook_flow(url)) == [{"node": "hook", "field": "url", "message": message}]
+
+
+def test_a_public_or_templated_webhook_url_is_accepted_and_ftp_is_the_schemas(rules: pytest.MonkeyPatch) -> None:
+    for url in ("https://hooks.example.com/in", "http://93.184.215.14:8080/x", "https://{{vars.host}}/in",
+                "https://example.com/{{contact.id}}"):
+        assert validate_flow(webhook_flow(url)).nodes["hook"].config["url"] == url
+    assert [(e["node"], e["field"]) for e in errors_of(webhook_flow("ftp://example.com/in"))] == [("hook", "url")]
+
+
+def test_a_listed_local_receiver_is_accepted_on_its_port_only(rules: pytest.MonkeyPatch) -> None:
+    # Given 127.0.0.1:9000 listed, and the platform's own endpoints known (the gateway also listed)
+    rules.setenv("LEADPILOT_WEBHOOK_ALLOW", "127.0.0.1:9000,localhost:3000")
+    rules.setenv("LEADPILOT_PLATFORM_ENDPOINTS", "127.0.0.1:3000,127.0.0.1:5000")
+
+    # Then the listed receiver is fine, another port is not, and the gateway stays refused though listed
+    validate_flow(webhook_flow("http://127.0.0.1:9000/in"))
+    assert errors_of(webhook_flow("http://127.0.0.1:9001/in"))[0]["field"] == "url"
+    for url in ("http://localhost:3000/dev/emails", "http://127.0.0.1:5000/moto-api/data.json"):
+        assert "platform's own endpoints" in errors_of(webhook_flow(url))[0]["message"], url
+    # and a version published earlier can still be rebuilt: the rules apply where its request is made
+    validate_flow(webhook_flow("http://127.0.0.1:5000/"), check_destinations=False)

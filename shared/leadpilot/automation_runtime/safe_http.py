@@ -2,55 +2,45 @@
 
 Checking a URL's host before sending is not enough: the name can resolve to another address when the
 connection is made (DNS rebinding), and a public server can redirect to an internal one. So the check is made
-where the socket is opened: the name is resolved once, every address it has must be public, and the
+where the socket is opened: the name is resolved once, every address it has must be global, and the
 connection goes to the address that was checked (TLS still verifies the certificate for the name). Each
 redirect (at most 3) goes through the same connection code, so it is checked too.
 
-WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 lifts the check (the local cloud and tests, whose stubs listen on loopback).
+The rules are `leadpilot.destinations`: a local receiver is reachable only when its host:port is listed in
+LEADPILOT_WEBHOOK_ALLOW, and the platform's own endpoints (the local cloud's gateway and moto, any
+AWS_ENDPOINT_URL) never are. There is no switch that opens private networks as a whole.
 """
 from __future__ import annotations
 
 import http.client
-import ipaddress
-import os
 import socket
 import urllib.request
-from functools import lru_cache
 from typing import Any
+
+from leadpilot.destinations import refusal
+from leadpilot.settings import get_destinations
 
 MAX_REDIRECTS = 3
 
 
 class Refused(OSError):
-    """The destination is not a public address; nothing was sent."""
+    """The destination is not one a tenant may reach; nothing was sent."""
 
-    def __init__(self, host: str, address: str) -> None:
-        super().__init__(f"{host} resolves to a non-public address ({address})")
+    def __init__(self, host: str, address: str, reason: str | None = None) -> None:
+        self.reason = reason or f"a non-public address ({address})"
+        super().__init__(f"{host} resolves to {self.reason}")
         self.address = address
 
 
-@lru_cache(maxsize=1)
-def private_networks_allowed() -> bool:
-    """WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 lets flows call loopback/private addresses (local cloud, tests only)."""
-    return os.environ.get("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes")
-
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified)
-
-
 def public_address(host: str, port: int) -> tuple[Any, ...]:
-    """The address to connect to for host:port, resolved once; Refused when any address of it is not public."""
+    """The address to connect to for host:port, resolved once; Refused when any address of it may not be
+    reached (not global and not allowlisted, or one of the platform's own endpoints)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    if private_networks_allowed():
-        return tuple(infos[0][4])
+    rules = get_destinations()
     for info in infos:
-        if not is_public(str(info[4][0])):
-            raise Refused(host, str(info[4][0]))
+        reason = refusal(str(info[4][0]), port, rules)
+        if reason:
+            raise Refused(host, str(info[4][0]), reason)
     return tuple(infos[0][4])
 
 

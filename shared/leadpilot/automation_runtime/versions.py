@@ -22,7 +22,8 @@ def restore_machine(region: str, workspace_id: str, flow_id: str, version: int) 
     if machines.machine_exists(region, str(item.state_machine_arn)):
         return False
     config = runtime_config()
-    asl = compile_flow(validate_flow(json.loads(item.document)), action_queue_url=config.need("actions_queue_url"),
+    flow = validate_flow(json.loads(item.document), check_destinations=False)
+    asl = compile_flow(flow, action_queue_url=config.need("actions_queue_url"),
                        time_scale=config.time_scale, flow_id=flow_id, version=int(version))
     name = str(item.state_machine_arn).rsplit(":", 1)[-1]
     created = machines.put_machine(region, config, name, asl)

@@ -29,7 +29,9 @@ from leadpilot.automation_runtime.actions import FAILED, Job, PermanentFailure
 from leadpilot.automations.compiler import TRANSIENT_ERROR
 from leadpilot.clock import now_iso
 from leadpilot.db.base import CrmModel
+from leadpilot.destinations import url_problem
 from leadpilot.observability import metrics
+from leadpilot.settings import get_destinations
 
 SIGNATURE_HEADER = "X-LeadPilot-Signature"
 DELIVERY_HEADER = "X-LeadPilot-Delivery"
@@ -121,15 +123,19 @@ def _body(job: Job, method: str) -> bytes:
 
 
 def destination_problem(url: str) -> str | None:
-    """Why a flow may not call this url (a private, loopback, link-local or reserved address), else None: the
-    early, friendly check. The binding one is made where the connection opens (`safe_http`)."""
+    """Why a flow may not call this url (its scheme, credentials in it, or a host that is or resolves to an
+    address tenants may not reach), else None: the early, friendly check. The binding one is made where the
+    connection opens (`safe_http`)."""
+    problem = url_problem(url, get_destinations())
+    if problem:
+        return f"the url {problem}"
     parts = urllib.parse.urlsplit(url)
     if not parts.hostname:
         return "the url has no host"
     try:
         safe_http.public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except safe_http.Refused as exc:
-        return f"the url's host resolves to a non-public address ({exc.address})"
+        return f"the url's host resolves to {exc.reason}"
     except (socket.gaierror, UnicodeError, ValueError):
         return None  # unresolvable now: the request itself fails (transient) and is retried
     return None
@@ -153,8 +159,6 @@ def perform(job: Job) -> dict[str, Any]:
     cfg = job.config
     method = str(cfg.get("method") or "POST")
     url = job.render(cfg["url"])
-    if not re.match(r"^https?://", url):
-        raise PermanentFailure(FAILED, f"webhook at {job.node}: the url must start with http:// or https://")
     problem = destination_problem(url)
     if problem:
         raise PermanentFailure(FAILED, f"webhook at {job.node}: {problem}")

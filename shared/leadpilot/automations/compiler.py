@@ -22,6 +22,9 @@ DISPATCH = "@dispatch"
 FAILED = "@failed"
 REST, RESTED = "@rest", "@rested"  # a resumed delay's remaining wait, then on from that delay
 TRANSIENT_ERROR = "LeadPilot.Transient"
+# Retries of an action after LeadPilot.Transient, 2 s then 4 s apart: three attempts in all. ASL's MaxAttempts
+# counts the retries after the first attempt (AWS; the local cloud's moto is patched to agree, ADR 0006).
+TRANSIENT_RETRIES = 2
 # An action the worker never answers is failed after this long (not time-scaled: it guards a lost worker).
 ACTION_TIMEOUT_S = 3600
 _DURATION_S = {"minutes": 60, "hours": 3600, "days": 86400}
@@ -154,8 +157,8 @@ class _Compiler:
             "Type": "Task", "Resource": SEND_AND_WAIT,
             "Parameters": {"QueueUrl": self.queue_url, "MessageBody": body},
             "TimeoutSeconds": timeout_s, "ResultPath": result_path, "Next": next_state}
-        if retry:  # moto counts MaxAttempts as total attempts on callback tasks, AWS as retries (ADR 0006)
-            state["Retry"] = [{"ErrorEquals": [TRANSIENT_ERROR], "IntervalSeconds": 2, "MaxAttempts": 2,
+        if retry:
+            state["Retry"] = [{"ErrorEquals": [TRANSIENT_ERROR], "IntervalSeconds": 2, "MaxAttempts": TRANSIENT_RETRIES,
                                "BackoffRate": 2.0}]
         state["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": self._on_error(node)}]
         return state

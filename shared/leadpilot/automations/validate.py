@@ -12,7 +12,9 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from leadpilot.automations.model import NEXT, Edge, Flow, Node, config_strings, edge_labels
 from leadpilot.automations.templates import NAMESPACES, malformed, references
+from leadpilot.destinations import url_problem
 from leadpilot.errors import ValidationFailed
+from leadpilot.settings import get_destinations
 
 Problem = dict[str, str]
 _MALFORMED = "malformed template: use {{namespace.field}} or {{namespace.field|default}}"
@@ -26,14 +28,20 @@ def flow_schema() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
 
 
-def validate_flow(doc: Any) -> Flow:
-    """Return the flow model, or raise ValidationFailed listing every problem by node and field."""
+def validate_flow(doc: Any, *, check_destinations: bool = True) -> Flow:
+    """Return the flow model, or raise ValidationFailed listing every problem by node and field.
+
+    check_destinations=False skips the webhook URL rules (a version already published is rebuilt even when
+    the rules have changed since; the step itself is still refused where its connection opens).
+    """
     problems = _schema_problems(doc)
     if isinstance(doc, dict):
         nodes = [n for n in doc.get("nodes") or [] if isinstance(n, dict) and isinstance(n.get("id"), str)]
         edges = [e for e in doc.get("edges") or [] if isinstance(e, dict)]
         problems += _graph_problems(nodes, edges)
         problems += _template_problems(nodes)
+        if check_destinations:
+            problems += _destination_problems(nodes)
         if isinstance(doc.get("trigger"), dict):
             problems += _trigger_problems(doc["trigger"])
     if problems:
@@ -74,6 +82,18 @@ def _trigger_problems(trigger: dict[str, Any]) -> list[Problem]:
                          for e in (exc.details or {}).get("errors", [])]
     elif "schedule" in trigger or "timezone" in trigger:
         problems.append({"field": "trigger/schedule", "message": "only a schedule trigger has a schedule"})
+    return problems
+
+
+def _destination_problems(nodes: list[dict[str, Any]]) -> list[Problem]:
+    """A webhook's url must not reach the platform or a private network (an http(s) scheme is the schema's)."""
+    problems: list[Problem] = []
+    for node in nodes:
+        url = node.get("url")
+        if node.get("type") == "webhook" and isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+            problem = url_problem(url, get_destinations())
+            if problem:
+                problems.append({"node": node["id"], "field": "url", "message": problem})
     return problems
 
 
