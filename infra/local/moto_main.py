@@ -267,6 +267,26 @@ def patch_stepfunctions() -> None:
 
     StateTaskServiceCallback._eval_execution = eval_execution  # type: ignore[method-assign]
     StateTaskServiceCallback._leadpilot_patched = True  # type: ignore[attr-defined]
+    _scale_retry_intervals()
+
+
+def _scale_retry_intervals() -> None:
+    """A Retry's IntervalSeconds (whole seconds, at least 1, in ASL) waits 1/LEADPILOT_TIME_SCALE of its length,
+    like every other delay and timeout of the local cloud: a demo or test at 1,000x does not sit through
+    real seconds between attempts. At the default scale of 1 nothing changes."""
+    import os
+    import time
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    def sleep(seconds: float) -> None:
+        try:
+            scale = float(os.environ.get("LEADPILOT_TIME_SCALE") or 1)
+        except ValueError:
+            scale = 1.0
+        time.sleep(seconds / scale if scale > 0 else seconds)
+
+    retrier_decl.time = SimpleNamespace(sleep=sleep)  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> None:
