@@ -72,10 +72,8 @@ def get_email(message_id: str) -> dict[str, Any]:
 
 @edge.route("/dev/emails", "GET")
 def dev_emails() -> dict[str, Any]:
-    """What the local SES captured for the caller's workspace (sandbox / local cloud only)."""
+    """What the local SES captured for the caller's workspace (dev tools only: the local cloud)."""
     identity = edge.identity()
-    if not email_config().sandbox:
-        raise NotFound("not found", {"field": "path"})
     return {"items": views.captured_for(identity.workspace_id, edge.limit())}
 
 

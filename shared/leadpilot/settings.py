@@ -27,6 +27,7 @@ class Settings:
     files_bucket: str = ""
     jobs_queue_url: str = ""
     max_import_bytes: int = 5 * 1024 * 1024
+    dev_tools: bool = False  # the /dev/* routes (sandboxes' simulator and captures); never on in a deployed stage
 
     def need(self, name: str) -> str:
         """An optional setting that this use case requires."""
@@ -41,6 +42,13 @@ def _required(env: dict[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is required")
     return value
+
+
+def _on_off(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "off").strip().lower() or "off"
+    if value not in ("on", "off"):
+        raise ConfigurationError(f"{name} must be on or off, got {value!r}")
+    return value == "on"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -58,6 +66,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwt_secret=secret,
         files_bucket=env.get("FILES_BUCKET", ""),
         jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+        dev_tools=_on_off(env, "LEADPILOT_DEV_TOOLS"),
     )
 
 

@@ -1,6 +1,7 @@
 """What every route needs from the request: settings, a validated body, a verified identity."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalice import Chalice, Response
@@ -9,10 +10,13 @@ from chalice.app import Request
 from leadpilot.api import errors
 from leadpilot.api.request import json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
+from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import from_authorization, require_scope
 from leadpilot.identity.entities import Identity
 from leadpilot.observability import logger
 from leadpilot.settings import Settings, get_settings
+
+DEV_PREFIX = "/dev/"
 
 
 class Edge:
@@ -27,9 +31,22 @@ class Edge:
         register = self.app.route(path, methods=[method], content_types=["*/*"])
 
         def decorate(view: Any) -> Any:
+            if path.startswith(DEV_PREFIX):
+                view = self._dev_only(view)
             return register(errors.mapped(view, self._request_id))
 
         return decorate
+
+    def _dev_only(self, view: Any) -> Any:
+        """A /dev/* route exists only where the stage turns dev tools on (the local cloud); 404 elsewhere."""
+
+        @functools.wraps(view)
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            if not self.settings.dev_tools:
+                raise NotFound("not found", {"field": "path"})
+            return view(*args, **kwargs)
+
+        return gated
 
     def _request(self) -> Request:
         request = self.app.current_request
