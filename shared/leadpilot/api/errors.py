@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Response
 
 from leadpilot.errors import DomainError
-from leadpilot.observability import logger, metrics
+from leadpilot.observability import logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -20,14 +20,8 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return Response(body=json.dumps(body), status_code=status, headers=dict(JSON_HEADERS))
 
 
-def flush_metrics() -> None:
-    """Emit this invocation's metrics (EMF); nothing when no business event happened."""
-    if metrics.metric_set:
-        metrics.flush_metrics()
-
-
 def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[..., Any]:
-    """Wrap a view: DomainError becomes its 4xx, anything unexpected a logged 500; metrics flushed."""
+    """Wrap a view: DomainError becomes its 4xx, anything unexpected a logged 500."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,6 +37,5 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
         finally:
             # Keys must not outlive the request: the next one may be another tenant's.
             logger.remove_keys(["request_id", "workspace_id"])
-            flush_metrics()
 
     return wrapper
