@@ -12,6 +12,7 @@ from leadpilot.api.middleware import instrument
 from leadpilot.api.request import json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
 from leadpilot.errors import NotFound
+from leadpilot.identity import rate_limit
 from leadpilot.identity.authenticate import from_authorization, require_scope
 from leadpilot.identity.entities import Identity
 from leadpilot.observability import logger
@@ -71,11 +72,12 @@ class Edge:
                          max_bytes or self.settings.max_body_bytes)
 
     def identity(self, scope: str = "read") -> Identity:
-        """The verified caller, holding `scope`; adds workspace_id to every log line."""
+        """The verified caller, within its rate limits and holding `scope`; adds workspace_id to every log line."""
         request = self._request()
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
         logger.append_keys(workspace_id=identity.workspace_id)
+        rate_limit.admit(self.settings, identity)
         require_scope(identity, scope)
         return identity
 

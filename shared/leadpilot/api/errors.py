@@ -14,10 +14,11 @@ from leadpilot.observability import logger
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
     """The one error body shape: {"error": {"code", "message", "details"}}."""
     body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return Response(body=json.dumps(body), status_code=status, headers=dict(JSON_HEADERS))
+    return Response(body=json.dumps(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
 def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[..., Any]:
@@ -30,7 +31,7 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
         try:
             return view(*args, **kwargs)
         except DomainError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.details)
+            return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers())
         except Exception:
             logger.exception("unhandled error")
             return error_response(500, "internal_error", "Something went wrong on our side.", {"request_id": rid})
