@@ -8,7 +8,6 @@ from typing import Any
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.urls import public_url
 from leadpilot.automation_runtime import (
@@ -256,34 +255,22 @@ def _action(record: Any) -> None:
 @app.lambda_function(name="on_trigger")
 def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Triggers queue consumer (EventBridge rule -> queue): start matching flows, resume waiting replies."""
-    try:
-        return process_sqs_batch(event, context, _trigger)
-    finally:
-        flush_metrics()
+    return process_sqs_batch(event, context, _trigger)
 
 
 @app.lambda_function(name="on_action")
 def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
-    try:
-        return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
-    finally:
-        flush_metrics()
+    return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
 
 
 @app.lambda_function(name="reconcile_runs")
 def reconcile_runs(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Scheduled: close runs whose execution ended, restart those whose execution is gone (local cloud restart)."""
-    try:
-        return recovery.reconcile(edge.settings, runtime_config())
-    finally:
-        flush_metrics()
+    return recovery.reconcile(edge.settings, runtime_config())
 
 
 @app.lambda_function(name="on_schedule_tick")
 def on_schedule_tick(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Scheduled every minute: fire the flow schedules that are due (cron in the workspace's timezone)."""
-    try:
-        return schedules.fire_due(edge.settings, runtime_config(), datetime.now(UTC))
-    finally:
-        flush_metrics()
+    return schedules.fire_due(edge.settings, runtime_config(), datetime.now(UTC))

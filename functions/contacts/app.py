@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.contacts import fields, merge, privacy, scoring, search, segments, service, stats, tags, timeline
 from leadpilot.errors import ValidationFailed
@@ -241,5 +240,4 @@ def publish_outbox(event: dict[str, Any], context: Any) -> dict[str, Any]:
     published = outbox.drain(edge.settings)
     if published:
         metrics.add_metric(name="OutboxRepublished", unit="Count", value=published)
-    flush_metrics()
     return {"published": published}

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.automation_runtime.config import runtime_config
 from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
@@ -72,10 +71,8 @@ def get_email(message_id: str) -> dict[str, Any]:
 
 @edge.route("/dev/emails", "GET")
 def dev_emails() -> dict[str, Any]:
-    """What the local SES captured for the caller's workspace (sandbox / local cloud only)."""
+    """What the local SES captured for the caller's workspace (dev tools only: the local cloud)."""
     identity = edge.identity()
-    if not email_config().sandbox:
-        raise NotFound("not found", {"field": "path"})
     return {"items": views.captured_for(identity.workspace_id, edge.limit())}
 
 
@@ -188,10 +185,7 @@ def _send(record: Any) -> None:
 @app.lambda_function(name="on_send")
 def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send queue consumer: each queued message is sent at most once, then recorded."""
-    try:
-        return process_sqs_batch(event, context, _send)
-    finally:
-        flush_metrics()
+    return process_sqs_batch(event, context, _send)
 
 
 def _sequence_event(record: Any) -> None:
@@ -201,7 +195,4 @@ def _sequence_event(record: Any) -> None:
 @app.lambda_function(name="on_sequence_event")
 def on_sequence_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Sequence exits queue consumer: a reply, unsubscribe, permanent bounce or goal event stops the contact's runs."""
-    try:
-        return process_sqs_batch(event, context, _sequence_event)
-    finally:
-        flush_metrics()
+    return process_sqs_batch(event, context, _sequence_event)

@@ -8,7 +8,6 @@ from chalice import Chalice, Response
 
 from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.errors import ValidationFailed
 from leadpilot.ids import parse_id
@@ -83,7 +82,4 @@ def _run_chunk(record: Any) -> None:
 @app.lambda_function(name="run_job_chunk")
 def run_job_chunk(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Jobs queue consumer: one message is one chunk of one job; failures retry, then the DLQ."""
-    try:
-        return process_sqs_batch(event, context, _run_chunk)
-    finally:
-        flush_metrics()
+    return process_sqs_batch(event, context, _run_chunk)

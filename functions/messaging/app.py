@@ -9,7 +9,6 @@ from typing import Any
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -247,19 +246,16 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     jobs = [sms_worker.Job(str(b["workspace_id"]), str(b["message_id"]), b.get("enqueued_at")) for b in bodies]
     found = sms_worker.prefetch([(job.workspace_id, job.message_id) for job in jobs])
     sink = sms_worker.EventSink()
+    outcomes = sms_worker.deliver_batch(settings, config, provider_for(config), jobs, found, sink,
+                                        threads=_WORKER_THREADS)
+    failed = []
+    for record, job, outcome in zip(records, jobs, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            logger.error("text not sent; the queue will redeliver it", exc_info=outcome,
+                         extra={"message_id": job.message_id})
+            failed.append(record["messageId"])
     try:
-        outcomes = sms_worker.deliver_batch(settings, config, provider_for(config), jobs, found, sink,
-                                            threads=_WORKER_THREADS)
-        failed = []
-        for record, job, outcome in zip(records, jobs, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                logger.error("text not sent; the queue will redeliver it", exc_info=outcome,
-                             extra={"message_id": job.message_id})
-                failed.append(record["messageId"])
-        try:
-            sink.flush(settings)
-        except Exception:  # the texts are recorded; the outbox publisher sends what is still pending
-            logger.exception("publishing the batch's SMS events failed; the outbox will retry")
-        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
-    finally:
-        flush_metrics()
+        sink.flush(settings)
+    except Exception:  # the texts are recorded; the outbox publisher sends what is still pending
+        logger.exception("publishing the batch's SMS events failed; the outbox will retry")
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}

@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
-from leadpilot.api.errors import flush_metrics
 from leadpilot.api.urls import public_url
 from leadpilot.ids import parse_id
 from leadpilot.tasks import bulk, calendar, reminders, service
@@ -87,5 +86,4 @@ def _absolute(path: str) -> str:
 def fire_reminders(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Scheduled every minute: fire the task reminders that are due (catches up after downtime)."""
     result = reminders.fire_due_reminders(edge.settings, datetime.now(UTC))
-    flush_metrics()
     return result

@@ -35,6 +35,9 @@ SKIPPED_TYPES = frozenset(
         "AWS::CloudWatch::Alarm",
     }
 )
+# What the local cloud (and the tests that provision like it) sets unless told otherwise: the sandboxes'
+# /dev/* routes are on here and off in a deployed stage (the template's default).
+LOCAL_PARAMETERS = {"DevTools": "on"}
 _STATE_MACHINE_KEYS = (
     "Definition",
     "DefinitionString",
@@ -80,7 +83,7 @@ def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deplo
     """Create every resource of the template in the current AWS endpoint and describe them."""
     path = Path(template_path).resolve()
     template = load_template(path)
-    resolver = Resolver(template, parameters)
+    resolver = Resolver(template, {**LOCAL_PARAMETERS, **parameters})
     _check_types(resolver)
     context = _Context(resolver, path.parent)
     resources: dict[str, Resource] = {}

@@ -19,6 +19,10 @@ class DomainError(Exception):
         self.message = message
         self.details = details or {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response carries besides the error body."""
+        return {}
+
 
 class InvalidJson(DomainError):
     code = "invalid_json"
@@ -76,6 +80,19 @@ class Conflict(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
+
+
+class RateLimited(TooManyRequests):
+    """The caller's workspace or API key is over its request rate; Retry-After says when to come back."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, details: dict[str, Any], retry_after_s: int) -> None:
+        super().__init__(message, details)
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, self.retry_after_s))}
 
 
 class ServiceUnavailable(DomainError):

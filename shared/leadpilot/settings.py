@@ -30,6 +30,10 @@ class Settings:
     files_bucket: str = ""
     jobs_queue_url: str = ""
     max_import_bytes: int = 5 * 1024 * 1024
+    rate_limit_workspace: int = 1200  # requests per window and workspace (0: unlimited); ADR 0014
+    rate_limit_api_key: int = 600  # requests per window and API key, within the workspace's
+    rate_limit_window_s: int = 60
+    dev_tools: bool = False  # the /dev/* routes (sandboxes' simulator and captures); never on in a deployed stage
 
     def need(self, name: str) -> str:
         """An optional setting that this use case requires."""
@@ -44,6 +48,22 @@ def _required(env: dict[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is required")
     return value
+
+
+def _on_off(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "off").strip().lower() or "off"
+    if value not in ("on", "off"):
+        raise ConfigurationError(f"{name} must be on or off, got {value!r}")
+    return value == "on"
+
+
+def _count(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
+        raise ConfigurationError(f"{name} must be a whole number of at least {minimum}, got {raw!r}")
+    return int(raw)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -61,6 +81,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwt_secret=secret,
         files_bucket=env.get("FILES_BUCKET", ""),
         jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+        rate_limit_workspace=_count(env, "LEADPILOT_RATE_LIMIT_WORKSPACE", Settings.rate_limit_workspace),
+        rate_limit_api_key=_count(env, "LEADPILOT_RATE_LIMIT_API_KEY", Settings.rate_limit_api_key),
+        rate_limit_window_s=_count(env, "LEADPILOT_RATE_LIMIT_WINDOW_S", Settings.rate_limit_window_s, minimum=1),
+        dev_tools=_on_off(env, "LEADPILOT_DEV_TOOLS"),
     )
 
 

@@ -1,18 +1,24 @@
 """What every route needs from the request: settings, a validated body, a verified identity."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
 from leadpilot.api import errors
+from leadpilot.api.middleware import instrument
 from leadpilot.api.request import json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
+from leadpilot.errors import NotFound
+from leadpilot.identity import rate_limit
 from leadpilot.identity.authenticate import from_authorization, require_scope
 from leadpilot.identity.entities import Identity
 from leadpilot.observability import logger
 from leadpilot.settings import Settings, get_settings
+
+DEV_PREFIX = "/dev/"
 
 
 class Edge:
@@ -21,15 +27,29 @@ class Edge:
     def __init__(self, app: Chalice, schema_package: str) -> None:
         self.app = app
         self.schema_package = schema_package
+        instrument(app)
 
     def route(self, path: str, method: str) -> Any:
         """app.route for one method; content types are checked by body() so errors keep one shape."""
         register = self.app.route(path, methods=[method], content_types=["*/*"])
 
         def decorate(view: Any) -> Any:
+            if path.startswith(DEV_PREFIX):
+                view = self._dev_only(view)
             return register(errors.mapped(view, self._request_id))
 
         return decorate
+
+    def _dev_only(self, view: Any) -> Any:
+        """A /dev/* route exists only where the stage turns dev tools on (the local cloud); 404 elsewhere."""
+
+        @functools.wraps(view)
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            if not self.settings.dev_tools:
+                raise NotFound("not found", {"field": "path"})
+            return view(*args, **kwargs)
+
+        return gated
 
     def _request(self) -> Request:
         request = self.app.current_request
@@ -52,11 +72,12 @@ class Edge:
                          max_bytes or self.settings.max_body_bytes)
 
     def identity(self, scope: str = "read") -> Identity:
-        """The verified caller, holding `scope`; adds workspace_id to every log line."""
+        """The verified caller, within its rate limits and holding `scope`; adds workspace_id to every log line."""
         request = self._request()
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
         logger.append_keys(workspace_id=identity.workspace_id)
+        rate_limit.admit(self.settings, identity)
         require_scope(identity, scope)
         return identity
 

@@ -9,25 +9,20 @@ from typing import Any
 from chalice import Response
 
 from leadpilot.errors import DomainError
-from leadpilot.observability import logger, metrics
+from leadpilot.observability import logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
     """The one error body shape: {"error": {"code", "message", "details"}}."""
     body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return Response(body=json.dumps(body), status_code=status, headers=dict(JSON_HEADERS))
-
-
-def flush_metrics() -> None:
-    """Emit this invocation's metrics (EMF); nothing when no business event happened."""
-    if metrics.metric_set:
-        metrics.flush_metrics()
+    return Response(body=json.dumps(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
 def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[..., Any]:
-    """Wrap a view: DomainError becomes its 4xx, anything unexpected a logged 500; metrics flushed."""
+    """Wrap a view: DomainError becomes its 4xx, anything unexpected a logged 500."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,13 +31,12 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
         try:
             return view(*args, **kwargs)
         except DomainError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.details)
+            return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers())
         except Exception:
             logger.exception("unhandled error")
             return error_response(500, "internal_error", "Something went wrong on our side.", {"request_id": rid})
         finally:
             # Keys must not outlive the request: the next one may be another tenant's.
             logger.remove_keys(["request_id", "workspace_id"])
-            flush_metrics()
 
     return wrapper

@@ -109,3 +109,10 @@ class LoginThrottleItem(IdentityModel, discriminator="login_throttle"):
     failures = NumberAttribute(default=0)
     window_started = NumberAttribute()
     recent_ips = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class RateWindowItem(IdentityModel, discriminator="rate_window"):
+    """PK: WS#<workspace_id>#RATE#<WORKSPACE | KEY#<key_id>>  SK: <window start, epoch s>. Requests admitted in
+    one fixed window (ADR 0014); expires with the window (TTL)."""
+
+    requests = NumberAttribute(default=0)

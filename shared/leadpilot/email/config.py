@@ -40,7 +40,6 @@ class EmailConfig:
 
     send_queue_url: str
     public_base_url: str
-    sandbox: bool
     keys: tuple[EmailKeys, ...]  # the first signs; every one verifies (older secrets' links keep working)
     feedback_topic_arns: frozenset[str]
     inbound_domain: str
@@ -94,7 +93,6 @@ def load_email_config(env: dict[str, str] | None = None) -> EmailConfig:
         raise ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL")
     topics = frozenset(t.strip() for t in env.get("SES_FEEDBACK_TOPIC_ARNS", "").split(",") if t.strip())
     return EmailConfig(send_queue_url=env.get("EMAIL_SEND_QUEUE_URL", ""), public_base_url=base,
-                       sandbox=env.get("EMAIL_SANDBOX", "false").lower() == "true",
                        keys=keys, feedback_topic_arns=topics,
                        inbound_domain=env.get("EMAIL_INBOUND_DOMAIN", "reply.leadpilot.local").strip().lower(),
                        sns_signature_check=env.get("SNS_SIGNATURE_CHECK", "on").strip().lower() != "off")
