@@ -129,3 +129,11 @@ def test_main_resources_answer_as_the_document_says(api: Api, built: dict[str, A
         assert not errors, (method, path, [e.message for e in errors])
         checked += 1
     assert checked >= 15
+
+
+def test_the_deployed_api_serves_its_document_without_credentials(api: Api) -> None:
+    # When anyone fetches /openapi.json from the API, as API Gateway passes it on
+    reply = api.get("/openapi.json", headers={"Host": "abc.execute-api.us-east-1.amazonaws.com"})
+    # Then it is the shipped document, naming the API it came from as its server
+    assert reply.status == 200
+    assert reply.body == {**openapi.document(), "servers": [{"url": "https://abc.execute-api.us-east-1.amazonaws.com"}]}

@@ -80,6 +80,11 @@ def document() -> dict[str, Any]:
     return dict(json.loads(resources.files("leadpilot.api").joinpath("schemas", "openapi.json").read_text()))
 
 
+def served_at(base_url: str) -> dict[str, Any]:
+    """The shipped document, naming the API's base URL (scheme, host and stage) as its server."""
+    return {**document(), "servers": [{"url": base_url.rstrip("/") or "/"}]}
+
+
 def build(apps: Iterable[Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of these Chalice apps."""
     components: dict[str, Any] = {"Error": _error_schema()}
