@@ -5,7 +5,9 @@ from typing import Any
 
 from chalice import Chalice, Response
 
+from leadpilot.api import openapi
 from leadpilot.api.edge import Edge
+from leadpilot.api.urls import public_url
 from leadpilot.identity import api_keys, sessions, team, workspaces
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
@@ -44,6 +46,14 @@ def log_out() -> Response:
 def accept_invite() -> dict[str, Any]:
     workspace, member, tokens = team.accept_invite(edge.settings, edge.body("accept_invite"))
     return {"workspace": workspace.to_dict(), "member": member.to_dict(), **tokens.to_dict()}
+
+
+@edge.route("/openapi.json", "GET")
+def openapi_document() -> dict[str, Any]:
+    """Public: the API's OpenAPI 3.1 document, to read or to generate clients from."""
+    request = app.current_request
+    assert request is not None
+    return openapi.served_at(public_url(request, ""))
 
 
 @edge.route("/me", "GET")

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from infra.local import apidocs
 from infra.local.routes import RouteTable, build_rest_event
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ class Gateway:
             return json_reply(200, self._host.health()), "-"
         match = self.routes.match(method, raw_path)
         if match == 404:
+            served = apidocs.serve(method, raw_path)  # /openapi.json and /docs, where the template has no route
+            if served is not None:
+                return Reply(*served), "-"
             return error_reply(404, "not_found", f"No route for {method} {unquote(raw_path)}"), "-"
         if isinstance(match, int):
             allow = ", ".join(self.routes.methods_for(raw_path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 PUBLIC = {("POST", "/auth/signup"), ("POST", "/auth/login"), ("POST", "/auth/refresh"),
-          ("POST", "/auth/accept-invite")}
+          ("POST", "/auth/accept-invite"), ("GET", "/openapi.json")}
 BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/workspace/members/{user_id}"): {"role": "member"},
     ("PATCH", "/workspace"): {"name": "Renamed"},

@@ -1,0 +1,239 @@
+"""The OpenAPI 3.1 document of the HTTP API, built from the apps' routes and their JSON Schemas.
+
+Routes, path and query parameters, credentials and request bodies come from the route source
+(`leadpilot.api.introspect`); response bodies of the main resources from schemas/<resource>.json.
+The build runs where the apps are importable (`python -m infra.openapi`); the result ships in the
+layer as schemas/openapi.json, which `document()` reads.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from leadpilot.api.introspect import RouteInfo, routes_of
+
+TITLE = "LeadPilot API"
+VERSION = "0.1.0"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+ERROR = {"$ref": "#/components/responses/Error"}
+_CREDENTIALS: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKey": []}]
+_SEARCH_PARAMS = ("q", "tags_all", "tags_any", "tags_none", "source", "score_min", "score_max", "created_from",
+                  "created_to", "activity_from", "activity_to", "do_not_contact", "owner_id", "sort", "cursor")
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What a route that reads the raw request takes, which its source cannot show."""
+
+    body: str | None = None  # media type of a body not validated by a JSON Schema
+    optional_body: bool = False  # the route's JSON Schema body may be left out
+    query: tuple[str, ...] = ()
+    note: str = ""
+
+
+# Routes whose source reads the raw request; the build refuses one that is missing here.
+RAW: dict[tuple[str, str], Raw] = {
+    ("GET", "/contacts/search"): Raw(query=_SEARCH_PARAMS, note="Custom fields filter as cf.<key>=<op>:<value>."),
+    ("POST", "/hooks/{token}"): Raw(body=JSON, note="Any JSON; signed with the flow's secret when it has one."),
+    ("POST", "/runs/{run_id}/skip"): Raw(optional_body=True),
+    ("POST", "/e/u/{token}"): Raw(body=FORM, note="RFC 8058 one-click: List-Unsubscribe=One-Click."),
+    ("POST", "/email/webhooks/ses"): Raw(body="text/plain", note="An SNS notification (JSON sent as text/plain)."),
+    ("POST", "/email/inbound"): Raw(body=JSON, note="An inbound email, signed with X-LeadPilot-Signature."),
+    ("POST", "/webhooks/twilio/sms"): Raw(body=FORM, note="Twilio's inbound-message webhook (X-Twilio-Signature)."),
+    ("POST", "/webhooks/twilio/status"): Raw(body=FORM, note="Twilio's status callback (X-Twilio-Signature)."),
+}
+
+# Response bodies of the main resources: (package, schema) and "one" | "page" (items + next_cursor).
+RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
+    **{(m, p): ("leadpilot.contacts", "contact", shape) for m, p, shape in (
+        ("POST", "/contacts", "one"), ("GET", "/contacts", "page"), ("GET", "/contacts/{contact_id}", "one"),
+        ("PATCH", "/contacts/{contact_id}", "one"), ("GET", "/contacts/search", "page"),
+        ("POST", "/contacts/{contact_id}/tags", "one"))},
+    **{(m, p): ("leadpilot.pipelines", "deal", shape) for m, p, shape in (
+        ("POST", "/deals", "one"), ("GET", "/deals", "page"), ("GET", "/deals/{deal_id}", "one"),
+        ("PATCH", "/deals/{deal_id}", "one"), ("POST", "/deals/{deal_id}/move", "one"))},
+    **{(m, p): ("leadpilot.pipelines", "pipeline", shape) for m, p, shape in (
+        ("POST", "/pipelines", "one"), ("GET", "/pipelines", "page"), ("GET", "/pipelines/{pipeline_id}", "one"),
+        ("PATCH", "/pipelines/{pipeline_id}", "one"), ("PUT", "/pipelines/{pipeline_id}/stage-order", "one"))},
+    **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (
+        ("POST", "/tasks", "one"), ("GET", "/tasks", "page"), ("GET", "/tasks/{task_id}", "one"),
+        ("PATCH", "/tasks/{task_id}", "one"))},
+    **{(m, p): ("leadpilot.automation_runtime", "flow", shape) for m, p, shape in (
+        ("POST", "/flows", "one"), ("GET", "/flows", "page"), ("GET", "/flows/{flow_id}", "one"),
+        ("PATCH", "/flows/{flow_id}", "one"))},
+    **{(m, p): ("leadpilot.automation_runtime", "run", shape) for m, p, shape in (
+        ("GET", "/runs", "page"), ("GET", "/flows/{flow_id}/runs", "page"), ("GET", "/runs/{run_id}", "one"),
+        *(("POST", f"/runs/{{run_id}}/{verb}", "one") for verb in ("pause", "resume", "skip", "restart", "cancel")))},
+}
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The document as built and shipped with the library (schemas/openapi.json)."""
+    return dict(json.loads(resources.files("leadpilot.api").joinpath("schemas", "openapi.json").read_text()))
+
+
+def served_at(base_url: str) -> dict[str, Any]:
+    """The shipped document, naming the API's base URL (scheme, host and stage) as its server."""
+    return {**document(), "servers": [{"url": base_url.rstrip("/") or "/"}]}
+
+
+def build(apps: Iterable[Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of these Chalice apps."""
+    components: dict[str, Any] = {"Error": _error_schema()}
+    paths: dict[str, Any] = {}
+    routes = [(app, r) for app in apps for r in routes_of(app)]
+    for app, route in sorted(routes, key=lambda pair: (pair[1].path, pair[1].method)):
+        tag = app.app_name.removeprefix("leadpilot-")
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, tag, components)
+    _check_declarations({(r.method, r.path) for _, r in routes})
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": TITLE, "version": VERSION,
+                 "description": "Every error is {\"error\": {\"code\", \"message\", \"details\"}} with a 4xx status."},
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "responses": {"Error": {"description": "The request was refused; `details` names the field.",
+                                    "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                               "description": "An access token from POST /auth/login or /auth/signup."},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                           "description": "A workspace API key (POST /workspace/api-keys)."},
+            },
+        },
+    }
+
+
+def _error_schema() -> dict[str, Any]:
+    """{"error": {"code", "message", "details"}}: the one shape of every refusal."""
+    error = {"type": "object", "additionalProperties": False, "required": ["code", "message", "details"],
+             "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}
+    return {"type": "object", "additionalProperties": False, "required": ["error"], "properties": {"error": error}}
+
+
+def _check_declarations(routes: set[tuple[str, str]]) -> None:
+    stale = (set(RAW) | set(RESPONSES)) - routes
+    if stale:
+        raise ValueError(f"declared for routes that do not exist: {sorted(stale)}")
+
+
+def _operation(route: RouteInfo, tag: str, components: dict[str, Any]) -> dict[str, Any]:
+    raw = RAW.get((route.method, route.path))
+    if route.opaque and raw is None:
+        raise ValueError(f"{route.method} {route.path} reads the raw request ({', '.join(sorted(route.opaque))}); "
+                         "declare what it takes in leadpilot.api.openapi.RAW")
+    operation: dict[str, Any] = {
+        "operationId": route.name, "tags": [tag],
+        "summary": route.doc or route.name.replace("_", " ").capitalize(),
+        "security": _CREDENTIALS if route.scope else [],
+    }
+    if raw and raw.note:
+        operation["description"] = raw.note
+    parameters = _path_parameters(route.path) + _query_parameters(route, raw)
+    if parameters:
+        operation["parameters"] = parameters
+    body = _request_body(route, raw, components)
+    if body:
+        operation["requestBody"] = body
+    operation["responses"] = _responses(route, components)
+    return operation
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{([^}]+)\}", path)]
+
+
+def _query_parameters(route: RouteInfo, raw: Raw | None) -> list[dict[str, Any]]:
+    names = list(dict.fromkeys([*route.query, *(raw.query if raw else ())]))
+    params = []
+    for name in names:
+        schema: dict[str, Any] = {"type": "string"}
+        if name == "limit" and route.limit:
+            default, maximum = route.limit
+            schema = {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+        elif name == "cursor":
+            schema = {"type": "string", "description": "next_cursor of the previous page"}
+        params.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return params
+
+
+def _request_body(route: RouteInfo, raw: Raw | None, components: dict[str, Any]) -> dict[str, Any] | None:
+    if route.bodies:
+        refs = [_component(package, name, components) for package, name in dict.fromkeys(route.bodies)]
+        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+        return {"required": not (raw and raw.optional_body), "content": {JSON: {"schema": schema}}}
+    if raw and raw.body:
+        media = {"type": "object"} if raw.body in (JSON, FORM) else {"type": "string"}
+        return {"required": True, "content": {raw.body: {"schema": media}}}
+    return None
+
+
+def _responses(route: RouteInfo, components: dict[str, Any]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    declared = RESPONSES.get((route.method, route.path))
+    for status in sorted(route.statuses):
+        entry: dict[str, Any] = {"description": _DESCRIPTIONS.get(status, "OK")}
+        if status == 302:
+            entry["headers"] = {"Location": {"schema": {"type": "string"}}}
+        elif status in route.media_types:
+            entry["content"] = {route.media_types[status]: {"schema": {"type": "string"}}}
+        elif status != 204:
+            entry["content"] = {JSON: {"schema": _response_schema(declared, components)}}
+        responses[str(status)] = entry
+    responses["4XX"] = ERROR
+    return responses
+
+
+_DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 302: "Redirect"}
+
+
+def _response_schema(declared: tuple[str, str, str] | None, components: dict[str, Any]) -> dict[str, Any]:
+    if declared is None:
+        return {"type": "object"}
+    package, name, shape = declared
+    ref = _component(package, name, components)
+    if shape == "one":
+        return ref
+    return {"type": "object", "required": ["items"],
+            "properties": {"items": {"type": "array", "items": ref}, "next_cursor": {"type": ["string", "null"]}}}
+
+
+def _component(package: str, name: str, components: dict[str, Any]) -> dict[str, str]:
+    """Add schemas/<name>.json of a package to the components (its $defs beside it); return a $ref."""
+    key = "".join(part.capitalize() for part in name.split("_"))
+    schema = json.loads(resources.files(package).joinpath("schemas", f"{name}.json").read_text())
+    defs = schema.pop("$defs", {})
+    for field in ("$schema", "$id"):
+        schema.pop(field, None)
+    schema = _rewrite(schema, key)
+    if components.setdefault(key, schema) != schema:
+        raise ValueError(f"two different schemas would be named {key} (the second: {package}/{name})")
+    for def_name, definition in defs.items():
+        components[f"{key}.{def_name}"] = _rewrite(definition, key)
+    return {"$ref": f"#/components/schemas/{key}"}
+
+
+def _rewrite(node: Any, key: str) -> Any:
+    """Point local $refs (#/$defs/x) at the components the definitions moved to."""
+    if isinstance(node, dict):
+        out = {k: _rewrite(v, key) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            out["$ref"] = f"#/components/schemas/{key}.{ref.removeprefix('#/$defs/')}"
+        elif isinstance(ref, str) and ref == "#":
+            out["$ref"] = f"#/components/schemas/{key}"
+        return out
+    if isinstance(node, list):
+        return [_rewrite(v, key) for v in node]
+    return copy.copy(node)
