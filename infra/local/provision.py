@@ -83,7 +83,8 @@ def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deplo
     """Create every resource of the template in the current AWS endpoint and describe them."""
     path = Path(template_path).resolve()
     template = load_template(path)
-    resolver = Resolver(template, {**LOCAL_PARAMETERS, **parameters})
+    local = {key: value for key, value in LOCAL_PARAMETERS.items() if key in (template.get("Parameters") or {})}
+    resolver = Resolver(template, {**local, **parameters})
     _check_types(resolver)
     context = _Context(resolver, path.parent)
     resources: dict[str, Resource] = {}

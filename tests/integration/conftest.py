@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from infra.local.model import Deployment
 from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from leadpilot.settings import get_settings, password_hashing
-from tests.support import moto_reset
+from tests.support import localstack, moto_reset
 from tests.support.apps import TEMPLATE, Api
 
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
@@ -36,17 +37,27 @@ def _deployment() -> Deployment:
     return _provisioned[0]
 
 
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An empty in-process AWS with the template's tables, bus, queues and rules (provisioned once per worker,
-    emptied before each test: see tests/support/moto_reset.py)."""
-    for key, value in _AWS_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+@contextmanager
+def _moto() -> Iterator[Deployment]:
+    """This worker's in-process moto, emptied, with the template provisioned."""
     mock = mock_aws(config=_MOTO)
     mock.start(reset=False)  # keep what earlier tests provisioned
     try:
-        deployment = _deployment()
+        yield _deployment()
+    finally:
+        mock.stop(remove_data=False)
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An empty in-process AWS with the template's tables, bus, queues and rules (provisioned once per worker,
+    emptied before each test: see tests/support/moto_reset.py), or a running LocalStack when
+    LEADPILOT_TEST_LOCALSTACK=1 (tests/support/localstack.py)."""
+    for key, value in _AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    parameters = {"Stage": "test", "JwtSecret": JWT_SECRET}
+    with localstack.localstack_cloud(monkeypatch, parameters) if localstack.enabled() else _moto() as deployment:
         # The template's global environment, as every function receives it.
         env = deployment.function("ContactsFunction").environment
         for key, value in env.items():
@@ -60,8 +71,6 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield deployment
         get_settings.cache_clear()
         password_hashing.cache_clear()
-    finally:
-        mock.stop(remove_data=False)
 
 
 @pytest.fixture
