@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadpilot.automation_runtime import schedules
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.automation.triggers import schedules
 from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import automations, deliver, trigger_envelopes
