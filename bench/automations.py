@@ -51,7 +51,7 @@ def _in_process_cloud() -> Iterator[Any]:
 
     from infra.local.moto_main import patch_dynamodb
     from infra.local.provision import provision
-    from leadpilot.automation_runtime.config import runtime_config
+    from leadpilot.automation.runs.config import runtime_config
     from leadpilot.settings import get_settings
     from tests.support.apps import TEMPLATE
 
@@ -69,8 +69,8 @@ def _in_process_cloud() -> Iterator[Any]:
 
 def enroll(contacts: int) -> dict[str, float]:
     """Enrolments per second for one schedule firing over `contacts` contacts (in-process moto)."""
-    from leadpilot.automation_runtime import schedules
-    from leadpilot.automation_runtime.config import runtime_config
+    from leadpilot.automation.runs.config import runtime_config
+    from leadpilot.automation.triggers import schedules
     from leadpilot.settings import get_settings
     from tests.integration.conftest import drain_queue
     from tests.support.apps import Api, load_module
@@ -139,8 +139,8 @@ def _raw_enrolments(deployment: Any, ws: str, contacts: int) -> float:
 
 def states() -> dict[str, float]:
     """States per node, compiled (golden flows) and executed (the follow-up flow, no reply, to the end)."""
-    from leadpilot.automations.compiler import compile_flow, states_per_node
-    from leadpilot.automations.validate import validate_flow
+    from leadpilot.automation.flows.compiler import compile_flow, states_per_node
+    from leadpilot.automation.flows.validate import validate_flow
 
     golden = sorted((REPO / "state_machines" / "golden").glob("*.flow.json"))
     total_nodes = total_states = 0

@@ -10,32 +10,19 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.urls import public_url
-from leadpilot.automation_runtime import (
-    actions,
-    callbacks,
-    controls,
-    dryrun,
-    enrollment,
-    flows,
-    generate,
-    inbound_hooks,
-    metrics,
-    recovery,
-    redelivery,
-    runs,
-    schedules,
-    steps,
-    triggers,
-    webhooks,
-)
-from leadpilot.automation_runtime.ai import ai_config
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation import publishing
+from leadpilot.automation.ai import generate
+from leadpilot.automation.ai.provider import ai_config
+from leadpilot.automation.runs import controls, drafts, dryrun, enrollment, metrics, recovery, runs, step_log
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.automation.steps import actions, redelivery, webhooks
+from leadpilot.automation.triggers import callbacks, inbound_hooks, schedules, triggers
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 
 app = Chalice(app_name="leadpilot-automations")
-edge = Edge(app, "leadpilot.automation_runtime")
+edge = Edge(app, "leadpilot.automation")
 ADMINS = ("owner", "admin")
 RUN_STATUSES = ("running", "paused", "succeeded", "failed", "cancelled", "timed_out")
 
@@ -43,7 +30,7 @@ RUN_STATUSES = ("running", "paused", "succeeded", "failed", "cancelled", "timed_
 @edge.route("/flows", "POST")
 def create_flow() -> Response:
     identity = edge.identity("write")
-    return edge.created(flows.create_flow(identity, edge.body("flow_create")).to_dict())
+    return edge.created(drafts.create_flow(identity, edge.body("flow_create")).to_dict())
 
 
 @edge.route("/flows/generate", "POST")
@@ -55,26 +42,26 @@ def generate_flow() -> Response:
 
 @edge.route("/flows", "GET")
 def list_flows() -> dict[str, Any]:
-    return {"items": [f.to_dict() for f in flows.list_flows(edge.identity())]}
+    return {"items": [f.to_dict() for f in drafts.list_flows(edge.identity())]}
 
 
 @edge.route("/flows/{flow_id}", "GET")
 def get_flow(flow_id: str) -> dict[str, Any]:
     identity = edge.identity()
-    return flows.get_flow(identity, parse_id(flow_id, "flow_id")).to_dict()
+    return drafts.get_flow(identity, parse_id(flow_id, "flow_id")).to_dict()
 
 
 @edge.route("/flows/{flow_id}", "PATCH")
 def update_flow(flow_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
-    return flows.update_flow(identity, parse_id(flow_id, "flow_id"), edge.body("flow_update")).to_dict()
+    return drafts.update_flow(identity, parse_id(flow_id, "flow_id"), edge.body("flow_update")).to_dict()
 
 
 @edge.route("/flows/{flow_id}", "DELETE")
 def delete_flow(flow_id: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    flows.delete_flow(identity, parse_id(flow_id, "flow_id"))
+    publishing.delete_flow(identity, parse_id(flow_id, "flow_id"))
     return edge.no_content()
 
 
@@ -83,7 +70,7 @@ def publish_flow(flow_id: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
     fid = parse_id(flow_id, "flow_id")
-    return edge.created(flows.publish_flow(edge.settings, runtime_config(), identity, fid))
+    return edge.created(publishing.publish_flow(edge.settings, runtime_config(), identity, fid))
 
 
 @edge.route("/flows/{flow_id}/runs", "GET")
@@ -115,7 +102,7 @@ def run_steps(run_id: str) -> dict[str, Any]:
     history = edge.query("history")
     if history not in (None, "true", "false"):
         raise ValidationFailed.field("history", "must be true or false")
-    return {"run_id": item.run_id, "items": steps.list_steps(edge.settings, item, history == "true")}
+    return {"run_id": item.run_id, "items": step_log.list_steps(edge.settings, item, history == "true")}
 
 
 @edge.route("/runs/{run_id}/pause", "POST")
@@ -156,7 +143,7 @@ def bulk_runs(flow_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
     fid = parse_id(flow_id, "flow_id")
     body = edge.body("runs_bulk")
-    flows.get_flow(identity, fid)
+    drafts.get_flow(identity, fid)
     return controls.bulk(edge.settings, identity, fid, body)
 
 

@@ -8,7 +8,7 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
 from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
 from leadpilot.email.config import email_config
 from leadpilot.email.provider import provider

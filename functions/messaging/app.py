@@ -13,26 +13,23 @@ from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
-from leadpilot.messaging import (
-    conversations,
-    numbers,
-    sms_bulk,
-    sms_inbound,
-    sms_send,
-    sms_settings,
-    sms_simulator,
-    sms_status,
-    sms_store,
-    sms_templates,
-    sms_webhooks,
-    sms_worker,
-)
-from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.sms_provider import provider_for, sandbox_outbox
 from leadpilot.observability import logger
+from leadpilot.sms import bulk as sms_bulk
+from leadpilot.sms import conversations, numbers
+from leadpilot.sms import inbound as sms_inbound
+from leadpilot.sms import messaging_settings as sms_settings
+from leadpilot.sms import saved_templates as sms_templates
+from leadpilot.sms import send as sms_send
+from leadpilot.sms import simulator as sms_simulator
+from leadpilot.sms import status as sms_status
+from leadpilot.sms import store as sms_store
+from leadpilot.sms import webhooks as sms_webhooks
+from leadpilot.sms import worker as sms_worker
+from leadpilot.sms.config import messaging_config
+from leadpilot.sms.provider import provider_for, sandbox_outbox
 
 app = Chalice(app_name="leadpilot-messaging")
-edge = Edge(app, "leadpilot.messaging")
+edge = Edge(app, "leadpilot.sms")
 ADMINS = ("owner", "admin")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 

@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from leadpilot.messaging.config import sandbox_token
-from leadpilot.messaging.signatures import TWILIO_HEADER, twilio_signature
+from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature
+from leadpilot.sms.config import sandbox_token
 
 SANDBOX_ACCOUNT = "AC" + "0" * 32
 

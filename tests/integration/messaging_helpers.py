@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.signatures import twilio_signature
-from leadpilot.messaging.sms_provider import provider_for
+from leadpilot.messages.signatures import twilio_signature
+from leadpilot.sms.config import messaging_config
+from leadpilot.sms.provider import provider_for
 from tests.integration.conftest import drain_queue, receive_events
 from tests.support.apps import Api, load_module
 

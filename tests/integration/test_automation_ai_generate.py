@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.ai import ai_config
+from leadpilot.automation.ai.provider import ai_config
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, Stub, chat_completion, http_stub
 

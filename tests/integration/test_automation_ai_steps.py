@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.ai import ai_config
-from leadpilot.automation_runtime.models import ActionMarkerItem
+from leadpilot.automation.ai.provider import ai_config
+from leadpilot.automation.runs.models import ActionMarkerItem
 from tests.integration.test_automation_runtime_helpers import deliver, reply_envelope, texts, waiting
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
 from tests.support.apps import Api

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadpilot.automation_runtime.config import runtime_config
-from leadpilot.automation_runtime.models import ActionMarkerItem
-from leadpilot.automation_runtime.waits import EventWaitItem, event_waits_pk
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.automation.runs.models import ActionMarkerItem
+from leadpilot.automation.steps.waits import EventWaitItem, event_waits_pk
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import automations, deliver, trigger_envelopes
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow

@@ -9,8 +9,8 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from leadpilot.automation_runtime import inbound_hooks
-from leadpilot.messaging.signatures import sign_webhook
+from leadpilot.automation.triggers import inbound_hooks
+from leadpilot.messages.signatures import sign_webhook
 from tests.integration.conftest import sign_up
 from tests.integration.test_automation_runtime_helpers import deliver, trigger_envelopes
 from tests.support.apps import Api

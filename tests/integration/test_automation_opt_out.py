@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
 from tests.integration.conftest import drain_queue
 from tests.integration.messaging_helpers import configure_sandbox, inbound, webhook
 from tests.integration.test_automation_runtime_helpers import (

@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 from infra.local.moto_server import MotoServer
-from leadpilot.automations.compiler import TRANSIENT_ERROR, TRANSIENT_RETRIES, compile_flow
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.compiler import TRANSIENT_ERROR, TRANSIENT_RETRIES, compile_flow
+from leadpilot.automation.flows.validate import validate_flow
 
 ROLE = "arn:aws:iam::123456789012:role/automation"
 Answer = Callable[[int], dict[str, Any] | None]  # attempt -> output, or None to fail it with LeadPilot.Transient

@@ -12,8 +12,8 @@ import botocore.client
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from leadpilot.automation_runtime import actions
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.automation.steps import actions
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.envelope import source_of
 from leadpilot.events.outbox import as_plain

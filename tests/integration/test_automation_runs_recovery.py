@@ -6,7 +6,7 @@ from typing import Any
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from leadpilot.automation_runtime import runs
+from leadpilot.automation.runs import runs
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runs import (  # noqa: F401
     at_node,

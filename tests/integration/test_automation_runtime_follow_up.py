@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
 from tests.integration.test_automation_runtime_helpers import (
     THREE_DAYS_IN_ONE_SECOND,
     deliver,

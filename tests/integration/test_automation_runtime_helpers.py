@@ -5,9 +5,9 @@ import json
 import time
 from typing import Any
 
-from leadpilot.automation_runtime.models import ReplyWaitItem
-from leadpilot.automation_runtime.replies import waits_pk
-from leadpilot.messaging.conversations import messages_for
+from leadpilot.automation.runs.models import ReplyWaitItem
+from leadpilot.automation.runs.replies import waits_pk
+from leadpilot.sms.conversations import messages_for
 from tests.integration.conftest import drain_queue, receive_events
 from tests.support.apps import Api, load_module
 

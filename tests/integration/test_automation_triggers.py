@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from leadpilot.automation_runtime import schedules
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.automation.triggers import schedules
 from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import automations, deliver, trigger_envelopes
@@ -134,7 +135,7 @@ def test_a_schedule_enrols_the_matching_audience_once_per_firing(cloud: Any, api
                                      "filters": [{"var": "contact.tags", "op": "has_tag", "value": "vip"}]})
     armed = next(iter(schedules.ScheduleItem.query(f"WS#{owner['workspace']['id']}#FLOW#{flow_id}")))
     fire_at = datetime.strptime(armed.next_fire_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert fire_at.astimezone(schedules._zone("America/New_York")).hour == 9  # the workspace's timezone
+    assert fire_at.astimezone(ZoneInfo("America/New_York")).hour == 9  # the workspace's timezone
     trigger_envelopes(cloud)
 
     # When the ticker runs just after the firing time, twice (an overlapping or repeated tick)

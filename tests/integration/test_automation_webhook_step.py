@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.flows import FlowItem, flows_pk
-from leadpilot.automations.compiler import TRANSIENT_RETRIES
+from leadpilot.automation.flows.compiler import TRANSIENT_RETRIES
+from leadpilot.automation.runs.drafts import FlowItem, flows_pk
 from leadpilot.settings import get_destinations
 from tests.integration.test_automation_steps_helpers import contact_tags, enroll, run_to_end, tagged_flow
 from tests.support.apps import Api

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from leadpilot.automations.compiler import compile_flow, initial_input
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.compiler import compile_flow, initial_input
+from leadpilot.automation.flows.validate import validate_flow
 
 GOLDEN = Path(__file__).resolve().parents[2] / "state_machines" / "golden"
 ROLE = "arn:aws:iam::123456789012:role/leadpilot-flows"

@@ -9,7 +9,7 @@ from typing import Any
 from leadpilot.email.config import email_config
 from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.outcomes import message_pk
-from leadpilot.messaging.signatures import sign_webhook
+from leadpilot.messages.signatures import sign_webhook
 from tests.integration.conftest import drain_queue
 from tests.support.apps import Api, load_module
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from leadpilot.messaging import sms_worker
-from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.sms_provider import Accepted, OutboundSms, SandboxProvider, TwilioProvider, sandbox_outbox
 from leadpilot.settings import get_settings
+from leadpilot.sms import worker as sms_worker
+from leadpilot.sms.config import messaging_config
+from leadpilot.sms.provider import Accepted, OutboundSms, SandboxProvider, TwilioProvider, sandbox_outbox
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, setup_workspace, webhook
 from tests.support.apps import Api
 from tests.support.twilio_stub import INVALID_NUMBER, TwilioStub

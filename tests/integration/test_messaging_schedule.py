@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadpilot.messaging import sms_worker
-from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.sms_provider import SandboxProvider, sandbox_outbox
 from leadpilot.settings import get_settings
+from leadpilot.sms import worker as sms_worker
+from leadpilot.sms.config import messaging_config
+from leadpilot.sms.provider import SandboxProvider, sandbox_outbox
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, setup_workspace
 from tests.support.apps import Api
 

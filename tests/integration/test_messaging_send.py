@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from leadpilot.messaging.sms_provider import sandbox_outbox
+from leadpilot.sms.provider import sandbox_outbox
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, setup_workspace, timeline_types
 from tests.support.apps import ROOT, Api
 
@@ -183,8 +183,8 @@ def test_emitted_events_match_their_schemas(sms_cloud: Any, api: Api, owner: dic
 
 
 def test_a_flow_action_texts_once_and_a_refusal_is_an_outcome(sms_cloud: Any, api: Api, owner: dict[str, Any]) -> None:
-    from leadpilot.messaging.flow_send import send_for_flow
     from leadpilot.settings import get_settings
+    from leadpilot.sms.flow_send import send_for_flow
 
     # Given a contact, and one who opted out
     token, ws = owner["access_token"], owner["workspace"]["id"]

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from leadpilot.messaging import sms_status
-from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.models import EarlyStatusItem
-from leadpilot.messaging.signatures import twilio_signature
-from leadpilot.messaging.sms_provider import SandboxProvider, sandbox_outbox
+from leadpilot.messages.signatures import twilio_signature
+from leadpilot.sms import status as sms_status
+from leadpilot.sms.config import messaging_config
+from leadpilot.sms.models import EarlyStatusItem
+from leadpilot.sms.provider import SandboxProvider, sandbox_outbox
 from tests.integration.messaging_helpers import (
     PUBLIC_BASE,
     bus_events,

@@ -75,7 +75,7 @@ def test_routes_document_what_their_source_reads(built: dict[str, Any]) -> None:
 def test_flow_document_definitions_move_to_components() -> None:
     # Given a schema with $defs and local $refs
     components: dict[str, Any] = {}
-    ref = openapi._component("leadpilot.automations", "flow", components)
+    ref = openapi._component("leadpilot.automation.flows", "flow", components)
     # Then its definitions sit beside it in the components and every $ref points there
     assert ref == {"$ref": "#/components/schemas/Flow"}
     refs = re.findall(r"'\$ref': '([^']+)'", str(components))

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runtime_helpers import THREE_DAYS_IN_ONE_SECOND, automations
 from tests.integration.test_email_helpers import captured, contact, email_app, path_of, signed, verified_sender

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.config import runtime_config
+from leadpilot.automation.runs.config import runtime_config
 from leadpilot.email.automation import send_email_action
 from leadpilot.settings import get_settings
 from tests.integration.test_automation_runtime_helpers import THREE_DAYS_IN_ONE_SECOND

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadpilot.automation_runtime.ai_steps import SMS_LIMIT, offline_label, offline_message, polarity
+from leadpilot.automation.steps.ai_steps import SMS_LIMIT, offline_label, offline_message, polarity
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadpilot.automation_runtime.waits import WaitError, matches, wait_target
+from leadpilot.automation.steps.waits import WaitError, matches, wait_target
 
 NY = ZoneInfo("America/New_York")
 # Wednesday 2026-11-18 15:30 UTC = 10:30 in New York

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime import offline_builder
-from leadpilot.automation_runtime.strict_schema import from_strict, strict_flow_schema
-from leadpilot.automations.compiler import compile_flow
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.ai import offline_builder
+from leadpilot.automation.ai.strict_schema import from_strict, strict_flow_schema
+from leadpilot.automation.flows.compiler import compile_flow
+from leadpilot.automation.flows.validate import validate_flow
 from leadpilot.errors import ValidationFailed
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime.opt_outs import OptOut, of_event
-from leadpilot.automations.compiler import compile_flow
-from leadpilot.automations.model import end_outcome, opt_out_policy
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.compiler import compile_flow
+from leadpilot.automation.flows.model import end_outcome, opt_out_policy
+from leadpilot.automation.flows.validate import validate_flow
+from leadpilot.automation.runs.opt_outs import OptOut, of_event
 from leadpilot.errors import ValidationFailed
 
 GOLDEN = Path(__file__).resolve().parents[2] / "state_machines" / "golden"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadpilot.automation_runtime.schedules import check, next_fire
+from leadpilot.automation.flows.cron import check, next_fire
 from leadpilot.errors import ValidationFailed
 
 

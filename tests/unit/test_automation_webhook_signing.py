@@ -6,7 +6,7 @@ import hmac
 
 import pytest
 
-from leadpilot.automation_runtime.webhooks import destination_problem, extract, sign, verify
+from leadpilot.automation.steps.webhooks import destination_problem, extract, sign, verify
 from leadpilot.settings import get_destinations
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from statelint.linter import Linter
 
-from leadpilot.automations.compiler import DISPATCH, compile_flow, states_per_node
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.compiler import DISPATCH, compile_flow, states_per_node
+from leadpilot.automation.flows.validate import validate_flow
 
 GOLDEN = Path(__file__).resolve().parents[2] / "state_machines" / "golden"
 FLOWS = sorted(p.name.removesuffix(".flow.json") for p in GOLDEN.glob("*.flow.json"))

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automations.model import Flow
-from leadpilot.automations.templates import render
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.model import Flow
+from leadpilot.automation.flows.templates import render
+from leadpilot.automation.flows.validate import validate_flow
 from leadpilot.errors import ValidationFailed
 from leadpilot.settings import get_destinations
 

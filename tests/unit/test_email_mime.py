@@ -7,9 +7,8 @@ from pathlib import Path
 
 import jsonschema
 
-from leadpilot.email import mime
+from leadpilot.email import links, mime
 from leadpilot.email.config import load_email_config
-from leadpilot.messaging import links
 
 WS, MSG = "01M80BG3HNHC61GZVYXCQ3A06K", "01M80C0Z9Y8X7W6V5T4S3R2Q1P"
 CONFIG = load_email_config({"LEADPILOT_JWT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "https://api.leadpilot.test/v1",

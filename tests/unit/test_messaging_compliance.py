@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time
 import pytest
 
 from leadpilot.errors import ValidationFailed
-from leadpilot.messaging.compliance import (
+from leadpilot.messages.segments import segment_info
+from leadpilot.sms.compliance import (
     HELP_WORDS,
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
@@ -17,7 +18,6 @@ from leadpilot.messaging.compliance import (
     opt_in_reply,
     opt_out_reply,
 )
-from leadpilot.messaging.segments import segment_info
 
 WEEKDAYS = range(0, 5)
 EVERY_DAY = range(0, 7)

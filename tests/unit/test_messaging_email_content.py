@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from leadpilot.email.content import list_unsubscribe_headers, render_email, sanitize_html
 from leadpilot.errors import ValidationFailed
-from leadpilot.messaging.email_content import list_unsubscribe_headers, render_email, sanitize_html
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:", "#")
 

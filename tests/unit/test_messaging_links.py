@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from leadpilot.messaging.links import (
+from leadpilot.email.links import (
     decode_click,
     open_pixel,
     rewrite_links,

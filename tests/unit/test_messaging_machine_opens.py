@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadpilot.messaging.machine_opens import TrackingHit, classify
+from leadpilot.email.machine_opens import TrackingHit, classify
 
 DELIVERED = datetime(2030, 5, 6, 14, 0, tzinfo=UTC)
 LATER = DELIVERED + timedelta(minutes=42)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from leadpilot.errors import ValidationFailed
-from leadpilot.messaging.segments import check_sms_body, segment_info
+from leadpilot.messages.segments import check_sms_body, segment_info
 
 
 def test_plain_english_is_gsm7_in_one_segment() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadpilot.messaging.signatures import sign_webhook, twilio_signature, twilio_signature_valid, verify_webhook
+from leadpilot.messages.signatures import sign_webhook, twilio_signature, twilio_signature_valid, verify_webhook
 
 # The worked example of Twilio's webhook-security documentation (also in twilio-python's own tests).
 TOKEN = "12345"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from leadpilot.errors import ConfigurationError
-from leadpilot.messaging.config import load_config, sandbox_token
-from leadpilot.messaging.sms_send import due_time
-from leadpilot.messaging.sms_webhooks import public_url
+from leadpilot.sms.config import load_config, sandbox_token
+from leadpilot.sms.send import due_time
+from leadpilot.sms.webhooks import public_url
 from leadpilot.usage.plans import plan_limits
 
 SECRET = "a-jwt-secret-of-at-least-thirty-two-chars"

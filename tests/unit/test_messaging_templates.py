@@ -6,7 +6,7 @@ import html
 import pytest
 
 from leadpilot.errors import ValidationFailed
-from leadpilot.messaging.templates import preview, render, variables
+from leadpilot.messages.templates import preview, render, variables
 
 CONTEXT = {"contact": {"first_name": "José", "last_name": "Núñez", "phone": "+34600123456"},
            "workspace": {"business_name": "Clínica Sol"}, "vars": {"slot": "10:30"}}

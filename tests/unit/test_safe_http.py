@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation_runtime import safe_http, webhooks
-from leadpilot.automation_runtime.actions import PermanentFailure
+from leadpilot.automation.steps import safe_http, webhooks
+from leadpilot.automation.steps.actions import PermanentFailure
 from leadpilot.destinations import is_global, refusal
 from leadpilot.errors import ConfigurationError
 from leadpilot.settings import Destinations, get_destinations, load_destinations

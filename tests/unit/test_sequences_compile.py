@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadpilot.automation_runtime.waits import wait_target
-from leadpilot.automations.validate import validate_flow
+from leadpilot.automation.flows.validate import validate_flow
+from leadpilot.automation.steps.waits import wait_target
 from leadpilot.errors import ValidationFailed
 from leadpilot.sequences.compile import check_steps, step_of, to_flow
 

@@ -65,10 +65,10 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (
         ("POST", "/tasks", "one"), ("GET", "/tasks", "page"), ("GET", "/tasks/{task_id}", "one"),
         ("PATCH", "/tasks/{task_id}", "one"))},
-    **{(m, p): ("leadpilot.automation_runtime", "flow", shape) for m, p, shape in (
+    **{(m, p): ("leadpilot.automation", "flow", shape) for m, p, shape in (
         ("POST", "/flows", "one"), ("GET", "/flows", "page"), ("GET", "/flows/{flow_id}", "one"),
         ("PATCH", "/flows/{flow_id}", "one"))},
-    **{(m, p): ("leadpilot.automation_runtime", "run", shape) for m, p, shape in (
+    **{(m, p): ("leadpilot.automation", "run", shape) for m, p, shape in (
         ("GET", "/runs", "page"), ("GET", "/flows/{flow_id}/runs", "page"), ("GET", "/runs/{run_id}", "one"),
         *(("POST", f"/runs/{{run_id}}/{verb}", "one") for verb in ("pause", "resume", "skip", "restart", "cancel")))},
 }

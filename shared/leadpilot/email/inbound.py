@@ -14,7 +14,7 @@ from leadpilot.email.config import EmailConfig
 from leadpilot.email.feedback import first_delivery
 from leadpilot.email.models import EmailMessageItem
 from leadpilot.errors import Forbidden, ValidationFailed
-from leadpilot.messaging.signatures import verify_webhook
+from leadpilot.messages.signatures import verify_webhook
 from leadpilot.settings import Settings
 
 MAX_INBOUND_BYTES = 1024 * 1024

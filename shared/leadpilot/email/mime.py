@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
+from leadpilot.email import links
 from leadpilot.email.config import EmailConfig
+from leadpilot.email.content import list_unsubscribe_headers
 from leadpilot.ids import crockford, from_crockford
-from leadpilot.messaging import links
-from leadpilot.messaging.email_content import list_unsubscribe_headers
 
 _MESSAGE_ID = re.compile(r"<([0-9A-HJKMNP-TV-Z]{26})\.([0-9A-HJKMNP-TV-Z]{26})@[^>\s]+>")
 _REPLY_MAC_BYTES = 6

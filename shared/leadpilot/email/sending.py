@@ -23,13 +23,13 @@ from leadpilot.contacts import store as contacts_store
 from leadpilot.contacts.entities import Contact
 from leadpilot.email import mime, outcomes, senders, suppression
 from leadpilot.email.config import MAX_BODY_BYTES, EmailConfig
+from leadpilot.email.content import escape_value, render_email
 from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.identity import store as identity_store
 from leadpilot.ids import crockford, new_id
-from leadpilot.messaging.email_content import escape_value, render_email
-from leadpilot.messaging.templates import render
+from leadpilot.messages.templates import render
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 

@@ -1,6 +1,6 @@
 """The open pixel and click redirects: signed tokens only, machine hits kept but never counted as people.
 
-A machine hit (privacy proxy, scanner, prefetch; `leadpilot.messaging.machine_opens`) is stored with its
+A machine hit (privacy proxy, scanner, prefetch; `leadpilot.email.machine_opens`) is stored with its
 reason and bumps `machine_opens`; it emits no event, so it can neither count as an open nor start a flow.
 """
 from __future__ import annotations
@@ -9,14 +9,13 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from leadpilot.clock import now_iso
-from leadpilot.email import outcomes
+from leadpilot.email import links, outcomes
 from leadpilot.email.config import EmailConfig
+from leadpilot.email.machine_opens import BURST_WINDOW_SECONDS, TrackingHit, Verdict, classify
 from leadpilot.email.mime import split_subject
 from leadpilot.email.models import EmailMessageItem, TrackingHitItem
 from leadpilot.errors import NotFound
 from leadpilot.ids import new_id
-from leadpilot.messaging import links
-from leadpilot.messaging.machine_opens import BURST_WINDOW_SECONDS, TrackingHit, Verdict, classify
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 

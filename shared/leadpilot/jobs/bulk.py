@@ -66,7 +66,7 @@ def _check_params(identity: Identity, action: str, body: dict[str, Any]) -> None
         if body["stage_id"] not in {s.id for s in pipeline.stages}:
             raise ValidationFailed.field("stage_id", "is not a stage of that pipeline")
     if action == "enroll":
-        from leadpilot.automation_runtime.enrollment import published_flow
+        from leadpilot.automation.runs.enrollment import published_flow
 
         if published_flow(identity.workspace_id, str(body["flow_id"])) is None:
             raise ValidationFailed.field("flow_id", "no published flow with this id in this workspace")

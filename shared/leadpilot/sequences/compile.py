@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.errors import ValidationFailed
-from leadpilot.messaging.templates import variables
+from leadpilot.messages.templates import variables
 
 DEFAULT_REPLY_WINDOW_DAYS = 3
 

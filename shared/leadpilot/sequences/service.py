@@ -6,10 +6,12 @@ import contextlib
 import json
 from typing import Any
 
-from leadpilot.automation_runtime import flows, machines, opt_outs, runs, snapshot
-from leadpilot.automation_runtime.config import RuntimeConfig
-from leadpilot.automation_runtime.models import EnrollmentItem, FlowItem, RunItem
-from leadpilot.automations.compiler import initial_input
+from leadpilot.automation import publishing
+from leadpilot.automation.flows.compiler import initial_input
+from leadpilot.automation.flows.matching import contact_of
+from leadpilot.automation.runs import drafts, machines, opt_outs, runs, snapshot
+from leadpilot.automation.runs.config import RuntimeConfig
+from leadpilot.automation.runs.models import EnrollmentItem, FlowItem, RunItem
 from leadpilot.clock import now_iso
 from leadpilot.email.models import EmailStatsItem
 from leadpilot.email.outcomes import stats_pk
@@ -47,8 +49,8 @@ def create_sequence(settings: Settings, config: RuntimeConfig, identity: Identit
                     ) -> dict[str, Any]:
     """Validate the steps, create the flow through the runtime (its validation too) and publish it."""
     check_steps(body["steps"])
-    flow = flows.create_flow(identity, to_flow(body))
-    flows.publish_flow(settings, config, identity, flow.id)
+    flow = drafts.create_flow(identity, to_flow(body))
+    publishing.publish_flow(settings, config, identity, flow.id)
     sequence_id = new_id()
     item = SequenceItem(sequences_pk(identity.workspace_id), f"SEQ#{sequence_id}", sequence_id=sequence_id,
                         name=body["name"], definition=json.dumps(body), flow_id=flow.id, created_at=now_iso())
@@ -64,8 +66,8 @@ def update_sequence(settings: Settings, config: RuntimeConfig, identity: Identit
     item = _item(identity.workspace_id, sequence_id)
     definition = {**json.loads(item.definition), **changes}
     check_steps(definition["steps"])
-    flows.update_flow(identity, item.flow_id, to_flow(definition))
-    flows.publish_flow(settings, config, identity, item.flow_id)
+    drafts.update_flow(identity, item.flow_id, to_flow(definition))
+    publishing.publish_flow(settings, config, identity, item.flow_id)
     item.update(actions=[SequenceItem.definition.set(json.dumps(definition)),
                          SequenceItem.name.set(definition["name"])])
     return _view(item)
@@ -83,9 +85,9 @@ def get_sequence(workspace_id: str, sequence_id: str) -> dict[str, Any]:
     return _view(_item(workspace_id, sequence_id))
 
 
-def _published(workspace_id: str, flow_id: str) -> flows.PublishedFlow:
-    item = FlowItem.get(flows.flows_pk(workspace_id), f"FLOW#{flow_id}")
-    return flows.PublishedFlow(flow_id, int(item.published_version), str(item.state_machine_arn),
+def _published(workspace_id: str, flow_id: str) -> drafts.PublishedFlow:
+    item = FlowItem.get(drafts.flows_pk(workspace_id), f"FLOW#{flow_id}")
+    return drafts.PublishedFlow(flow_id, int(item.published_version), str(item.state_machine_arn),
                                json.loads(item.published_trigger or "{}"))
 
 
@@ -117,7 +119,7 @@ def enroll(settings: Settings, identity: Identity, sequence_id: str, contact_ids
 
 def _active_run(workspace_id: str, flow_id: str, contact_id: str) -> RunItem | None:
     try:
-        enrollment = EnrollmentItem.get(flows.flow_pk(workspace_id, flow_id), f"CONTACT#{contact_id}")
+        enrollment = EnrollmentItem.get(drafts.flow_pk(workspace_id, flow_id), f"CONTACT#{contact_id}")
     except EnrollmentItem.DoesNotExist:
         return None
     return runs.get_item(workspace_id, enrollment.run_id) if enrollment.active else None
@@ -153,8 +155,6 @@ def exit_contact(settings: Settings, identity: Identity, sequence_id: str, conta
 
 def on_event(settings: Settings, event: dict[str, Any]) -> int:
     """An exit event (reply, unsubscribe, permanent bounce, or a sequence's goal): stop the contact's runs."""
-    from leadpilot.automation_runtime.matching import contact_of
-
     ws, event_type, contact_id = str(event["workspace_id"]), str(event["type"]), contact_of(event)
     if contact_id is None:
         return 0
@@ -178,7 +178,7 @@ def history(settings: Settings, workspace_id: str, contact_id: str) -> list[dict
     out = []
     for sequence in _all(workspace_id):
         try:
-            enrollment = EnrollmentItem.get(flows.flow_pk(workspace_id, sequence.flow_id), f"CONTACT#{contact_id}")
+            enrollment = EnrollmentItem.get(drafts.flow_pk(workspace_id, sequence.flow_id), f"CONTACT#{contact_id}")
         except EnrollmentItem.DoesNotExist:
             continue
         item = runs.get_item(workspace_id, enrollment.run_id)

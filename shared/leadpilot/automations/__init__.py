@@ -1,1 +1,0 @@
-"""Automation engine: flow documents, their validation and their compilation to Step Functions."""

@@ -1,0 +1,84 @@
+"""Reading a Twilio webhook: the form it posted, the public URL it signed, and the signature check.
+
+Twilio signs the URL it called. Behind API Gateway the function sees a different host and path (the
+execute-api domain with its stage prefix, a custom domain without it, or the local gateway), so the URL
+is rebuilt from PUBLIC_BASE_URL when set (the base that was given to Twilio, without the route path),
+else from X-Forwarded-Proto + Host + the path as the client requested it.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from leadpilot.errors import Forbidden, UnsupportedMediaType
+from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature, twilio_signature_valid
+from leadpilot.sms.config import MessagingConfig
+
+FORM = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 64 * 1024
+
+
+class InvalidSignature(Forbidden):
+    code = "invalid_signature"
+
+
+def public_url(config: MessagingConfig, request: Any, route_path: str | None = None) -> str:
+    """The URL Twilio called for this request (what its signature covers); `route_path` names another route of
+    the same API (the simulator signs for the webhook route it calls)."""
+    headers = request.headers or {}
+    context = request.context or {}
+    own_path = str(context.get("resourcePath") or request.path)
+    route_path = route_path or own_path
+    if config.public_base_url:
+        url = config.public_base_url + route_path
+    else:
+        host = headers.get("host") or "localhost"
+        proto = (headers.get("x-forwarded-proto") or "https").split(",")[0].strip()
+        # The execute-api domain keeps the stage in the path; a custom domain or the local gateway does not.
+        stage_path = str(context.get("path") or own_path)
+        prefix = stage_path[:-len(own_path)] if stage_path.endswith(own_path) else ""
+        path = prefix + route_path if host.endswith(".amazonaws.com") else route_path
+        url = f"{proto}://{host}{path}"
+    params = request.query_params if route_path == own_path else None
+    if params:
+        url += "?" + urlencode([(k, v) for k in params for v in params.getlist(k)])
+    return url
+
+
+def read_form(request: Any) -> dict[str, str]:
+    """The posted form (last value wins for repeated names; Twilio sends none)."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise UnsupportedMediaType(f"Content-Type must be {FORM}", {"field": "Content-Type"})
+    raw = request.raw_body or b""
+    if len(raw) > MAX_FORM_BYTES:
+        raise InvalidSignature("the request is too large to be a Twilio webhook")
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidSignature("the request body is not a Twilio form") from exc
+
+
+def verify(config: MessagingConfig, url: str, form: Mapping[str, str], signature: str | None) -> None:
+    """403 unless the signature is Twilio's (or the sandbox's) for exactly this URL and form."""
+    if not signature:
+        raise InvalidSignature(f"the {TWILIO_HEADER} header is missing", {"field": TWILIO_HEADER})
+    if not twilio_signature_valid(config.webhook_auth_token, url, dict(form), signature):
+        raise InvalidSignature(f"the {TWILIO_HEADER} signature does not match this request",
+                               {"field": TWILIO_HEADER})
+
+
+def verified_form(config: MessagingConfig, request: Any) -> dict[str, str]:
+    """The form of a webhook whose signature checks out, else 403 (nothing is read further)."""
+    signature = request.headers.get(TWILIO_HEADER.lower())
+    if not signature:
+        raise InvalidSignature(f"the {TWILIO_HEADER} header is missing", {"field": TWILIO_HEADER})
+    form = read_form(request)
+    verify(config, public_url(config, request), form, signature)
+    return form
+
+
+def sign(config: MessagingConfig, url: str, form: Mapping[str, str]) -> str:
+    """The signature Twilio would send (the sandbox simulator uses it; the same validator checks it)."""
+    return twilio_signature(config.webhook_auth_token, url, dict(form))
