@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
 PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 
-.PHONY: install dev test test-fast lint bench deploy localstack clean sms platform-admin
+.PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms platform-admin
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
@@ -50,6 +50,11 @@ test-fast: install  ## everything but e2e
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared/leadpilot functions infra
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m infra.openapi --check
+
+openapi: install  ## rewrite the OpenAPI document after changing a route or a schema
+	$(BIN)/python -m infra.openapi
 
 bench: install
 	$(BIN)/python -m bench
