@@ -1,13 +1,14 @@
 """What every route needs from the request: settings, a validated body, a verified identity."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
 from leadpilot.api import errors
-from leadpilot.api.request import json_body, limit_param, load_schema, query_param
+from leadpilot.api.request import check_request_text, int_param, json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
 from leadpilot.identity.authenticate import from_authorization, require_scope
 from leadpilot.identity.entities import Identity
@@ -27,7 +28,12 @@ class Edge:
         register = self.app.route(path, methods=[method], content_types=["*/*"])
 
         def decorate(view: Any) -> Any:
-            return register(errors.mapped(view, self._request_id))
+            @functools.wraps(view)
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                check_request_text(self._request())
+                return view(*args, **kwargs)
+
+            return register(errors.mapped(checked, self._request_id))
 
         return decorate
 
@@ -65,6 +71,10 @@ class Edge:
 
     def limit(self, default: int = 50, maximum: int = 200) -> int:
         return limit_param(self._request(), default, maximum)
+
+    def int_query(self, name: str, minimum: int, maximum: int) -> int | None:
+        """An integer query parameter in minimum..maximum, None when absent, else a 422 naming it."""
+        return int_param(self._request(), name, minimum, maximum)
 
     @staticmethod
     def created(body: dict[str, Any]) -> Response:
