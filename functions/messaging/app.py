@@ -29,7 +29,7 @@ from leadpilot.messaging import (
     sms_worker,
 )
 from leadpilot.messaging.config import messaging_config
-from leadpilot.messaging.sms_provider import provider_for, sandbox_outbox
+from leadpilot.messaging.sms_provider import provider_for, sandbox_outbox_page
 from leadpilot.observability import logger
 
 app = Chalice(app_name="leadpilot-messaging")
@@ -59,7 +59,9 @@ def add_phone_number() -> Response:
 
 @edge.route("/phone-numbers", "GET")
 def list_phone_numbers() -> dict[str, Any]:
-    return {"items": [n.to_dict() for n in numbers.list_numbers(edge.identity().workspace_id)]}
+    identity = edge.identity()
+    items, cursor = numbers.number_page(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": [n.to_dict() for n in items], "next_cursor": cursor}
 
 
 @edge.route("/phone-numbers/{number_id}", "DELETE")
@@ -228,7 +230,8 @@ def simulator_outbox() -> dict[str, Any]:
     """Sandbox only: what the sandbox provider "sent" for the caller's workspace, newest first."""
     identity = edge.identity()
     sms_simulator.require_sandbox(messaging_config())
-    return {"items": sandbox_outbox(identity.workspace_id, edge.limit(100, 500))}
+    items, cursor = sandbox_outbox_page(identity.workspace_id, edge.limit(100, 500), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 _WORKER_THREADS = 4

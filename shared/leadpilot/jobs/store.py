@@ -98,10 +98,13 @@ def list_jobs(workspace_id: str, limit: int, cursor: str | None) -> tuple[list[J
     return [to_job(i) for i in items], next_cursor
 
 
-def list_errors(workspace_id: str, job_id: str, limit: int, after_row: int | None) -> list[dict[str, Any]]:
-    """The error report of a job, by row."""
+def list_errors(workspace_id: str, job_id: str, limit: int, after_row: int | None
+                ) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the error report of a job, by row, and the row the next page continues after (None: last page)."""
     condition: Any = JobRowItem.SK.startswith("ERROR#")
     if after_row is not None:
         condition = JobRowItem.SK.between(f"ERROR#{after_row + 1:08d}", "ERROR#99999999")
-    items = JobRowItem.query(f"WS#{workspace_id}#JOB#{job_id}", condition, limit=limit)
-    return [{"row": int(i.row), "field": i.field, "message": i.message, "ref": i.ref} for i in items]
+    items = list(JobRowItem.query(f"WS#{workspace_id}#JOB#{job_id}", condition, limit=limit + 1))
+    rows: list[dict[str, Any]] = [{"row": int(i.row), "field": i.field, "message": i.message, "ref": i.ref}
+                                  for i in items[:limit]]
+    return rows, int(items[limit - 1].row) if len(items) > limit else None
