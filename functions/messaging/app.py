@@ -47,7 +47,10 @@ def _send_at(raw: str | None) -> datetime | None:
         raise ValidationFailed.field("send_at", "must be an ISO 8601 date-time with a UTC offset") from exc
     if value.tzinfo is None:
         raise ValidationFailed.field("send_at", "must include a UTC offset (e.g. 2030-01-01T09:00:00Z)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the first representable instant
+        raise ValidationFailed.field("send_at", "is out of range") from exc
 
 
 @edge.route("/phone-numbers", "POST")
