@@ -9,6 +9,7 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
+from leadpilot.api.request import raw_body
 from leadpilot.api.urls import public_url
 from leadpilot.automation import publishing
 from leadpilot.automation.ai import generate
@@ -42,7 +43,9 @@ def generate_flow() -> Response:
 
 @edge.route("/flows", "GET")
 def list_flows() -> dict[str, Any]:
-    return {"items": [f.to_dict() for f in drafts.list_flows(edge.identity())]}
+    identity = edge.identity()
+    items, cursor = drafts.list_flows(identity, edge.limit(), edge.query("cursor"))
+    return {"items": [f.to_dict() for f in items], "next_cursor": cursor}
 
 
 @edge.route("/flows/{flow_id}", "GET")
@@ -102,7 +105,8 @@ def run_steps(run_id: str) -> dict[str, Any]:
     history = edge.query("history")
     if history not in (None, "true", "false"):
         raise ValidationFailed.field("history", "must be true or false")
-    return {"run_id": item.run_id, "items": step_log.list_steps(edge.settings, item, history == "true")}
+    items, cursor = step_log.step_page(edge.settings, item, history == "true", edge.limit(), edge.query("cursor"))
+    return {"run_id": item.run_id, "items": items, "next_cursor": cursor}
 
 
 @edge.route("/runs/{run_id}/pause", "POST")
@@ -208,9 +212,9 @@ def receive_webhook(token: str) -> Response:
     """Public: another system posts JSON to a flow's secret URL (the token is the credential)."""
     request = app.current_request
     assert request is not None
-    raw = request.raw_body or b""
-    result = inbound_hooks.receive(edge.settings, token, raw.encode() if isinstance(raw, str) else raw,
-                                   dict(request.headers))
+    # Read in full (10 MB at most, API Gateway's limit); receive() refuses more than its own limit with a 413.
+    raw = raw_body(request, 10 * 1024 * 1024)
+    result = inbound_hooks.receive(edge.settings, token, raw, dict(request.headers))
     return Response(body=result, status_code=200 if result["duplicate"] else 202)
 
 

@@ -126,7 +126,8 @@ def contact_score(contact_id: str) -> dict[str, Any]:
 
 @edge.route("/contact-fields", "GET")
 def list_contact_fields() -> dict[str, Any]:
-    return {"items": [d.to_dict() for d in fields.list_definitions(edge.identity())]}
+    identity = edge.identity()
+    return _page(*fields.list_definitions(identity, edge.limit(), edge.query("cursor")))
 
 
 @edge.route("/contact-fields", "POST")
@@ -153,7 +154,9 @@ def delete_contact_field(field_key: str) -> Response:
 
 @edge.route("/tags", "GET")
 def list_tags() -> dict[str, Any]:
-    return {"items": tags.list_tags(edge.identity())}
+    identity = edge.identity()
+    items, cursor = tags.list_tags(identity, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/tags/{tag}", "PATCH")
@@ -178,7 +181,8 @@ def create_segment() -> Response:
 
 @edge.route("/segments", "GET")
 def list_segments() -> dict[str, Any]:
-    return {"items": [s.to_dict() for s in segments.list_segments(edge.identity())]}
+    identity = edge.identity()
+    return _page(*segments.list_segments(identity, edge.limit(), edge.query("cursor")))
 
 
 @edge.route("/segments/{segment_id}", "GET")

@@ -8,11 +8,12 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
+from leadpilot.api.request import raw_body
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
 from leadpilot.email.config import email_config
 from leadpilot.email.provider import provider
-from leadpilot.errors import NotFound, PayloadTooLarge
+from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 from leadpilot.sequences import service as sequences
@@ -26,11 +27,7 @@ NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store, private", "R
 
 
 def _raw(limit: int) -> bytes:
-    body = app.current_request.raw_body or b""  # type: ignore[union-attr]
-    raw = body.encode() if isinstance(body, str) else bytes(body)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"body is larger than {limit} bytes", {"limit_bytes": limit})
-    return raw
+    return raw_body(app.current_request, limit)  # type: ignore[arg-type]
 
 
 def _header(name: str) -> str | None:
@@ -73,7 +70,8 @@ def get_email(message_id: str) -> dict[str, Any]:
 def dev_emails() -> dict[str, Any]:
     """What the local SES captured for the caller's workspace (dev tools only: the local cloud)."""
     identity = edge.identity()
-    return {"items": views.captured_for(identity.workspace_id, edge.limit())}
+    items, cursor = views.captured_for(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 # -- public: the recipient's mail client and browser, no credentials; a token we did not sign is a 404 ----------
@@ -132,7 +130,9 @@ def create_sequence() -> Response:
 
 @edge.route("/sequences", "GET")
 def list_sequences() -> dict[str, Any]:
-    return {"items": sequences.list_sequences(edge.identity().workspace_id)}
+    identity = edge.identity()
+    items, cursor = sequences.list_sequences(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/sequences/{sequence_id}", "GET")
@@ -175,7 +175,8 @@ def contact_sequences(contact_id: str) -> dict[str, Any]:
     identity = edge.identity()
     cid = parse_id(contact_id, "contact_id")
     sending.load_contact(identity.workspace_id, cid)
-    return {"items": sequences.history(edge.settings, identity.workspace_id, cid)}
+    items, cursor = sequences.history(edge.settings, identity.workspace_id, cid, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 def _send(record: Any) -> None:

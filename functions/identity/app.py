@@ -77,7 +77,9 @@ def update_workspace() -> dict[str, Any]:
 
 @edge.route("/workspace/members", "GET")
 def list_members() -> dict[str, Any]:
-    return {"items": [m.to_dict() for m in team.list_members(edge.identity())]}
+    identity = edge.identity()
+    items, cursor = team.list_members(identity, edge.limit(), edge.query("cursor"))
+    return {"items": [m.to_dict() for m in items], "next_cursor": cursor}
 
 
 @edge.route("/workspace/members/{user_id}", "PATCH")
@@ -107,7 +109,8 @@ def create_invite() -> Response:
 def list_invites() -> dict[str, Any]:
     identity = edge.identity()
     require_role(identity, *ADMINS)
-    return {"items": team.list_invites(identity)}
+    items, cursor = team.list_invites(identity, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/workspace/invites/{invite_id}", "DELETE")
@@ -129,7 +132,8 @@ def create_api_key() -> Response:
 def list_api_keys() -> dict[str, Any]:
     identity = edge.identity()
     require_role(identity, *ADMINS)
-    return {"items": api_keys.list_api_keys(identity)}
+    items, cursor = api_keys.list_api_keys(identity, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/workspace/api-keys/{key_id}", "DELETE")
@@ -142,4 +146,6 @@ def revoke_api_key(key_id: str) -> Response:
 
 @edge.route("/platform/workspaces", "GET")
 def platform_workspaces() -> dict[str, Any]:
-    return {"items": workspaces.list_all_workspaces(edge.identity(), edge.limit())}
+    identity = edge.identity()
+    items, cursor = workspaces.list_all_workspaces(identity, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from chalice import Chalice, Response
@@ -9,12 +10,12 @@ from chalice import Chalice, Response
 from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.errors import ValidationFailed
 from leadpilot.ids import parse_id
 from leadpilot.jobs import bulk, exports, imports, runner, store
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")
+ROW = re.compile(r"[0-9]{1,8}")
 
 
 @edge.route("/imports", "POST")
@@ -54,15 +55,13 @@ def get_job(job_id: str) -> dict[str, Any]:
 def job_errors(job_id: str) -> dict[str, Any]:
     identity = edge.identity()
     job = store.get_item(identity.workspace_id, parse_id(job_id, "job_id"))
-    after = edge.query("after_row")
-    if after is not None and not after.isdecimal():
-        raise ValidationFailed.field("after_row", "must be a row number")
-    cursor = decode_cursor(edge.query("cursor"), str.isdecimal)  # the row a page ends on, as after_row
-    start = cursor or after
-    items, last = store.list_errors(identity.workspace_id, job.job_id, edge.limit(100, 1000),
-                                    int(start) if start else None)
-    next_cursor = encode_cursor(str(last)) if last is not None else None
-    return {"items": items, "next_cursor": next_cursor, "next_after_row": last}
+    # Rows are keyed by 8 digits; the cursor is the row a page ends on, like after_row.
+    after = edge.int_query("after_row", 0, 99_999_999)
+    cursor = decode_cursor(edge.query("cursor"), lambda value: ROW.fullmatch(value))
+    start = int(cursor) if cursor is not None else after
+    items, last = store.list_errors(identity.workspace_id, job.job_id, edge.limit(100, 1000), start)
+    return {"items": items, "next_cursor": encode_cursor(str(last)) if last is not None else None,
+            "next_after_row": last}
 
 
 @edge.route("/jobs/{job_id}/download", "GET")

@@ -26,7 +26,7 @@ from leadpilot.sms import store as sms_store
 from leadpilot.sms import webhooks as sms_webhooks
 from leadpilot.sms import worker as sms_worker
 from leadpilot.sms.config import messaging_config
-from leadpilot.sms.provider import provider_for, sandbox_outbox
+from leadpilot.sms.provider import provider_for, sandbox_outbox_page
 
 app = Chalice(app_name="leadpilot-messaging")
 edge = Edge(app, "leadpilot.sms")
@@ -43,7 +43,10 @@ def _send_at(raw: str | None) -> datetime | None:
         raise ValidationFailed.field("send_at", "must be an ISO 8601 date-time with a UTC offset") from exc
     if value.tzinfo is None:
         raise ValidationFailed.field("send_at", "must include a UTC offset (e.g. 2030-01-01T09:00:00Z)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the first representable instant
+        raise ValidationFailed.field("send_at", "is out of range") from exc
 
 
 @edge.route("/phone-numbers", "POST")
@@ -55,7 +58,9 @@ def add_phone_number() -> Response:
 
 @edge.route("/phone-numbers", "GET")
 def list_phone_numbers() -> dict[str, Any]:
-    return {"items": [n.to_dict() for n in numbers.list_numbers(edge.identity().workspace_id)]}
+    identity = edge.identity()
+    items, cursor = numbers.number_page(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": [n.to_dict() for n in items], "next_cursor": cursor}
 
 
 @edge.route("/phone-numbers/{number_id}", "DELETE")
@@ -224,7 +229,8 @@ def simulator_outbox() -> dict[str, Any]:
     """Sandbox only: what the sandbox provider "sent" for the caller's workspace, newest first."""
     identity = edge.identity()
     sms_simulator.require_sandbox(messaging_config())
-    return {"items": sandbox_outbox(identity.workspace_id, edge.limit(100, 500))}
+    items, cursor = sandbox_outbox_page(identity.workspace_id, edge.limit(100, 500), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 _WORKER_THREADS = 4

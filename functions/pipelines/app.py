@@ -28,7 +28,8 @@ def create_pipeline() -> Response:
 @edge.route("/pipelines", "GET")
 def list_pipelines() -> dict[str, Any]:
     identity = edge.identity()
-    return {"items": [p.to_dict() for p in store.list_pipelines(identity.workspace_id)]}
+    items, cursor = store.pipeline_page(identity.workspace_id, edge.limit(), edge.query("cursor"))
+    return {"items": [p.to_dict() for p in items], "next_cursor": cursor}
 
 
 @edge.route("/pipelines/{pipeline_id}", "GET")
@@ -137,4 +138,4 @@ def move_deal(deal_id: str) -> dict[str, Any]:
 @edge.route("/deals/{deal_id}/history", "GET")
 def deal_history(deal_id: str) -> dict[str, Any]:
     identity = edge.identity()
-    return deals.history(identity, parse_id(deal_id, "deal_id"))
+    return deals.history(identity, parse_id(deal_id, "deal_id"), edge.limit(), edge.query("cursor"))

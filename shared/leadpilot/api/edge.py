@@ -9,7 +9,7 @@ from chalice.app import Request
 
 from leadpilot.api import errors
 from leadpilot.api.middleware import instrument
-from leadpilot.api.request import json_body, limit_param, load_schema, query_param
+from leadpilot.api.request import check_request_text, int_param, json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
 from leadpilot.errors import NotFound
 from leadpilot.identity import rate_limit
@@ -36,7 +36,13 @@ class Edge:
         def decorate(view: Any) -> Any:
             if path.startswith(DEV_PREFIX):
                 view = self._dev_only(view)
-            return register(errors.mapped(view, self._request_id))
+
+            @functools.wraps(view)
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                check_request_text(self._request())
+                return view(*args, **kwargs)
+
+            return register(errors.mapped(checked, self._request_id))
 
         return decorate
 
@@ -86,6 +92,10 @@ class Edge:
 
     def limit(self, default: int = 50, maximum: int = 200) -> int:
         return limit_param(self._request(), default, maximum)
+
+    def int_query(self, name: str, minimum: int, maximum: int) -> int | None:
+        """An integer query parameter in minimum..maximum, None when absent, else a 422 naming it."""
+        return int_param(self._request(), name, minimum, maximum)
 
     @staticmethod
     def created(body: dict[str, Any]) -> Response:

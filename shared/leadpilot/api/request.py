@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from leadpilot.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from leadpilot.untrusted import check_texts, loads, parse_int
 
 
 @cache
@@ -49,26 +50,41 @@ def validate(data: Any, validator: Draft202012Validator) -> None:
     raise ValidationFailed(f"{first['field']}: {first['message']}", {"errors": listed})
 
 
+def raw_body(request: Request, max_bytes: int) -> bytes:
+    """The body's bytes, at most `max_bytes` (else 413)."""
+    try:
+        body = request.raw_body or b""
+    except UnicodeEncodeError as exc:  # an event body holding a lone surrogate: no HTTP client can send it
+        raise InvalidJson("body is not valid UTF-8 text", {"field": "(body)"}) from exc
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"body is larger than {max_bytes} bytes", {"limit_bytes": max_bytes})
+    return raw
+
+
 def json_body(request: Request, validator: Draft202012Validator, max_bytes: int) -> dict[str, Any]:
     """Parse and validate a JSON object body; every failure is a 4xx that names the problem."""
     content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip()
     if content_type.lower() != "application/json":
         raise UnsupportedMediaType("Content-Type must be application/json",
                                    {"field": "Content-Type", "received": content_type})
-    raw = request.raw_body or b""
-    if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"body is larger than {max_bytes} bytes", {"limit_bytes": max_bytes})
+    raw = raw_body(request, max_bytes)
     if not raw.strip():
         raise InvalidJson("request body is empty; a JSON object is expected", {"field": "(body)"})
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = {"line": exc.lineno, "column": exc.colno} if isinstance(exc, json.JSONDecodeError) else {}
-        raise InvalidJson(f"body is not valid JSON: {exc}", {"field": "(body)", **where}) from exc
+    data = loads(raw)
     if not isinstance(data, dict):
         raise InvalidJson("body must be a JSON object", {"field": "(body)"})
     validate(data, validator)
     return data
+
+
+def check_request_text(request: Request) -> None:
+    """Refuse a lone surrogate in any path parameter, query parameter or header, naming it (422)."""
+    check_texts((request.uri_params or {}).items())
+    params = request.query_params
+    if params is not None:
+        check_texts((name, value) for name in params for value in params.getlist(name))
+    check_texts((request.headers or {}).items())
 
 
 def query_param(request: Request, name: str) -> str | None:
@@ -77,11 +93,13 @@ def query_param(request: Request, name: str) -> str | None:
     return params.get(name) if params is not None else None
 
 
+def int_param(request: Request, name: str, minimum: int, maximum: int) -> int | None:
+    """An integer query parameter in minimum..maximum (ASCII digits only), None when absent, else a 422."""
+    raw = query_param(request, name)
+    return None if raw is None else parse_int(raw, name, minimum, maximum)
+
+
 def limit_param(request: Request, default: int = 50, maximum: int = 200) -> int:
     """The `limit` query parameter as an int in 1..maximum, else a 422 naming it."""
-    raw = query_param(request, "limit")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationFailed.field("limit", f"must be an integer from 1 to {maximum}")
-    return int(raw)
+    value = int_param(request, "limit", 1, maximum)
+    return default if value is None else value

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email, normalize_phone
 from leadpilot.contacts.models import FieldDefinitionItem
@@ -64,8 +65,12 @@ def active_definitions(workspace_id: str) -> dict[str, FieldDefinition]:
     return {i.key: _to_definition(i) for i in items if i.status == "active"}
 
 
-def list_definitions(identity: Identity) -> list[FieldDefinition]:
-    return list(active_definitions(identity.workspace_id).values())
+def list_definitions(identity: Identity, limit: int, cursor: str | None) -> tuple[list[FieldDefinition], str | None]:
+    """A page of the active definitions, by key."""
+    after = decode_cursor(cursor, lambda value: KEY.fullmatch(value))
+    items, next_cursor = query_page(FieldDefinitionItem, _pk(identity.workspace_id), "FIELD#", limit, after,
+                                    keep=lambda item: item.status == "active")
+    return [_to_definition(i) for i in items], next_cursor
 
 
 def _check_options(kind: str, options: list[str] | None) -> list[str]:

@@ -99,7 +99,10 @@ def _instant(value: str | None, name: str, end: bool) -> str | None:
         raise ValidationFailed.field(name, "must be an ISO 8601 date or date-time") from exc
     if len(value) == 10:
         return value + ("T23:59:59.999Z" if end else "T00:00:00.000Z")
-    utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before the first representable instant
+        raise ValidationFailed.field(name, "is out of range") from exc
     return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

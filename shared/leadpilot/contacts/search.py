@@ -34,6 +34,8 @@ MAX_CANDIDATES = 1000
 EVAL_BUDGET = 1000
 WALK_PAGE = 100
 _PHONE_QUERY = re.compile(r"^\+?[\d\s().-]+$")
+# ASCII decimal notation only: float() also takes "nan", "inf", "1e999" and other scripts' digits.
+_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 _LIST_PARAMS = {"tags_all": ("tags", "all"), "tags_any": ("tags", "any"), "tags_none": ("tags", "none")}
 _RANGES = {"created_from": ("created_at", "from"), "created_to": ("created_at", "to"),
            "activity_from": ("last_activity_at", "from"), "activity_to": ("last_activity_at", "to")}
@@ -59,7 +61,7 @@ def parse_sort(raw: str | None, default: str = "-created_at") -> tuple[str, bool
 
 
 def _int(params: dict[str, str], name: str) -> int:
-    if not re.fullmatch(r"-?\d{1,9}", params[name]):
+    if not re.fullmatch(r"-?[0-9]{1,9}", params[name]):  # \d would also take other scripts' digits
         raise ValidationFailed.field(name, "must be an integer")
     return int(params[name])
 
@@ -70,10 +72,9 @@ def _typed(definition: fields.FieldDefinition | None, op: str, text: str, name: 
         return [v for v in text.split(",") if v]
     kind = definition.type if definition else "text"
     if kind == "number":
-        try:
-            return float(text)
-        except ValueError as exc:
-            raise ValidationFailed.field(name, "must be a number") from exc
+        if not _NUMBER.fullmatch(text):
+            raise ValidationFailed.field(name, "must be a number")
+        return float(text)
     if kind == "boolean":
         if text not in ("true", "false"):
             raise ValidationFailed.field(name, "must be true or false")
@@ -126,7 +127,7 @@ def decode_cursor(cursor: str | None, sort: str) -> str | None:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = data["k"]
         ok = data["s"] == sort and isinstance(key, str) and len(key) < 1100 and is_valid_id(key[-26:])
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise ValidationFailed.field("cursor", "is not a cursor returned by this search") from exc
     if not ok:
         raise ValidationFailed.field("cursor", "is not a cursor returned by this search")

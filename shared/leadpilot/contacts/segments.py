@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.contacts import fields
 from leadpilot.contacts.entities import Contact
@@ -67,9 +68,10 @@ def create_segment(identity: Identity, body: dict[str, Any]) -> Segment:
     return _to_segment(item)
 
 
-def list_segments(identity: Identity) -> list[Segment]:
-    items = SegmentItem.query(_pk(identity.workspace_id), SegmentItem.SK.startswith("SEGMENT#"))
-    return [_to_segment(i) for i in items]
+def list_segments(identity: Identity, limit: int, cursor: str | None) -> tuple[list[Segment], str | None]:
+    """A page of the workspace's segments, oldest first."""
+    items, next_cursor = query_page(SegmentItem, _pk(identity.workspace_id), "SEGMENT#", limit, decode_cursor(cursor))
+    return [_to_segment(i) for i in items], next_cursor
 
 
 def get_segment(identity: Identity, segment_id: str) -> Segment:

@@ -9,7 +9,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor as decode_cursor  # re-exported for callers
-from leadpilot.api.cursors import encode_cursor
+from leadpilot.api.cursors import encode_cursor as encode_cursor  # re-exported for callers
+from leadpilot.api.cursors import query_page
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.models import TagItem
 from leadpilot.db.base import transaction
@@ -66,14 +67,7 @@ def batch_get(workspace_id: str, contact_ids: Iterable[str]) -> dict[str, Contac
 def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,
          newest_first: bool = False) -> tuple[list[Any], str | None]:
     """One page of a partition in sort-key order, and the cursor of the next page (None at the end)."""
-    kwargs: dict[str, Any] = {"limit": limit + 1, "scan_index_forward": not newest_first}
-    if after is not None:
-        kwargs["last_evaluated_key"] = {"PK": {"S": pk}, "SK": {"S": f"{sk_prefix}{after}"}}
-    items = list(model.query(pk, model.SK.startswith(sk_prefix), **kwargs))
-    if len(items) <= limit:
-        return items, None
-    items = items[:limit]
-    return items, encode_cursor(items[-1].SK[len(sk_prefix):])
+    return query_page(model, pk, sk_prefix, limit, after, newest_first)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from leadpilot.api.cursors import query_page
 from leadpilot.clock import now_iso
 from leadpilot.contacts import fields, scoring, service, store
 from leadpilot.contacts.entities import Contact
@@ -38,10 +39,12 @@ def path_tag(raw: str) -> str:
     return tag
 
 
-def list_tags(identity: Identity) -> list[dict[str, Any]]:
-    """Every tag in use with how many contacts carry it, alphabetically."""
-    items = TagItem.query(store.tags_pk(identity.workspace_id), TagItem.SK.startswith("TAG#"))
-    return [{"tag": i.tag, "count": int(i.total)} for i in items if int(i.total or 0) > 0]
+def list_tags(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the tags in use with how many contacts carry each, alphabetically."""
+    after = store.decode_cursor(cursor, lambda value: 0 < len(value) <= MAX_TAG_LENGTH)
+    items, next_cursor = query_page(TagItem, store.tags_pk(identity.workspace_id), "TAG#", limit, after,
+                                    keep=lambda item: int(item.total or 0) > 0)
+    return [{"tag": i.tag, "count": int(i.total)} for i in items], next_cursor
 
 
 def change_contact_tags(settings: Settings, identity: Identity, contact_id: str, body: dict[str, Any]) -> Contact:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import urllib.request
 from typing import Any
 
@@ -24,6 +23,7 @@ from leadpilot.email.models import EmailMessageItem, ReceiptItem
 from leadpilot.errors import Forbidden, InvalidJson, ServiceUnavailable
 from leadpilot.observability import logger
 from leadpilot.settings import Settings
+from leadpilot.untrusted import loads
 
 _RECEIPT_TTL_S = 30 * 86400
 
@@ -72,22 +72,18 @@ def handle_sns(settings: Settings, config: EmailConfig, raw: bytes, authorizatio
     """Verify and apply one SNS notification; 403 when unauthenticated or from another topic."""
     if not _authorized(config, authorization):
         raise Forbidden("missing or wrong webhook credentials", {"field": "Authorization"})
-    try:
-        envelope = json.loads(raw)
-        assert isinstance(envelope, dict)
-    except (ValueError, AssertionError) as exc:
-        raise InvalidJson("body is not an SNS message", {"field": "(body)"}) from exc
+    envelope = loads(raw)
+    if not isinstance(envelope, dict):
+        raise InvalidJson("body is not an SNS message", {"field": "(body)"})
     if envelope.get("TopicArn") not in config.feedback_topic_arns:
         raise Forbidden("notification from an unexpected topic", {"field": "TopicArn"})
     if config.sns_signature_check:
         sns_signature.verify(envelope)
     if envelope.get("Type") == "SubscriptionConfirmation":
         return _confirm(config, str(envelope.get("SubscribeURL") or ""))
-    try:
-        notice = json.loads(envelope.get("Message") or "")
-        assert isinstance(notice, dict) and isinstance(notice.get("mail"), dict)
-    except (ValueError, AssertionError) as exc:
-        raise InvalidJson("Message is not an SES notification", {"field": "Message"}) from exc
+    notice = loads(str(envelope.get("Message") or ""), "Message")
+    if not isinstance(notice, dict) or not isinstance(notice.get("mail"), dict):
+        raise InvalidJson("Message is not an SES notification", {"field": "Message"})
     item = _our_message(notice["mail"])
     if item is None:
         return {"status": "unmatched"}

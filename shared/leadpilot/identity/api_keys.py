@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadpilot.api.cursors import decode_cursor, gsi_page
 from leadpilot.clock import now_iso
 from leadpilot.db.base import IdentityModel
 from leadpilot.db.identity_models import ApiKeyItem
@@ -35,9 +36,13 @@ def create_api_key(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
     return {**_key_dict(item), "key": token}
 
 
-def list_api_keys(identity: Identity) -> list[dict[str, Any]]:
-    items = IdentityModel.gsi1.query(f"WS#{identity.workspace_id}#APIKEYS")
-    return [_key_dict(i) for i in items if isinstance(i, ApiKeyItem) and i.workspace_id == identity.workspace_id]
+def list_api_keys(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the workspace's API keys (revoked ones too), by id (oldest first)."""
+    ws = identity.workspace_id
+    items, next_cursor = gsi_page(IdentityModel.gsi1, f"WS#{ws}#APIKEYS", limit, decode_cursor(cursor),
+                                  lambda key_id: (f"APIKEY#{key_id}", "APIKEY"),
+                                  keep=lambda i: isinstance(i, ApiKeyItem) and i.workspace_id == ws)
+    return [_key_dict(i) for i in items], next_cursor
 
 
 def revoke_api_key(identity: Identity, key_id: str) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot.api.cursors import decode_cursor, gsi_page, query_page
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import IdentityModel, transaction
@@ -20,8 +21,11 @@ from leadpilot.settings import Settings
 INVITE_PREFIX = "lpi"
 
 
-def list_members(identity: Identity) -> list[Member]:
-    return [store.to_member(item) for item in store.members_of(identity.workspace_id)]
+def list_members(identity: Identity, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
+    """A page of the workspace's members, by user id."""
+    items, next_cursor = query_page(MembershipItem, store.ws_pk(identity.workspace_id), "MEMBER#", limit,
+                                    decode_cursor(cursor), consistent_read=True)
+    return [store.to_member(item) for item in items], next_cursor
 
 
 def _member_or_404(identity: Identity, user_id: str) -> MembershipItem:
@@ -81,9 +85,13 @@ def create_invite(settings: Settings, identity: Identity, body: dict[str, Any]) 
     return {**_invite_dict(item), "token": token}
 
 
-def list_invites(identity: Identity) -> list[dict[str, Any]]:
-    items = IdentityModel.gsi1.query(f"WS#{identity.workspace_id}#INVITES")
-    return [_invite_dict(i) for i in items if isinstance(i, InviteItem) and i.workspace_id == identity.workspace_id]
+def list_invites(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the workspace's invites, by id (oldest first)."""
+    ws = identity.workspace_id
+    items, next_cursor = gsi_page(IdentityModel.gsi1, f"WS#{ws}#INVITES", limit, decode_cursor(cursor),
+                                  lambda invite_id: (f"INVITE#{invite_id}", "INVITE"),
+                                  keep=lambda i: isinstance(i, InviteItem) and i.workspace_id == ws)
+    return [_invite_dict(i) for i in items], next_cursor
 
 
 def revoke_invite(identity: Identity, invite_id: str) -> None:

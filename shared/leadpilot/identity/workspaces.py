@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadpilot.api.cursors import decode_cursor, gsi_page
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import check_region, check_timezone
 from leadpilot.contacts.stats import read_stats
@@ -11,6 +12,7 @@ from leadpilot.db.identity_models import WorkspaceItem
 from leadpilot.errors import Forbidden, NotFound
 from leadpilot.identity import store
 from leadpilot.identity.entities import Identity, Workspace
+from leadpilot.ids import is_valid_id
 
 
 def describe_workspace(identity: Identity) -> dict[str, Any]:
@@ -33,9 +35,13 @@ def update_workspace(identity: Identity, body: dict[str, Any]) -> Workspace:
     return store.to_workspace(item)
 
 
-def list_all_workspaces(identity: Identity, limit: int) -> list[dict[str, Any]]:
-    """Every workspace on the platform, newest first: for platform super-admins only."""
+def list_all_workspaces(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of every workspace on the platform, newest first: for platform super-admins only."""
     if not identity.platform_admin:
         raise Forbidden("platform administrators only")
-    items = IdentityModel.gsi1.query("WORKSPACES", scan_index_forward=False, limit=limit)
-    return [store.to_workspace(i).to_dict() for i in items if isinstance(i, WorkspaceItem)]
+    # The cursor is a listing key, <created_at>#<workspace id>.
+    after = decode_cursor(cursor, lambda value: len(value) <= 100 and is_valid_id(value.rpartition("#")[2]))
+    items, next_cursor = gsi_page(IdentityModel.gsi1, "WORKSPACES", limit, after,
+                                  lambda key: (store.ws_pk(key.rpartition("#")[2]), "WORKSPACE"),
+                                  keep=lambda i: isinstance(i, WorkspaceItem), newest_first=True)
+    return [store.to_workspace(i).to_dict() for i in items], next_cursor

@@ -56,7 +56,7 @@ def _parse(header: str) -> tuple[int, list[str]] | None:
     macs: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
+        if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:  # int() refuses "²"
             timestamp = int(value)
         elif name == "v1" and value:
             macs.append(value)

@@ -1,10 +1,12 @@
 """Deal use cases: create, get, update, move between stages, delete, stage history."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from leadpilot.api import cursors
 from leadpilot.clock import now_iso
 from leadpilot.contacts import store as contacts
 from leadpilot.db.crm_models import ContactItem
@@ -27,6 +29,7 @@ from leadpilot.pipelines.values import DEFAULT_CURRENCY, parse_currency, parse_d
 from leadpilot.pipelines.writes import Writes
 from leadpilot.settings import Settings
 
+_POSITION = re.compile(r"[0-9]{6}")  # a stay's place in the history (the cursor of a history page)
 _EDITABLE = ("name", "contact_id", "value", "currency", "probability", "expected_close_date", "owner_id", "status",
              "lost_reason")
 
@@ -197,17 +200,22 @@ def get_deal(identity: Identity, deal_id: str) -> dict[str, Any]:
     return view(store.get_deal(identity.workspace_id, deal_id))
 
 
-def history(identity: Identity, deal_id: str) -> dict[str, Any]:
-    """The deal's stays in stages, oldest first, with the seconds spent in each and per stage."""
+def history(identity: Identity, deal_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of the deal's stays in stages, oldest first, with the seconds spent in each; and per stage."""
     ws = identity.workspace_id
+    after = cursors.decode_cursor(cursor, lambda value: _POSITION.fullmatch(value))
     store.get_deal(ws, deal_id)
     now, names = now_iso(), _stage_names(ws)
+    # Read whole (store.visits caps it at 1,000 stays): seconds_per_stage sums every stay, not one page's.
     items = [{**v.to_dict(now), "from_stage_name": names.get(v.from_stage_id or ""),
               "to_stage_name": names.get(v.stage_id)} for v in store.visits(ws, deal_id)]
     per_stage: dict[str, int] = {}
     for item in items:
         per_stage[item["to_stage_id"]] = per_stage.get(item["to_stage_id"], 0) + item["seconds_in_stage"]
-    return {"deal_id": deal_id, "items": items, "seconds_per_stage": per_stage}
+    numbered = list(enumerate(items))
+    page, next_cursor = cursors.slice_page(numbered, limit, after, lambda pair: f"{pair[0]:06d}")
+    return {"deal_id": deal_id, "items": [item for _, item in page], "next_cursor": next_cursor,
+            "seconds_per_stage": per_stage}
 
 
 def _stage_names(ws: str) -> dict[str, str]:

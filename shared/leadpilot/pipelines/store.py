@@ -124,6 +124,13 @@ def get_pipeline(ws: str, pipeline_id: str) -> Pipeline:
     return pipeline
 
 
+def pipeline_page(ws: str, limit: int, cursor: str | None) -> tuple[list[Pipeline], str | None]:
+    """A page of the workspace's pipelines, oldest first."""
+    items, next_cursor = cursors.query_page(PipelineItem, pipelines_pk(ws), "PIPELINE#", limit,
+                                            cursors.decode_cursor(cursor), consistent_read=True)
+    return [to_pipeline(i) for i in items], next_cursor
+
+
 def list_pipelines(ws: str) -> list[Pipeline]:
     return [to_pipeline(i) for i in PipelineItem.query(pipelines_pk(ws), PipelineItem.SK.startswith("PIPELINE#"),
                                                        consistent_read=True)]

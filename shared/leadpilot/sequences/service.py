@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
+from leadpilot.api.cursors import decode_cursor, query_page, take_page
 from leadpilot.automation import publishing
 from leadpilot.automation.flows.compiler import initial_input
 from leadpilot.automation.flows.matching import contact_of
@@ -73,12 +75,16 @@ def update_sequence(settings: Settings, config: RuntimeConfig, identity: Identit
     return _view(item)
 
 
-def list_sequences(workspace_id: str) -> list[dict[str, Any]]:
-    return [_view(i) for i in _all(workspace_id)]
+def list_sequences(workspace_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the workspace's sequences, oldest first."""
+    items, next_cursor = query_page(SequenceItem, sequences_pk(workspace_id), "SEQ#", limit, decode_cursor(cursor))
+    return [_view(i) for i in items], next_cursor
 
 
-def _all(workspace_id: str) -> list[SequenceItem]:
-    return list(SequenceItem.query(sequences_pk(workspace_id), SequenceItem.SK.startswith("SEQ#")))
+def _all(workspace_id: str, after: str | None = None) -> Iterator[SequenceItem]:
+    """The workspace's sequences in id order (after the sequence id `after`), read lazily."""
+    start = {"PK": {"S": sequences_pk(workspace_id)}, "SK": {"S": f"SEQ#{after}"}} if after else None
+    return SequenceItem.query(sequences_pk(workspace_id), SequenceItem.SK.startswith("SEQ#"), last_evaluated_key=start)
 
 
 def get_sequence(workspace_id: str, sequence_id: str) -> dict[str, Any]:
@@ -173,26 +179,28 @@ def on_event(settings: Settings, event: dict[str, Any]) -> int:
     return stopped
 
 
-def history(settings: Settings, workspace_id: str, contact_id: str) -> list[dict[str, Any]]:
-    """The contact's sequences: its latest run of each (status, step, exit reason)."""
-    out = []
-    for sequence in _all(workspace_id):
-        try:
-            enrollment = EnrollmentItem.get(drafts.flow_pk(workspace_id, sequence.flow_id), f"CONTACT#{contact_id}")
-        except EnrollmentItem.DoesNotExist:
-            continue
-        item = runs.get_item(workspace_id, enrollment.run_id)
-        if item is None:
-            continue
-        run = runs.sync(settings, item)
-        exit_reason = None
-        with contextlib.suppress(SequenceExitItem.DoesNotExist):
-            exit_reason = SequenceExitItem.get(f"WS#{workspace_id}#SEQ_EXIT#{run.id}", "EXIT").reason
-        out.append({"sequence_id": sequence.sequence_id, "name": sequence.name, "run_id": run.id,
-                    "status": run.status, "current_node": run.current_node,
-                    "last_step": step_of(run.current_node), "exit_reason": exit_reason,
-                    "started_at": run.started_at, "ended_at": run.ended_at})
-    return out
+def history(settings: Settings, workspace_id: str, contact_id: str, limit: int, cursor: str | None
+            ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the contact's sequences, in sequence order: its latest run of each (status, step, exit reason)."""
+    entries = (_entry(settings, workspace_id, contact_id, s) for s in _all(workspace_id, decode_cursor(cursor)))
+    return take_page((e for e in entries if e is not None), limit, lambda entry: str(entry["sequence_id"]))
+
+
+def _entry(settings: Settings, workspace_id: str, contact_id: str, sequence: SequenceItem) -> dict[str, Any] | None:
+    try:
+        enrollment = EnrollmentItem.get(drafts.flow_pk(workspace_id, sequence.flow_id), f"CONTACT#{contact_id}")
+    except EnrollmentItem.DoesNotExist:
+        return None
+    item = runs.get_item(workspace_id, enrollment.run_id)
+    if item is None:
+        return None
+    run = runs.sync(settings, item)
+    exit_reason = None
+    with contextlib.suppress(SequenceExitItem.DoesNotExist):
+        exit_reason = SequenceExitItem.get(f"WS#{workspace_id}#SEQ_EXIT#{run.id}", "EXIT").reason
+    return {"sequence_id": sequence.sequence_id, "name": sequence.name, "run_id": run.id, "status": run.status,
+            "current_node": run.current_node, "last_step": step_of(run.current_node), "exit_reason": exit_reason,
+            "started_at": run.started_at, "ended_at": run.ended_at}
 
 
 def _rates(counts: dict[str, int]) -> dict[str, float | None]:

@@ -5,7 +5,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from leadpilot.api.cursors import decode_cursor, encode_cursor
+from leadpilot.api.cursors import decode_cursor, take_page
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import CrmModel
 from leadpilot.errors import NotFound
@@ -36,9 +36,10 @@ def list_conversations(workspace_id: str, limit: int, cursor: str | None) -> dic
     """Conversations by their latest text, newest first, and the unread total."""
     after = decode_cursor(cursor)
     condition = after > CrmModel.GSI1SK if after else None
-    items = [i for i in CrmModel.gsi1.query(f"WS#{workspace_id}#INBOX", condition, scan_index_forward=False,
-                                            limit=limit) if isinstance(i, ConversationItem)]
-    next_cursor = encode_cursor(str(items[-1].last_message_id)) if len(items) == limit else None
+    found = CrmModel.gsi1.query(f"WS#{workspace_id}#INBOX", condition, scan_index_forward=False,
+                                page_size=limit + 1)
+    items, next_cursor = take_page((i for i in found if isinstance(i, ConversationItem)), limit,
+                                   lambda item: str(item.last_message_id))
     return {"items": [_conversation_dict(i) for i in items], "next_cursor": next_cursor,
             "unread_total": total_unread(workspace_id)}
 
@@ -48,9 +49,10 @@ def thread(workspace_id: str, contact_id: str, limit: int, cursor: str | None) -
     _require_contact(workspace_id, contact_id)
     after = decode_cursor(cursor)
     condition = after > CrmModel.GSI1SK if after else None
-    items = [i for i in CrmModel.gsi1.query(sms_store.thread_pk(workspace_id, contact_id), condition,
-                                            scan_index_forward=False, limit=limit) if isinstance(i, SmsMessageItem)]
-    next_cursor = encode_cursor(items[-1].message_id) if len(items) == limit else None
+    found = CrmModel.gsi1.query(sms_store.thread_pk(workspace_id, contact_id), condition, scan_index_forward=False,
+                                page_size=limit + 1)
+    items, next_cursor = take_page((i for i in found if isinstance(i, SmsMessageItem)), limit,
+                                   lambda item: str(item.message_id))
     convo = sms_store.conversation(workspace_id, contact_id)
     return {"items": [sms_store.to_dict(i) for i in items], "next_cursor": next_cursor,
             "unread": int(convo.unread or 0) if convo else 0}

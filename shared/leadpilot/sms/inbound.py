@@ -126,7 +126,7 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
 
 def _segments(reported: str | None, body: str) -> int:
     """Twilio's NumSegments when it is a number, else our own count."""
-    if reported and reported.isdigit() and len(reported) < 4:
+    if reported and reported.isascii() and reported.isdigit() and len(reported) < 4:
         return int(reported)
     return max(1, segment_info(body).segments)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_phone
 from leadpilot.db.base import CrmModel, transaction
@@ -36,6 +37,12 @@ def numbers_pk(workspace_id: str) -> str:
 
 def _to_number(item: PhoneNumberItem) -> PhoneNumber:
     return PhoneNumber(item.number_id, item.workspace_id, item.number, item.label, item.created_at)
+
+
+def number_page(workspace_id: str, limit: int, cursor: str | None) -> tuple[list[PhoneNumber], str | None]:
+    """A page of the workspace's numbers, oldest first."""
+    items, next_cursor = query_page(PhoneNumberItem, numbers_pk(workspace_id), "NUMBER#", limit, decode_cursor(cursor))
+    return [_to_number(i) for i in items], next_cursor
 
 
 def list_numbers(workspace_id: str) -> list[PhoneNumber]:

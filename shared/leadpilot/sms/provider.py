@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import PutError
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.sms.config import MessagingConfig
 from leadpilot.sms.models import SandboxSmsItem
@@ -116,10 +117,15 @@ class SandboxProvider(SmsProvider):
 
 def sandbox_outbox(workspace_id: str, limit: int = 100) -> list[dict[str, Any]]:
     """What the sandbox "sent" for a workspace, newest first."""
-    items = SandboxSmsItem.query(f"WS#{workspace_id}#SMS_SANDBOX", SandboxSmsItem.SK.startswith("OUT#"),
-                                 scan_index_forward=False, limit=limit)
+    return sandbox_outbox_page(workspace_id, limit, None)[0]
+
+
+def sandbox_outbox_page(workspace_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of what the sandbox "sent" for a workspace, newest first."""
+    items, next_cursor = query_page(SandboxSmsItem, f"WS#{workspace_id}#SMS_SANDBOX", "OUT#", limit,
+                                    decode_cursor(cursor), newest_first=True)
     return [{"message_id": i.message_id, "sid": i.sid, "to": i.to, "from": i.from_, "body": i.body,
-             "status_callback": i.status_callback, "sent_at": i.sent_at} for i in items]
+             "status_callback": i.status_callback, "sent_at": i.sent_at} for i in items], next_cursor
 
 
 _PERMANENT_HTTP = {400, 401, 403, 404, 409, 422}

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 from leadpilot.errors import Forbidden, UnsupportedMediaType
 from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature, twilio_signature_valid
 from leadpilot.sms.config import MessagingConfig
+from leadpilot.untrusted import check_texts
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 64 * 1024
@@ -51,13 +52,18 @@ def read_form(request: Any) -> dict[str, str]:
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != FORM:
         raise UnsupportedMediaType(f"Content-Type must be {FORM}", {"field": "Content-Type"})
-    raw = request.raw_body or b""
+    try:
+        raw = request.raw_body or b""
+    except UnicodeEncodeError as exc:  # an event body holding a lone surrogate
+        raise InvalidSignature("the request body is not a Twilio form") from exc
     if len(raw) > MAX_FORM_BYTES:
         raise InvalidSignature("the request is too large to be a Twilio webhook")
     try:
-        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidSignature("the request body is not a Twilio form") from exc
+    check_texts(pairs)  # the signature is an HMAC over the UTF-8 form: every value must be encodable
+    return dict(pairs)
 
 
 def verify(config: MessagingConfig, url: str, form: Mapping[str, str], signature: str | None) -> None:

@@ -91,7 +91,8 @@ def recurrence_rule(text: str, dtstart: datetime) -> rrule:
         # Day filters such as BYMONTHDAY can make a daily rule impossible, and dateutil would then walk
         # every day up to the year 9999 (seconds of CPU) before saying so.
         raise ValidationFailed.field("recurrence", f"{', '.join(sorted(extra))} is not supported with FREQ={freq}")
-    if not parts.get("INTERVAL", "1").isdigit() or not 1 <= int(parts.get("INTERVAL", "1")) <= 1000:
+    interval = parts.get("INTERVAL", "1")
+    if not re.fullmatch(r"[0-9]{1,4}", interval) or not 1 <= int(interval) <= 1000:  # isdigit() takes "²"
         raise ValidationFailed.field("recurrence", "INTERVAL must be an integer from 1 to 1000")
     try:
         rule = rrulestr(body, dtstart=dtstart)

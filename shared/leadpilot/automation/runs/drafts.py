@@ -10,6 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.automation.flows.validate import validate_flow
 from leadpilot.automation.runs.models import FlowItem
 from leadpilot.clock import now_iso
@@ -73,8 +74,10 @@ def create_flow(identity: Identity, document: dict[str, Any]) -> FlowView:
     return _view(item)
 
 
-def list_flows(identity: Identity) -> list[FlowView]:
-    return [_view(i) for i in FlowItem.query(flows_pk(identity.workspace_id), FlowItem.SK.startswith("FLOW#"))]
+def list_flows(identity: Identity, limit: int, cursor: str | None) -> tuple[list[FlowView], str | None]:
+    """A page of the workspace's flows, oldest first."""
+    items, next_cursor = query_page(FlowItem, flows_pk(identity.workspace_id), "FLOW#", limit, decode_cursor(cursor))
+    return [_view(i) for i in items], next_cursor
 
 
 def get_flow(identity: Identity, flow_id: str) -> FlowView:

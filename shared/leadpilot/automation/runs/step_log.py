@@ -3,9 +3,11 @@ run, in one partition; on request, the native states (waits, choices) read from 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
+from leadpilot.api.cursors import decode_cursor, slice_page
 from leadpilot.automation.flows.compiler import REST
 from leadpilot.automation.runs import machines
 from leadpilot.automation.runs.models import ActionMarkerItem, RunItem, RunStepItem
@@ -16,6 +18,7 @@ from leadpilot.settings import Settings
 
 LOG_TTL_S = 90 * 86400
 _NATIVE = ("Wait", "Choice", "Pass", "Succeed", "Fail")
+_POSITION = re.compile(r"[0-9]{6}")
 
 
 def record(item: RunItem, step: str, actor: str, node: str | None = None, **detail: Any) -> None:
@@ -79,6 +82,17 @@ def _native(events: list[dict[str, Any]], execution: int) -> list[dict[str, Any]
             step = open_steps.pop(event["stateExitedEventDetails"]["name"])
             step.update(status="exited", ended_at=at, duration_ms=_ms_between(step["started_at"], at))
     return found
+
+
+def step_page(settings: Settings, item: RunItem, with_history: bool, limit: int, cursor: str | None
+              ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of list_steps. The steps merge three sources (action markers, control steps, the execution's
+    history) in time order, so they are read whole (a run's steps are bounded by its flow's nodes and loop caps)
+    and a step's place in that order is its cursor."""
+    after = decode_cursor(cursor, lambda value: _POSITION.fullmatch(value))
+    numbered = list(enumerate(list_steps(settings, item, with_history)))
+    page, next_cursor = slice_page(numbered, limit, after, lambda pair: f"{pair[0]:06d}")
+    return [step for _, step in page], next_cursor
 
 
 def list_steps(settings: Settings, item: RunItem, with_history: bool = False) -> list[dict[str, Any]]:

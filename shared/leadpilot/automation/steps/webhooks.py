@@ -83,7 +83,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def verify(secret: str, header: str, body: bytes, now: int, tolerance_s: int = 300) -> bool:
     """What a receiver does: the signature matches and is recent."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    if not parts.get("t", "").isdigit() or abs(now - int(parts["t"])) > tolerance_s:
+    if not re.fullmatch(r"[0-9]{1,12}", parts.get("t", "")) or abs(now - int(parts["t"])) > tolerance_s:
         return False
     return hmac.compare_digest(sign(secret, int(parts["t"]), body), f"t={parts['t']},v1={parts.get('v1', '')}")
 

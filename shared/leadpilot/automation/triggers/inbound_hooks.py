@@ -27,7 +27,7 @@ from leadpilot.contacts import service as contacts
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import CrmModel, transaction
 from leadpilot.db.crm_models import ContactClaimItem
-from leadpilot.errors import DomainError, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from leadpilot.errors import DomainError, Forbidden, InvalidJson, NotFound, ServiceUnavailable, ValidationFailed
 from leadpilot.events.outbox import publish_now
 from leadpilot.events.record import event_item
 from leadpilot.identity import store as identity_store
@@ -35,8 +35,11 @@ from leadpilot.identity.entities import Identity
 from leadpilot.messages.signatures import WEBHOOK_HEADER, verify_webhook
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
+from leadpilot.untrusted import MAX_DEPTH, loads
 
 MAX_BODY_BYTES = 64 * 1024
+# The payload is stored inside the event's map (event.data.payload); DynamoDB nests 32 levels at most.
+PAYLOAD_MAX_DEPTH = MAX_DEPTH - 8
 DEDUPE_S = 24 * 3600
 _IDEMPOTENCY_KEY_MAX = 200
 
@@ -177,9 +180,9 @@ def receive(settings: Settings, token: str, raw: bytes, headers: dict[str, str])
         if not verify_webhook(hook.signing_secret, raw, _header(headers, WEBHOOK_HEADER), now_epoch()):
             raise Forbidden(f"missing or invalid {WEBHOOK_HEADER}", {"field": WEBHOOK_HEADER})
     try:
-        payload = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.field("body", "must be a JSON object") from exc
+        payload = loads(raw or b"null", "body", PAYLOAD_MAX_DEPTH)
+    except InvalidJson as exc:  # this route names `body` in a 422, as it always has
+        raise ValidationFailed.field("body", exc.message.removeprefix("body ")) from exc
     if not isinstance(payload, dict):
         raise ValidationFailed.field("body", "must be a JSON object")
     key = _header(headers, "idempotency-key")
