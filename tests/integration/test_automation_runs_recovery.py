@@ -6,7 +6,9 @@ from typing import Any
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from leadpilot.automation.runs import runs
+from leadpilot.automation.runs import recovery, runs
+from leadpilot.automation.runs.config import runtime_config
+from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue
 from tests.integration.test_automation_runs import (  # noqa: F401
     at_node,
@@ -69,6 +71,34 @@ def test_a_run_whose_execution_is_gone_continues_at_its_node(cloud: Any, api: Ap
     controls = [(s["step"], s["node"]) for s in api.get(f"/runs/{run_id}/steps", token=token).body["items"]
                 if s["type"] == "control"]
     assert controls == [("machine_recreated", None), ("recover", "await")]
+
+
+def test_every_lost_run_comes_back_within_the_sweeps_its_budget_needs(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                        monkeypatch: Any) -> None:
+    # Given five runs waiting for replies, and a restart that lost every execution
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, reply_flow())
+    contacts = [enrol(cloud, api, token, {"first_name": f"R{n}", "phone": f"+1415555014{n}"}) for n in range(5)]
+    run_ids = [r["id"] for r in api.get(f"/flows/{flow_id}/runs", token=token).body["items"]]
+    assert len(run_ids) == 5
+    for run_id in run_ids:
+        work(cloud, until=parked(api, token, run_id, "await"))
+    forget_every_execution()
+    monkeypatch.setattr(runs, "START_GRACE_S", 0)
+
+    # When the reconciler sweeps with room for two recoveries per sweep
+    sweeps = [recovery.reconcile(get_settings(), runtime_config(), budget=2) for _ in range(4)]
+
+    # Then each sweep reads every run, recovers the next two, and three sweeps bring all five back
+    assert [(s["checked"], s["recovered"], s.get("deferred", 0)) for s in sweeps] == [
+        (5, 2, 3), (5, 2, 1), (5, 1, 0), (5, 0, 0)], sweeps
+    recovered = {r["id"]: r for r in api.get(f"/flows/{flow_id}/runs", token=token).body["items"]}
+    assert {(r["status"], r["executions"]) for r in recovered.values()} == {("running", 2)}, recovered
+    # And a reply to the last one brought back resumes it
+    last = next(r for r in recovered.values() if r["contact_id"] == contacts[-1])
+    work(cloud, until=parked(api, token, last["id"], "await"))
+    deliver([reply_envelope(ws, contacts[-1])])
+    assert drive(cloud, api, token, last["id"], ws, contacts[-1])["status"] == "succeeded"
 
 
 def test_the_reconciler_closes_runs_that_ended_unseen_and_leaves_live_ones(cloud: Any, api: Api,

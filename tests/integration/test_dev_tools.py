@@ -51,5 +51,5 @@ def test_the_local_cloud_serves_the_dev_routes(cloud: Any, api: Api, owner: dict
     outbox = api.get("/dev/sms/outbox", token=token)
 
     # Then both answer with their (empty) lists
-    assert emails.status == 200 and emails.body == {"items": []}
-    assert outbox.status == 200 and outbox.body == {"items": []}
+    assert emails.status == 200 and emails.body == {"items": [], "next_cursor": None}
+    assert outbox.status == 200 and outbox.body == {"items": [], "next_cursor": None}

@@ -61,6 +61,6 @@ def test_the_runtime_lock_alone_imports_every_function_and_module() -> None:
     assert result["failures"] == {}, "\n".join(f"{k}:\n{v}" for k, v in result["failures"].items())  # type: ignore
     apps = sorted(str(p.relative_to(ROOT)) for p in Path(ROOT / "functions").glob("*/app.py"))
     assert [name for name in result["imported"] if name.startswith("functions/")] == apps  # type: ignore
-    assert "leadpilot.messaging.signatures" in result["imported"]  # type: ignore  # twilio at import time
+    assert "leadpilot.messages.signatures" in result["imported"]  # type: ignore  # twilio at import time
     # And the environment really is runtime-only: dev packages and the repository's dev code are absent
     assert result["dev_only_importable"] == []

@@ -16,25 +16,34 @@ from leadpilot.errors import DomainError
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
-SWEEP_LIMIT = 1000
+# Runs restarted or closed per sweep at most (each costs a few calls); the listing itself is read whole, so the
+# runs past this budget are the next sweep's, and N lost runs all come back within ceil(N / budget) sweeps.
+SETTLE_BUDGET = 1000
+_PAGE = 1000
 
 
-def reconcile(settings: Settings, config: RuntimeConfig, limit: int = SWEEP_LIMIT) -> dict[str, int]:
-    """One sweep over the running runs; returns how many were checked, closed, recovered and failed."""
+def reconcile(settings: Settings, config: RuntimeConfig, budget: int = SETTLE_BUDGET) -> dict[str, int]:
+    """One sweep over every running run; returns how many were checked, closed, recovered and failed (and
+    `deferred`: lost runs left to the next sweep once `budget` of them were settled)."""
     counts = {"checked": 0, "closed": 0, "recovered": 0, "failed": 0}
     by_machine: dict[str, list[RunIndexItem]] = defaultdict(list)
-    for entry in RunIndexItem.gsi1.query(runs.ACTIVE_PK, limit=limit):
+    for entry in RunIndexItem.gsi1.query(runs.ACTIVE_PK, page_size=_PAGE):  # every page: no run is left out
         if isinstance(entry, RunIndexItem) and entry.execution_arn:
             by_machine[runs.machine_of(entry.execution_arn)].append(entry)
+    settled = 0
     for machine_arn, entries in by_machine.items():
         alive = machines.running_executions(settings.region, machine_arn)
         for entry in entries:
             counts["checked"] += 1
             if entry.execution_arn in alive:
                 continue
+            if settled >= budget:
+                counts["deferred"] = counts.get("deferred", 0) + 1
+                continue
             item = runs.get_item(entry.workspace_id, entry.run_id)
             outcome = _settle(settings, config, item) if item is not None and item.status == "running" else None
             if outcome:
+                settled += 1
                 counts[outcome] += 1
     if counts["recovered"]:
         metrics.add_metric(name="FlowRunRecovered", unit="Count", value=counts["recovered"])
