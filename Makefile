@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 STAGE ?= dev
 DATA_DIR ?= .leadpilot
-# Unit and integration tests run in parallel processes, each with its own in-process moto (auto: one per core).
-TEST_WORKERS ?= auto
+# Tests run in parallel processes, each with its own in-process moto; the e2e tests (one local cloud) run one
+# after another on one of them (tests/conftest.py). Three on two cores: much of the suite waits on moto's threads.
+TEST_WORKERS ?= 3
 # The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
 PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 
@@ -39,10 +40,9 @@ platform-admin: install  ## make someone a platform admin on the running local c
 	@$(BIN)/python -m infra.local with-env --data-dir $(DATA_DIR) -- \
 	  $(BIN)/python -m leadpilot.identity.platform grant-admin "$(EMAIL)"
 
-test: install  ## template lint + unit + integration (parallel workers) + tenant isolation + e2e (serial)
+test: install  ## template lint + unit + integration + tenant isolation + e2e, in parallel workers
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/integration
-	$(BIN)/pytest -q tests/e2e
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests
 
 test-fast: install  ## everything but e2e
 	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/integration
