@@ -104,6 +104,24 @@ def test_a_4xx_answer_is_permanent_and_takes_the_error_edge_without_retrying(clo
     assert "hook-failed" in tags and "pro" not in tags
 
 
+def test_an_answer_too_deep_to_map_takes_the_error_edge_without_retrying(cloud: Any, api: Api,
+                                                                         owner: dict[str, Any],
+                                                                         listed: Listed) -> None:
+    # Given a receiver whose 200 answer nests deeper than any parser should follow
+    token = owner["access_token"]
+    with http_stub(lambda request, index: (200, {}, b"[" * 5000 + b"]" * 5000)) as receiver:
+        listed(receiver)
+        _, contact_id, run_id = enroll(cloud, api, token, webhook_flow(receiver.url))
+
+        # When the run is played
+        run = run_to_end(cloud, api, token, run_id)
+
+    # Then the mapping is refused once, as a permanent failure, and the flow goes down its error edge
+    assert run["status"] == "succeeded", run
+    assert len(receiver.requests) == 1
+    assert "hook-failed" in contact_tags(api, token, contact_id)
+
+
 def test_a_5xx_answer_is_retried_with_backoff_and_then_succeeds(cloud: Any, api: Api, owner: dict[str, Any],
                                                                 listed: Listed) -> None:
     # Given a receiver that fails once with 503, then answers

@@ -24,12 +24,14 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
+from leadpilot import untrusted
 from leadpilot.automation.flows.compiler import TRANSIENT_ERROR
 from leadpilot.automation.steps import safe_http
 from leadpilot.automation.steps.actions import FAILED, Job, PermanentFailure
 from leadpilot.clock import now_iso
 from leadpilot.db.base import CrmModel
 from leadpilot.destinations import url_problem
+from leadpilot.errors import DomainError
 from leadpilot.observability import metrics
 from leadpilot.settings import get_destinations
 
@@ -183,11 +185,11 @@ def perform(job: Job) -> dict[str, Any]:
     mapping: dict[str, str] = cfg.get("response_mapping") or {}
     variables = dict(job.context.get("vars") or {})
     if mapping:
-        try:
-            document = json.loads(raw or b"null")
-        except json.JSONDecodeError as exc:
-            raise PermanentFailure(FAILED, f"webhook at {job.node}: the response is not JSON, so "
-                                           "response_mapping cannot apply") from exc
+        try:  # a receiver's answer is untrusted: too deep, not UTF-8 or with lone surrogates is refused too
+            document = untrusted.loads(raw or b"null", "response")
+        except DomainError as exc:
+            raise PermanentFailure(FAILED, f"webhook at {job.node}: the response is not usable JSON "
+                                           f"({exc.message}), so response_mapping cannot apply") from exc
         variables.update({name: extract(document, path) for name, path in mapping.items()})
     return {"status": status, "vars": variables, "mapped": sorted(mapping),
             "delivery_id": headers[DELIVERY_HEADER]}
