@@ -37,11 +37,12 @@ def _sequence(api: Api, token: str, **extra: Any) -> dict[str, Any]:
 
 
 def _pump(cloud: Any) -> None:
-    """One turn of every consumer the local cloud would run."""
+    """One turn of every consumer the local cloud would run; exits and triggers first, so an event that is
+    already queued is applied before the next step's action (the local cloud runs them side by side)."""
+    drain_queue(cloud, "SequenceEventsQueue", email_app().on_sequence_event)
+    drain_queue(cloud, "AutomationTriggersQueue", automations().on_trigger)
     drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
     drain_queue(cloud, "EmailSendQueue", email_app().on_send)
-    drain_queue(cloud, "AutomationTriggersQueue", automations().on_trigger)
-    drain_queue(cloud, "SequenceEventsQueue", email_app().on_sequence_event)
 
 
 def _run_until(cloud: Any, api: Api, token: str, contact_id: str, done: Any, limit_s: float = 30) -> list[dict]:
@@ -113,8 +114,18 @@ def test_a_reply_ends_the_sequence_and_is_counted(cloud: Any, api: Api, owner: d
     assert stats["steps"][0]["replies"] == 1 and stats["steps"][0]["replies_rate"] == 1.0
 
 
+@pytest.fixture
+def three_days_in_three_seconds(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Slow enough that the steps after Day 1 are seconds away while the test unsubscribes and books, even on a
+    loaded machine (at 3 days = 1 s a Day 7 step could come before the exit did)."""
+    monkeypatch.setenv("LEADPILOT_TIME_SCALE", str(round(1 / THREE_DAYS_IN_ONE_SECOND / 3)))  # 86,400x
+    runtime_config.cache_clear()
+    yield
+    runtime_config.cache_clear()
+
+
 def test_unsubscribe_and_a_goal_event_take_contacts_out(cloud: Any, api: Api, owner: dict[str, Any],
-                                                        fast_time: None) -> None:
+                                                        three_days_in_three_seconds: None) -> None:
     # Given two contacts enrolled in bulk in a sequence whose goal is a booked appointment
     token = owner["access_token"]
     verified_sender(api, token)
