@@ -73,9 +73,7 @@ def _empty_email_and_files() -> None:
     from moto.s3.models import s3_backends
     from moto.ses.models import ses_backends
 
-    ses = ses_backends[ACCOUNT][REGION]
-    ses.sent_messages.clear()
-    ses.sent_message_count = 0
+    ses_backends[ACCOUNT][REGION].reset()  # sent mail and verified identities (the template provisions no SES)
     s3 = s3_backends[ACCOUNT]["aws"]
     for bucket in s3.buckets.values():
         for key in list(bucket.keys):
