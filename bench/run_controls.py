@@ -51,7 +51,7 @@ def _measure(fn: Callable[[], Any]) -> tuple[int, float, Counter[str]]:
     return sum(_calls.values()), elapsed, Counter(_calls)
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> dict[str, dict[str, float]]:
     n = _parser().parse_args(argv).runs
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true"}.items():
@@ -88,6 +88,7 @@ def main(argv: list[str]) -> None:
         detail = ", ".join(f"{op} {c}" for op, c in sorted(ops.items()))
         print(f"{name:<8} {calls:>5} {MINIMUM[name]:>7} {calls / MINIMUM[name]:>6.2f} {seconds * 1000:>7.1f}  {detail}")
     print("ms per operation (all):", dict(_spent))
+    return {name: {"calls": calls, "minimum": MINIMUM[name], "ms": seconds * 1000} for name, calls, seconds, _ in rows}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -134,21 +134,22 @@ def list_contact_fields() -> dict[str, Any]:
 def create_contact_field() -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    return edge.created(fields.create_definition(identity, edge.body("contact_field_create")).to_dict())
+    return edge.created(fields.create_definition(edge.settings, identity, edge.body("contact_field_create")).to_dict())
 
 
 @edge.route("/contact-fields/{field_key}", "PATCH")
 def update_contact_field(field_key: str) -> dict[str, Any]:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    return fields.update_definition(identity, _field_key(field_key), edge.body("contact_field_update")).to_dict()
+    body = edge.body("contact_field_update")
+    return fields.update_definition(edge.settings, identity, _field_key(field_key), body).to_dict()
 
 
 @edge.route("/contact-fields/{field_key}", "DELETE")
 def delete_contact_field(field_key: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    fields.delete_definition(identity, _field_key(field_key))
+    fields.delete_definition(edge.settings, identity, _field_key(field_key))
     return edge.no_content()
 
 
@@ -221,7 +222,7 @@ def get_scoring() -> dict[str, Any]:
 def put_scoring() -> dict[str, Any]:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    return scoring.put_config(identity, edge.body("scoring_rules"))
+    return scoring.put_config(edge.settings, identity, edge.body("scoring_rules"))
 
 
 def _apply_contact_event(record: Any) -> None:

@@ -19,8 +19,10 @@ from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email, normalize_phone
 from leadpilot.contacts.models import FieldDefinitionItem
+from leadpilot.db.base import transaction
 from leadpilot.errors import Conflict, DomainError, NotFound, ValidationFailed
 from leadpilot.identity.entities import Identity
+from leadpilot.settings import Settings
 
 TYPES = ("text", "number", "date", "boolean", "single_select", "multi_select", "url", "email", "phone")
 SELECTS = ("single_select", "multi_select")
@@ -59,10 +61,34 @@ def _get(workspace_id: str, key: str) -> FieldDefinitionItem | None:
         return None
 
 
-def active_definitions(workspace_id: str) -> dict[str, FieldDefinition]:
-    """The workspace's active definitions by key (one Query of a small partition)."""
-    items = FieldDefinitionItem.query(_pk(workspace_id), FieldDefinitionItem.SK.startswith("FIELD#"))
+def load_definitions(workspace_id: str) -> dict[str, FieldDefinition]:
+    """The workspace's active definitions by key, read now (one Query of a small partition)."""
+    items = FieldDefinitionItem.query(_pk(workspace_id), FieldDefinitionItem.SK.startswith("FIELD#"),
+                                      consistent_read=True)
     return {i.key: _to_definition(i) for i in items if i.status == "active"}
+
+
+def active_definitions(workspace_id: str) -> dict[str, FieldDefinition]:
+    """The workspace's active definitions by key: this process's copy, checked current (contacts/config.py)."""
+    from leadpilot.contacts import config  # it builds on this module
+
+    return config.current(workspace_id).definitions
+
+
+def _write(settings: Settings, workspace_id: str, item: FieldDefinitionItem, actions: list[Any] | None = None,
+           condition: Any = None) -> None:
+    """Save (or update with `actions`) a definition and count the change, in one transaction."""
+    from leadpilot.contacts import config
+
+    version, bump = config.bump(workspace_id)
+    with transaction(settings) as txn:
+        if actions is None:
+            txn.save(item)
+        else:
+            txn.update(item, actions=actions, condition=condition)
+        txn.update(version, actions=bump)
+    if actions is not None:
+        item.refresh(consistent_read=True)
 
 
 def list_definitions(identity: Identity, limit: int, cursor: str | None) -> tuple[list[FieldDefinition], str | None]:
@@ -81,7 +107,7 @@ def _check_options(kind: str, options: list[str] | None) -> list[str]:
     return list(dict.fromkeys(o.strip() for o in options or []))
 
 
-def create_definition(identity: Identity, body: dict[str, Any]) -> FieldDefinition:
+def create_definition(settings: Settings, identity: Identity, body: dict[str, Any]) -> FieldDefinition:
     """Define a field; a deleted key may be re-created with its old type (its stored values come back)."""
     key, kind = body["key"], body["type"]
     options = _check_options(kind, body.get("options"))
@@ -97,7 +123,7 @@ def create_definition(identity: Identity, body: dict[str, Any]) -> FieldDefiniti
     item = FieldDefinitionItem(_pk(identity.workspace_id), f"FIELD#{key}", key=key, label=body["label"].strip(),
                                type=kind, options=options, required=bool(body.get("required", False)),
                                status="active", created_at=existing.created_at if existing else now, updated_at=now)
-    item.save()
+    _write(settings, identity.workspace_id, item)
     return _to_definition(item)
 
 
@@ -108,7 +134,7 @@ def _active_or_404(identity: Identity, key: str) -> FieldDefinitionItem:
     return item
 
 
-def update_definition(identity: Identity, key: str, body: dict[str, Any]) -> FieldDefinition:
+def update_definition(settings: Settings, identity: Identity, key: str, body: dict[str, Any]) -> FieldDefinition:
     """Change label, options or required; the type of a field never changes."""
     item = _active_or_404(identity, key)
     actions: list[Any] = [FieldDefinitionItem.updated_at.set(now_iso())]
@@ -119,14 +145,15 @@ def update_definition(identity: Identity, key: str, body: dict[str, Any]) -> Fie
         actions.append(FieldDefinitionItem.options.set(options))
     if "required" in body:
         actions.append(FieldDefinitionItem.required.set(bool(body["required"])))
-    item.update(actions=actions, condition=FieldDefinitionItem.status == "active")
+    _write(settings, identity.workspace_id, item, actions, FieldDefinitionItem.status == "active")
     return _to_definition(item)
 
 
-def delete_definition(identity: Identity, key: str) -> None:
+def delete_definition(settings: Settings, identity: Identity, key: str) -> None:
     """Stop accepting the field (tombstone; stored values are kept, see the module docstring)."""
     item = _active_or_404(identity, key)
-    item.update(actions=[FieldDefinitionItem.status.set("deleted"), FieldDefinitionItem.updated_at.set(now_iso())])
+    _write(settings, identity.workspace_id, item,
+           [FieldDefinitionItem.status.set("deleted"), FieldDefinitionItem.updated_at.set(now_iso())])
 
 
 def _coerce(d: FieldDefinition, value: Any, region: str, name: str) -> Any:

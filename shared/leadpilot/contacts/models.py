@@ -56,3 +56,10 @@ class ScoringRulesItem(CrmModel, discriminator="contact_scoring"):
     signals = MapAttribute(default=dict)  # type: ignore[var-annotated]
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+
+
+class ContactConfigVersionItem(CrmModel, discriminator="contact_config_version"):
+    """PK: WS#<ws>#SETTINGS  SK: CONTACT_CONFIG_VERSION. Goes up by one in the transaction of every change of the
+    workspace's custom-field definitions or scoring rules, so a process's cached copy can be checked cheaply."""
+
+    version = NumberAttribute(default=0)

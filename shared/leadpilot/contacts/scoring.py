@@ -18,6 +18,7 @@ from leadpilot.contacts.entities import ENGAGEMENT_COUNTERS, Contact
 from leadpilot.contacts.filters import rule_matches
 from leadpilot.contacts.indexes import contact_ops
 from leadpilot.contacts.models import ScoringRulesItem
+from leadpilot.db.base import transaction
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.events.outbox import as_plain
 from leadpilot.identity.entities import Identity
@@ -36,16 +37,23 @@ def _key(workspace_id: str) -> tuple[str, str]:
 
 
 def get_config(workspace_id: str) -> dict[str, Any]:
-    """The workspace's rules and signal weights (defaults when never configured)."""
+    """The workspace's rules and signal weights: this process's copy, checked current (contacts/config.py)."""
+    from leadpilot.contacts import config  # it builds on this module
+
+    return config.current(workspace_id).scoring
+
+
+def load_config(workspace_id: str) -> dict[str, Any]:
+    """The workspace's rules and signal weights read now (defaults when never configured)."""
     try:
-        item = ScoringRulesItem.get(*_key(workspace_id))
+        item = ScoringRulesItem.get(*_key(workspace_id), consistent_read=True)
     except DoesNotExist:
         return {"rules": [], "signals": DEFAULT_SIGNALS, "updated_at": None}
     rules = [as_plain(r) if not isinstance(r, dict) else r for r in item.rules or []]
     return {"rules": rules, "signals": {**DEFAULT_SIGNALS, **as_plain(item.signals)}, "updated_at": item.updated_at}
 
 
-def put_config(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
+def put_config(settings: Settings, identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
     """Replace the scoring rules (and optionally the signal weights)."""
     for i, rule in enumerate(body["rules"]):
         when = rule["when"]
@@ -53,7 +61,12 @@ def put_config(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed.field(f"rules/{i}/when/value", f"op {when['op']} needs a value")
     signals = {**DEFAULT_SIGNALS, **body.get("signals", {})}
     now = now_iso()
-    ScoringRulesItem(*_key(identity.workspace_id), rules=body["rules"], signals=signals, updated_at=now).save()
+    from leadpilot.contacts import config
+
+    version, bump = config.bump(identity.workspace_id)
+    with transaction(settings) as txn:  # the change and its count together (contacts/config.py)
+        txn.save(ScoringRulesItem(*_key(identity.workspace_id), rules=body["rules"], signals=signals, updated_at=now))
+        txn.update(version, actions=bump)
     return {"rules": body["rules"], "signals": signals, "updated_at": now}
 
 

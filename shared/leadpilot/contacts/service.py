@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from leadpilot.clock import now_iso
-from leadpilot.contacts import fields, scoring, store
+from leadpilot.contacts import config, fields, scoring, store
 from leadpilot.contacts.entities import FIELDS, Contact
 from leadpilot.contacts.indexes import contact_ops, tag_events
 from leadpilot.contacts.normalize import normalize_fields, require_reachable_or_named
@@ -55,9 +55,19 @@ def load(identity: Identity, contact_id: str) -> tuple[ContactItem, Contact]:
     return item, store.to_contact(item)
 
 
+def load_with_config(identity: Identity, contact_id: str) -> tuple[Contact, config.ContactConfig]:
+    """The stored contact or 404, and the workspace's contact configuration, checked current in the same read."""
+    item, current = config.current_with(identity.workspace_id,
+                                        (store.contacts_pk(identity.workspace_id), f"CONTACT#{contact_id}"))
+    if not isinstance(item, ContactItem):
+        raise NotFound("contact not found", {"field": "contact_id"})
+    return store.to_contact(item), current
+
+
 def create_contact(settings: Settings, identity: Identity, body: dict[str, Any]) -> Contact:
     """Create a contact; its email and phone must be unused in the workspace."""
-    contact, ops = new_contact_ops(identity, body, fields.active_definitions(identity.workspace_id))
+    current = config.current(identity.workspace_id)
+    contact, ops = new_contact_ops(identity, body, current.definitions, current.scoring)
     commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
     return contact
 
@@ -67,12 +77,12 @@ def create_contacts(settings: Settings, identity: Identity, bodies: list[dict[st
     """Create many contacts (an import), several per transaction; each result is the contact or why it
     failed. A group whose transaction fails is retried one contact at a time, so one bad row never
     takes others down and nothing is half-written."""
-    definitions = fields.active_definitions(identity.workspace_id)
+    current = config.current(identity.workspace_id)
     results: list[Contact | DomainError] = []
     built: list[tuple[int, Contact, Ops]] = []
     for n, body in enumerate(bodies):
         try:
-            contact, ops = new_contact_ops(identity, body, definitions)
+            contact, ops = new_contact_ops(identity, body, current.definitions, current.scoring)
         except DomainError as exc:
             results.append(exc)
             continue
@@ -112,8 +122,8 @@ def _commit_group(settings: Settings, group: list[tuple[int, Contact, Ops]],
             results[n] = exc
 
 
-def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[str, fields.FieldDefinition]
-                    ) -> tuple[Contact, Ops]:
+def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[str, fields.FieldDefinition],
+                    scoring_config: dict[str, Any] | None = None) -> tuple[Contact, Ops]:
     """A new contact from a request body, and every item its creation writes (not yet committed)."""
     region = identity.workspace.default_region
     values = normalize_fields(body, region)
@@ -130,15 +140,15 @@ def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[
                                        owner_id=values.get("owner_id"), tags=values.get("tags", []),
                                        custom_fields=custom,
                                        do_not_contact=values.get("do_not_contact", False), created_at=now,
-                                       updated_at=now, created_by=identity.principal_id))
+                                       updated_at=now, created_by=identity.principal_id), scoring_config)
     ops = contact_ops(None, contact)
     ops.events.append(contact_event(identity, contact, "contact.created", contact.to_dict()))
     return contact, ops
 
 
 def get_contact(identity: Identity, contact_id: str) -> Contact:
-    _, contact = load(identity, contact_id)
-    return visible(contact, fields.active_definitions(identity.workspace_id))
+    contact, current = load_with_config(identity, contact_id)
+    return visible(contact, current.definitions)
 
 
 def _custom_after(before: Contact, sent: dict[str, Any], definitions: dict[str, fields.FieldDefinition],
@@ -160,9 +170,9 @@ def _diff(before: Contact, after_fields: dict[str, Any]) -> dict[str, Any]:
 
 def update_contact(settings: Settings, identity: Identity, contact_id: str, body: dict[str, Any]) -> Contact:
     """Partial update: only the fields sent change; null clears a field (or one custom field)."""
-    _, before = load(identity, contact_id)
+    before, current = load_with_config(identity, contact_id)
     region = identity.workspace.default_region
-    definitions = fields.active_definitions(identity.workspace_id)
+    definitions = current.definitions
     after_fields = {**before.fields(), **normalize_fields(body, region)}
     if "custom_fields" in body:
         after_fields["custom_fields"] = _custom_after(before, body["custom_fields"] or {}, definitions, region)
@@ -172,7 +182,8 @@ def update_contact(settings: Settings, identity: Identity, contact_id: str, body
     require_reachable_or_named(after_fields)
     if "owner_id" in changes:
         _require_owner(identity, after_fields["owner_id"])
-    after = scoring.rescored(before.with_changes(**after_fields, updated_at=now_iso(), version=before.version + 1))
+    after = scoring.rescored(before.with_changes(**after_fields, updated_at=now_iso(), version=before.version + 1),
+                             current.scoring)
     shown = visible(after, definitions)
     ops = contact_ops(before, after)
     ops.events.append(contact_event(identity, after, "contact.updated", shown.to_dict(), changes))
@@ -183,8 +194,8 @@ def update_contact(settings: Settings, identity: Identity, contact_id: str, body
 
 def delete_contact(settings: Settings, identity: Identity, contact_id: str) -> None:
     """Delete a contact and release its email and phone; its activity stays as the audit trail."""
-    _, contact = load(identity, contact_id)
-    shown = visible(contact, fields.active_definitions(identity.workspace_id))
+    contact, current = load_with_config(identity, contact_id)
+    shown = visible(contact, current.definitions)
     ops = contact_ops(contact, None)
     ops.events.append(contact_event(identity, contact, "contact.deleted", shown.to_dict()))
     commit(settings, ops, "ContactDeleted")

@@ -1,0 +1,86 @@
+"""A workspace's contact configuration (custom-field definitions and scoring rules), cached per process.
+
+Every contacts route needs the definitions (to validate values and hide deleted fields) and writes need the
+scoring rules. Reading them costs a Query and a GetItem per request; they change rarely. Each change bumps a
+version counter in the same transaction (ContactConfigVersionItem), and a process keeps the last copy it read
+per workspace with the version it read it at.
+
+Consistency: every use checks the version with one strongly consistent GetItem (or rides along in a read the
+request already makes: `current_with`), so a change made through any Lambda instance is seen by the next
+request everywhere — never a stale copy for a TTL. The version is read before the configuration: a change in
+between leaves a newer copy under an older version, which the next check replaces.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from leadpilot.contacts import fields, scoring
+from leadpilot.contacts.models import ContactConfigVersionItem
+from leadpilot.db.base import CrmModel
+
+MAX_WORKSPACES = 1000  # copies kept per process (least recently used dropped): a few KB each
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    version: int
+    definitions: dict[str, fields.FieldDefinition]
+    scoring: dict[str, Any]
+
+
+_cache: OrderedDict[str, ContactConfig] = OrderedDict()
+_lock = Lock()  # the local host serves requests on threads
+
+
+def version_key(workspace_id: str) -> tuple[str, str]:
+    return f"WS#{workspace_id}#SETTINGS", "CONTACT_CONFIG_VERSION"
+
+
+def bump(workspace_id: str) -> tuple[ContactConfigVersionItem, list[Any]]:
+    """The version item and the update actions that count one change (for the change's own transaction)."""
+    item = ContactConfigVersionItem(*version_key(workspace_id))
+    return item, [ContactConfigVersionItem.version.add(1), ContactConfigVersionItem.kind.set(ContactConfigVersionItem)]
+
+
+def read_version(workspace_id: str) -> int:
+    """The current version (0 before the first change): one strongly consistent GetItem."""
+    try:
+        return int(ContactConfigVersionItem.get(*version_key(workspace_id), consistent_read=True).version)
+    except DoesNotExist:
+        return 0
+
+
+def current(workspace_id: str, version: int | None = None) -> ContactConfig:
+    """The workspace's configuration at `version` (read now when not given): the cached copy when it is that
+    version, else read again (a Query of the definitions and a GetItem of the scoring rules)."""
+    if version is None:
+        version = read_version(workspace_id)
+    with _lock:
+        cached = _cache.get(workspace_id)
+        if cached is not None and cached.version == version:
+            _cache.move_to_end(workspace_id)
+            return cached
+    fresh = ContactConfig(version, fields.load_definitions(workspace_id), scoring.load_config(workspace_id))
+    with _lock:
+        _cache[workspace_id] = fresh
+        _cache.move_to_end(workspace_id)
+        while len(_cache) > MAX_WORKSPACES:
+            _cache.popitem(last=False)
+    return fresh
+
+
+def current_with(workspace_id: str, key: tuple[str, str]) -> tuple[Any | None, ContactConfig]:
+    """The CRM item at `key` (None when absent) and the configuration, the version read in the same
+    strongly consistent BatchGetItem as the item (one call where the route needs that item anyway)."""
+    found, version = None, 0
+    for item in CrmModel.batch_get([key, version_key(workspace_id)], consistent_read=True):
+        if isinstance(item, ContactConfigVersionItem):
+            version = int(item.version)
+        else:
+            found = item
+    return found, current(workspace_id, version)
