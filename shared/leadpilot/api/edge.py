@@ -82,7 +82,7 @@ class Edge:
         request = self._request()
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
-        logger.append_keys(workspace_id=identity.workspace_id)
+        logger.thread_safe_append_keys(workspace_id=identity.workspace_id)
         rate_limit.admit(self.settings, identity)
         require_scope(identity, scope)
         return identity

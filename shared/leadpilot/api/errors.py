@@ -27,7 +27,7 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         rid = request_id()
-        logger.append_keys(request_id=rid)
+        logger.thread_safe_append_keys(request_id=rid)  # per thread: the local cloud serves requests side by side
         try:
             return view(*args, **kwargs)
         except DomainError as exc:
@@ -37,6 +37,6 @@ def mapped(view: Callable[..., Any], request_id: Callable[[], str]) -> Callable[
             return error_response(500, "internal_error", "Something went wrong on our side.", {"request_id": rid})
         finally:
             # Keys must not outlive the request: the next one may be another tenant's.
-            logger.remove_keys(["request_id", "workspace_id"])
+            logger.thread_safe_remove_keys(["request_id", "workspace_id"])
 
     return wrapper
