@@ -231,7 +231,7 @@ class LocalCloud:
         if self._dynamodb is not None:
             return [f"  DynamoDB     {self._dynamodb.url}  (DynamoDB Local; log in {self._dynamodb.log_path})",
                     f"  Data         {self.dynamodb_path}  (DynamoDB Local's SQLite file, written as it goes)"]
-        why = self.backend.notice if self.backend and self.backend.notice else "LEADPILOT_DYNAMODB=moto"
+        why = self.backend.reason if self.backend and self.backend.reason else "LEADPILOT_DYNAMODB=moto"
         return [f"  DynamoDB     {self.endpoint_url}  (moto: {why})",
                 f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)"]
 

@@ -38,7 +38,12 @@ class Backend:
     """Which DynamoDB the local cloud runs: "local" (DynamoDB Local) or "moto", and why when it fell back."""
 
     name: str
-    notice: str = ""
+    reason: str = ""
+
+    @property
+    def notice(self) -> str:
+        """The one line the local cloud prints when it fell back to moto ("" when it was asked to)."""
+        return f"DynamoDB runs in moto: {self.reason} (LEADPILOT_DYNAMODB=moto silences this)" if self.reason else ""
 
 
 def find_jar(package_dir: Path = PACKAGE_DIR) -> Path | None:
@@ -60,7 +65,7 @@ def choose_backend(env: dict[str, str] | None = None, package_dir: Path = PACKAG
         return Backend("local")
     if wanted == "local":
         raise RuntimeError(f"{BACKEND_ENV}=local but {missing}")
-    return Backend("moto", f"DynamoDB runs in moto: {missing} (LEADPILOT_DYNAMODB=moto silences this)")
+    return Backend("moto", missing)
 
 
 def _missing(env: dict[str, str], package_dir: Path) -> str:
