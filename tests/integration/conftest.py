@@ -56,6 +56,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for key, value in _AWS_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)  # set in a `with-env` shell of the local cloud
     parameters = {"Stage": "test", "JwtSecret": JWT_SECRET}
     with localstack.localstack_cloud(monkeypatch, parameters) if localstack.enabled() else _moto() as deployment:
         # The template's global environment, as every function receives it.
