@@ -93,8 +93,11 @@ def test_loop_back_edge_skips_the_counter_reset_and_the_cap_is_in_asl() -> None:
     # Given / When the follow-up flow compiled
     states = compiled("follow_up_until_reply")["States"]
 
-    # Then entry resets the counter, the back-edge returns to the check, and the cap exits to "done"
+    # Then entry starts the first pass (count 1: with no `until` the first check always passes) straight into
+    # the body, the back-edge returns to the check, and the cap exits to "done"
     assert states["intro"]["Next"] == "followups@init"
+    assert states["followups@init"] == {"Type": "Pass", "Result": {"count": 1}, "ResultPath": "$.loops.followups",
+                                        "Next": "await"}
     assert states["nudge"]["Next"] == "followups"
     cap = states["followups"]["Choices"][1]
     assert cap == {"Variable": "$.loops.followups.count", "NumericGreaterThanEquals": 4, "Next": "last_wait"}
@@ -112,3 +115,24 @@ def test_actions_without_error_edge_fail_the_run_with_the_reason() -> None:
     assert states["handoff"]["Catch"][-1]["Next"] == "@failed"
     assert states["@failed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
     assert states["route@load"]["Parameters"]["MessageBody"]["action"] == "load_contact"
+
+
+def test_loop_with_until_checks_before_its_first_pass() -> None:
+    # Given a loop that stops as soon as a variable is set (which may already be true when it is entered)
+    flow = validate_flow({
+        "name": "Until", "trigger": {"event": "contact.created"},
+        "nodes": [{"id": "start", "type": "trigger"},
+                  {"id": "poll", "type": "loop", "max_iterations": 3,
+                   "until": {"var": "vars.done", "op": "is_true"}},
+                  {"id": "ping", "type": "send_sms", "body": "Ping"}, {"id": "end", "type": "end"}],
+        "edges": [{"from": "start", "to": "poll"}, {"from": "poll", "to": "ping", "label": "body"},
+                  {"from": "ping", "to": "poll"}, {"from": "poll", "to": "end", "label": "done"}]})
+
+    # When compiled
+    states = compile_flow(flow, action_queue_url=QUEUE, flow_id="f", version=1)["States"]
+
+    # Then entry resets the counter to 0 and goes through the check, which can exit before any pass
+    assert states["poll@init"] == {"Type": "Pass", "Result": {"count": 0}, "ResultPath": "$.loops.poll",
+                                   "Next": "poll"}
+    assert states["poll"]["Choices"][2]["Next"] == "end"
+    assert states["poll@next"]["Next"] == "ping"

@@ -230,7 +230,11 @@ class _Compiler:
     def _loop(self, node: Node) -> None:
         nid, counter = node.id, f"$.loops.{node.id}"
         check = f"{nid}@load" if _contact_refs(node) else nid
-        self.states[f"{nid}@init"] = {"Type": "Pass", "Result": {"count": 0}, "ResultPath": counter, "Next": check}
+        body = self._target(nid, "body")
+        if "until" in node.config:
+            self.states[f"{nid}@init"] = {"Type": "Pass", "Result": {"count": 0}, "ResultPath": counter, "Next": check}
+        else:  # the first check always passes (the cap is at least 1): enter the first pass with its count set
+            self.states[f"{nid}@init"] = {"Type": "Pass", "Result": {"count": 1}, "ResultPath": counter, "Next": body}
         self._load_contact(node, nid)
         done = self._target(nid, "done")
         rules: list[dict[str, Any]] = [
@@ -240,7 +244,7 @@ class _Compiler:
             rules.append({**_rule(node.config["until"]), "Next": done})
         self.states[nid] = {"Type": "Choice", "Choices": rules, "Default": f"{nid}@next"}
         self.states[f"{nid}@next"] = {"Type": "Pass", "Parameters": {"count.$": f"States.MathAdd({counter}.count, 1)"},
-                                      "ResultPath": counter, "Next": self._target(nid, "body")}
+                                      "ResultPath": counter, "Next": body}
 
 
 def _decimal(value: float) -> str:
