@@ -243,6 +243,7 @@ class LocalCloud:
             "",
             "LeadPilot local cloud is up",
             f"  API          {url}",
+            f"  Reference    {url}/docs  (OpenAPI: {url}/openapi.json)",
             f"  Health       {url}/_local/health",
             f"  AWS endpoint {self.endpoint_url}  (moto; log in {self.data_dir / 'moto.log'})",
             *self._data_lines(),
