@@ -57,7 +57,7 @@ def send_email() -> Response:
     identity = edge.identity("write")
     body = edge.body("email_send", max_bytes=256 * 1024)
     queued = sending.send_to_contact(edge.settings, email_config(), provider(edge.settings.region),
-                                     identity.workspace_id, body)
+                                     identity.workspace_id, body, business_name=identity.workspace.name)
     return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
 
 

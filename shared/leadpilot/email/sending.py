@@ -62,10 +62,13 @@ def key_id(key: str) -> str:
     return crockford(value)
 
 
-def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
-    item = identity_store.get_workspace_item(workspace_id)
-    return {"contact": dict(contact), "workspace": {"business_name": item.name if item else ""},
-            "vars": dict(variables)}
+def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any],
+             business_name: str | None = None) -> dict[str, Any]:
+    """The template context; `business_name` when the caller has it (an API request's identity), else read."""
+    if business_name is None:
+        item = identity_store.get_workspace_item(workspace_id)
+        business_name = item.name if item else ""
+    return {"contact": dict(contact), "workspace": {"business_name": business_name}, "vars": dict(variables)}
 
 
 def _flow_text(text: str, context: Mapping[str, Any], escape: bool) -> str:
@@ -115,12 +118,12 @@ def load_contact(workspace_id: str, contact_id: str) -> Contact:
 
 
 def send_to_contact(settings: Settings, config: EmailConfig, provider: EmailProvider, workspace_id: str,
-                    body: dict[str, Any]) -> Queued:
+                    body: dict[str, Any], business_name: str | None = None) -> Queued:
     """POST /emails: render the markdown template for the contact and queue it (422/409 and nothing stored)."""
     _check_body_size(body["body"])
     contact = load_contact(workspace_id, body["contact_id"])
     address = _address(contact)
-    context = _context(workspace_id, contact.to_dict(), body.get("variables") or {})
+    context = _context(workspace_id, contact.to_dict(), body.get("variables") or {}, business_name)
     subject = _subject(render(body["subject"], context, "subject"))
     content = render_email(body["body"], context, "body")
     blocked = _reachable(workspace_id, contact, address)
@@ -167,11 +170,12 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
            sender: senders.Sender, subject: str, html: str, text: str, *, message_id: str | None,
            from_name: str | None, flow: tuple[str, str, str] | None = None) -> Queued:
+    keyed = message_id is not None
     message_id = message_id or new_id()
     name = from_name or sender.name
     if name and any(ord(ch) < 32 for ch in name):
         raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
-    if outcomes.get_message(workspace_id, message_id) is None:
+    if not keyed or outcomes.get_message(workspace_id, message_id) is None:  # a new id is a new message
         charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1)  # 429 over the plan
     else:
         charged = None  # the same send again (idempotency key): it was charged the first time
