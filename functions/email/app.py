@@ -10,12 +10,13 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.automation.runs.config import runtime_config
-from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
+from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views, worker
 from leadpilot.email.config import email_config
 from leadpilot.email.provider import provider
 from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.observability import logger
 from leadpilot.sequences import service as sequences
 
 app = Chalice(app_name="leadpilot-email")
@@ -56,7 +57,7 @@ def send_email() -> Response:
     identity = edge.identity("write")
     body = edge.body("email_send", max_bytes=256 * 1024)
     queued = sending.send_to_contact(edge.settings, email_config(), provider(edge.settings.region),
-                                     identity.workspace_id, body)
+                                     identity.workspace_id, body, business_name=identity.workspace.name)
     return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
 
 
@@ -179,14 +180,25 @@ def contact_sequences(contact_id: str) -> dict[str, Any]:
     return {"items": items, "next_cursor": cursor}
 
 
-def _send(record: Any) -> None:
-    sending.deliver(edge.settings, email_config(), provider(edge.settings.region), json.loads(record.body))
-
-
 @app.lambda_function(name="on_send")
 def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Send queue consumer: each queued message is sent at most once, then recorded."""
-    return process_sqs_batch(event, context, _send)
+    """Send queue consumer: the batch's messages are read, claimed, sent (each at most once) and recorded
+    together (`worker.deliver_batch`); each failed record is reported for redelivery (ReportBatchItemFailures)."""
+    records = event.get("Records") or []
+    bodies = [json.loads(r["body"]) for r in records]
+    jobs = [worker.Job(str(b["workspace_id"]), str(b["message_id"])) for b in bodies]
+    results = worker.deliver_batch(edge.settings, email_config(), provider(edge.settings.region), jobs)
+    failed = [(record, outcome) for record, outcome in zip(records, results, strict=True)
+              if isinstance(outcome, Exception)]
+    for record, outcome in failed:
+        logger.error("email not sent; the queue will redeliver it", exc_info=outcome,
+                     extra={"message_id": json.loads(record["body"]).get("message_id")})
+    if failed and len(failed) == len(records):  # as Powertools does: the invocation fails, Lambda retries all
+        from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+        raise BatchProcessingError("every email of the batch failed",
+                                   [(type(e), e, e.__traceback__) for _, e in failed])
+    return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record, _ in failed]}
 
 
 def _sequence_event(record: Any) -> None:

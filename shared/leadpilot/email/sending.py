@@ -1,7 +1,8 @@
 """The send path: validate and render, record the message (`queued`), queue it; the worker sends it once.
 
-Every email — one sent from the API and one a flow (or a sequence) sends — goes through `queue_message`
-and `deliver`, so suppression, do-not-contact, idempotency and the outcome events are the same for all.
+Every email — one sent from the API and one a flow (or a sequence) sends — goes through `_queue` and the
+worker (`email.worker.deliver_batch`), so suppression, do-not-contact, idempotency and the outcome events are
+the same for all.
 """
 from __future__ import annotations
 
@@ -14,23 +15,23 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
 from leadpilot import usage
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.contacts import store as contacts_store
 from leadpilot.contacts.entities import Contact
-from leadpilot.email import mime, outcomes, senders, suppression
+from leadpilot.email import outcomes, senders, suppression
 from leadpilot.email.config import MAX_BODY_BYTES, EmailConfig
 from leadpilot.email.content import escape_value, render_email
 from leadpilot.email.models import EmailMessageItem
-from leadpilot.email.provider import EmailProvider, ProviderRejected
+from leadpilot.email.provider import EmailProvider
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.identity import store as identity_store
 from leadpilot.ids import crockford, new_id
 from leadpilot.messages.templates import render
-from leadpilot.observability import logger, metrics
+from leadpilot.observability import metrics
 from leadpilot.settings import Settings
 
 # The flow template syntax ({{contact.x}}, {{vars.x}}, {{trigger.data.x}}, {{nodes.n.x}}), as the runtime's.
@@ -61,10 +62,13 @@ def key_id(key: str) -> str:
     return crockford(value)
 
 
-def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
-    item = identity_store.get_workspace_item(workspace_id)
-    return {"contact": dict(contact), "workspace": {"business_name": item.name if item else ""},
-            "vars": dict(variables)}
+def _context(workspace_id: str, contact: Mapping[str, Any], variables: Mapping[str, Any],
+             business_name: str | None = None) -> dict[str, Any]:
+    """The template context; `business_name` when the caller has it (an API request's identity), else read."""
+    if business_name is None:
+        item = identity_store.get_workspace_item(workspace_id)
+        business_name = item.name if item else ""
+    return {"contact": dict(contact), "workspace": {"business_name": business_name}, "vars": dict(variables)}
 
 
 def _flow_text(text: str, context: Mapping[str, Any], escape: bool) -> str:
@@ -114,12 +118,12 @@ def load_contact(workspace_id: str, contact_id: str) -> Contact:
 
 
 def send_to_contact(settings: Settings, config: EmailConfig, provider: EmailProvider, workspace_id: str,
-                    body: dict[str, Any]) -> Queued:
+                    body: dict[str, Any], business_name: str | None = None) -> Queued:
     """POST /emails: render the markdown template for the contact and queue it (422/409 and nothing stored)."""
     _check_body_size(body["body"])
     contact = load_contact(workspace_id, body["contact_id"])
     address = _address(contact)
-    context = _context(workspace_id, contact.to_dict(), body.get("variables") or {})
+    context = _context(workspace_id, contact.to_dict(), body.get("variables") or {}, business_name)
     subject = _subject(render(body["subject"], context, "subject"))
     content = render_email(body["body"], context, "body")
     blocked = _reachable(workspace_id, contact, address)
@@ -166,11 +170,12 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
            sender: senders.Sender, subject: str, html: str, text: str, *, message_id: str | None,
            from_name: str | None, flow: tuple[str, str, str] | None = None) -> Queued:
+    keyed = message_id is not None
     message_id = message_id or new_id()
     name = from_name or sender.name
     if name and any(ord(ch) < 32 for ch in name):
         raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
-    if outcomes.get_message(workspace_id, message_id) is None:
+    if not keyed or outcomes.get_message(workspace_id, message_id) is None:  # a new id is a new message
         charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1)  # 429 over the plan
     else:
         charged = None  # the same send again (idempotency key): it was charged the first time
@@ -200,71 +205,3 @@ def _enqueue(settings: Settings, config: EmailConfig, workspace_id: str, message
     _sqs(settings.region).send_message(QueueUrl=config.need_queue(),
                                        MessageBody=json.dumps({"workspace_id": workspace_id,
                                                                "message_id": message_id}))
-
-
-def _set(item: EmailMessageItem, condition_status: str, **values: Any) -> bool:
-    """Move the message on from `condition_status`; False when it had already moved."""
-    actions = [getattr(EmailMessageItem, k).set(v) for k, v in values.items()]
-    try:
-        item.update(actions=actions, condition=EmailMessageItem.status == condition_status)
-        return True
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        item.refresh()
-        return False
-
-
-def deliver(settings: Settings, config: EmailConfig, provider: EmailProvider, job: Mapping[str, Any]) -> str:
-    """Send one queued message at most once, then record it; returns the final status.
-
-    `sending` is claimed immediately before the provider call and replaced by `sent` immediately after it.
-    A job redelivered after that (a crash, a failed batch) never calls the provider again: `sent` only has
-    its recording finished; a message left `sending` (a crash between the two writes) is marked `unknown`
-    rather than risk a second copy (ADR 0010).
-    """
-    item = outcomes.get_message(str(job["workspace_id"]), str(job["message_id"]))
-    if item is None:
-        logger.warning("send job for an unknown message dropped", extra={"message_id": job.get("message_id")})
-        return "missing"
-    if item.status == "queued":
-        _send_now(settings, config, provider, item)
-    elif item.status == "sending":
-        _set(item, "sending", status="unknown", reason="the worker stopped during the provider call; not re-sent")
-    if item.status == "sent" and not item.sent_recorded:
-        outcomes.record(settings, item, "email.sent", {"provider_message_id": item.provider_message_id},
-                        [EmailMessageItem.sent_recorded.set(True)], EmailMessageItem.sent_recorded == False,  # noqa: E712
-                        stat="sent", actor=outcomes.actor_of(item))
-    return str(item.status)
-
-
-def _not_sent(settings: Settings, item: EmailMessageItem, from_status: str, status: str, reason: str) -> None:
-    """The message will not go out: its status and an email.failed entry on the contact's timeline, once."""
-    recorded = outcomes.record(settings, item, "email.failed", {"status": status, "reason": reason},
-                               [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
-                               EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
-    if recorded and item.charged_at:  # it will not go out: its charge is given back (once, with the status)
-        usage.refund(settings, item.workspace_id, "emails", 1, charged_at=item.charged_at)
-    item.refresh()
-
-
-def _send_now(settings: Settings, config: EmailConfig, provider: EmailProvider, item: EmailMessageItem) -> None:
-    contact_item = contacts_store.get_item(item.workspace_id, item.contact_id)
-    blocked = "contact_deleted" if contact_item is None else _reachable(
-        item.workspace_id, contacts_store.to_contact(contact_item), item.to)
-    if blocked:  # the contact unsubscribed, bounced or asked not to be contacted while it waited
-        _not_sent(settings, item, "queued", "skipped", blocked)
-        return
-    if not _set(item, "queued", status="sending", sending_at=now_iso()):
-        return
-    raw = mime.build(config, mime.Outgoing(item.workspace_id, item.message_id, item.from_email, item.from_name,
-                                           item.to, item.subject, item.html, item.text))
-    try:
-        provider_id = provider.send_raw(item.from_email, item.to, raw)
-    except ProviderRejected as exc:
-        _not_sent(settings, item, "sending", "failed", str(exc)[:500])
-        return
-    except Exception:
-        _set(item, "sending", status="queued")  # the provider did not take it: the redelivery may try again
-        raise
-    _set(item, "sending", status="sent", provider_message_id=provider_id, sent_at=now_iso())
