@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
@@ -10,13 +10,25 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.automation.runs.config import runtime_config
-from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
 from leadpilot.email.config import email_config
 from leadpilot.email.provider import provider
 from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
-from leadpilot.sequences import service as sequences
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
+    from leadpilot.sequences import service as sequences
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    feedback = lazy("leadpilot.email.feedback")
+    inbound = lazy("leadpilot.email.inbound")
+    senders = lazy("leadpilot.email.senders")
+    sending = lazy("leadpilot.email.sending")
+    tracking = lazy("leadpilot.email.tracking")
+    unsubscribe = lazy("leadpilot.email.unsubscribe")
+    views = lazy("leadpilot.email.views")
+    sequences = lazy("leadpilot.sequences.service")
 
 app = Chalice(app_name="leadpilot-email")
 app.api.binary_types.append("image/gif")
