@@ -11,7 +11,6 @@ from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.email.config import email_config
-from leadpilot.email.provider import provider
 from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
@@ -19,8 +18,10 @@ from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
     from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views
+    from leadpilot.email import provider as email_provider
     from leadpilot.sequences import service as sequences
 else:  # domain modules load on first use: a cold start pays only for what its request needs
+    email_provider = lazy("leadpilot.email.provider")
     feedback = lazy("leadpilot.email.feedback")
     inbound = lazy("leadpilot.email.inbound")
     senders = lazy("leadpilot.email.senders")
@@ -46,18 +47,23 @@ def _header(name: str) -> str | None:
     return app.current_request.headers.get(name)  # type: ignore[union-attr]
 
 
+def _provider() -> email_provider.EmailProvider:
+    """SES (or the local cloud's), built once per process on first use."""
+    return email_provider.provider(edge.settings.region)
+
+
 @edge.route("/email/sender", "PUT")
 def set_sender() -> dict[str, Any]:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
     body = edge.body("sender")
-    return senders.set_sender(identity.workspace_id, provider(edge.settings.region), body).to_dict()
+    return senders.set_sender(identity.workspace_id, _provider(), body).to_dict()
 
 
 @edge.route("/email/sender", "GET")
 def get_sender() -> dict[str, Any]:
     identity = edge.identity()
-    sender = senders.get_sender(identity.workspace_id, provider(edge.settings.region))
+    sender = senders.get_sender(identity.workspace_id, _provider())
     if sender is None:
         raise NotFound("the workspace has no sender yet", {"field": "sender"})
     return sender.to_dict()
@@ -67,7 +73,7 @@ def get_sender() -> dict[str, Any]:
 def send_email() -> Response:
     identity = edge.identity("write")
     body = edge.body("email_send", max_bytes=256 * 1024)
-    queued = sending.send_to_contact(edge.settings, email_config(), provider(edge.settings.region),
+    queued = sending.send_to_contact(edge.settings, email_config(), _provider(),
                                      identity.workspace_id, body)
     return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
 
@@ -192,7 +198,7 @@ def contact_sequences(contact_id: str) -> dict[str, Any]:
 
 
 def _send(record: Any) -> None:
-    sending.deliver(edge.settings, email_config(), provider(edge.settings.region), json.loads(record.body))
+    sending.deliver(edge.settings, email_config(), _provider(), json.loads(record.body))
 
 
 @app.lambda_function(name="on_send")
