@@ -1,6 +1,8 @@
 """Cold-start import time of each function module, as a ratio to `import boto3`.
 
-Each measurement is a fresh interpreter (as a Lambda cold start is), repeated; the median counts.
+Each measurement is a fresh interpreter (as a Lambda cold start is), repeated; the median counts. It is the
+import's CPU time (user + system), not the wall clock: on a shared machine the wall clock also counts whatever
+else runs meanwhile, while a Lambda cold start has its CPU to itself.
 Run: python -m bench.cold_start [--runs 7]
 """
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import time, importlib.util, sys
-t = time.perf_counter()
+t = time.process_time()
 {body}
-print(time.perf_counter() - t)
+print(time.process_time() - t)
 """
 LOAD_APP = """spec = importlib.util.spec_from_file_location("app", {path!r})
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)"""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
@@ -11,16 +11,37 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.api.urls import public_url
-from leadpilot.automation import publishing
-from leadpilot.automation.ai import generate
 from leadpilot.automation.ai.provider import ai_config
-from leadpilot.automation.runs import controls, drafts, dryrun, enrollment, metrics, recovery, runs, step_log
 from leadpilot.automation.runs.config import runtime_config
-from leadpilot.automation.steps import actions, redelivery, webhooks
-from leadpilot.automation.triggers import callbacks, inbound_hooks, schedules, triggers
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.automation import publishing
+    from leadpilot.automation.ai import generate
+    from leadpilot.automation.runs import controls, drafts, dryrun, enrollment, metrics, recovery, runs, step_log
+    from leadpilot.automation.steps import actions, redelivery, webhooks
+    from leadpilot.automation.triggers import callbacks, inbound_hooks, schedules, triggers
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    publishing = lazy("leadpilot.automation.publishing")
+    generate = lazy("leadpilot.automation.ai.generate")
+    controls = lazy("leadpilot.automation.runs.controls")
+    drafts = lazy("leadpilot.automation.runs.drafts")
+    dryrun = lazy("leadpilot.automation.runs.dryrun")
+    enrollment = lazy("leadpilot.automation.runs.enrollment")
+    metrics = lazy("leadpilot.automation.runs.metrics")
+    recovery = lazy("leadpilot.automation.runs.recovery")
+    runs = lazy("leadpilot.automation.runs.runs")
+    step_log = lazy("leadpilot.automation.runs.step_log")
+    actions = lazy("leadpilot.automation.steps.actions")
+    redelivery = lazy("leadpilot.automation.steps.redelivery")
+    webhooks = lazy("leadpilot.automation.steps.webhooks")
+    callbacks = lazy("leadpilot.automation.triggers.callbacks")
+    inbound_hooks = lazy("leadpilot.automation.triggers.inbound_hooks")
+    schedules = lazy("leadpilot.automation.triggers.schedules")
+    triggers = lazy("leadpilot.automation.triggers.triggers")
 
 app = Chalice(app_name="leadpilot-automations")
 edge = Edge(app, "leadpilot.automation")

@@ -2,18 +2,33 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
-from leadpilot.contacts import fields, merge, privacy, scoring, search, segments, service, stats, tags, timeline
 from leadpilot.errors import ValidationFailed
-from leadpilot.events import outbox
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.lazy import lazy
 from leadpilot.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from leadpilot.contacts import fields, merge, privacy, scoring, search, segments, service, stats, tags, timeline
+    from leadpilot.events import outbox
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    fields = lazy("leadpilot.contacts.fields")
+    merge = lazy("leadpilot.contacts.merge")
+    privacy = lazy("leadpilot.contacts.privacy")
+    scoring = lazy("leadpilot.contacts.scoring")
+    search = lazy("leadpilot.contacts.search")
+    segments = lazy("leadpilot.contacts.segments")
+    service = lazy("leadpilot.contacts.service")
+    stats = lazy("leadpilot.contacts.stats")
+    tags = lazy("leadpilot.contacts.tags")
+    timeline = lazy("leadpilot.contacts.timeline")
+    outbox = lazy("leadpilot.events.outbox")
 
 app = Chalice(app_name="leadpilot-contacts")
 edge = Edge(app, "leadpilot.contacts")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
@@ -10,14 +10,28 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.automation.runs.config import runtime_config
-from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views, worker
 from leadpilot.email.config import email_config
-from leadpilot.email.provider import provider
 from leadpilot.errors import NotFound
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.lazy import lazy
 from leadpilot.observability import logger
-from leadpilot.sequences import service as sequences
+
+if TYPE_CHECKING:
+    from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views, worker
+    from leadpilot.email import provider as email_provider
+    from leadpilot.sequences import service as sequences
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    email_provider = lazy("leadpilot.email.provider")
+    feedback = lazy("leadpilot.email.feedback")
+    inbound = lazy("leadpilot.email.inbound")
+    senders = lazy("leadpilot.email.senders")
+    sending = lazy("leadpilot.email.sending")
+    tracking = lazy("leadpilot.email.tracking")
+    unsubscribe = lazy("leadpilot.email.unsubscribe")
+    views = lazy("leadpilot.email.views")
+    worker = lazy("leadpilot.email.worker")
+    sequences = lazy("leadpilot.sequences.service")
 
 app = Chalice(app_name="leadpilot-email")
 app.api.binary_types.append("image/gif")
@@ -35,18 +49,23 @@ def _header(name: str) -> str | None:
     return app.current_request.headers.get(name)  # type: ignore[union-attr]
 
 
+def _provider() -> email_provider.EmailProvider:
+    """SES (or the local cloud's), built once per process on first use."""
+    return email_provider.provider(edge.settings.region)
+
+
 @edge.route("/email/sender", "PUT")
 def set_sender() -> dict[str, Any]:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
     body = edge.body("sender")
-    return senders.set_sender(identity.workspace_id, provider(edge.settings.region), body).to_dict()
+    return senders.set_sender(identity.workspace_id, _provider(), body).to_dict()
 
 
 @edge.route("/email/sender", "GET")
 def get_sender() -> dict[str, Any]:
     identity = edge.identity()
-    sender = senders.get_sender(identity.workspace_id, provider(edge.settings.region))
+    sender = senders.get_sender(identity.workspace_id, _provider())
     if sender is None:
         raise NotFound("the workspace has no sender yet", {"field": "sender"})
     return sender.to_dict()
@@ -56,7 +75,7 @@ def get_sender() -> dict[str, Any]:
 def send_email() -> Response:
     identity = edge.identity("write")
     body = edge.body("email_send", max_bytes=256 * 1024)
-    queued = sending.send_to_contact(edge.settings, email_config(), provider(edge.settings.region),
+    queued = sending.send_to_contact(edge.settings, email_config(), _provider(),
                                      identity.workspace_id, body, business_name=identity.workspace.name)
     return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
 
@@ -187,7 +206,7 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
     bodies = [json.loads(r["body"]) for r in records]
     jobs = [worker.Job(str(b["workspace_id"]), str(b["message_id"])) for b in bodies]
-    results = worker.deliver_batch(edge.settings, email_config(), provider(edge.settings.region), jobs)
+    results = worker.deliver_batch(edge.settings, email_config(), _provider(), jobs)
     failed = [(record, outcome) for record, outcome in zip(records, results, strict=True)
               if isinstance(outcome, Exception)]
     for record, outcome in failed:

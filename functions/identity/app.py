@@ -1,16 +1,25 @@
 """Identity: sign-up, login, sessions, the workspace, its members, invites and API keys."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
-from leadpilot.api import openapi
 from leadpilot.api.edge import Edge
 from leadpilot.api.urls import public_url
-from leadpilot.identity import api_keys, sessions, team, workspaces
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.api import openapi
+    from leadpilot.identity import api_keys, sessions, team, workspaces
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    openapi = lazy("leadpilot.api.openapi")
+    api_keys = lazy("leadpilot.identity.api_keys")
+    sessions = lazy("leadpilot.identity.sessions")
+    team = lazy("leadpilot.identity.team")
+    workspaces = lazy("leadpilot.identity.workspaces")
 
 app = Chalice(app_name="leadpilot-identity")
 edge = Edge(app, "leadpilot.identity")

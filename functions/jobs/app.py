@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
@@ -11,7 +11,16 @@ from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.ids import parse_id
-from leadpilot.jobs import bulk, exports, imports, runner, store
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.jobs import bulk, exports, imports, runner, store
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    bulk = lazy("leadpilot.jobs.bulk")
+    exports = lazy("leadpilot.jobs.exports")
+    imports = lazy("leadpilot.jobs.imports")
+    runner = lazy("leadpilot.jobs.runner")
+    store = lazy("leadpilot.jobs.store")
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")

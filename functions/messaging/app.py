@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
@@ -13,20 +13,37 @@ from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
+from leadpilot.lazy import lazy
 from leadpilot.observability import logger
-from leadpilot.sms import bulk as sms_bulk
-from leadpilot.sms import conversations, numbers
-from leadpilot.sms import inbound as sms_inbound
-from leadpilot.sms import messaging_settings as sms_settings
-from leadpilot.sms import saved_templates as sms_templates
-from leadpilot.sms import send as sms_send
-from leadpilot.sms import simulator as sms_simulator
-from leadpilot.sms import status as sms_status
-from leadpilot.sms import store as sms_store
-from leadpilot.sms import webhooks as sms_webhooks
-from leadpilot.sms import worker as sms_worker
 from leadpilot.sms.config import messaging_config
-from leadpilot.sms.provider import provider_for, sandbox_outbox_page
+
+if TYPE_CHECKING:
+    from leadpilot.sms import bulk as sms_bulk
+    from leadpilot.sms import conversations, numbers
+    from leadpilot.sms import inbound as sms_inbound
+    from leadpilot.sms import messaging_settings as sms_settings
+    from leadpilot.sms import provider as sms_provider
+    from leadpilot.sms import saved_templates as sms_templates
+    from leadpilot.sms import send as sms_send
+    from leadpilot.sms import simulator as sms_simulator
+    from leadpilot.sms import status as sms_status
+    from leadpilot.sms import store as sms_store
+    from leadpilot.sms import webhooks as sms_webhooks
+    from leadpilot.sms import worker as sms_worker
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    sms_bulk = lazy("leadpilot.sms.bulk")
+    conversations = lazy("leadpilot.sms.conversations")
+    numbers = lazy("leadpilot.sms.numbers")
+    sms_inbound = lazy("leadpilot.sms.inbound")
+    sms_provider = lazy("leadpilot.sms.provider")
+    sms_settings = lazy("leadpilot.sms.messaging_settings")
+    sms_templates = lazy("leadpilot.sms.saved_templates")
+    sms_send = lazy("leadpilot.sms.send")
+    sms_simulator = lazy("leadpilot.sms.simulator")
+    sms_status = lazy("leadpilot.sms.status")
+    sms_store = lazy("leadpilot.sms.store")
+    sms_webhooks = lazy("leadpilot.sms.webhooks")
+    sms_worker = lazy("leadpilot.sms.worker")
 
 app = Chalice(app_name="leadpilot-messaging")
 edge = Edge(app, "leadpilot.sms")
@@ -229,7 +246,7 @@ def simulator_outbox() -> dict[str, Any]:
     """Sandbox only: what the sandbox provider "sent" for the caller's workspace, newest first."""
     identity = edge.identity()
     sms_simulator.require_sandbox(messaging_config())
-    items, cursor = sandbox_outbox_page(identity.workspace_id, edge.limit(100, 500), edge.query("cursor"))
+    items, cursor = sms_provider.sandbox_outbox_page(identity.workspace_id, edge.limit(100, 500), edge.query("cursor"))
     return {"items": items, "next_cursor": cursor}
 
 
@@ -249,7 +266,7 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     jobs = [sms_worker.Job(str(b["workspace_id"]), str(b["message_id"]), b.get("enqueued_at")) for b in bodies]
     found = sms_worker.prefetch([(job.workspace_id, job.message_id) for job in jobs])
     sink = sms_worker.EventSink()
-    outcomes = sms_worker.deliver_batch(settings, config, provider_for(config), jobs, found, sink,
+    outcomes = sms_worker.deliver_batch(settings, config, sms_provider.provider_for(config), jobs, found, sink,
                                         threads=_WORKER_THREADS)
     failed = []
     for record, job, outcome in zip(records, jobs, outcomes, strict=True):

@@ -1,13 +1,18 @@
 """Notes: notes on contacts with @mentions (each lands on the contact's timeline)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.ids import parse_id
-from leadpilot.notes import service
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.notes import service
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    service = lazy("leadpilot.notes.service")
 
 app = Chalice(app_name="leadpilot-notes")
 edge = Edge(app, "leadpilot.notes")

@@ -1,13 +1,18 @@
 """Notifications: a member's in-app inbox, its unread count, and notification preferences."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice
 
 from leadpilot.api.edge import Edge
 from leadpilot.ids import parse_id
-from leadpilot.notifications import service
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.notifications import service
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    service = lazy("leadpilot.notifications.service")
 
 app = Chalice(app_name="leadpilot-notifications")
 edge = Edge(app, "leadpilot.notifications")

@@ -1,14 +1,23 @@
 """Pipelines and deals: HTTP routes (pipelines, stages, deals, board, forecast)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
-from leadpilot.pipelines import board, deals, listing, pipelines, store
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.pipelines import board, deals, listing, pipelines, store
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    board = lazy("leadpilot.pipelines.board")
+    deals = lazy("leadpilot.pipelines.deals")
+    listing = lazy("leadpilot.pipelines.listing")
+    pipelines = lazy("leadpilot.pipelines.pipelines")
+    store = lazy("leadpilot.pipelines.store")
 
 app = Chalice(app_name="leadpilot-pipelines")
 edge = Edge(app, "leadpilot.pipelines")

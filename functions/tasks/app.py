@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.urls import public_url
 from leadpilot.ids import parse_id
-from leadpilot.tasks import bulk, calendar, reminders, service
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot.tasks import bulk, calendar, reminders, service
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    bulk = lazy("leadpilot.tasks.bulk")
+    calendar = lazy("leadpilot.tasks.calendar")
+    reminders = lazy("leadpilot.tasks.reminders")
+    service = lazy("leadpilot.tasks.service")
 
 app = Chalice(app_name="leadpilot-tasks")
 edge = Edge(app, "leadpilot.tasks")

@@ -1,13 +1,18 @@
 """Usage: the workspace's metered counters (today, this month) against its plan limits and add-ons."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice
 
-from leadpilot import usage
 from leadpilot.api.edge import Edge
 from leadpilot.identity.authenticate import require_role
+from leadpilot.lazy import lazy
+
+if TYPE_CHECKING:
+    from leadpilot import usage
+else:  # domain modules load on first use: a cold start pays only for what its request needs
+    usage = lazy("leadpilot.usage")
 
 app = Chalice(app_name="leadpilot-usage")
 edge = Edge(app, "leadpilot.usage")

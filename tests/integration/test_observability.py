@@ -25,7 +25,7 @@ class FakeContext:
 
 
 def _service_name(env: dict[str, str]) -> str:
-    code = "from leadpilot.observability import logger, tracer; print(logger.service, tracer.service)"
+    code = "from leadpilot.observability import logger, tracer; print(logger.service, tracer().service)"
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, cwd=ROOT, capture_output=True,
                           text=True, check=True)
     return done.stdout.strip()

@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import Request
 
-from leadpilot.observability import logger, metrics, tracer
+from leadpilot.observability import logger, metrics, tracer, tracing_enabled
 
 
 def instrument(app: Chalice) -> None:
@@ -24,7 +24,8 @@ def _powertools(event: Any, get_response: Callable[[Any], Any]) -> Any:
         return get_response(event)
 
     handler.__name__ = getattr(context, "function_name", None) or "handler"  # names the X-Ray subsegment
-    wrapped = metrics.log_metrics(tracer.capture_lambda_handler(handler, capture_response=False))
+    traced = tracer().capture_lambda_handler(handler, capture_response=False) if tracing_enabled() else handler
+    wrapped = metrics.log_metrics(traced)
     if context is not None:  # a handler called directly (a script, a test) has no Lambda context to log
         wrapped = logger.inject_lambda_context(wrapped)
     return wrapped(raw, context)

@@ -4,19 +4,23 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError as SchemaError
 
 from leadpilot.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from leadpilot.untrusted import check_texts, loads, parse_int
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 
 @cache
 def load_schema(package: str, name: str) -> Draft202012Validator:
     """Load and compile a JSON Schema kept next to the code that owns it."""
+    from jsonschema import Draft202012Validator, FormatChecker  # lazy: ~100 ms of cold start, paid on first use
+
     text = resources.files(package).joinpath("schemas", f"{name}.json").read_text()
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)

@@ -5,10 +5,7 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError as SchemaError
+from typing import TYPE_CHECKING, Any
 
 from leadpilot.automation.flows.cron import check
 from leadpilot.automation.flows.model import NEXT, Edge, Flow, Node, config_strings, edge_labels
@@ -16,6 +13,10 @@ from leadpilot.automation.flows.templates import NAMESPACES, malformed, referenc
 from leadpilot.destinations import url_problem
 from leadpilot.errors import ValidationFailed
 from leadpilot.settings import get_destinations
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 Problem = dict[str, str]
 _MALFORMED = "malformed template: use {{namespace.field}} or {{namespace.field|default}}"
@@ -25,6 +26,8 @@ _NOT_CONFIG = frozenset({"id", "type", "name", "position"})
 @cache
 def flow_schema() -> Draft202012Validator:
     """The compiled JSON Schema of a flow document."""
+    from jsonschema import Draft202012Validator, FormatChecker  # lazy: ~100 ms of cold start, paid on first use
+
     text = resources.files("leadpilot.automation.flows").joinpath("schemas", "flow.json").read_text()
     return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
 
