@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from leadpilot.email.provider import provider
 from leadpilot.email.suppression import suppress
 from tests.integration.test_contact_calls import aws_calls
 from tests.integration.test_email_helpers import captured, contact, email_app, send, verified_sender
@@ -45,7 +46,7 @@ def test_a_batch_sends_the_others_once_and_redelivers_only_the_failed_one(cloud:
             raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}},
                               "SendRawEmail")
 
-    ses = email_app().provider("us-east-1").client
+    ses = provider("us-east-1").client  # the process-wide SES provider the worker uses
     ses.meta.events.register("provide-client-params.ses.SendRawEmail", throttle)
     try:
         # When the worker takes the batch
