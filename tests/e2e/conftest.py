@@ -133,9 +133,11 @@ class LocalCloudProcess:
         return status, json.loads(raw) if raw else None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    """A running local cloud for the module's tests; always stopped at the end."""
+    """A running local cloud at real time, shared by the e2e modules that need no time scale (each starts the
+    JVM of DynamoDB Local, moto and the function host: seconds a module would otherwise pay again); tests that
+    restart it leave it running. Always stopped at the end."""
     base = tmp_path_factory.mktemp("local-cloud")
     cloud = LocalCloudProcess(base / "data", _free_port(), base)
     cloud.start()
