@@ -21,7 +21,7 @@ DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 ONE_DAY_IN_ONE_SECOND = "86400"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: e2e tests of several modules interleave on their worker
 def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     base = tmp_path_factory.mktemp("fast-cloud")
     cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": ONE_DAY_IN_ONE_SECOND})

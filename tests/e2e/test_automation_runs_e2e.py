@@ -1,7 +1,6 @@
 """A flow run survives a restart of the real local cloud: the scheduled reconciler restarts it at its node."""
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,22 +22,16 @@ FLOW = {"name": "Ask and wait", "trigger": {"event": "contact.tag_added",
                   {"from": "await", "to": "yes", "label": "reply"}, {"from": "await", "to": "no", "label": "timeout"}]}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: e2e tests of several modules interleave on their worker
 def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    """A local cloud whose flow time (and schedules) run LEADPILOT_TIME_SCALE times faster."""
+    """A local cloud whose flow time (and schedules) run LEADPILOT_TIME_SCALE times faster (also after a restart)."""
     base = tmp_path_factory.mktemp("runs-cloud")
-    previous = os.environ.get("LEADPILOT_TIME_SCALE")
-    os.environ["LEADPILOT_TIME_SCALE"] = SPEED
-    cloud = LocalCloudProcess(base / "data", _free_port(), base)
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED})
     try:
         cloud.start()
         yield cloud
     finally:
         cloud.stop()
-        if previous is None:
-            os.environ.pop("LEADPILOT_TIME_SCALE", None)
-        else:
-            os.environ["LEADPILOT_TIME_SCALE"] = previous
 
 
 def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
