@@ -9,7 +9,9 @@ import pytest
 
 from tests.e2e.conftest import LocalCloudProcess, _free_port
 
-pytestmark = pytest.mark.e2e
+# xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
+# run (`--dist loadgroup`) while the other workers take the unit and integration tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 # A year-long wait for a reply lasts about two minutes at this speed: the run waits through the restart.
 SPEED = "259200"
@@ -22,7 +24,7 @@ FLOW = {"name": "Ask and wait", "trigger": {"event": "contact.tag_added",
                   {"from": "await", "to": "yes", "label": "reply"}, {"from": "await", "to": "no", "label": "timeout"}]}
 
 
-@pytest.fixture(scope="session")  # session: e2e tests of several modules interleave on their worker
+@pytest.fixture(scope="module")
 def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A local cloud whose flow time (and schedules) run LEADPILOT_TIME_SCALE times faster (also after a restart)."""
     base = tmp_path_factory.mktemp("runs-cloud")

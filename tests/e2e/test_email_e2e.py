@@ -10,7 +10,9 @@ import pytest
 if TYPE_CHECKING:
     from tests.e2e.conftest import LocalCloudProcess
 
-pytestmark = pytest.mark.e2e
+# xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
+# run (`--dist loadgroup`) while the other workers take the unit and integration tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 
 
