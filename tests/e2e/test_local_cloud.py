@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -93,9 +94,12 @@ def test_a_person_can_read_the_console_and_run_the_helpers(local_cloud: LocalClo
     with urllib.request.urlopen(request, timeout=30) as response:
         # Then the answer is JSON, as API Gateway says
         assert response.status == 200 and response.headers["Content-Type"] == "application/json"
-    # And the console has one readable line for the request, and no metric JSON
-    log = local_cloud.log_path.read_text(errors="replace")
-    assert "infra.local.gateway: POST /auth/login -> 200 IdentityFunction" in log
+    # And the console has one readable line for the request (written once the answer is sent), and no metric JSON
+    line = "infra.local.gateway: POST /auth/login -> 200 IdentityFunction"
+    deadline = time.monotonic() + 15
+    while line not in (log := local_cloud.log_path.read_text(errors="replace")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert line in log
     assert '"CloudWatchMetrics"' not in log
     # When a platform admin is granted with the cloud's settings, as `make platform-admin` does
     granted = subprocess.run(
