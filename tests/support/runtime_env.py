@@ -46,9 +46,12 @@ def runtime_venv() -> Path:
 def _build(target: Path) -> None:
     partial = target.with_name(target.name + f".partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
-    venv.EnvBuilder(with_pip=True, clear=True).create(partial)
-    # --no-deps: the lock must be complete by itself, as it is for the layer build (layers/Makefile).
-    subprocess.run([str(python_of(partial)), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(LOCK)],
+    venv.EnvBuilder(with_pip=False, clear=True).create(partial)
+    # The suite's own pip installs into it (`--python`): no pip of its own to set up, nothing to compile ahead of
+    # time (the imports compile what they use). --no-deps: the lock must be complete by itself, as it is for the
+    # layer build (layers/Makefile).
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python_of(partial)), "install", "--quiet",
+                    "--no-compile", "--no-deps", "-r", str(LOCK)],
                    check=True, capture_output=True, text=True, timeout=900)
     # Entry-point scripts hold the partial path in their shebang; nothing here runs them, so a rename is safe.
     partial.rename(target)
