@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from infra.local.moto_server import free_port
+from infra.local.processes import stop_stale, terminate_group
 
 log = logging.getLogger("infra.local.dynamodb")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ class DynamoDBLocal:
     def launch(self) -> None:
         """Start the process without waiting for it (the JVM takes seconds: the caller starts moto meanwhile)."""
         if self.pid_path is not None:
-            _stop_stale(self.pid_path)
+            stop_stale(self.pid_path, (b"DynamoDBLocal.jar",), "DynamoDB Local", 10.0)
         if self.db_path is not None:  # every workspace's data, password hashes included: the owner's only
             self.db_path.mkdir(parents=True, exist_ok=True)
             self.db_path.chmod(0o700)
@@ -175,32 +175,5 @@ class DynamoDBLocal:
 
     def _terminate(self, timeout: float = 15.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        _signal_group(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
-            process.wait(timeout=timeout)
+        terminate_group(process, timeout)
 
-
-def _signal_group(pid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signum)
-
-
-def _stop_stale(pid_path: Path) -> None:
-    """Stop a DynamoDB Local left behind by a local cloud that was killed (it holds the SQLite file)."""
-    try:
-        pid = int(pid_path.read_text().strip())
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return
-    if b"DynamoDBLocal.jar" in command:
-        log.warning("stopping a stale DynamoDB Local (pid %d) from an earlier run", pid)
-        _signal_group(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not Path(f"/proc/{pid}").exists():
-                break
-            time.sleep(0.1)

@@ -6,7 +6,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import IO
+
+from infra.local.processes import stop_stale, terminate_group
 
 log = logging.getLogger("infra.local.moto")
 SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
@@ -44,7 +45,7 @@ class MotoServer:
 
     def start(self, timeout: float = 30.0) -> None:
         """Start moto, wait until it answers and switch Step Functions execution on."""
-        _stop_stale(self.pid_path)
+        stop_stale(self.pid_path, (b"moto.server", b"infra.local.moto_main"), "moto server", 5.0)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         # A port picked as free can be taken before moto binds it; try a few.
         for _ in range(3):
@@ -102,35 +103,6 @@ class MotoServer:
             self.pid_path.unlink()
 
     def _terminate(self, timeout: float = 10.0) -> None:
-        # SIGTERM to the whole group (moto and any child), SIGKILL if it does not exit in time.
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            _signal_group(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _signal_group(process.pid, signal.SIGKILL)
-                process.wait(timeout=timeout)
+        terminate_group(process, timeout)
 
-
-def _signal_group(pid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signum)
-
-
-def _stop_stale(pid_path: Path) -> None:
-    """Stop a moto server left behind by a local cloud that was killed without cleaning up."""
-    try:
-        pid = int(pid_path.read_text().strip())
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except (OSError, ValueError):
-        return
-    if b"moto.server" in command or b"infra.local.moto_main" in command:
-        log.warning("stopping a stale moto server (pid %d) from an earlier run", pid)
-        _signal_group(pid, signal.SIGTERM)
-        for _ in range(50):
-            if not Path(f"/proc/{pid}").exists():
-                break
-            time.sleep(0.1)
