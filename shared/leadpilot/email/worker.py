@@ -26,8 +26,7 @@ from leadpilot.email.config import EmailConfig
 from leadpilot.email.models import EmailMessageItem, EmailStatsItem, SuppressionItem
 from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.email.suppression import suppression_pk
-from leadpilot.events.bus import publish
-from leadpilot.events.outbox import as_plain
+from leadpilot.events import outbox
 from leadpilot.events.record import event_item
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -277,11 +276,6 @@ def _publish(settings: Settings, events: list[ActivityItem]) -> None:
     if not events:
         return
     try:
-        accepted = set(publish(settings.event_bus_name, settings.region, [as_plain(e.event) for e in events]))
-        done = [e for e in events if e.activity_id in accepted]
-        for start in range(0, len(done), 100):
-            with transaction(settings) as txn:
-                for event in done[start:start + 100]:
-                    txn.update(event, actions=[ActivityItem.GSI1PK.remove(), ActivityItem.GSI1SK.remove()])
+        outbox.publish_now(settings, events)
     except Exception:  # the messages are recorded; the outbox publisher sends what is still pending
         logger.exception("publishing the batch's email events failed; the outbox will retry")

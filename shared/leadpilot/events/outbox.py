@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.clock import now_epoch
-from leadpilot.db.base import CrmModel
+from leadpilot.db.base import CrmModel, transaction
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.bus import publish
 from leadpilot.ids import id_floor
@@ -32,13 +32,19 @@ def _clear(item: ActivityItem) -> None:
 
 
 def publish_now(settings: Settings, items: list[ActivityItem]) -> int:
-    """Publish the events of just-committed items; return how many went out."""
+    """Publish the events of just-committed items; return how many went out. A batch (a queue worker's) clears
+    its outbox marks in transactions of 100 rather than one call per item."""
     events: list[dict[str, Any]] = [as_plain(item.event) for item in items]
     accepted = set(publish(settings.event_bus_name, settings.region, events))
-    for item in items:
-        if item.activity_id in accepted:
-            _clear(item)
-    return len(accepted)
+    done = [item for item in items if item.activity_id in accepted]
+    if len(done) == 1:
+        _clear(done[0])
+        return 1
+    for start in range(0, len(done), 100):
+        with transaction(settings) as txn:
+            for item in done[start:start + 100]:
+                txn.update(item, actions=[ActivityItem.GSI1PK.remove(), ActivityItem.GSI1SK.remove()])
+    return len(done)
 
 
 def drain(settings: Settings, max_items: int = 500, min_age_s: int = 30) -> int:

@@ -23,8 +23,7 @@ from leadpilot import usage
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactItem
-from leadpilot.events.bus import publish
-from leadpilot.events.outbox import as_plain, publish_now
+from leadpilot.events.outbox import publish_now
 from leadpilot.ids import new_id
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -118,13 +117,7 @@ class EventSink:
     def flush(self, settings: Settings) -> int:
         with self._lock:
             items, self.items = self.items, []
-        accepted = set(publish(settings.event_bus_name, settings.region, [as_plain(i.event) for i in items]))
-        done = [i for i in items if i.activity_id in accepted]
-        for start in range(0, len(done), 100):
-            with transaction(settings) as txn:
-                for item in done[start:start + 100]:
-                    txn.update(item, actions=[ActivityItem.GSI1PK.remove(), ActivityItem.GSI1SK.remove()])
-        return len(done)
+        return publish_now(settings, items)
 
 
 def _publish(settings: Settings, event: ActivityItem, sink: EventSink | None) -> None:
