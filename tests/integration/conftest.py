@@ -29,21 +29,21 @@ _MOTO = {"stepfunctions": {"execute_state_machine": True}}
 _provisioned: list[Deployment] = []  # this worker's deployment, provisioned once
 
 
-def _deployment() -> Deployment:
+def _deployment(parameters: dict[str, str]) -> Deployment:
     """The template provisioned into this worker's moto: once, or again when a test reset moto itself."""
     if not (_provisioned and moto_reset.intact(_provisioned[0])):
-        _provisioned[:] = [provision(TEMPLATE, {"Stage": "test", "JwtSecret": JWT_SECRET})]  # idempotent
+        _provisioned[:] = [provision(TEMPLATE, parameters)]  # idempotent
     moto_reset.fresh_state(_provisioned[0])
     return _provisioned[0]
 
 
 @contextmanager
-def _moto() -> Iterator[Deployment]:
+def _moto(parameters: dict[str, str]) -> Iterator[Deployment]:
     """This worker's in-process moto, emptied, with the template provisioned."""
     mock = mock_aws(config=_MOTO)
     mock.start(reset=False)  # keep what earlier tests provisioned
     try:
-        yield _deployment()
+        yield _deployment(parameters)
     finally:
         mock.stop(remove_data=False)
 
@@ -58,18 +58,25 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)  # set in a `with-env` shell of the local cloud
     parameters = {"Stage": "test", "JwtSecret": JWT_SECRET}
-    with localstack.localstack_cloud(monkeypatch, parameters) if localstack.enabled() else _moto() as deployment:
-        # The template's global environment, as every function receives it.
-        env = deployment.function("ContactsFunction").environment
-        for key, value in env.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(key, value)
-        monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-        # argon2's cheapest profile on stage "test" (production parameters: tests/unit/test_credentials.py)
-        monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
-        get_settings.cache_clear()
-        password_hashing.cache_clear()
+    cloud = localstack.localstack_cloud(monkeypatch, parameters) if localstack.enabled() else _moto(parameters)
+    with cloud as deployment, function_environment(monkeypatch, deployment):
         yield deployment
+
+
+@contextmanager
+def function_environment(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> Iterator[None]:
+    """The template's global environment, as every function receives it, with metrics off and argon2's cheapest
+    profile (stage "test" only; production parameters: tests/unit/test_credentials.py); settings read afresh."""
+    for key, value in deployment.function("ContactsFunction").environment.items():
+        if key != "POWERTOOLS_SERVICE_NAME":
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
+    get_settings.cache_clear()
+    password_hashing.cache_clear()
+    try:
+        yield
+    finally:
         get_settings.cache_clear()
         password_hashing.cache_clear()
 

@@ -19,7 +19,7 @@ from infra.local.dynamodb_local import DynamoDBLocal
 from infra.local.model import Deployment
 from infra.local.provision import provision
 from leadpilot.db import base
-from leadpilot.settings import get_settings, password_hashing
+from tests.integration.conftest import function_environment
 from tests.support.apps import TEMPLATE, Api
 
 _AWS_ENV = {"AWS_ACCESS_KEY_ID": "conformance", "AWS_SECRET_ACCESS_KEY": "conformance",
@@ -149,20 +149,12 @@ def deployment(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deplo
     """template.yaml provisioned as the local cloud does: DynamoDB on DynamoDB Local, the rest on moto."""
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         deployment = provision(TEMPLATE, {"Stage": "test", "JwtSecret": "c" * 64})
-        for key, value in deployment.function("ContactsFunction").environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(key, value)
-        monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-        monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
-        get_settings.cache_clear()
-        password_hashing.cache_clear()
-        _forget_connections()
-        try:
-            yield deployment
-        finally:
-            get_settings.cache_clear()
-            password_hashing.cache_clear()
+        with function_environment(monkeypatch, deployment):
             _forget_connections()
+            try:
+                yield deployment
+            finally:
+                _forget_connections()
 
 
 def _forget_connections() -> None:
