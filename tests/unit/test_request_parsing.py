@@ -179,3 +179,17 @@ def test_cursors_page_through_in_order_and_end_on_the_last_page() -> None:
     assert take_page(iter(items), 5, lambda v: v) == (items, None)
     with pytest.raises(ValidationFailed):
         decode_cursor("!!!")
+
+
+def test_a_refused_value_is_never_quoted_back() -> None:
+    # Given a sign-up whose password is too short and whose name is only spaces
+    signup = load_schema("leadpilot.identity", "signup")
+    body = {"email": "a@example.com", "password": "hunter2", "name": "   ", "workspace_name": "Acme"}
+    # When it is validated
+    with pytest.raises(ValidationFailed) as refused:
+        json_body(_request(json.dumps(body)), signup, 64 * 1024)
+    # Then each field is named with what it must be, and neither value appears anywhere in the answer
+    errors = refused.value.details["errors"]
+    assert {"field": "password", "message": "must be at least 10 characters long"} in errors
+    assert {"field": "name", "message": "is not in the expected form"} in errors
+    assert "hunter2" not in json.dumps(refused.value.details) + str(refused.value)

@@ -38,7 +38,23 @@ def _field_of(error: SchemaError) -> tuple[str, str]:
         return "/".join(filter(None, [path, missing])), "is required"
     if error.validator == "type":
         return path or "(body)", f"must be of type {error.validator_value}"
+    # jsonschema's own messages quote the value: a password must never come back in an error (nor a log line).
+    worded = _WITHOUT_VALUE.get(str(error.validator))
+    if worded is not None:
+        return path or "(body)", worded.format(error.validator_value)
     return path or "(body)", error.message
+
+
+_WITHOUT_VALUE = {
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+    "pattern": "is not in the expected form",
+    "format": "is not a valid {}",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+}
 
 
 def validate(data: Any, validator: Draft202012Validator) -> None:

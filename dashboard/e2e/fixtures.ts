@@ -1,0 +1,93 @@
+// What every browser test starts from: a workspace of its own (signed up through the API, so tests run in
+// parallel without seeing each other's data) and a page already signed in to it.
+import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { mkdirSync } from "node:fs";
+
+export interface Workspace {
+  email: string;
+  password: string;
+  name: string;
+  token: string;
+  refreshToken: string;
+  expiresIn: number;
+  /** call the API as this workspace's owner */
+  api: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+}
+
+let counter = 0;
+
+export async function signUp(request: APIRequestContext, label = "browser"): Promise<Workspace> {
+  const unique = `${Date.now().toString(36)}${process.pid}${counter++}`;
+  const email = `owner-${unique}@${label}.example.com`;
+  const password = "correct-horse-battery";
+  const name = "Alex Owner";
+  const answer = await request.post("/auth/signup", {
+    data: { email, password, name, workspace_name: `${label} ${unique}`, timezone: "America/New_York" },
+  });
+  expect(answer.status(), await answer.text()).toBe(201);
+  const body = await answer.json();
+  const call = async (method: string, path: string, data?: unknown) => {
+    const reply = await request.fetch(path, {
+      method,
+      data,
+      headers: { Authorization: `Bearer ${body.access_token}` },
+    });
+    const text = await reply.text();
+    return { status: reply.status(), body: text ? JSON.parse(text) : null };
+  };
+  return {
+    email,
+    password,
+    name,
+    token: body.access_token,
+    refreshToken: body.refresh_token,
+    expiresIn: body.expires_in,
+    api: call,
+  };
+}
+
+/** Put the workspace's session where the app keeps it, before the app's first script runs. */
+export async function signInPage(page: Page, workspace: Workspace): Promise<void> {
+  const session = {
+    accessToken: workspace.token,
+    refreshToken: workspace.refreshToken,
+    expiresAt: Date.now() + workspace.expiresIn * 1000,
+    user: { name: workspace.name, email: workspace.email },
+  };
+  await page.addInitScript((value) => {
+    if (!localStorage.getItem("leadpilot.session")) localStorage.setItem("leadpilot.session", value);
+  }, JSON.stringify(session));
+}
+
+/** Fail on serious or critical accessibility violations of the screen as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const summary = serious.map(
+    (v) =>
+      `${v.id}: ${v.help} (${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(" "))
+        .join(", ")})`,
+  );
+  expect(summary, "serious accessibility violations").toEqual([]);
+}
+
+/** Keep a picture of a main screen (dashboard/test-results/screens/<name>.png). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync("test-results/screens", { recursive: true });
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: false });
+}
+
+export const test = base.extend<{ workspace: Workspace; signedIn: Page }>({
+  workspace: async ({ request }, use) => {
+    await use(await signUp(request));
+  },
+  signedIn: async ({ page, workspace }, use) => {
+    await signInPage(page, workspace);
+    await use(page);
+  },
+});
+
+export { expect };

@@ -1,0 +1,19 @@
+// The sidebar. A capability with screens adds one entry here (calendar, voice, integrations and admin slot in
+// the same way); `soon` entries are listed, not linked.
+export interface NavItem {
+  to: string;
+  label: string;
+  icon: string;
+  soon?: boolean;
+}
+
+export const NAV: NavItem[] = [
+  { to: "/", label: "Home", icon: "⌂" },
+  { to: "/contacts", label: "Contacts", icon: "☺" },
+  { to: "/pipelines", label: "Pipelines", icon: "▥" },
+  { to: "/tasks", label: "Tasks", icon: "✓" },
+  { to: "/inbox", label: "Inbox", icon: "✉" },
+  { to: "/automations", label: "Automations", icon: "⚡" },
+  { to: "/sequences", label: "Sequences", icon: "≡" },
+  { to: "/settings", label: "Settings", icon: "⚙" },
+];

@@ -1,0 +1,8 @@
+// Vitest: a clean localStorage per test.
+import { afterEach } from "vitest";
+import { cleanup } from "@testing-library/react";
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
