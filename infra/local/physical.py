@@ -68,4 +68,8 @@ def default_physical(resolver: Resolver, logical_id: str) -> dict[str, Any]:
     if kind in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
         # Placeholder id: the function host's gateway is the local API Gateway.
         return {"Ref": f"local-{logical_id.lower()}", "RootResourceId": "local-root"}
+    if kind == "AWS::CloudFront::Distribution":
+        # Placeholder domain: the local cloud serves the dashboard on the API's own origin.
+        distribution_id = f"local-{logical_id.lower()}"
+        return {"Ref": distribution_id, "Id": distribution_id, "DomainName": f"{distribution_id}.cloudfront.net"}
     return {"Ref": resolver.default_name(logical_id)}

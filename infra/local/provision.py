@@ -19,11 +19,17 @@ from infra.local.template import Resolver, TemplateError, load_template
 log = logging.getLogger("infra.local.provision")
 
 LOCAL_ROLE_ARN = "arn:aws:iam::123456789012:role/leadpilot-local"
-# Resources that have no local meaning: permissions, code packaging and the API front door
-# (the function host's gateway plays API Gateway). Anything not listed and not handled fails.
+# Resources that have no local meaning: permissions, code packaging and the front doors (the function
+# host's gateway plays API Gateway and serves the dashboard in CloudFront's place). Anything not listed
+# and not handled fails.
 SKIPPED_TYPES = frozenset(
     {
         "AWS::SQS::QueuePolicy",
+        "AWS::S3::BucketPolicy",
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::Function",
+        "AWS::CloudFront::ResponseHeadersPolicy",
         "AWS::Serverless::LayerVersion",
         "AWS::Lambda::LayerVersion",
         "AWS::Serverless::Api",

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from leadpilot.errors import ConfigurationError
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")  # the template's DashboardOrigin pattern
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Settings:
     rate_limit_api_key: int = 600  # requests per window and API key, within the workspace's
     rate_limit_window_s: int = 60
     dev_tools: bool = False  # the /dev/* routes (sandboxes' simulator and captures); never on in a deployed stage
+    dashboard_origin: str = ""  # the browser origin admitted by CORS (the dashboard on CloudFront); "" admits none
 
     def need(self, name: str) -> str:
         """An optional setting that this use case requires."""
@@ -66,6 +70,14 @@ def _count(env: dict[str, str], name: str, default: int, minimum: int = 0) -> in
     return int(raw)
 
 
+def _origin(env: dict[str, str], name: str) -> str:
+    """A browser origin as the Origin header spells it (scheme://host[:port], lower case), or "" when unset."""
+    raw = env.get(name, "").strip().rstrip("/").lower()
+    if raw and not _ORIGIN.fullmatch(raw):
+        raise ConfigurationError(f"{name} must be an origin such as https://app.example.com, got {raw!r}")
+    return raw
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping, failing loudly on anything missing."""
     env = dict(os.environ if env is None else env)
@@ -85,6 +97,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         rate_limit_api_key=_count(env, "LEADPILOT_RATE_LIMIT_API_KEY", Settings.rate_limit_api_key),
         rate_limit_window_s=_count(env, "LEADPILOT_RATE_LIMIT_WINDOW_S", Settings.rate_limit_window_s, minimum=1),
         dev_tools=_on_off(env, "LEADPILOT_DEV_TOOLS"),
+        dashboard_origin=_origin(env, "DASHBOARD_ORIGIN"),
     )
 
 

@@ -5,7 +5,7 @@ import importlib.util
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -69,6 +69,7 @@ class Reply:
     status: int
     body: Any
     raw: str
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     def __repr__(self) -> str:
         return f"<Reply {self.status} {self.raw[:300]}>"
@@ -96,7 +97,7 @@ class Api:
             parsed = json.loads(text) if text else None
         except json.JSONDecodeError:
             parsed = None
-        return Reply(response.status_code, parsed, text)
+        return Reply(response.status_code, parsed, text, {k.lower(): v for k, v in response.headers.items()})
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.call("GET", path, **kw)

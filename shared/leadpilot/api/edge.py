@@ -8,7 +8,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from leadpilot.api import errors
-from leadpilot.api.middleware import instrument
+from leadpilot.api.middleware import admit_dashboard, instrument
 from leadpilot.api.request import check_request_text, int_param, json_body, limit_param, load_schema, query_param
 from leadpilot.db.base import bind_tables
 from leadpilot.errors import NotFound
@@ -28,6 +28,7 @@ class Edge:
         self.app = app
         self.schema_package = schema_package
         instrument(app)
+        admit_dashboard(app)
 
     def route(self, path: str, method: str) -> Any:
         """app.route for one method; content types are checked by body() so errors keep one shape."""
