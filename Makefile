@@ -104,15 +104,12 @@ bench: install
 deploy: install  ## AWS: needs credentials, the SAM CLI and JWT_SECRET (DASHBOARD_ORIGIN: a custom dashboard domain)
 	@: "$${JWT_SECRET:?set JWT_SECRET to 32+ random characters}"
 	@command -v sam >/dev/null || $(BIN)/pip install -q aws-sam-cli
-	@if test -f dashboard/package.json; then \
-	  echo "==> building the dashboard"; npm --prefix dashboard ci && npm --prefix dashboard run build; \
-	else echo "==> no dashboard/ to build: the stack deploys without uploading one"; fi
+	@$(MAKE) --no-print-directory dashboard
 	sam build --template template.yaml
 	sam deploy --stack-name leadpilot-$(STAGE) --capabilities CAPABILITY_IAM --resolve-s3 --no-fail-on-empty-changeset \
 	  --parameter-overrides Stage=$(STAGE) JwtSecret=$${JWT_SECRET:?set JWT_SECRET to 32+ random characters} \
 	  $(if $(DASHBOARD_ORIGIN),DashboardOrigin=$(DASHBOARD_ORIGIN),)
-	@if test -f dashboard/package.json; then \
-	  $(BIN)/python -m infra.deploy_dashboard --stack-name leadpilot-$(STAGE) --dist dashboard/dist; fi
+	$(BIN)/python -m infra.deploy_dashboard --stack-name leadpilot-$(STAGE) --dist dashboard/dist
 
 localstack: install  ## deploy the same template to a running LocalStack (needs Docker + LocalStack)
 	@command -v samlocal >/dev/null || $(BIN)/pip install -q aws-sam-cli-local
