@@ -61,6 +61,6 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except (KeyError, TypeError, ValueError):
             logger.warning("not an EventBridge event; dropped", extra={"message_id": record.get("messageId")})
     done = fanout.fan_out(get_settings(), [e for e in events if isinstance(e, dict) and e.get("workspace_id")])
-    logger.info("live fan-out", extra={"events": len(events), "posted": done.posted, "gone": done.gone,
-                                       "failed": done.failed})
+    log = logger.info if done.gone or done.failed else logger.debug  # one line per batch would flood the console
+    log("live fan-out", extra={"events": len(events), "posted": done.posted, "gone": done.gone, "failed": done.failed})
     return {"batchItemFailures": []}
