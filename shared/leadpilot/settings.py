@@ -36,7 +36,7 @@ class Settings:
     rate_limit_workspace: int = 1200  # requests per window and workspace (0: unlimited); ADR 0014
     rate_limit_api_key: int = 600  # requests per window and API key, within the workspace's
     rate_limit_window_s: int = 60
-    live_connections_url: str = ""  # the live WebSocket API's @connections endpoint (ADR 0017)
+    live_connections_url: str = ""  # the live WebSocket API's @connections endpoint (ADR 0018)
     dev_tools: bool = False  # the /dev/* routes (sandboxes' simulator and captures); never on in a deployed stage
     dashboard_origin: str = ""  # the browser origin admitted by CORS (the dashboard on CloudFront); "" admits none
 
