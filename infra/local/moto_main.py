@@ -15,7 +15,9 @@ server process, rather than bending application code:
 * the sorted item list behind GSI queries and scans is kept until the table's items change, instead of
   being re-sorted on every call (at 65,000 items one outbox query held the server for over a minute).
 
-Its Step Functions get one fix too (patch_stepfunctions): each retry of a callback task gets its own task token.
+Its SQS queues are journaled to a file when LEADPILOT_SQS_JOURNAL names one (infra.local.sqs_journal), so that
+queued messages survive a crash. Its Step Functions get one fix too (patch_stepfunctions): each retry of a
+callback task gets its own task token.
 
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
@@ -293,6 +295,9 @@ def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
     patch_sqs()
     patch_stepfunctions()
+    from infra.local.sqs_journal import install_from_env
+
+    install_from_env()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])
