@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import IO, Any
 
 log = logging.getLogger("infra.local.sqs_journal")
-ENV = "LEADPILOT_SQS_JOURNAL"
 _COMPACT_AFTER = 20_000  # records written before a rewrite is considered (then only if mostly dead)
 
 
@@ -190,11 +189,3 @@ def install(path: Path) -> Journal:
     log.info("SQS journal %s: %d live message(s) to restore", path, len(journal.live))
     return journal
 
-
-def install_from_env() -> Journal | None:
-    """Install the journal when the local cloud names its file (LEADPILOT_SQS_JOURNAL)."""
-    path = os.environ.get(ENV)
-    if not path:
-        return None
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return install(Path(path))

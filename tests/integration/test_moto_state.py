@@ -1,4 +1,5 @@
-"""The local cloud's moto server keeps its queued messages across a SIGKILL (infra.local.sqs_journal)."""
+"""The local cloud's moto server keeps its queued messages (infra.local.sqs_journal) and its S3 objects
+(infra.local.s3_files) across a SIGKILL."""
 from __future__ import annotations
 
 import json
@@ -21,12 +22,12 @@ class Server:
 
     def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.tmp_path, self.monkeypatch = tmp_path, monkeypatch
-        self.journal = tmp_path / "sqs-journal.jsonl"
+        self.state = tmp_path / "moto-state"
         self.server: MotoServer | None = None
 
     def start(self) -> Any:
         """Start moto, create the queues as provisioning does, and return an SQS client for it."""
-        self.server = MotoServer(self.tmp_path / "moto.log", self.tmp_path / "moto.pid", sqs_journal=self.journal)
+        self.server = MotoServer(self.tmp_path / "moto.log", self.tmp_path / "moto.pid", state_dir=self.state)
         self.server.start()
         self.monkeypatch.setenv("AWS_ENDPOINT_URL", self.server.url)
         sqs = boto3.client("sqs")
@@ -124,3 +125,24 @@ def test_a_move_to_the_dead_letter_queue_and_a_purge_are_kept(moto: Server) -> N
     assert _receive_all(sqs, QUEUE, 0) == []
     assert [(m["MessageId"], m["Body"]) for m in _receive_all(sqs, f"{QUEUE}-dlq", 1)] == [(after, "after the purge")]
     assert poison != after
+
+
+def test_objects_come_back_after_a_sigkill_and_deleted_ones_do_not(moto: Server) -> None:
+    # Given a bucket with an uploaded import file, and a file that was deleted
+    moto.start()
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="files")
+    s3.put_object(Bucket="files", Key="workspaces/w1/jobs/j1/upload.csv", Body=b"First Name\nAda\n")
+    s3.put_object(Bucket="files", Key="workspaces/w1/jobs/j0/export.csv", Body=b"old")
+    s3.delete_object(Bucket="files", Key="workspaces/w1/jobs/j0/export.csv")
+
+    # When the server is killed and started again, and the bucket created again as provisioning does
+    moto.kill()
+    moto.start()
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="files")
+
+    # Then the uploaded file is there with its bytes, and the deleted one is not
+    body = s3.get_object(Bucket="files", Key="workspaces/w1/jobs/j1/upload.csv")["Body"].read()
+    assert body == b"First Name\nAda\n"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="files")["Contents"]] == ["workspaces/w1/jobs/j1/upload.csv"]
