@@ -69,6 +69,7 @@ class LocalCloud:
         self.snapshot_path = self.data_dir / "snapshot.json"
         self.dynamodb_path = self.data_dir / "dynamodb"
         self.env_path = self.data_dir / "env.json"
+        self.moto_state_path = self.data_dir / "moto"  # queued messages and S3 objects outlive moto (moto_main)
         self.deployment: Deployment | None = None
         self.function_host: FunctionHost | None = None
         self.seed_result: SeedResult | None = None
@@ -119,7 +120,8 @@ class LocalCloud:
             self._dynamodb = DynamoDBLocal(self.dynamodb_path, self.data_dir / "dynamodb.log",
                                            self.data_dir / "dynamodb.pid")
             self._dynamodb.launch()
-        self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
+        self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid",
+                                state_dir=self.moto_state_path)
         self._moto.start()
         if self._dynamodb is not None:
             self._dynamodb.wait_ready()
