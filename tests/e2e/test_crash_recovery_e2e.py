@@ -14,7 +14,8 @@ from tests.e2e.conftest import LocalCloudProcess, _free_port
 
 # xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
 # run (`--dist loadgroup`) while the other workers take the unit and integration tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+# Its own group (and its own cloud): on another worker it runs beside the other e2e modules.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 SPEED = "86400"  # a day of flow time per second
 TAG = {"event": "contact.tag_added", "filters": [{"var": "trigger.data.tag", "op": "eq", "value": "crash"}]}
