@@ -12,9 +12,8 @@ import pytest
 
 from tests.e2e.conftest import LocalCloudProcess, _free_port
 
-# xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
-# run (`--dist loadgroup`) while the other workers take the unit and integration tests.
-# Its own group (and its own cloud): on another worker it runs beside the other e2e modules.
+# Its own xdist group (and its own cloud): on another worker of a parallel run it goes beside the other e2e
+# modules instead of after them.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 SPEED = "86400"  # a day of flow time per second
