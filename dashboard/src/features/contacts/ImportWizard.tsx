@@ -18,6 +18,7 @@ import {
   type Target,
 } from "./csv";
 import { JobProgress } from "./JobProgress";
+import { TableScroll } from "./TableScroll";
 
 const DEDUPE = [
   { value: "skip", label: "Skip rows whose email or phone already exists" },
@@ -96,7 +97,7 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
           />
           <div className="row">
             <button type="button" onClick={onClose}>
-              Close
+              Done
             </button>
           </div>
         </div>
@@ -197,7 +198,7 @@ function MappingTable({
           {error}
         </span>
       ) : null}
-      <div className="table-scroll">
+      <TableScroll label="Column mapping">
         <table aria-label="Column mapping">
           <thead>
             <tr>
@@ -232,7 +233,7 @@ function MappingTable({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }
@@ -242,7 +243,7 @@ function PreviewRows({ preview, mapping }: { preview: CsvPreview; mapping: Recor
   return (
     <div className="stack">
       <h3>Preview</h3>
-      <div className="table-scroll">
+      <TableScroll label="Import preview">
         <table aria-label="Import preview">
           <thead>
             <tr>
@@ -270,7 +271,7 @@ function PreviewRows({ preview, mapping }: { preview: CsvPreview; mapping: Recor
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </div>
   );
 }

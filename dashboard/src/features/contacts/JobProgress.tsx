@@ -5,6 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import { ErrorState, ProgressBar } from "@/components/ui";
 import { useJob, useJobErrors, type Job } from "./api";
+import { TableScroll } from "./TableScroll";
 
 const DONE_LABEL: Record<string, string> = {
   completed: "Done",
@@ -55,7 +56,7 @@ export function JobProgress({
       ) : null}
       {finished && data?.type === "export" ? <DownloadLink jobId={jobId} /> : null}
       {errors.data && errors.data.items.length > 0 ? (
-        <div className="table-scroll">
+        <TableScroll label="Rows with errors">
           <table aria-label="Rows with errors">
             <thead>
               <tr>
@@ -74,7 +75,7 @@ export function JobProgress({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
     </div>
   );
