@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
 
 export default tseslint.config(
   { ignores: ["dist", "test-results", "src/lib/api/schema.d.ts"] },
@@ -14,6 +15,8 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
     },
   },
+  // The benchmark script runs in Node and hands functions to the browser.
+  { files: ["bench/**/*.mjs"], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
   // Browser tests read API answers loosely.
   { files: ["e2e/**/*.ts"], rules: { "@typescript-eslint/no-explicit-any": "off" } },
 );

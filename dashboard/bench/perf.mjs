@@ -1,0 +1,170 @@
+// The dashboard's figures in headless chromium (run by bench/dashboard.py, which starts the cloud and seeds it).
+// Prints one JSON line: initial JS per screen, contacts time to interactive, and frame figures while scrolling
+// the contacts table, dragging a deal on the board and dragging a node on a 200-node canvas.
+import { chromium } from "playwright-core";
+
+const url = process.env.LEADPILOT_URL;
+const session = process.env.BENCH_SESSION;
+const pipeline = process.env.BENCH_PIPELINE;
+const flow = process.env.BENCH_FLOW;
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ARGS });
+const out = {};
+
+async function newPage(signedIn) {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+  if (signedIn) await context.addInitScript((value) => localStorage.setItem("leadpilot.session", value), session);
+  return context.newPage();
+}
+
+/** gzipped bytes of the scripts a screen loaded before it settled (transfer sizes as the browser saw them) */
+async function scriptKb(page) {
+  return page.evaluate(
+    () =>
+      Math.round(
+        performance
+          .getEntriesByType("resource")
+          .filter((r) => r.initiatorType === "script" || r.name.endsWith(".js"))
+          .reduce((sum, r) => sum + (r.encodedBodySize || r.transferSize), 0) / 102.4,
+      ) / 10,
+  );
+}
+
+/** Frames over `ms` while `action` runs: count, share longer than two vsyncs, longest. */
+async function frames(page, action, ms = 3000) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (!window.__stop) requestAnimationFrame(tick);
+    };
+    window.__stop = false;
+    requestAnimationFrame(tick);
+  });
+  await action();
+  await page.waitForTimeout(ms);
+  const list = await page.evaluate(() => {
+    window.__stop = true;
+    return window.__frames.slice(1);
+  });
+  const dropped = list.filter((f) => f > 33.4).length;
+  return {
+    frames: list.length,
+    dropped_pct: Math.round((1000 * dropped) / Math.max(1, list.length)) / 10,
+    longest_ms: Math.round(Math.max(0, ...list)),
+  };
+}
+
+/** ms from navigation start until no long task for 500 ms after `ready` appears */
+async function interactive(page, path, ready) {
+  await page.addInitScript(() => {
+    window.__lastLong = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__lastLong = e.startTime + e.duration;
+    }).observe({ type: "longtask", buffered: true });
+  });
+  await page.goto(url + path);
+  await ready();
+  const firstRows = await page.evaluate(() => Math.round(performance.now()));
+  await page.waitForFunction(() => performance.now() - window.__lastLong > 500, null, { timeout: 60_000 });
+  const tti = await page.evaluate(() => Math.round(Math.max(window.__lastLong, performance.now() - 500)));
+  return { first_rows_ms: firstRows, interactive_ms: tti };
+}
+
+// 1. Initial JS of the login and home screens.
+{
+  const page = await newPage(false);
+  await page.goto(`${url}/app/login`);
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  await page.waitForLoadState("networkidle");
+  out.login_js_kb_gzip = await scriptKb(page);
+  await page.context().close();
+  const home = await newPage(true);
+  await home.goto(`${url}/app/`);
+  await home.getByRole("heading", { name: "Home", level: 1 }).waitFor();
+  await home.waitForLoadState("networkidle");
+  out.home_js_kb_gzip = await scriptKb(home);
+  await home.context().close();
+}
+
+// 2. Contacts: time to interactive, then scrolling the table.
+{
+  const page = await newPage(true);
+  out.contacts = await interactive(page, "/app/contacts", () => page.getByRole("row").nth(10).waitFor());
+  const scroller = await page.evaluateHandle(() => {
+    let el = document.querySelector('[role="row"]:nth-of-type(5)') ?? document.querySelector('[role="row"]');
+    while (el && !(el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== "visible"))
+      el = el.parentElement;
+    return el ?? document.scrollingElement;
+  });
+  out.contacts_scroll = await frames(page, () =>
+    scroller.evaluate((el) => {
+      const step = () => {
+        el.scrollTop += 120;
+        if (!window.__stop) requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    }),
+  );
+  out.contacts_rows_in_dom = await page.getByRole("row").count();
+  await page.context().close();
+}
+
+// 3. The board with its deals: render time, then a drag across columns.
+if (pipeline) {
+  const page = await newPage(true);
+  const t0 = Date.now();
+  await page.goto(`${url}/app/pipelines/${pipeline}`);
+  await page.getByText("Deal 0001", { exact: true }).waitFor({ timeout: 60_000 });
+  out.board_render_ms = Date.now() - t0;
+  const card = page.getByText("Deal 0001", { exact: true });
+  const box = await card.boundingBox();
+  out.board_drag = await frames(
+    page,
+    async () => {
+      await page.mouse.move(box.x + 20, box.y + 10);
+      await page.mouse.down();
+      for (let i = 0; i < 60; i++) await page.mouse.move(box.x + 20 + i * 6, box.y + 10 + (i % 10) * 4);
+    },
+    1500,
+  );
+  await page.mouse.up();
+  await page.context().close();
+}
+
+// 4. The canvas with 200 nodes: drag a node around.
+if (flow) {
+  const page = await newPage(true);
+  const t0 = Date.now();
+  await page.goto(`${url}/app/automations/${flow}`);
+  await page.locator(".react-flow__node").first().waitFor({ timeout: 60_000 });
+  out.canvas_render_ms = Date.now() - t0;
+  out.canvas_nodes_in_dom = await page.locator(".react-flow__node").count();
+  const node = page.locator(".react-flow__node").nth(1);
+  const box = await node.boundingBox();
+  out.canvas_drag = await frames(
+    page,
+    async () => {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      for (let i = 0; i < 60; i++) await page.mouse.move(box.x + box.width / 2 + i * 5, box.y + box.height / 2 + i * 2);
+    },
+    1500,
+  );
+  await page.mouse.up();
+  await page.context().close();
+}
+
+await browser.close();
+console.log(JSON.stringify(out));
