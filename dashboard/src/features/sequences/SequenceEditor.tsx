@@ -96,7 +96,7 @@ function StepEditor({
           />
         </div>
         <section className="step-preview" aria-label={`Preview of step ${index + 1}`}>
-          <h3 className="muted">Preview</h3>
+          <h3 className="muted preview-label">Preview</h3>
           <p className="preview-subject">{step.subject || <span className="muted">(no subject)</span>}</p>
           {step.body.trim() ? <Markdown source={step.body} /> : <p className="muted">Nothing written yet.</p>}
         </section>
