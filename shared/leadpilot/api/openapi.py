@@ -92,6 +92,26 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
         ("POST", "/notes", "one"), ("GET", "/notes", "page"), ("GET", "/notes/{note_id}", "one"),
         ("PATCH", "/notes/{note_id}", "one"))},
     ("GET", "/workspace/members"): ("leadpilot.identity", "member", "page"),
+    ("GET", "/conversations"): ("leadpilot.sms", "conversation", "page"),
+    ("GET", "/conversations/{contact_id}/messages"): ("leadpilot.sms", "sms_message", "page"),
+    ("POST", "/conversations/{contact_id}/read"): ("leadpilot.sms", "conversation_read", "one"),
+    ("POST", "/sms"): ("leadpilot.sms", "sms_message", "one"),
+    **{(m, p): ("leadpilot.sms", "sms_template", shape) for m, p, shape in (
+        ("POST", "/sms-templates", "one"), ("GET", "/sms-templates", "page"),
+        ("GET", "/sms-templates/{template_id}", "one"), ("PATCH", "/sms-templates/{template_id}", "one"))},
+    ("POST", "/emails"): ("leadpilot.email", "email_queued", "one"),
+    **{(m, p): ("leadpilot.sequences", "sequence", shape) for m, p, shape in (
+        ("POST", "/sequences", "one"), ("GET", "/sequences", "page"), ("GET", "/sequences/{sequence_id}", "one"),
+        ("PATCH", "/sequences/{sequence_id}", "one"))},
+    ("GET", "/sequences/{sequence_id}/stats"): ("leadpilot.sequences", "sequence_stats", "one"),
+    ("POST", "/sequences/{sequence_id}/enrollments"): ("leadpilot.sequences", "sequence_enrollments", "one"),
+    ("DELETE", "/sequences/{sequence_id}/enrollments/{contact_id}"): ("leadpilot.sequences", "sequence_exit", "one"),
+}
+
+# Fields a page answers with besides items and next_cursor (the inbox's unread counts).
+PAGE_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/conversations"): {"unread_total": {"type": "integer", "minimum": 0}},
+    ("GET", "/conversations/{contact_id}/messages"): {"unread": {"type": "integer", "minimum": 0}},
 }
 
 
@@ -143,7 +163,7 @@ def _error_schema() -> dict[str, Any]:
 
 
 def _check_declarations(routes: set[tuple[str, str]]) -> None:
-    stale = (set(RAW) | set(RESPONSES)) - routes
+    stale = (set(RAW) | set(RESPONSES) | set(PAGE_EXTRAS)) - routes
     if stale:
         raise ValueError(f"declared for routes that do not exist: {sorted(stale)}")
 
@@ -210,7 +230,8 @@ def _responses(route: RouteInfo, components: dict[str, Any]) -> dict[str, Any]:
         elif status in route.media_types:
             entry["content"] = {route.media_types[status]: {"schema": {"type": "string"}}}
         elif status != 204:
-            entry["content"] = {JSON: {"schema": _response_schema(declared, components)}}
+            extras = PAGE_EXTRAS.get((route.method, route.path), {})
+            entry["content"] = {JSON: {"schema": _response_schema(declared, components, extras)}}
         responses[str(status)] = entry
     responses["4XX"] = ERROR
     return responses
@@ -219,15 +240,17 @@ def _responses(route: RouteInfo, components: dict[str, Any]) -> dict[str, Any]:
 _DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 302: "Redirect"}
 
 
-def _response_schema(declared: tuple[str, str, str] | None, components: dict[str, Any]) -> dict[str, Any]:
+def _response_schema(declared: tuple[str, str, str] | None, components: dict[str, Any],
+                     extras: dict[str, Any]) -> dict[str, Any]:
     if declared is None:
         return {"type": "object"}
     package, name, shape = declared
     ref = _component(package, name, components)
     if shape == "one":
         return ref
-    return {"type": "object", "required": ["items"],
-            "properties": {"items": {"type": "array", "items": ref}, "next_cursor": {"type": ["string", "null"]}}}
+    return {"type": "object", "required": ["items", *extras],
+            "properties": {"items": {"type": "array", "items": ref}, "next_cursor": {"type": ["string", "null"]},
+                           **extras}}
 
 
 def _component(package: str, name: str, components: dict[str, Any]) -> dict[str, str]:

@@ -2259,6 +2259,37 @@ export interface components {
             owner_id?: string | null;
         };
         /**
+         * Conversation
+         * @description A contact's SMS conversation in the inbox (response): its latest text and unread count.
+         */
+        Conversation: {
+            contact_id: string;
+            last_message_id: string | null;
+            /** Format: date-time */
+            last_message_at: string | null;
+            /** @enum {unknown} */
+            last_direction: "inbound" | "outbound" | null;
+            /** @description the start of the latest text */
+            last_body: string | null;
+            unread: number;
+            inbound: number;
+            outbound: number;
+            /** @description the contact texted STOP (and has not texted START since) */
+            opted_out: boolean;
+            /** Format: date-time */
+            last_read_at: string | null;
+        };
+        /**
+         * ConversationRead
+         * @description A conversation marked read (response): its unread count and the workspace's unread total.
+         */
+        ConversationRead: {
+            contact_id: string;
+            /** @constant */
+            unread: 0;
+            unread_total: number;
+        };
+        /**
          * Deal
          * @description A deal as the API returns it, aged as of the request (response).
          */
@@ -2386,6 +2417,16 @@ export interface components {
                 /** @description Action nodes that fail (the error edge is taken, else the run fails). */
                 failures?: string[];
             };
+        };
+        /**
+         * EmailQueued
+         * @description An email accepted for sending (response), or the message an earlier request with the same idempotency key made.
+         */
+        EmailQueued: {
+            id: string;
+            /** @description queued, or the status of the message an idempotency key already made */
+            status: string;
+            reason: string | null;
         };
         /** Send one email to a contact */
         EmailSend: {
@@ -2773,6 +2814,40 @@ export interface components {
             /** @description verify the whole domain in SES instead of the address */
             verify_domain?: boolean;
         };
+        /**
+         * Sequence
+         * @description An email sequence (response): its definition as last saved and the flow it runs as.
+         */
+        Sequence: {
+            id: string;
+            name: string;
+            /** @description the automation flow the steps compile to (its runs are the enrolments) */
+            flow_id: string;
+            /** Format: date-time */
+            created_at: string;
+            steps: {
+                /** @description Day 1 is the day of enrollment; days must increase */
+                day: number;
+                subject: string;
+                body: string;
+            }[];
+            send_window?: {
+                from_hour: number;
+                to_hour: number;
+                weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                timezone?: string;
+            };
+            goal_events?: ("appointment.booked" | "deal.won" | "pipeline.stage_changed" | "contact.tag_added" | "task.completed" | "sms.received" | "call.completed" | "email.clicked")[];
+            /** @description how long after the last step a reply still counts (default 3) */
+            reply_window_days?: number;
+            /** @description enrol automatically when this domain event happens (the automation runtime's trigger) */
+            trigger?: {
+                event: string;
+                filters?: Record<string, never>[];
+            };
+            /** @description may a contact go through the sequence again after leaving it */
+            reentry?: boolean;
+        };
         /** Create a sequence */
         SequenceCreate: {
             name: string;
@@ -2802,6 +2877,84 @@ export interface components {
         /** Enrol contacts in a sequence */
         SequenceEnroll: {
             contact_ids: string[];
+        };
+        /**
+         * SequenceEnrollments
+         * @description What became of each contact asked to enrol (response).
+         */
+        SequenceEnrollments: {
+            items: {
+                contact_id: string;
+                /** @enum {unknown} */
+                status: "enrolled" | "already_enrolled" | "not_found" | "no_email";
+                /** @description the run started (null when already enrolled) */
+                run_id?: string | null;
+            }[];
+        };
+        /**
+         * SequenceExit
+         * @description A contact taken out of a sequence by hand (response).
+         */
+        SequenceExit: {
+            contact_id: string;
+            run_id: string;
+            /** @constant */
+            status: "exited";
+            /** @constant */
+            reason: "manual";
+        };
+        /**
+         * SequenceStats
+         * @description A sequence's email counts and rates (of sent), per step and in total (response); enrolled = runs started.
+         */
+        SequenceStats: {
+            sequence_id: string;
+            enrolled: number;
+            totals: components["schemas"]["SequenceStats.counts"];
+            steps: components["schemas"]["SequenceStats.step"][];
+        };
+        "SequenceStats.counts": {
+            sent: number;
+            delivered: number;
+            opens: number;
+            clicks: number;
+            replies: number;
+            unsubscribes: number;
+            bounces: number;
+            /** @description delivered / sent (null before anything was sent) */
+            delivered_rate: number | null;
+            /** @description opens / sent (null before anything was sent) */
+            opens_rate: number | null;
+            /** @description clicks / sent (null before anything was sent) */
+            clicks_rate: number | null;
+            /** @description replies / sent (null before anything was sent) */
+            replies_rate: number | null;
+            /** @description unsubscribes / sent (null before anything was sent) */
+            unsubscribes_rate: number | null;
+            /** @description bounces / sent (null before anything was sent) */
+            bounces_rate: number | null;
+        };
+        "SequenceStats.step": {
+            step: number;
+            sent: number;
+            delivered: number;
+            opens: number;
+            clicks: number;
+            replies: number;
+            unsubscribes: number;
+            bounces: number;
+            /** @description delivered / sent (null before anything was sent) */
+            delivered_rate: number | null;
+            /** @description opens / sent (null before anything was sent) */
+            opens_rate: number | null;
+            /** @description clicks / sent (null before anything was sent) */
+            clicks_rate: number | null;
+            /** @description replies / sent (null before anything was sent) */
+            replies_rate: number | null;
+            /** @description unsubscribes / sent (null before anything was sent) */
+            unsubscribes_rate: number | null;
+            /** @description bounces / sent (null before anything was sent) */
+            bounces_rate: number | null;
         };
         /** Change a sequence (a new version; runs in flight keep theirs) */
         SequenceUpdate: {
@@ -2867,6 +3020,49 @@ export interface components {
             from_number_id?: string;
         };
         /**
+         * SmsMessage
+         * @description One text, inbound or outbound, and what became of it (response).
+         */
+        SmsMessage: {
+            id: string;
+            contact_id: string;
+            /** @enum {unknown} */
+            direction: "inbound" | "outbound";
+            to: string;
+            from: string;
+            body: string;
+            /**
+             * @description outbound: scheduled | queued -> sending -> sent -> delivered | undelivered | failed; blocked, cancelled. inbound: received
+             * @enum {unknown}
+             */
+            status: "scheduled" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed" | "blocked" | "cancelled" | "received";
+            provider_status: string | null;
+            provider_sid: string | null;
+            error_code: string | null;
+            error_message: string | null;
+            segments: number;
+            /** @enum {unknown} */
+            encoding: "GSM-7" | "UCS-2" | null;
+            /** @description manual | automation | bulk | compliance | inbound */
+            source: string | null;
+            /** @description message | compliance (a STOP/START/HELP reply) */
+            purpose: string | null;
+            /** Format: date-time */
+            send_at: string | null;
+            /** @description held back by quiet hours */
+            deferred: boolean;
+            /** @description what a compliance keyword in an inbound text asked for: opt_out (STOP), opt_in (START) or help */
+            keyword: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+        };
+        /**
          * POST /sms/preview
          * @description Give body or template_id (one of them).
          */
@@ -2903,6 +3099,33 @@ export interface components {
             send_at?: string;
             from_number_id?: string;
             idempotency_key?: string;
+        };
+        /**
+         * SmsTemplate
+         * @description A saved SMS template (response), with its variables and the segments of its raw body.
+         */
+        SmsTemplate: {
+            id: string;
+            name: string;
+            body: string;
+            variables: string[];
+            segments: components["schemas"]["SmsTemplate.segments"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        "SmsTemplate.segments": {
+            /** @enum {unknown} */
+            encoding: "GSM-7" | "UCS-2";
+            characters: number;
+            units: number;
+            segments: number;
+            per_segment: number;
+            non_gsm_characters: string[];
+            within_limit: boolean;
+            max_segments: number;
         };
         /** POST /sms-templates */
         SmsTemplateCreate: {
@@ -3809,7 +4032,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Conversation"][];
+                        next_cursor?: string | null;
+                        unread_total: number;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3835,7 +4062,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["SmsMessage"][];
+                        next_cursor?: string | null;
+                        unread: number;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3858,7 +4089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ConversationRead"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4360,7 +4591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["EmailQueued"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6090,7 +6321,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Sequence"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6115,7 +6349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Sequence"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6138,7 +6372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Sequence"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6165,7 +6399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Sequence"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6192,7 +6426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SequenceEnrollments"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6216,7 +6450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SequenceExit"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6239,7 +6473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SequenceStats"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6264,7 +6498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsMessage"];
                 };
             };
             /** @description Accepted */
@@ -6273,7 +6507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsMessage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6297,7 +6531,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["SmsTemplate"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6322,7 +6559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsTemplate"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6345,7 +6582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsTemplate"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6393,7 +6630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsTemplate"];
                 };
             };
             "4XX": components["responses"]["Error"];
