@@ -71,6 +71,20 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.automation", "run", shape) for m, p, shape in (
         ("GET", "/runs", "page"), ("GET", "/flows/{flow_id}/runs", "page"), ("GET", "/runs/{run_id}", "one"),
         *(("POST", f"/runs/{{run_id}}/{verb}", "one") for verb in ("pause", "resume", "skip", "restart", "cancel")))},
+    **{(m, p): ("leadpilot.identity", "workspace", "one") for m, p in (("GET", "/workspace"), ("PATCH", "/workspace"))},
+    ("GET", "/workspace/members"): ("leadpilot.identity", "member", "page"),
+    ("PATCH", "/workspace/members/{user_id}"): ("leadpilot.identity", "member", "one"),
+    ("GET", "/workspace/invites"): ("leadpilot.identity", "invite", "page"),
+    ("POST", "/workspace/invites"): ("leadpilot.identity", "invite", "one"),
+    ("GET", "/workspace/api-keys"): ("leadpilot.identity", "api_key", "page"),
+    ("POST", "/workspace/api-keys"): ("leadpilot.identity", "api_key", "one"),
+    ("GET", "/phone-numbers"): ("leadpilot.sms", "phone_number", "page"),
+    ("POST", "/phone-numbers"): ("leadpilot.sms", "phone_number", "one"),
+    **{(m, "/messaging/settings"): ("leadpilot.sms", "sms_settings", "one") for m in ("GET", "PUT")},
+    **{(m, "/email/sender"): ("leadpilot.email", "email_sender", "one") for m in ("GET", "PUT")},
+    **{(m, p): ("leadpilot.usage", "usage", "one") for m, p in (("GET", "/usage"), ("PUT", "/usage/limits"))},
+    **{(m, "/notifications/preferences"): ("leadpilot.notifications", "notification_preferences", "one")
+       for m in ("GET", "PATCH")},
 }
 
 
