@@ -94,6 +94,9 @@ test("an invited member accepts in their own browser; the owner sees them and ma
   await jamie.getByRole("button", { name: "Accept invite" }).click();
   // Then Jamie lands on home
   await expect(jamie.getByRole("heading", { name: "Home", level: 1 })).toBeVisible();
+  // And, as a plain member, is told the server's refusal on the API keys screen
+  await jamie.goto("/app/settings/api-keys");
+  await expect(jamie.getByRole("alert")).toContainText("requires role owner or admin");
   await other.close();
 
   // And the owner sees Jamie among the members, and the invite is no longer pending

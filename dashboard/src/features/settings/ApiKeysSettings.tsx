@@ -1,10 +1,10 @@
 // API keys for integrations: created with a name and scopes, the secret shown once in a dialog, listed, revoked.
 import { useState, type FormEvent } from "react";
-import { FormError, Modal, Panel, QueryState, TextField } from "@/components/ui";
+import { FormError, Modal, Panel, TextField } from "@/components/ui";
 import { useToast } from "@/components/toast";
 import { formErrors } from "@/lib/forms";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKey } from "./api";
-import { Checkbox, ConfirmButton, CopyField, formatDate } from "./parts";
+import { AdminQuery, Checkbox, ConfirmButton, CopyField, formatDate } from "./parts";
 
 type Scope = ApiKey["scopes"][number];
 
@@ -24,7 +24,7 @@ export function ApiKeysSettings() {
         <CreateKeyForm onCreated={setSecret} />
       </Panel>
       <Panel title="API keys">
-        <QueryState query={keys} empty="No API keys yet." isEmpty={(page) => page.items.length === 0}>
+        <AdminQuery query={keys} empty="No API keys yet." isEmpty={(page) => page.items.length === 0}>
           {(page) => (
             <div className="settings-table">
               <table>
@@ -80,7 +80,7 @@ export function ApiKeysSettings() {
               </table>
             </div>
           )}
-        </QueryState>
+        </AdminQuery>
       </Panel>
       {secret?.key ? (
         <Modal title="Your new API key" onClose={() => setSecret(null)}>

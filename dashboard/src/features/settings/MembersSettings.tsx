@@ -16,7 +16,7 @@ import {
   type Invite,
   type Member,
 } from "./api";
-import { ConfirmButton, CopyField, formatDate } from "./parts";
+import { AdminQuery, ConfirmButton, CopyField, formatDate } from "./parts";
 
 const ROLES: { value: Member["role"]; label: string }[] = [
   { value: "member", label: "Member" },
@@ -187,7 +187,7 @@ function InvitesPanel() {
         </div>
       ) : null}
       <h3>Pending invites</h3>
-      <QueryState query={invites}>
+      <AdminQuery query={invites}>
         {() =>
           pending.length === 0 ? (
             <EmptyState>No pending invites.</EmptyState>
@@ -215,7 +215,7 @@ function InvitesPanel() {
             </ul>
           )
         }
-      </QueryState>
+      </AdminQuery>
     </Panel>
   );
 }

@@ -20,9 +20,10 @@ const FIELDS = [
 
 export function MessagingSettings() {
   const settings = useMessagingSettings();
+  const zone = useWorkspace().data?.timezone; // asked for beside the settings, not after them
   return (
     <Panel title="Messaging">
-      <QueryState query={settings}>{(data) => <MessagingForm settings={data} />}</QueryState>
+      <QueryState query={settings}>{(data) => <MessagingForm settings={data} zone={zone} />}</QueryState>
     </Panel>
   );
 }
@@ -36,10 +37,9 @@ function toForm(settings: SmsSettings) {
   };
 }
 
-function MessagingForm({ settings }: { settings: SmsSettings }) {
+function MessagingForm({ settings, zone }: { settings: SmsSettings; zone: string | undefined }) {
   const toast = useToast();
   const save = useUpdateMessagingSettings();
-  const zone = useWorkspace().data?.timezone;
   const draft = useDraft(toForm(settings));
   const errors = formErrors(save.error, FIELDS);
   const quiet = draft.values.quiet;

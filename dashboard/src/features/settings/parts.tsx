@@ -2,7 +2,8 @@
 // them, a confirmation dialog for what cannot be undone, a secret to copy, and a labelled checkbox.
 import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import { useBlocker } from "react-router";
-import { FormError, Modal } from "@/components/ui";
+import { FormError, Modal, QueryState } from "@/components/ui";
+import { isApiError } from "@/lib/api/errors";
 
 export function SaveBar({
   dirty,
@@ -179,4 +180,18 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+type QueryProps<T> = Parameters<typeof QueryState<T>>[0];
+
+/** QueryState, except that the API's refusal (403: not an owner or admin) is said plainly, with no retry. */
+export function AdminQuery<T>(props: QueryProps<T>) {
+  if (isApiError(props.query.error, 403)) {
+    return (
+      <p className="settings-warning" role="alert">
+        Only owners and admins can see this: the server answered “{(props.query.error as Error).message}”.
+      </p>
+    );
+  }
+  return <QueryState {...props} />;
 }
