@@ -106,6 +106,19 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/sequences/{sequence_id}/stats"): ("leadpilot.sequences", "sequence_stats", "one"),
     ("POST", "/sequences/{sequence_id}/enrollments"): ("leadpilot.sequences", "sequence_enrollments", "one"),
     ("DELETE", "/sequences/{sequence_id}/enrollments/{contact_id}"): ("leadpilot.sequences", "sequence_exit", "one"),
+    **{(m, p): ("leadpilot.identity", "workspace", "one") for m, p in (("GET", "/workspace"), ("PATCH", "/workspace"))},
+    ("PATCH", "/workspace/members/{user_id}"): ("leadpilot.identity", "member", "one"),
+    ("GET", "/workspace/invites"): ("leadpilot.identity", "invite", "page"),
+    ("POST", "/workspace/invites"): ("leadpilot.identity", "invite", "one"),
+    ("GET", "/workspace/api-keys"): ("leadpilot.identity", "api_key", "page"),
+    ("POST", "/workspace/api-keys"): ("leadpilot.identity", "api_key", "one"),
+    ("GET", "/phone-numbers"): ("leadpilot.sms", "phone_number", "page"),
+    ("POST", "/phone-numbers"): ("leadpilot.sms", "phone_number", "one"),
+    **{(m, "/messaging/settings"): ("leadpilot.sms", "sms_settings", "one") for m in ("GET", "PUT")},
+    **{(m, "/email/sender"): ("leadpilot.email", "email_sender", "one") for m in ("GET", "PUT")},
+    **{(m, p): ("leadpilot.usage", "usage", "one") for m, p in (("GET", "/usage"), ("PUT", "/usage/limits"))},
+    **{(m, "/notifications/preferences"): ("leadpilot.notifications", "notification_preferences", "one")
+       for m in ("GET", "PATCH")},
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

@@ -35,7 +35,7 @@ export function ContactsTable(props: TableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
   // The virtualizer's functions are read during render on purpose (positions change as the user scrolls).
-  // eslint-disable-next-line react-hooks/incompatible-library
+
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,

@@ -2115,6 +2115,26 @@ export interface components {
             password: string;
             name?: string;
         };
+        /**
+         * ApiKey
+         * @description A workspace API key (response); `key`, the secret, only in the answer that creates it.
+         */
+        ApiKey: {
+            id: string;
+            name: string;
+            scopes: ("read" | "write")[];
+            /** @description the public start of the key, to recognise it */
+            prefix: string;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @description the secret for the X-Api-Key header (shown once) */
+            key?: string;
+        };
         ApiKeyCreate: {
             name: string;
             scopes?: ("read" | "write")[];
@@ -2440,6 +2460,22 @@ export interface components {
             };
             idempotency_key?: string;
         };
+        /**
+         * EmailSender
+         * @description The workspace's from identity and its SES verification state (response).
+         */
+        EmailSender: {
+            email: string;
+            name: string | null;
+            /** @description what SES verifies: the address or its domain */
+            identity: string;
+            /** @enum {unknown} */
+            identity_type: "address" | "domain";
+            /** @enum {unknown} */
+            status: "pending" | "verified";
+            /** Format: date-time */
+            updated_at: string;
+        };
         Error: {
             error: {
                 code: string;
@@ -2520,6 +2556,26 @@ export interface components {
             tags?: string[];
             source?: string;
         };
+        /**
+         * Invite
+         * @description An invite to the workspace (response); `token` only in the answer that creates it.
+         */
+        Invite: {
+            id: string;
+            email: string;
+            /** @enum {unknown} */
+            role: "owner" | "admin" | "member";
+            /** @enum {unknown} */
+            status: "pending" | "accepted";
+            /** @description the inviting user's id */
+            invited_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the secret to accept the invite with (shown once) */
+            token?: string;
+        };
         InviteCreate: {
             email: string;
             /** @enum {unknown} */
@@ -2576,13 +2632,14 @@ export interface components {
         };
         /**
          * Member
-         * @description A member of the workspace (response).
+         * @description A member of the workspace and their role (response).
          */
         Member: {
             user_id: string;
             email: string;
             name: string;
-            role: string;
+            /** @enum {unknown} */
+            role: "owner" | "admin" | "member";
             /** Format: date-time */
             joined_at: string;
         };
@@ -2627,6 +2684,30 @@ export interface components {
         NoteUpdate: {
             /** @description Text; mention a member as @[Name](user:<user_id>). */
             body: string;
+        };
+        /**
+         * NotificationPreferences
+         * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
+         */
+        NotificationPreferences: {
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention), then by channel (in_app) */
+            preferences: {
+                [key: string]: {
+                    [key: string]: boolean;
+                };
+            };
+        };
+        /**
+         * PhoneNumber
+         * @description A sending number of the workspace (response).
+         */
+        PhoneNumber: {
+            id: string;
+            /** @description E.164 */
+            number: string;
+            label: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         /** POST /phone-numbers */
         PhoneNumberCreate: {
@@ -3101,6 +3182,22 @@ export interface components {
             idempotency_key?: string;
         };
         /**
+         * SmsSettings
+         * @description The workspace's messaging settings (response of GET and PUT /messaging/settings).
+         */
+        SmsSettings: {
+            business_name: string;
+            first_message_footer: boolean;
+            help_contact: string | null;
+            /** @description When enabled, texts go out only between start and end (HH:MM) on the weekdays (0=Monday), in the contact's time zone (the workspace's when unknown). */
+            quiet_hours: {
+                enabled: boolean;
+                start: string;
+                end: string;
+                weekdays: number[];
+            };
+        };
+        /**
          * SmsTemplate
          * @description A saved SMS template (response), with its variables and the segments of its raw body.
          */
@@ -3265,6 +3362,34 @@ export interface components {
             /** @description the contact this entry came from in a merge */
             copied_from?: string;
         };
+        /**
+         * Usage
+         * @description The workspace's plan and every metered kind's counters for the current UTC day and month (response).
+         */
+        Usage: {
+            /** @enum {unknown} */
+            plan: "starter" | "growth" | "scale";
+            periods: {
+                day: string;
+                month: string;
+            };
+            /** @description by kind: sms_segments, emails, voice_minutes, ai_tokens */
+            counters: {
+                [key: string]: components["schemas"]["Usage.counter"];
+            };
+        };
+        "Usage.counter": {
+            day: components["schemas"]["Usage.period"];
+            month: components["schemas"]["Usage.period"];
+            /** @description extra monthly allowance bought */
+            addon: number;
+        };
+        "Usage.period": {
+            used: number;
+            /** @description null: unlimited */
+            limit: number | null;
+            remaining: number | null;
+        };
         /** PUT /usage/limits */
         UsageLimits: {
             /** @enum {string} */
@@ -3277,6 +3402,27 @@ export interface components {
             };
             addons?: {
                 [key: string]: number;
+            };
+        };
+        /**
+         * Workspace
+         * @description A workspace as the API returns it (response); GET /workspace adds its contact counts.
+         */
+        Workspace: {
+            id: string;
+            name: string;
+            /** @description IANA zone, e.g. America/New_York */
+            timezone: string;
+            /** @description ISO 3166 region for phone numbers without a country code */
+            default_region: string;
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+            contacts?: {
+                total: number;
+                by_source: {
+                    [key: string]: number;
+                };
             };
         };
         WorkspaceUpdate: {
@@ -4516,7 +4662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["EmailSender"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4541,7 +4687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["EmailSender"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5260,7 +5406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsSettings"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5285,7 +5431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SmsSettings"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5454,7 +5600,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5479,7 +5625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5589,7 +5735,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["PhoneNumber"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5614,7 +5763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PhoneNumber"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6976,7 +7125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7001,7 +7150,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7072,7 +7221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7097,7 +7246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7121,7 +7270,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["ApiKey"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7146,7 +7298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7191,7 +7343,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Invite"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7216,7 +7371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -7312,7 +7467,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             "4XX": components["responses"]["Error"];
