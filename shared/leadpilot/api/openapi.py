@@ -71,6 +71,15 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.automation", "run", shape) for m, p, shape in (
         ("GET", "/runs", "page"), ("GET", "/flows/{flow_id}/runs", "page"), ("GET", "/runs/{run_id}", "one"),
         *(("POST", f"/runs/{{run_id}}/{verb}", "one") for verb in ("pause", "resume", "skip", "restart", "cancel")))},
+    ("GET", "/runs/{run_id}/steps"): ("leadpilot.automation", "run_step", "page"),
+    ("GET", "/flows/{flow_id}/metrics"): ("leadpilot.automation", "flow_metrics", "one"),
+    ("GET", "/flows/{flow_id}/versions"): ("leadpilot.automation", "flow_version", "page"),
+    ("POST", "/flows/{flow_id}/publish"): ("leadpilot.automation", "flow_publication", "one"),
+    ("POST", "/flows/generate"): ("leadpilot.automation", "flow_generated", "one"),
+    ("POST", "/flows/{flow_id}/dry-run"): ("leadpilot.automation", "dry_run_result", "one"),
+    ("POST", "/flows/dry-run"): ("leadpilot.automation", "dry_run_result", "one"),
+    ("POST", "/flows/{flow_id}/runs/bulk"): ("leadpilot.automation", "runs_bulk_result", "one"),
+    ("POST", "/flows/{flow_id}/enrollments"): ("leadpilot.automation", "flow_enrolment", "one"),
 }
 
 
