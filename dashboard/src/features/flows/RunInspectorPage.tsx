@@ -165,7 +165,7 @@ function RunList({
               </th>
               <th scope="col">Run</th>
               <th scope="col">Status</th>
-              <th scope="col">At</th>
+              <th scope="col">Step</th>
             </tr>
           </thead>
           <tbody>
@@ -224,6 +224,12 @@ function RunCanvas({
   const [decorations] = useState(createDecorationStore);
   const metrics = useFlowMetrics(flowId);
   const steps = useRunSteps(runId, run?.status === "running");
+  const stepCount = steps.data?.items.length ?? 0;
+  const refetchMetrics = metrics.refetch;
+  useEffect(() => {
+    // A new step moved a node's counters: read them again with it.
+    if (stepCount) void refetchMetrics();
+  }, [stepCount, refetchMetrics]);
   useEffect(() => {
     const next = new Map<string, Decoration>();
     const counts = metrics.data?.nodes ?? {};
