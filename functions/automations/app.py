@@ -21,6 +21,7 @@ from leadpilot.lazy import lazy
 if TYPE_CHECKING:
     from leadpilot.automation import publishing
     from leadpilot.automation.ai import generate
+    from leadpilot.automation.flows import validate
     from leadpilot.automation.runs import (
         controls,
         drafts,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     publishing = lazy("leadpilot.automation.publishing")
     generate = lazy("leadpilot.automation.ai.generate")
+    validate = lazy("leadpilot.automation.flows.validate")
     controls = lazy("leadpilot.automation.runs.controls")
     drafts = lazy("leadpilot.automation.runs.drafts")
     dryrun = lazy("leadpilot.automation.runs.dryrun")
@@ -106,6 +108,21 @@ def publish_flow(flow_id: str) -> Response:
     require_role(identity, *ADMINS)
     fid = parse_id(flow_id, "flow_id")
     return edge.created(publishing.publish_flow(edge.settings, runtime_config(), identity, fid))
+
+
+@edge.route("/flows/schema", "GET")
+def flow_document_schema() -> dict[str, Any]:
+    """The JSON Schema of a flow document: node types, their settings and edges (the builder's forms)."""
+    edge.identity()
+    return validate.document_schema()
+
+
+@edge.route("/flows/{flow_id}/versions", "GET")
+def list_flow_versions(flow_id: str) -> dict[str, Any]:
+    """The flow's published versions, newest first."""
+    identity = edge.identity()
+    items, cursor = publishing.list_versions(identity, parse_id(flow_id, "flow_id"), edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/flows/{flow_id}/runs", "GET")

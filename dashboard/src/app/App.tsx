@@ -18,6 +18,7 @@ const TasksPage = lazy(() => import("@/features/tasks/TasksPage"));
 const InboxPage = lazy(() => import("@/features/inbox/InboxPage"));
 const FlowsPage = lazy(() => import("@/features/flows/FlowsPage"));
 const FlowBuilderPage = lazy(() => import("@/features/flows/FlowBuilderPage"));
+const RunInspectorPage = lazy(() => import("@/features/flows/RunInspectorPage"));
 const SequencesPage = lazy(() => import("@/features/sequences/SequencesPage"));
 const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
 
@@ -63,6 +64,8 @@ const router = createBrowserRouter(
         { path: "inbox/:contactId", element: <InboxPage /> },
         { path: "automations", element: <FlowsPage /> },
         { path: "automations/:flowId", element: <FlowBuilderPage /> },
+        { path: "automations/:flowId/runs", element: <RunInspectorPage /> },
+        { path: "automations/:flowId/runs/:runId", element: <RunInspectorPage /> },
         { path: "sequences", element: <SequencesPage /> },
         { path: "sequences/:sequenceId", element: <SequencesPage /> },
         { path: "settings/*", element: <SettingsPage /> },

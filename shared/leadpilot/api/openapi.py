@@ -119,6 +119,15 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.usage", "usage", "one") for m, p in (("GET", "/usage"), ("PUT", "/usage/limits"))},
     **{(m, "/notifications/preferences"): ("leadpilot.notifications", "notification_preferences", "one")
        for m in ("GET", "PATCH")},
+    ("GET", "/runs/{run_id}/steps"): ("leadpilot.automation", "run_step", "page"),
+    ("GET", "/flows/{flow_id}/metrics"): ("leadpilot.automation", "flow_metrics", "one"),
+    ("GET", "/flows/{flow_id}/versions"): ("leadpilot.automation", "flow_version", "page"),
+    ("POST", "/flows/{flow_id}/publish"): ("leadpilot.automation", "flow_publication", "one"),
+    ("POST", "/flows/generate"): ("leadpilot.automation", "flow_generated", "one"),
+    ("POST", "/flows/{flow_id}/dry-run"): ("leadpilot.automation", "dry_run_result", "one"),
+    ("POST", "/flows/dry-run"): ("leadpilot.automation", "dry_run_result", "one"),
+    ("POST", "/flows/{flow_id}/runs/bulk"): ("leadpilot.automation", "runs_bulk_result", "one"),
+    ("POST", "/flows/{flow_id}/enrollments"): ("leadpilot.automation", "flow_enrolment", "one"),
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

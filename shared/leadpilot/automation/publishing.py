@@ -3,11 +3,13 @@ a flow (it triggers nothing more). Above the triggers, which publishing arms and
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.automation.flows.compiler import compile_flow
 from leadpilot.automation.flows.validate import validate_flow
 from leadpilot.automation.runs import machines
@@ -22,6 +24,8 @@ from leadpilot.errors import Conflict
 from leadpilot.identity.entities import Identity
 from leadpilot.observability import metrics
 from leadpilot.settings import Settings
+
+_VERSION = re.compile(r"[0-9]{6}")
 
 
 def delete_flow(identity: Identity, flow_id: str) -> None:
@@ -67,3 +71,14 @@ def publish_flow(settings: Settings, config: RuntimeConfig, identity: Identity, 
     metrics.add_metric(name="FlowPublished", unit="Count", value=1)
     return {"flow_id": flow_id, "version": version, "state_machine_arn": arn, "trigger": flow.trigger,
             "published_at": now}
+
+
+def list_versions(identity: Identity, flow_id: str, limit: int, cursor: str | None
+                  ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the flow's published versions, newest first (each keeps the document it was published with)."""
+    ws = identity.workspace_id
+    flow_item(ws, flow_id)  # another workspace's flow: 404, not an empty page
+    after = decode_cursor(cursor, _VERSION.fullmatch)
+    items, next_cursor = query_page(FlowVersionItem, flow_pk(ws, flow_id), "VERSION#", limit, after, newest_first=True)
+    return [{"flow_id": flow_id, "version": int(i.version), "published_at": i.published_at,
+             "published_by": i.published_by, "document": json.loads(i.document)} for i in items], next_cursor

@@ -793,6 +793,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/flows/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of a flow document: node types, their settings and edges (the builder's forms). */
+        get: operations["flow_document_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flows/{flow_id}": {
         parameters: {
             query?: never;
@@ -908,6 +925,23 @@ export interface paths {
         put?: never;
         /** Bulk runs */
         post: operations["bulk_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flows/{flow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flow's published versions, newest first. */
+        get: operations["list_flow_versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2439,6 +2473,34 @@ export interface components {
             };
         };
         /**
+         * Dry run result
+         * @description The path a flow takes for a contact, with what each node would do; nothing was sent or changed (response).
+         */
+        DryRunResult: {
+            flow_id: string | null;
+            version: number | null;
+            contact_id: string;
+            /** @enum {unknown} */
+            outcome: "ended" | "failed" | "step_limit";
+            /** @description node ids in the order visited */
+            path: string[];
+            steps: {
+                node: string;
+                type: string;
+                /** @description the outgoing edge taken */
+                label?: string;
+                outcome?: string;
+                failed?: boolean;
+                reason?: string;
+                assumed?: boolean;
+                iteration?: number;
+                wait?: Record<string, never>;
+                preview?: Record<string, never>;
+                note?: string;
+            }[];
+            variables: Record<string, never>;
+        };
+        /**
          * EmailQueued
          * @description An email accepted for sending (response), or the message an earlier request with the same idempotency key made.
          */
@@ -2526,12 +2588,88 @@ export interface components {
             variables?: Record<string, never>;
         };
         /**
+         * Flow enrolment
+         * @description Contacts enrolled by hand: a result per contact (response).
+         */
+        FlowEnrolment: {
+            flow_id: string;
+            version: number;
+            enrolled: number;
+            results: {
+                contact_id: string;
+                /** @enum {unknown} */
+                status: "enrolled" | "not_enrolled" | "not_found" | "filtered_out";
+                run_id?: string;
+                reason?: string;
+            }[];
+        };
+        /**
          * Generate a draft flow from a sentence
          * @description prompt: what the flow should do, in plain words; name: the draft's name (else one is made up).
          */
         FlowGenerate: {
             prompt: string;
             name?: string;
+        };
+        /**
+         * Generated flow
+         * @description A draft flow made from a sentence and saved (response).
+         */
+        FlowGenerated: {
+            flow: components["schemas"]["Flow"];
+            generator: string;
+            attempts: number;
+            /** @description states emitted per node of the compiled draft */
+            compiled: Record<string, never>;
+            model?: string;
+            pattern?: string;
+            notice?: string;
+        };
+        /**
+         * Flow metrics
+         * @description Runs of a flow by status and by exit, and per-node counters (response).
+         */
+        FlowMetrics: {
+            flow_id: string;
+            /** @description runs ever started */
+            enrolled: number;
+            /** @description running + paused */
+            active: number;
+            /** @description succeeded */
+            completed: number;
+            /** @description failed + timed out */
+            failed: number;
+            by_status: {
+                running: number;
+                paused: number;
+                succeeded: number;
+                failed: number;
+                cancelled: number;
+                timed_out: number;
+            };
+            /** @description ended runs per exit (End node outcome, opted_out, failed, ...) */
+            by_outcome: {
+                [key: string]: number;
+            };
+            /** @description per node id: runs that entered it and that failed in it */
+            nodes: {
+                [key: string]: {
+                    entered: number;
+                    failed: number;
+                };
+            };
+        };
+        /**
+         * Flow publication
+         * @description The version a publish created (response).
+         */
+        FlowPublication: {
+            flow_id: string;
+            version: number;
+            state_machine_arn: string;
+            trigger: Record<string, never>;
+            /** Format: date-time */
+            published_at: string;
         };
         /**
          * Update a flow's draft
@@ -2545,6 +2683,18 @@ export interface components {
             edges?: unknown[];
             /** @enum {unknown} */
             on_opt_out?: "exit" | "continue";
+        };
+        /**
+         * Flow version
+         * @description A published version of a flow and the document it was published with (response).
+         */
+        FlowVersion: {
+            flow_id: string;
+            version: number;
+            /** Format: date-time */
+            published_at: string;
+            published_by: string;
+            document: Record<string, never>;
         };
         ImportCreate: {
             csv: string;
@@ -2806,6 +2956,39 @@ export interface components {
             label?: string;
         };
         /**
+         * Run step
+         * @description One entry of a run's step log (response): an action the worker performed, a control applied to the run, or (with history=true) a native state of its execution.
+         */
+        RunStep: {
+            /** @enum {unknown} */
+            type: "action" | "control" | "native";
+            node: string | null;
+            execution: number;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            duration_ms: number | null;
+            /** @description action: the marker's status (e.g. started, done, failed); native: entered or exited */
+            status?: string;
+            action?: string | null;
+            /** @description the state machine state */
+            state?: string;
+            /** @description native: wait, choice, pass, succeed or fail */
+            state_type?: string;
+            attempt?: number;
+            deliveries?: number;
+            retries?: unknown[];
+            input?: unknown;
+            output?: unknown;
+            error?: string | null;
+            cause?: string | null;
+            /** @description control: pause, resume, skip, restart, cancel, recover, ... */
+            step?: string;
+            actor?: string | null;
+            detail?: Record<string, never> | null;
+        };
+        /**
          * Apply one control to many runs of a flow
          * @description Runs are chosen by id or by status, at most 100 per call; the reply says if more match.
          */
@@ -2821,6 +3004,29 @@ export interface components {
             node?: string;
             label?: string;
         } & (unknown | unknown);
+        /**
+         * Bulk run control result
+         * @description One control applied to many runs: a result per run (response).
+         */
+        RunsBulkResult: {
+            /** @enum {unknown} */
+            action: "pause" | "resume" | "skip" | "restart" | "cancel";
+            matched: number;
+            succeeded: number;
+            failed: number;
+            more: boolean;
+            next_cursor: string | null;
+            results: {
+                run_id: string;
+                ok: boolean;
+                status?: string;
+                current_node?: string | null;
+                error?: {
+                    code?: string;
+                    message?: string;
+                };
+            }[];
+        };
         ScoringRules: {
             rules: {
                 name: string;
@@ -4862,7 +5068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DryRunResult"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4883,6 +5089,27 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowGenerated"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    flow_document_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4985,7 +5212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DryRunResult"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5012,7 +5239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["FlowEnrolment"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5035,7 +5262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["FlowMetrics"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5058,7 +5285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["FlowPublication"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5115,7 +5342,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RunsBulkResult"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_flow_versions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FlowVersion"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6294,7 +6550,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["RunStep"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];

@@ -24,12 +24,18 @@ _NOT_CONFIG = frozenset({"id", "type", "name", "position"})
 
 
 @cache
+def document_schema() -> dict[str, Any]:
+    """The JSON Schema of a flow document, as published at GET /flows/schema (callers must not change it)."""
+    text = resources.files("leadpilot.automation.flows").joinpath("schemas", "flow.json").read_text()
+    return dict(json.loads(text))
+
+
+@cache
 def flow_schema() -> Draft202012Validator:
     """The compiled JSON Schema of a flow document."""
     from jsonschema import Draft202012Validator, FormatChecker  # lazy: ~100 ms of cold start, paid on first use
 
-    text = resources.files("leadpilot.automation.flows").joinpath("schemas", "flow.json").read_text()
-    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+    return Draft202012Validator(document_schema(), format_checker=FormatChecker())
 
 
 def validate_flow(doc: Any, *, check_destinations: bool = True) -> Flow:

@@ -1,0 +1,65 @@
+// The labelled ways out of each node type. The flow JSON Schema does not carry them: they mirror
+// leadpilot.automation.flows.model.edge_labels (required labels, plus an optional "error" on task nodes).
+import { ERROR, NEXT, type NodeConfig } from "./types";
+
+const CALLBACK_ANSWER: Record<string, string> = {
+  wait_for_reply: "reply",
+  wait_for_event: "event",
+  human_handoff: "done",
+};
+const TASK_TYPES = new Set([
+  "webhook",
+  "update_contact",
+  "add_tag",
+  "remove_tag",
+  "move_stage",
+  "send_email",
+  "send_sms",
+  "create_task",
+  "ai_generate_message",
+  "wait_for_reply",
+  "wait_for_event",
+  "human_handoff",
+  "ai_condition",
+  "delay",
+]);
+
+export interface Outcomes {
+  required: string[];
+  optional: string[];
+}
+
+/** The outgoing edge labels a node must have (required) and may have (optional). */
+export function outcomesOf(type: string, config: NodeConfig): Outcomes {
+  const optional = TASK_TYPES.has(type) ? [ERROR] : [];
+  if (type === "end") return { required: [], optional: [] };
+  if (type === "condition") return { required: ["true", "false"], optional };
+  if (type === "ai_condition") {
+    const labels = Array.isArray(config.labels) && config.labels.length ? config.labels.map(String) : ["yes", "no"];
+    return { required: labels, optional };
+  }
+  if (type === "branch") {
+    const cases = Array.isArray(config.cases) ? config.cases : [];
+    const labels = cases
+      .map((c) => (c && typeof c === "object" ? (c as { label?: unknown }).label : undefined))
+      .filter((label): label is string => typeof label === "string" && label.length > 0);
+    return { required: [...new Set(labels), "else"], optional };
+  }
+  if (type === "loop") return { required: ["body", "done"], optional };
+  const answer = CALLBACK_ANSWER[type];
+  if (answer) return { required: [answer, "timeout"], optional };
+  return { required: [NEXT], optional };
+}
+
+/** Every handle a node shows, required first. */
+export function handlesOf(type: string, config: NodeConfig): string[] {
+  const { required, optional } = outcomesOf(type, config);
+  return [...required, ...optional];
+}
+
+/** How an outcome reads on the canvas ("next" needs no words; a reply wait's timeout is "no reply"). */
+export function outcomeLabel(type: string, label: string): string {
+  if (label === NEXT) return "";
+  if (label === "timeout" && type === "wait_for_reply") return "no reply";
+  return label.replace(/_/g, " ");
+}
