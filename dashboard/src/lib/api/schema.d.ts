@@ -2119,6 +2119,46 @@ export interface components {
             name: string;
             scopes?: ("read" | "write")[];
         };
+        /**
+         * Board
+         * @description A pipeline's stages in order with their first deals and sums per currency, and the totals by status (response).
+         */
+        Board: {
+            pipeline: {
+                id: string;
+                name: string;
+                version: number;
+            };
+            stages: {
+                id: string;
+                name: string;
+                /** @enum {unknown} */
+                kind: "open" | "won" | "lost";
+                probability: number;
+                position: number;
+                deleting: boolean;
+                count: number;
+                value: components["schemas"]["Board.money"];
+                weighted_value: components["schemas"]["Board.money"];
+                deals: components["schemas"]["Deal"][];
+                /** @description the stage holds more deals than shown (GET /deals?pipeline_id&stage_id pages them) */
+                has_more: boolean;
+            }[];
+            totals: {
+                open: components["schemas"]["Board.summary"];
+                won: components["schemas"]["Board.summary"];
+                lost: components["schemas"]["Board.summary"];
+            };
+        };
+        /** @description decimal amounts as strings, by currency */
+        "Board.money": {
+            [key: string]: string;
+        };
+        "Board.summary": {
+            count: number;
+            value: components["schemas"]["Board.money"];
+            weighted_value?: components["schemas"]["Board.money"];
+        };
         BulkCreate: {
             /** @enum {unknown} */
             action: "tag" | "untag" | "delete" | "enroll" | "assign_owner" | "move_stage";
@@ -2129,6 +2169,16 @@ export interface components {
             owner_id?: string;
             pipeline_id?: string;
             stage_id?: string;
+        };
+        /**
+         * CalendarFeed
+         * @description The caller's new secret calendar feed URL, shown once (response).
+         */
+        CalendarFeed: {
+            feed_id: string;
+            token: string;
+            path: string;
+            url: string;
         };
         /**
          * Contact
@@ -2206,6 +2256,29 @@ export interface components {
             owner_id?: string | null;
         };
         /**
+         * Conversations
+         * @description A page of SMS conversations, newest first, and the workspace's unread total (response).
+         */
+        Conversations: {
+            items: {
+                contact_id: string;
+                last_message_id: string | null;
+                /** Format: date-time */
+                last_message_at: string | null;
+                /** @enum {unknown} */
+                last_direction: "inbound" | "outbound" | null;
+                last_body: string | null;
+                unread: number;
+                inbound: number;
+                outbound: number;
+                opted_out: boolean;
+                /** Format: date-time */
+                last_read_at: string | null;
+            }[];
+            next_cursor: string | null;
+            unread_total: number;
+        };
+        /**
          * Deal
          * @description A deal as the API returns it, aged as of the request (response).
          */
@@ -2247,6 +2320,32 @@ export interface components {
             expected_close_date?: string | null;
             owner_id?: string | null;
             lost_reason?: string;
+        };
+        /**
+         * DealHistory
+         * @description A page of a deal's stays in stages, oldest first, and the seconds spent per stage (response).
+         */
+        DealHistory: {
+            deal_id: string;
+            items: {
+                pipeline_id: string;
+                from_stage_id: string | null;
+                to_stage_id: string;
+                from_pipeline_id: string | null;
+                /** Format: date-time */
+                entered_at: string;
+                /** Format: date-time */
+                left_at: string | null;
+                seconds_in_stage: number;
+                current: boolean;
+                from_stage_name: string | null;
+                /** @description null once the stage is deleted */
+                to_stage_name: string | null;
+            }[];
+            next_cursor: string | null;
+            seconds_per_stage: {
+                [key: string]: number;
+            };
         };
         DealMove: {
             version: number;
@@ -2416,6 +2515,33 @@ export interface components {
             /** @enum {unknown} */
             on_opt_out?: "exit" | "continue";
         };
+        /**
+         * Forecast
+         * @description Open deals by expected close month and won deals by the month they were won, per currency (response).
+         */
+        Forecast: {
+            pipeline_id: string;
+            months: {
+                month: string;
+                open: components["schemas"]["Forecast.weighted"];
+                won: components["schemas"]["Forecast.summary"];
+            }[];
+            no_close_date: components["schemas"]["Forecast.weighted"];
+        };
+        /** @description decimal amounts as strings, by currency */
+        "Forecast.money": {
+            [key: string]: string;
+        };
+        "Forecast.summary": {
+            count: number;
+            value: components["schemas"]["Forecast.money"];
+            weighted_value?: components["schemas"]["Forecast.money"];
+        };
+        "Forecast.weighted": {
+            count: number;
+            value: components["schemas"]["Forecast.money"];
+            weighted_value: components["schemas"]["Forecast.money"];
+        };
         ImportCreate: {
             csv: string;
             mapping?: {
@@ -2435,6 +2561,18 @@ export interface components {
             email: string;
             password: string;
             workspace_id?: string;
+        };
+        /**
+         * Member
+         * @description A member of the workspace (response).
+         */
+        Member: {
+            user_id: string;
+            email: string;
+            name: string;
+            role: string;
+            /** Format: date-time */
+            joined_at: string;
         };
         MemberUpdate: {
             /** @enum {unknown} */
@@ -2874,6 +3012,31 @@ export interface components {
             recurrence?: string | null;
             /** @description Offsets before due: minutes or ISO 8601 durations (P1D, PT1H). */
             reminders?: (number | string)[] | null;
+        };
+        /**
+         * Usage
+         * @description Each metered kind's use this UTC day and month next to its limits (response).
+         */
+        Usage: {
+            plan: string;
+            periods: {
+                day: string;
+                month: string;
+            };
+            counters: {
+                [key: string]: components["schemas"]["Usage.counter"];
+            };
+        };
+        "Usage.counter": {
+            day: components["schemas"]["Usage.period"];
+            month: components["schemas"]["Usage.period"];
+            addon: number;
+        };
+        "Usage.period": {
+            used: number;
+            /** @description null: unlimited */
+            limit: number | null;
+            remaining: number | null;
         };
         /** PUT /usage/limits */
         UsageLimits: {
@@ -3630,7 +3793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Conversations"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3833,7 +3996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DealHistory"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4804,7 +4967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CalendarFeed"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5368,7 +5531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Board"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5391,7 +5554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Forecast"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5445,7 +5608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Pipeline"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5499,7 +5662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Pipeline"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6541,7 +6704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6566,7 +6729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6826,7 +6989,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Member"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
