@@ -5,6 +5,7 @@
 import {
   memo,
   useCallback,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -154,7 +155,9 @@ export function BoardView({
     return map;
   }, [board]);
   const whereRef = useRef(where);
-  whereRef.current = where;
+  useLayoutEffect(() => {
+    whereRef.current = where;
+  }, [where]);
   const stageName = useCallback(
     (id: unknown) => board.stages.find((c) => c.id === id)?.name ?? "no stage",
     [board.stages],

@@ -1,6 +1,6 @@
 // Pipelines: a picker, the kanban board with its weighted sums, the deal drawer, the stage editor and the
 // forecast by month.
-import { useCallback, useRef, useState, type FormEvent } from "react";
+import { useCallback, useLayoutEffect, useRef, useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import {
   EmptyState,
@@ -95,7 +95,9 @@ function PipelineBoard({ pipelineId }: { pipelineId: string }) {
   const [creating, setCreating] = useState(false);
   const [losing, setLosing] = useState<Move | null>(null);
   const boardRef = useRef<Board | undefined>(board.data);
-  boardRef.current = board.data;
+  useLayoutEffect(() => {
+    boardRef.current = board.data;
+  }, [board.data]);
   const mutate = move.mutate;
 
   // Stable, so memoised columns and cards do not re-render when the page does.
