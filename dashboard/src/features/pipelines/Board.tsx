@@ -53,6 +53,11 @@ const collision: CollisionDetection = (args) => {
   return within.length ? within : closestCenter(args);
 };
 
+// Module constants: new option objects on each render would re-create the sensors and re-render every card.
+// A click (no movement) still opens the deal; 6 px of movement starts a drag.
+const POINTER = { activationConstraint: { distance: 6 } };
+const KEYBOARD = { coordinateGetter: columnJump };
+
 const DealCardBody = memo(function DealCardBody({ deal }: { deal: Deal }) {
   return (
     <>
@@ -144,10 +149,7 @@ export function BoardView({
   onOpen: (dealId: string) => void;
   onMove: (move: Move) => void;
 }) {
-  const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: columnJump }),
-  );
+  const sensors = useSensors(useSensor(PointerSensor, POINTER), useSensor(KeyboardSensor, KEYBOARD));
   const [active, setActive] = useState<Deal | null>(null);
   const where = useMemo(() => {
     const map = new Map<string, { deal: Deal; column: Column; index: number }>();
