@@ -122,14 +122,8 @@ const TaskRow = memo(function TaskRow({
           {task.title}
         </button>
         <div className="row task-meta">
-          {task.due_at ? (
-            <span className={overdue ? "badge danger" : "muted"}>
-              {overdue ? "Overdue · " : ""}
-              {formatDue(task.due_at, zone)}
-            </span>
-          ) : (
-            <span className="muted">No due date</span>
-          )}
+          {task.due_at && overdue ? <span className="badge danger">Overdue</span> : null}
+          <span className="muted">{task.due_at ? formatDue(task.due_at, zone) : "No due date"}</span>
           {task.priority !== "normal" ? (
             <span className={`badge ${task.priority === "urgent" || task.priority === "high" ? "warning" : ""}`}>
               {task.priority}
