@@ -61,7 +61,13 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
         ("PATCH", "/deals/{deal_id}", "one"), ("POST", "/deals/{deal_id}/move", "one"))},
     **{(m, p): ("leadpilot.pipelines", "pipeline", shape) for m, p, shape in (
         ("POST", "/pipelines", "one"), ("GET", "/pipelines", "page"), ("GET", "/pipelines/{pipeline_id}", "one"),
-        ("PATCH", "/pipelines/{pipeline_id}", "one"), ("PUT", "/pipelines/{pipeline_id}/stage-order", "one"))},
+        ("PATCH", "/pipelines/{pipeline_id}", "one"), ("PUT", "/pipelines/{pipeline_id}/stage-order", "one"),
+        ("POST", "/pipelines/{pipeline_id}/stages", "one"),
+        ("PATCH", "/pipelines/{pipeline_id}/stages/{stage_id}", "one"))},
+    ("GET", "/pipelines/{pipeline_id}/board"): ("leadpilot.pipelines", "board", "one"),
+    ("GET", "/pipelines/{pipeline_id}/forecast"): ("leadpilot.pipelines", "forecast", "one"),
+    ("GET", "/deals/{deal_id}/history"): ("leadpilot.pipelines", "deal_history", "one"),
+    ("POST", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed", "one"),
     **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (
         ("POST", "/tasks", "one"), ("GET", "/tasks", "page"), ("GET", "/tasks/{task_id}", "one"),
         ("PATCH", "/tasks/{task_id}", "one"))},

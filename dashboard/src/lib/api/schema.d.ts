@@ -2173,6 +2173,46 @@ export interface components {
             name: string;
             scopes?: ("read" | "write")[];
         };
+        /**
+         * Board
+         * @description A pipeline's stages in order with their first deals and sums per currency, and the totals by status (response).
+         */
+        Board: {
+            pipeline: {
+                id: string;
+                name: string;
+                version: number;
+            };
+            stages: {
+                id: string;
+                name: string;
+                /** @enum {unknown} */
+                kind: "open" | "won" | "lost";
+                probability: number;
+                position: number;
+                deleting: boolean;
+                count: number;
+                value: components["schemas"]["Board.money"];
+                weighted_value: components["schemas"]["Board.money"];
+                deals: components["schemas"]["Deal"][];
+                /** @description the stage holds more deals than shown (GET /deals?pipeline_id&stage_id pages them) */
+                has_more: boolean;
+            }[];
+            totals: {
+                open: components["schemas"]["Board.summary"];
+                won: components["schemas"]["Board.summary"];
+                lost: components["schemas"]["Board.summary"];
+            };
+        };
+        /** @description decimal amounts as strings, by currency */
+        "Board.money": {
+            [key: string]: string;
+        };
+        "Board.summary": {
+            count: number;
+            value: components["schemas"]["Board.money"];
+            weighted_value?: components["schemas"]["Board.money"];
+        };
         BulkCreate: {
             /** @enum {unknown} */
             action: "tag" | "untag" | "delete" | "enroll" | "assign_owner" | "move_stage";
@@ -2183,6 +2223,16 @@ export interface components {
             owner_id?: string;
             pipeline_id?: string;
             stage_id?: string;
+        };
+        /**
+         * CalendarFeed
+         * @description The caller's new secret calendar feed URL, shown once (response).
+         */
+        CalendarFeed: {
+            feed_id: string;
+            token: string;
+            path: string;
+            url: string;
         };
         /**
          * Contact
@@ -2385,6 +2435,32 @@ export interface components {
             expected_close_date?: string | null;
             owner_id?: string | null;
             lost_reason?: string;
+        };
+        /**
+         * DealHistory
+         * @description A page of a deal's stays in stages, oldest first, and the seconds spent per stage (response).
+         */
+        DealHistory: {
+            deal_id: string;
+            items: {
+                pipeline_id: string;
+                from_stage_id: string | null;
+                to_stage_id: string;
+                from_pipeline_id: string | null;
+                /** Format: date-time */
+                entered_at: string;
+                /** Format: date-time */
+                left_at: string | null;
+                seconds_in_stage: number;
+                current: boolean;
+                from_stage_name: string | null;
+                /** @description null once the stage is deleted */
+                to_stage_name: string | null;
+            }[];
+            next_cursor: string | null;
+            seconds_per_stage: {
+                [key: string]: number;
+            };
         };
         DealMove: {
             version: number;
@@ -2695,6 +2771,33 @@ export interface components {
             published_at: string;
             published_by: string;
             document: Record<string, never>;
+        };
+        /**
+         * Forecast
+         * @description Open deals by expected close month and won deals by the month they were won, per currency (response).
+         */
+        Forecast: {
+            pipeline_id: string;
+            months: {
+                month: string;
+                open: components["schemas"]["Forecast.weighted"];
+                won: components["schemas"]["Forecast.summary"];
+            }[];
+            no_close_date: components["schemas"]["Forecast.weighted"];
+        };
+        /** @description decimal amounts as strings, by currency */
+        "Forecast.money": {
+            [key: string]: string;
+        };
+        "Forecast.summary": {
+            count: number;
+            value: components["schemas"]["Forecast.money"];
+            weighted_value?: components["schemas"]["Forecast.money"];
+        };
+        "Forecast.weighted": {
+            count: number;
+            value: components["schemas"]["Forecast.money"];
+            weighted_value: components["schemas"]["Forecast.money"];
         };
         ImportCreate: {
             csv: string;
@@ -4595,7 +4698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DealHistory"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5622,7 +5725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CalendarFeed"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6192,7 +6295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Board"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6215,7 +6318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Forecast"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6269,7 +6372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Pipeline"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6323,7 +6426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Pipeline"];
                 };
             };
             "4XX": components["responses"]["Error"];
