@@ -17,6 +17,8 @@ test("a new user signs up, lands on home, logs out and logs back in", async ({ p
   await page.getByRole("button", { name: "Create workspace" }).click();
   await expect(page.getByRole("heading", { name: "Home", level: 1 })).toBeVisible();
   await expect(page.getByText("Sam's Plumbing")).toBeVisible();
+  // The live socket is connected (updates are pushed, not polled)
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
 
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();

@@ -21,7 +21,17 @@ from leadpilot.lazy import lazy
 if TYPE_CHECKING:
     from leadpilot.automation import publishing
     from leadpilot.automation.ai import generate
-    from leadpilot.automation.runs import controls, drafts, dryrun, enrollment, metrics, recovery, runs, step_log
+    from leadpilot.automation.runs import (
+        controls,
+        drafts,
+        dryrun,
+        enrollment,
+        metrics,
+        recovery,
+        runs,
+        step_events,
+        step_log,
+    )
     from leadpilot.automation.steps import actions, redelivery, webhooks
     from leadpilot.automation.triggers import callbacks, inbound_hooks, schedules, triggers
 else:  # domain modules load on first use: a cold start pays only for what its request needs
@@ -34,6 +44,7 @@ else:  # domain modules load on first use: a cold start pays only for what its r
     metrics = lazy("leadpilot.automation.runs.metrics")
     recovery = lazy("leadpilot.automation.runs.recovery")
     runs = lazy("leadpilot.automation.runs.runs")
+    step_events = lazy("leadpilot.automation.runs.step_events")
     step_log = lazy("leadpilot.automation.runs.step_log")
     actions = lazy("leadpilot.automation.steps.actions")
     redelivery = lazy("leadpilot.automation.steps.redelivery")
@@ -272,8 +283,10 @@ def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @app.lambda_function(name="on_action")
 def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token."""
-    return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
+    """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token. The batch's
+    automation.step_recorded events go out in one PutEvents call at its end."""
+    with step_events.collecting(edge.settings):
+        return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
 
 
 @app.lambda_function(name="reconcile_runs")

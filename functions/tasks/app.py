@@ -32,6 +32,11 @@ def create_task() -> Response:
 @edge.route("/tasks", "GET")
 def list_tasks() -> dict[str, Any]:
     identity = edge.identity()
+    contact_id = edge.query("contact_id")
+    if contact_id is not None:  # a contact's tasks (its profile), whatever their status and assignee
+        items, cursor = service.contact_tasks(identity, parse_id(contact_id, "contact_id"), edge.limit(),
+                                              edge.query("cursor"))
+        return {"items": [t.to_dict() for t in items], "next_cursor": cursor}
     items, cursor = service.list_tasks(identity, edge.query("view"), edge.query("due_after"),
                                        edge.query("due_before"), edge.limit(), edge.query("cursor"))
     return {"items": [t.to_dict() for t in items], "next_cursor": cursor}

@@ -18,6 +18,7 @@ from infra.local.moto_server import MotoServer
 from infra.local.provision import provision
 from infra.local.seed import DEMO_EMAIL, DEMO_PASSWORD, SeedResult, seed
 from infra.local.snapshot import Snapshotter, restore, write_atomically
+from infra.local.ws_specs import mount_path
 from leadpilot.settings import get_destinations
 
 log = logging.getLogger("infra.local.cloud")
@@ -68,6 +69,7 @@ class LocalCloud:
         self.snapshot_path = self.data_dir / "snapshot.json"
         self.dynamodb_path = self.data_dir / "dynamodb"
         self.env_path = self.data_dir / "env.json"
+        self.moto_state_path = self.data_dir / "moto"  # queued messages and S3 objects outlive moto (moto_main)
         self.deployment: Deployment | None = None
         self.function_host: FunctionHost | None = None
         self.seed_result: SeedResult | None = None
@@ -118,7 +120,8 @@ class LocalCloud:
             self._dynamodb = DynamoDBLocal(self.dynamodb_path, self.data_dir / "dynamodb.log",
                                            self.data_dir / "dynamodb.pid")
             self._dynamodb.launch()
-        self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid")
+        self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid",
+                                state_dir=self.moto_state_path)
         self._moto.start()
         if self._dynamodb is not None:
             self._dynamodb.wait_ready()
@@ -134,8 +137,10 @@ class LocalCloud:
         get_destinations()  # a malformed LEADPILOT_WEBHOOK_ALLOW stops the start here, not a flow later
         # Webhook signatures (Twilio's covers the URL) and email links use the gateway's own URL locally.
         # Local SNS signs nothing, so SES feedback is authenticated by its credentials and topic only.
+        # The live WebSocket API's @connections endpoint is the gateway's too: LiveApi is served at /live.
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
-                      "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off"}
+                      "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off",
+                      "LiveConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('LiveApi')}"}
         self.deployment = provision(self.template_path, parameters)
         had_data = self._restore(had_database)
         # shared/ stands in for the SharedLayer, which AWS mounts on the path as /opt/python.
@@ -246,6 +251,8 @@ class LocalCloud:
             f"  API          {url}",
             f"  Reference    {url}/docs  (OpenAPI: {url}/openapi.json)",
             f"  Health       {url}/_local/health",
+            *[f"  Live         ws{url.removeprefix('http')}{api.path}?token=<access token>  (WebSocket)"
+              for api in (self.deployment.websocket_apis if self.deployment else [])],
             f"  AWS endpoint {self.endpoint_url}  (moto; log in {self.data_dir / 'moto.log'})",
             *self._data_lines(),
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",

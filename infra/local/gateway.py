@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from infra.local import apidocs
 from infra.local.routes import RouteTable, build_rest_event
 from infra.local.webapp import WebApp
+from infra.local.ws_server import LiveServer
 
 if TYPE_CHECKING:
     from infra.local.host import FunctionHost
@@ -83,6 +84,9 @@ class Gateway:
         self._address = (bind_host, port)
         self.routes = RouteTable(host.deployment.functions)
         self._webapp = WebApp()
+        # The template's WebSocket APIs, on this same port (ws_specs.mount_path: LiveApi at /live).
+        deployment = host.deployment
+        self.live = [LiveServer(api, host.invoke, deployment.account_id) for api in deployment.websocket_apis]
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -104,9 +108,11 @@ class Gateway:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop accepting requests and release the port."""
+        """Stop accepting requests, close the WebSockets (their $disconnect runs) and release the port."""
         if self._server is not None:
             self._server.shutdown()
+            for live in self.live:
+                live.stop()
             self._server.server_close()
             self._server = None
         if self._thread is not None:
@@ -124,6 +130,12 @@ class Gateway:
         page = self._webapp.serve(method, raw_path, headers)  # the dashboard: / and /app/…
         if page is not None:
             return Reply(*page), "-"
+        for live in self.live:
+            if unquote(raw_path).startswith(live.management_prefix):
+                return Reply(*live.manage(method, unquote(raw_path), headers, body)), "-"
+            if raw_path == live.api.path:
+                message = f"{raw_path} is a WebSocket API: connect with ws://<host>{raw_path}?token=<access token>"
+                return error_reply(426, "upgrade_required", message, Upgrade="websocket"), "-"
         match = self.routes.match(method, raw_path)
         if match == 404:
             served = apidocs.serve(method, raw_path)  # /openapi.json and /docs, where the template has no route
@@ -155,6 +167,10 @@ class Gateway:
             message = f"{function_id} failed; the traceback is in the local cloud's log"
             return error_reply(502, "internal_error", message), function_id
 
+    def upgrading(self, method: str, target: str, headers: Any) -> LiveServer | None:
+        """The WebSocket API a request asks to connect to, if it is one."""
+        return next((live for live in self.live if live.wants_upgrade(method, target, headers)), None)
+
     def _forwarded(self, headers: Sequence[tuple[str, str]], client_ip: str) -> list[tuple[str, str]]:
         # API Gateway adds these for the backend; keep any the client already sent.
         port = str(self._server.server_address[1] if self._server else self._address[1])
@@ -176,11 +192,17 @@ class BoundedThreadingMixIn:
     _pool: ThreadPoolExecutor | None = None
     _free: threading.Semaphore
     _closing = False
+    _kept: set[Any]
+
+    def keep_open(self, request: Any) -> None:
+        """The connection now belongs to a WebSocket: its worker returns to the pool without closing it."""
+        self._kept.add(request)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="gateway")
             self._free = threading.Semaphore(self.max_workers)
+            self._kept = set()
         while not self._free.acquire(timeout=0.2):
             if self._closing:  # stop() must not wait behind a burst
                 self.shutdown_request(request)  # type: ignore[attr-defined]
@@ -193,7 +215,10 @@ class BoundedThreadingMixIn:
         except Exception:
             self.handle_error(request, client_address)  # type: ignore[attr-defined]
         finally:
-            self.shutdown_request(request)  # type: ignore[attr-defined]
+            if request in self._kept:
+                self._kept.discard(request)
+            else:
+                self.shutdown_request(request)  # type: ignore[attr-defined]
             self._free.release()
 
     def shutdown(self) -> None:
@@ -239,6 +264,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.monotonic()
+        live = self.server.gateway.upgrading(self.command, self.path, self.headers)
+        if live is not None:
+            self._upgrade(live, started)
+            return
         function_id = "-"
         try:
             body = self._read_body()
@@ -265,6 +294,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
             function_id,
             (time.monotonic() - started) * 1000,
         )
+
+    def _upgrade(self, live: LiveServer, started: float) -> None:
+        """Hand the request to the WebSocket API; an accepted connection keeps the socket beyond this worker."""
+        self.close_connection = True
+        head = f"{self.requestline}\r\n".encode("latin-1", "replace") + b"".join(
+            f"{key}: {value}\r\n".encode("latin-1", "replace") for key, value in self.headers.items()) + b"\r\n"
+        try:
+            kept = live.upgrade(self.connection, head, self.client_address[0])
+        except OSError:
+            kept = False  # the client went away during the handshake
+        if kept:
+            self.server.keep_open(self.request)
+        log.info("%s %s -> %s (%.0f ms)", self.command, self.path.split("?", 1)[0],
+                 "101 websocket" if kept else "refused", (time.monotonic() - started) * 1000)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -59,6 +59,27 @@ class ScheduleSpec:
     input: str | None = None  # JSON text sent instead of the Scheduled Event, as in AWS
 
 
+@dataclass(frozen=True)
+class WebSocketRoute:
+    """A route of a WebSocket API: its key ($connect, $default, an action) and the function it invokes."""
+
+    route_key: str
+    function_id: str
+    two_way: bool = False  # the route has a route response: what the function returns goes back to the client
+
+
+@dataclass(frozen=True)
+class WebSocketApi:
+    """An API Gateway WebSocket API, served by the local gateway on its own port under `path`."""
+
+    logical_id: str
+    path: str  # /live for LiveApi
+    api_id: str
+    stage: str
+    selection_expression: str  # e.g. $request.body.action
+    routes: dict[str, WebSocketRoute] = field(default_factory=dict)
+
+
 @dataclass
 class FunctionSpec:
     """A function of the template as the function host runs it."""
@@ -102,6 +123,7 @@ class Deployment:
     parameters: dict[str, str]
     resources: dict[str, Resource] = field(default_factory=dict)
     functions: list[FunctionSpec] = field(default_factory=list)
+    websocket_apis: list[WebSocketApi] = field(default_factory=list)
     region: str = REGION
     account_id: str = ACCOUNT_ID
 

@@ -15,7 +15,9 @@ server process, rather than bending application code:
 * the sorted item list behind GSI queries and scans is kept until the table's items change, instead of
   being re-sorted on every call (at 65,000 items one outbox query held the server for over a minute).
 
-Its Step Functions get one fix too (patch_stepfunctions): each retry of a callback task gets its own task token.
+When LEADPILOT_MOTO_STATE names a folder, its SQS messages are journaled there (infra.local.sqs_journal) and
+its S3 objects mirrored there (infra.local.s3_files), so that queued work survives a crash. Its Step
+Functions get one fix too (patch_stepfunctions): each retry of a callback task gets its own task token.
 
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
@@ -289,10 +291,25 @@ def _scale_retry_intervals() -> None:
     retrier_decl.time = SimpleNamespace(sleep=sleep)  # type: ignore[assignment]
 
 
+def _keep_state() -> None:
+    """Journal SQS and mirror S3 under LEADPILOT_MOTO_STATE, when the local cloud names that folder."""
+    import os
+    from pathlib import Path
+
+    from infra.local import s3_files, sqs_journal
+
+    folder = os.environ.get("LEADPILOT_MOTO_STATE")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        sqs_journal.install(Path(folder) / "sqs-journal.jsonl")
+        s3_files.install(Path(folder) / "s3")
+
+
 def main(argv: list[str] | None = None) -> None:
     patch_dynamodb()
     patch_sqs()
     patch_stepfunctions()
+    _keep_state()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

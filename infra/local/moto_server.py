@@ -17,6 +17,7 @@ from typing import IO
 from infra.local.processes import stop_stale, terminate_group
 
 log = logging.getLogger("infra.local.moto")
+STATE_ENV = "LEADPILOT_MOTO_STATE"  # read by infra.local.moto_main: where SQS and S3 are kept
 SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 
 
@@ -30,8 +31,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 class MotoServer:
     """``python -m moto.server`` on 127.0.0.1 in its own process group."""
 
-    def __init__(self, log_path: Path, pid_path: Path, host: str = "127.0.0.1") -> None:
+    def __init__(self, log_path: Path, pid_path: Path, host: str = "127.0.0.1", *,
+                 state_dir: Path | None = None) -> None:
         self.log_path = log_path
+        self.state_dir = state_dir
         self.pid_path = pid_path
         self.host = host
         self.port = 0
@@ -53,7 +56,7 @@ class MotoServer:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "infra.local.moto_main", "-H", self.host, "-p", str(self.port)],
                 # Step Functions' service integrations call http://localhost:$MOTO_PORT.
-                env={**os.environ, "MOTO_PORT": str(self.port)},
+                env={**os.environ, "MOTO_PORT": str(self.port), **self._state_env()},
                 cwd=Path(__file__).resolve().parents[2],  # so `-m infra.local.moto_main` resolves
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
@@ -70,6 +73,10 @@ class MotoServer:
             self._terminate()
         self.stop()
         raise RuntimeError(f"moto server did not start; see {self.log_path}")
+
+    def _state_env(self) -> dict[str, str]:
+        """Where moto keeps its queued messages and objects across a crash, when it should."""
+        return {STATE_ENV: str(self.state_dir)} if self.state_dir is not None else {}
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

@@ -15,13 +15,14 @@ from botocore.exceptions import ClientError
 from infra.local.model import Deployment, Resource
 from infra.local.specs import FUNCTION_TYPE, function_specs
 from infra.local.template import Resolver, TemplateError, load_template
+from infra.local.ws_specs import WEBSOCKET_TYPES, websocket_apis
 
 log = logging.getLogger("infra.local.provision")
 
 LOCAL_ROLE_ARN = "arn:aws:iam::123456789012:role/leadpilot-local"
-# Resources that have no local meaning: permissions, code packaging and the front doors (the function
-# host's gateway plays API Gateway and serves the dashboard in CloudFront's place). Anything not listed
-# and not handled fails.
+# Resources that have no local meaning: permissions, code packaging and the front doors (the function host's
+# gateway plays API Gateway, WebSocket APIs included: ws_specs, and serves the dashboard in CloudFront's place).
+# Anything not listed and not handled fails.
 SKIPPED_TYPES = frozenset(
     {
         "AWS::SQS::QueuePolicy",
@@ -96,7 +97,7 @@ def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deplo
     resources: dict[str, Resource] = {}
     for logical_id in resolver.creation_order():
         kind = resolver.resources[logical_id]["Type"]
-        if kind in SKIPPED_TYPES or not resolver.resource_enabled(logical_id):
+        if kind in SKIPPED_TYPES or kind in WEBSOCKET_TYPES or not resolver.resource_enabled(logical_id):
             continue
         if kind == FUNCTION_TYPE:
             physical = resolver.physical(logical_id)
@@ -105,11 +106,13 @@ def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deplo
         props = resolver.resources[logical_id].get("Properties", {}) or {}
         resources[logical_id] = _CREATORS[kind](context, logical_id, props)
         log.debug("provisioned %s (%s) as %s", logical_id, kind, resources[logical_id].name)
+    functions = function_specs(resolver, resources, path.parent)
     return Deployment(
         stage=resolver.stage,
         parameters={key: str(value) for key, value in resolver.parameters.items()},
         resources=resources,
-        functions=function_specs(resolver, resources, path.parent),
+        functions=functions,
+        websocket_apis=websocket_apis(resolver, functions),
         region=resolver.region,
         account_id=resolver.account_id,
     )
@@ -117,7 +120,7 @@ def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deplo
 
 def _check_types(resolver: Resolver) -> None:
     # Checked before creating anything so that a bad template leaves nothing half-built.
-    handled = set(_CREATORS) | SKIPPED_TYPES | {FUNCTION_TYPE}
+    handled = set(_CREATORS) | SKIPPED_TYPES | WEBSOCKET_TYPES | {FUNCTION_TYPE}
     unknown = {lid: res.get("Type") for lid, res in resolver.resources.items() if res.get("Type") not in handled}
     if unknown:
         listing = ", ".join(f"{lid} ({kind})" for lid, kind in sorted(unknown.items()))

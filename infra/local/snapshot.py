@@ -1,9 +1,10 @@
 """DynamoDB state across restarts: Scan every table to one JSON file, BatchWrite it back.
 
-Only table items are persisted. Not persisted: SQS messages (in flight or waiting), EventBridge
-events in transit, and running Step Functions executions - those are recovered from the run
-records kept in DynamoDB. The file is written atomically (temp file + os.replace), so a crash
-leaves the previous snapshot intact; a snapshot is not a point-in-time view across tables.
+Only table items are persisted. SQS messages are journaled by the moto process (infra.local.sqs_journal);
+EventBridge hands events to their target queues as it accepts them; running Step Functions executions are
+not kept - they are recovered from the run records kept in DynamoDB. The file is written atomically (temp
+file + os.replace), so a crash leaves the previous snapshot intact; a snapshot is not a point-in-time view
+across tables.
 """
 
 from __future__ import annotations

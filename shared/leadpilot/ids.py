@@ -32,6 +32,15 @@ def new_id() -> str:
     return crockford((time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"))
 
 
+def derived_id(base_id: str, *parts: str) -> str:
+    """An id with `base_id`'s time and 80 bits of a digest of it and `parts`: the same inputs always name the
+    same id, so a retried step that creates something finds what its earlier attempt created."""
+    import hashlib
+
+    digest = hashlib.sha256("|".join((base_id, *parts)).encode()).digest()
+    return base_id[:10] + crockford(int.from_bytes(digest[:10], "big"), 16)
+
+
 def id_floor(epoch_ms: int) -> str:
     """The smallest id created at `epoch_ms`: every id created earlier sorts below it."""
     return crockford(epoch_ms << 80)

@@ -36,6 +36,7 @@ class Settings:
     rate_limit_workspace: int = 1200  # requests per window and workspace (0: unlimited); ADR 0014
     rate_limit_api_key: int = 600  # requests per window and API key, within the workspace's
     rate_limit_window_s: int = 60
+    live_connections_url: str = ""  # the live WebSocket API's @connections endpoint (ADR 0018)
     dev_tools: bool = False  # the /dev/* routes (sandboxes' simulator and captures); never on in a deployed stage
     dashboard_origin: str = ""  # the browser origin admitted by CORS (the dashboard on CloudFront); "" admits none
 
@@ -93,6 +94,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwt_secret=secret,
         files_bucket=env.get("FILES_BUCKET", ""),
         jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+        live_connections_url=env.get("LIVE_CONNECTIONS_URL", ""),
         rate_limit_workspace=_count(env, "LEADPILOT_RATE_LIMIT_WORKSPACE", Settings.rate_limit_workspace),
         rate_limit_api_key=_count(env, "LEADPILOT_RATE_LIMIT_API_KEY", Settings.rate_limit_api_key),
         rate_limit_window_s=_count(env, "LEADPILOT_RATE_LIMIT_WINDOW_S", Settings.rate_limit_window_s, minimum=1),

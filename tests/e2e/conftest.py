@@ -96,6 +96,24 @@ class LocalCloudProcess:
             process.kill()
             process.wait()
 
+    def kill_all(self) -> None:
+        """SIGKILL the whole local cloud at once, as `kill -9` of everything or a power cut of the process tree
+        would: the cloud and its servers (moto, DynamoDB Local), each in its own process group."""
+        groups = []
+        for name in ("moto.pid", "dynamodb.pid"):
+            try:
+                groups.append(int((self.data_dir / name).read_text().strip()))
+            except (OSError, ValueError):
+                continue
+        if self._process is not None:
+            self._process.send_signal(signal.SIGKILL)
+        for group in groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+        self.kill()
+
     @property
     def aws_endpoint(self) -> str:
         """The moto server behind this cloud (from its banner), for checks the API does not offer."""

@@ -15,7 +15,8 @@ import pytest
 
 from tests.e2e.conftest import LocalCloudProcess
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+# Its own group: on another worker it gets a local cloud of its own and runs beside the other e2e modules.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -322,3 +322,31 @@ def test_reassign_contact_moves_every_task_once(api: Api, owner: dict[str, Any])
     # Then both moved once and now relate to B
     assert (moved, again) == (2, 0)
     assert all(api.get(f"/tasks/{i}", token=token).body["related_to"] == {"type": "contact", "id": b} for i in ids)
+
+
+def test_a_contacts_tasks_are_listed_for_its_profile(api: Api, owner: dict[str, Any]) -> None:
+    # Given a contact with three related tasks (one done) and a task about someone else
+    token = owner["access_token"]
+    ada = api.post("/contacts", {"first_name": "Ada"}, token=token).body["id"]
+    bob = api.post("/contacts", {"first_name": "Bob"}, token=token).body["id"]
+    made = [api.post("/tasks", {"title": f"Ada {n}", "related_to": {"type": "contact", "id": ada}}, token=token).body
+            for n in range(3)]
+    api.post("/tasks", {"title": "Bob's", "related_to": {"type": "contact", "id": bob}}, token=token)
+    api.patch(f"/tasks/{made[0]['id']}", {"status": "done"}, token=token)
+    # When the contact's tasks are read two at a time
+    first = api.get(f"/tasks?contact_id={ada}&limit=2", token=token)
+    second = api.get(f"/tasks?contact_id={ada}&limit=2&cursor={first.body['next_cursor']}", token=token)
+    # Then they are its tasks, done ones included, newest first, and nobody else's
+    assert first.status == 200 and second.status == 200, (first, second)
+    titles = [t["title"] for t in first.body["items"] + second.body["items"]]
+    assert titles == ["Ada 2", "Ada 1", "Ada 0"] and second.body["next_cursor"] is None
+    assert second.body["items"][0]["status"] == "done"
+
+
+def test_tasks_of_an_unknown_contact_are_a_404_naming_it(api: Api, owner: dict[str, Any]) -> None:
+    # When the tasks of a contact this workspace does not have are asked for, or of a malformed id
+    missing = api.get(f"/tasks?contact_id={UNKNOWN}", token=owner["access_token"])
+    malformed = api.get("/tasks?contact_id=nope", token=owner["access_token"])
+    # Then the answers say which parameter is wrong
+    assert missing.status == 404 and missing.body["error"]["details"]["field"] == "contact_id"
+    assert malformed.status in (400, 422) and "contact_id" in str(malformed.body["error"])

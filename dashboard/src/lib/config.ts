@@ -24,7 +24,8 @@ export async function loadConfig(): Promise<RuntimeConfig> {
       const body = (await response.json()) as Partial<RuntimeConfig>;
       current = {
         apiUrl: (body.apiUrl ?? fallback.apiUrl).replace(/\/$/, ""),
-        liveUrl: body.liveUrl ?? fallback.liveUrl,
+        // A deployment without a live endpoint leaves liveUrl out: the screens poll instead.
+        liveUrl: body.liveUrl ?? "",
       };
       return current;
     }

@@ -71,6 +71,27 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.automation", "run", shape) for m, p, shape in (
         ("GET", "/runs", "page"), ("GET", "/flows/{flow_id}/runs", "page"), ("GET", "/runs/{run_id}", "one"),
         *(("POST", f"/runs/{{run_id}}/{verb}", "one") for verb in ("pause", "resume", "skip", "restart", "cancel")))},
+    ("GET", "/segments/{segment_id}/contacts"): ("leadpilot.contacts", "contact", "page"),
+    ("GET", "/contacts/{contact_id}/timeline"): ("leadpilot.contacts", "timeline_entry", "page"),
+    ("GET", "/contacts/{contact_id}/activity"): ("leadpilot.contacts", "timeline_entry", "page"),
+    ("GET", "/contacts/{contact_id}/score"): ("leadpilot.contacts", "contact_score", "one"),
+    ("GET", "/contacts/{contact_id}/sequences"): ("leadpilot.sequences", "contact_sequence", "page"),
+    ("GET", "/tags"): ("leadpilot.contacts", "tag", "page"),
+    **{(m, p): ("leadpilot.contacts", "contact_field", shape) for m, p, shape in (
+        ("POST", "/contact-fields", "one"), ("GET", "/contact-fields", "page"),
+        ("PATCH", "/contact-fields/{field_key}", "one"))},
+    **{(m, p): ("leadpilot.contacts", "segment", shape) for m, p, shape in (
+        ("POST", "/segments", "one"), ("GET", "/segments", "page"), ("GET", "/segments/{segment_id}", "one"),
+        ("PATCH", "/segments/{segment_id}", "one"))},
+    **{(m, p): ("leadpilot.jobs", "job", shape) for m, p, shape in (
+        ("POST", "/imports", "one"), ("POST", "/exports", "one"), ("POST", "/bulk-actions", "one"),
+        ("GET", "/jobs", "page"), ("GET", "/jobs/{job_id}", "one"))},
+    ("GET", "/jobs/{job_id}/errors"): ("leadpilot.jobs", "job_error", "page"),
+    ("GET", "/jobs/{job_id}/download"): ("leadpilot.jobs", "job_download", "one"),
+    **{(m, p): ("leadpilot.notes", "note", shape) for m, p, shape in (
+        ("POST", "/notes", "one"), ("GET", "/notes", "page"), ("GET", "/notes/{note_id}", "one"),
+        ("PATCH", "/notes/{note_id}", "one"))},
+    ("GET", "/workspace/members"): ("leadpilot.identity", "member", "page"),
 }
 
 

@@ -72,17 +72,19 @@ def create_contact(settings: Settings, identity: Identity, body: dict[str, Any])
     return contact
 
 
-def create_contacts(settings: Settings, identity: Identity, bodies: list[dict[str, Any]]
-                    ) -> list[Contact | DomainError]:
+def create_contacts(settings: Settings, identity: Identity, bodies: list[dict[str, Any]],
+                    ids: list[str] | None = None) -> list[Contact | DomainError]:
     """Create many contacts (an import), several per transaction; each result is the contact or why it
     failed. A group whose transaction fails is retried one contact at a time, so one bad row never
-    takes others down and nothing is half-written."""
+    takes others down and nothing is half-written. `ids` names the new contacts (an import's retried chunk
+    recognises the rows its earlier attempt created); new ids by default."""
     current = config.current(identity.workspace_id)
     results: list[Contact | DomainError] = []
     built: list[tuple[int, Contact, Ops]] = []
     for n, body in enumerate(bodies):
         try:
-            contact, ops = new_contact_ops(identity, body, current.definitions, current.scoring)
+            contact, ops = new_contact_ops(identity, body, current.definitions, current.scoring,
+                                           contact_id=ids[n] if ids else None)
         except DomainError as exc:
             results.append(exc)
             continue
@@ -123,7 +125,8 @@ def _commit_group(settings: Settings, group: list[tuple[int, Contact, Ops]],
 
 
 def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[str, fields.FieldDefinition],
-                    scoring_config: dict[str, Any] | None = None) -> tuple[Contact, Ops]:
+                    scoring_config: dict[str, Any] | None = None, *, contact_id: str | None = None
+                    ) -> tuple[Contact, Ops]:
     """A new contact from a request body, and every item its creation writes (not yet committed)."""
     region = identity.workspace.default_region
     values = normalize_fields(body, region)
@@ -133,7 +136,7 @@ def new_contact_ops(identity: Identity, body: dict[str, Any], definitions: dict[
     require_reachable_or_named(values)
     _require_owner(identity, values.get("owner_id"))
     now = now_iso()
-    contact = scoring.rescored(Contact(id=new_id(), workspace_id=identity.workspace_id,
+    contact = scoring.rescored(Contact(id=contact_id or new_id(), workspace_id=identity.workspace_id,
                                        first_name=values.get("first_name"), last_name=values.get("last_name"),
                                        email=values.get("email"), phone=values.get("phone"),
                                        company=values.get("company"), source=values.get("source"),

@@ -13,6 +13,7 @@ from leadpilot.contacts.store import claim_key
 from leadpilot.db.crm_models import ContactClaimItem
 from leadpilot.errors import Conflict, DomainError
 from leadpilot.identity.entities import Identity
+from leadpilot.ids import derived_id
 from leadpilot.jobs import files, runner, store
 from leadpilot.jobs.csv_mapping import parse_csv, resolve_mapping, row_to_body
 from leadpilot.jobs.store import Job
@@ -52,10 +53,17 @@ def _existing(identity: Identity, bodies: list[dict[str, Any]]) -> dict[str, str
     return found
 
 
-def _apply_row(settings: Settings, identity: Identity, number: int, body: dict[str, Any], existing: str | None,
-               dedupe: str) -> tuple[str, dict[str, Any] | None]:
+def row_contact_id(job_id: str, number: int) -> str:
+    """The id of the contact a row creates: the same for every attempt at its chunk."""
+    return derived_id(job_id, "row", str(number))
+
+
+def _apply_row(settings: Settings, identity: Identity, job_id: str, number: int, body: dict[str, Any],
+               existing: str | None, dedupe: str) -> tuple[str, dict[str, Any] | None]:
     """Apply one row: ('succeeded'|'skipped'|'failed', error or None)."""
     try:
+        if existing == row_contact_id(job_id, number):
+            return "succeeded", None  # created by an earlier attempt at this chunk (a crash or a redelivery)
         if existing is None:
             contacts.create_contact(settings, identity, body)
         elif dedupe == "skip":
@@ -84,8 +92,8 @@ def _split_repeats(workspace_id: str, rows: list[tuple[int, dict[str, Any]]]
     return firsts, repeats
 
 
-def _apply_rows(settings: Settings, identity: Identity, rows: list[tuple[int, dict[str, Any]]], dedupe: str,
-                parallel: int) -> list[tuple[str, dict[str, Any] | None]]:
+def _apply_rows(settings: Settings, identity: Identity, job_id: str, rows: list[tuple[int, dict[str, Any]]],
+                dedupe: str, parallel: int) -> list[tuple[str, dict[str, Any] | None]]:
     existing = _existing(identity, [b for _, b in rows])
 
     def match(body: dict[str, Any]) -> str | None:
@@ -97,21 +105,22 @@ def _apply_rows(settings: Settings, identity: Identity, rows: list[tuple[int, di
 
     new = [(n, b) for n, b in rows if match(b) is None]
     known = [(n, b) for n, b in rows if match(b) is not None]
-    outcomes = _create_many(settings, identity, new, parallel)
+    outcomes = _create_many(settings, identity, job_id, new, parallel)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        outcomes += list(pool.map(lambda nb: _apply_row(settings, identity, nb[0], nb[1], match(nb[1]), dedupe),
-                                  known))
+        outcomes += list(pool.map(
+            lambda nb: _apply_row(settings, identity, job_id, nb[0], nb[1], match(nb[1]), dedupe), known))
     return outcomes
 
 
-def _create_many(settings: Settings, identity: Identity, rows: list[tuple[int, dict[str, Any]]], parallel: int
-                 ) -> list[tuple[str, dict[str, Any] | None]]:
+def _create_many(settings: Settings, identity: Identity, job_id: str, rows: list[tuple[int, dict[str, Any]]],
+                 parallel: int) -> list[tuple[str, dict[str, Any] | None]]:
     """New contacts in batches (several per transaction), batches in parallel."""
     size = max(1, math.ceil(len(rows) / parallel))
     batches = [rows[i:i + size] for i in range(0, len(rows), size)]
 
     def run(batch: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, dict[str, Any] | None]]:
-        results = contacts.create_contacts(settings, identity, [b for _, b in batch])
+        results = contacts.create_contacts(settings, identity, [b for _, b in batch],
+                                           [row_contact_id(job_id, n) for n, _ in batch])
         return [("succeeded", None) if not isinstance(r, DomainError) else ("failed", _row_error(n, r))
                 for (n, _), r in zip(batch, results, strict=True)]
 
@@ -151,9 +160,9 @@ def process_chunk(settings: Settings, workspace_id: str, job_id: str, chunk: int
             continue
         prepared.append((number, {**body, **{k: normalized[k] for k in ("email", "phone") if k in normalized}}))
     firsts, repeats = _split_repeats(workspace_id, prepared)
-    outcomes = _apply_rows(settings, identity, firsts, params["dedupe"], parallel=_PARALLEL_ROWS)
+    outcomes = _apply_rows(settings, identity, job_id, firsts, params["dedupe"], parallel=_PARALLEL_ROWS)
     # A row repeating an earlier row's email/phone meets the contact that row created: deterministic.
-    outcomes += _apply_rows(settings, identity, repeats, params["dedupe"], parallel=1)
+    outcomes += _apply_rows(settings, identity, job_id, repeats, params["dedupe"], parallel=1)
     counts = {"processed": len(prepared) + len(errors), "succeeded": 0, "skipped": 0, "failed": len(errors)}
     for outcome, error in outcomes:
         counts[outcome] += 1

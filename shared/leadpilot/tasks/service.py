@@ -8,6 +8,8 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot.api import cursors
+from leadpilot.contacts import store as contacts
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.errors import NotFound, ValidationFailed
@@ -167,3 +169,11 @@ def list_tasks(identity: Identity, view: str | None, due_after: str | None, due_
     ids, next_cursor = store.view_page(pk, low, high, limit, store.decode_cursor(cursor))
     found = store.get_tasks(identity.workspace_id, ids)
     return [found[i] for i in ids if i in found], next_cursor
+
+
+def contact_tasks(identity: Identity, contact_id: str, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+    """Every task related to a contact (open and done), newest first: what its profile shows."""
+    tasks, next_cursor = store.contact_page(identity.workspace_id, contact_id, limit, cursors.decode_cursor(cursor))
+    if not tasks and cursor is None and contacts.get_item(identity.workspace_id, contact_id) is None:
+        raise NotFound("contact not found", {"field": "contact_id"})
+    return tasks, next_cursor

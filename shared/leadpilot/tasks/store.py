@@ -194,3 +194,17 @@ def view_page(pk: str, due_from: str | None, due_before: str | None, limit: int,
 def by_contact(workspace_id: str, contact_id: str) -> list[TaskItem]:
     """Every task related to a contact (GSI1, eventually consistent)."""
     return [i for i in CrmModel.gsi1.query(by_contact_pk(workspace_id, contact_id)) if isinstance(i, TaskItem)]
+
+
+def contact_page(workspace_id: str, contact_id: str, limit: int, after: str | None
+                 ) -> tuple[list[Task], str | None]:
+    """A page of the tasks related to a contact, newest first (GSI1, eventually consistent)."""
+    pk = by_contact_pk(workspace_id, contact_id)
+    kwargs: dict[str, Any] = {"limit": limit + 1, "scan_index_forward": False}
+    if after is not None:
+        kwargs["last_evaluated_key"] = {"GSI1PK": {"S": pk}, "GSI1SK": {"S": f"TASK#{after}"},
+                                        "PK": {"S": tasks_pk(workspace_id)}, "SK": {"S": f"TASK#{after}"}}
+    items = [i for i in CrmModel.gsi1.query(pk, **kwargs) if isinstance(i, TaskItem)]
+    more = len(items) > limit
+    items = items[:limit]
+    return [to_task(i) for i in items], cursors.encode_cursor(items[-1].task_id) if more and items else None

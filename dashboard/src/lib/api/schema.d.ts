@@ -2171,6 +2171,22 @@ export interface components {
             do_not_contact?: boolean;
             owner_id?: string;
         };
+        /**
+         * ContactField
+         * @description A custom contact field definition (response).
+         */
+        ContactField: {
+            key: string;
+            label: string;
+            /** @enum {unknown} */
+            type: "text" | "number" | "date" | "boolean" | "single_select" | "multi_select" | "url" | "email" | "phone";
+            options: string[];
+            required: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         ContactFieldCreate: {
             key: string;
             label: string;
@@ -2186,6 +2202,43 @@ export interface components {
         };
         ContactMerge: {
             duplicate_id: string;
+        };
+        /**
+         * ContactScore
+         * @description A contact's lead score and what contributed to it (response).
+         */
+        ContactScore: {
+            contact_id: string;
+            score: number;
+            contributions: {
+                /** @enum {unknown} */
+                kind: "rule" | "signal";
+                name: string;
+                points: number;
+                count?: number;
+                stage?: string;
+            }[];
+            stored_score: number;
+            engagement: Record<string, never>;
+            /** Format: date-time */
+            last_activity_at: string | null;
+        };
+        /**
+         * ContactSequence
+         * @description A contact's latest run of one sequence (response).
+         */
+        ContactSequence: {
+            sequence_id: string;
+            name: string;
+            run_id: string;
+            status: string;
+            current_node: string | null;
+            last_step: number | null;
+            exit_reason: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
         };
         ContactTags: {
             add?: string[];
@@ -2431,10 +2484,66 @@ export interface components {
             /** @enum {unknown} */
             role?: "owner" | "admin" | "member";
         };
+        /**
+         * Job
+         * @description An import, export or bulk-action job and its progress (response).
+         */
+        Job: {
+            id: string;
+            /** @description import, export or the bulk action */
+            type: string;
+            /** @enum {unknown} */
+            status: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
+            total: number;
+            processed: number;
+            succeeded: number;
+            skipped: number;
+            failed: number;
+            progress_percent: number;
+            params: Record<string, never>;
+            result: Record<string, never>;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        /**
+         * JobDownload
+         * @description A short-lived link to an export's file (response).
+         */
+        JobDownload: {
+            url: string;
+            rows: number | null;
+            expires_in: number;
+        };
+        /**
+         * JobError
+         * @description One row of a job's error report (response).
+         */
+        JobError: {
+            /** @description the file's row number as a spreadsheet shows it, or the item's position */
+            row: number;
+            field: string | null;
+            message: string;
+            ref: string | null;
+        };
         Login: {
             email: string;
             password: string;
             workspace_id?: string;
+        };
+        /**
+         * Member
+         * @description A member of the workspace (response).
+         */
+        Member: {
+            user_id: string;
+            email: string;
+            name: string;
+            role: string;
+            /** Format: date-time */
+            joined_at: string;
         };
         MemberUpdate: {
             /** @enum {unknown} */
@@ -2451,6 +2560,23 @@ export interface components {
                 end?: string;
                 weekdays?: number[];
             };
+        };
+        /**
+         * Note
+         * @description A note on a contact (response).
+         */
+        Note: {
+            id: string;
+            contact_id: string;
+            /** @description mentions written as @[Name](user:<user_id>) */
+            body: string;
+            mentions: string[];
+            author: Record<string, never>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
         };
         NoteCreate: {
             contact_id: string;
@@ -2613,6 +2739,22 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        /**
+         * Segment
+         * @description A saved segment (response).
+         */
+        Segment: {
+            id: string;
+            name: string;
+            /** @description the search filter (ContactFilter) */
+            filter: Record<string, never>;
+            sort: string;
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         SegmentCreate: {
             name: string;
@@ -2786,6 +2928,14 @@ export interface components {
             name?: string;
             probability?: number;
         };
+        /**
+         * Tag
+         * @description A tag and how many contacts carry it (response).
+         */
+        Tag: {
+            tag: string;
+            count: number;
+        };
         TagRename: {
             name: string;
         };
@@ -2874,6 +3024,23 @@ export interface components {
             recurrence?: string | null;
             /** @description Offsets before due: minutes or ISO 8601 durations (P1D, PT1H). */
             reminders?: (number | string)[] | null;
+        };
+        /**
+         * TimelineEntry
+         * @description One entry of a contact's timeline (response).
+         */
+        TimelineEntry: {
+            id: string;
+            /** @description the event type, e.g. contact.updated */
+            type: string;
+            /** @description who did it: {type: user|api_key|system, id} */
+            actor: Record<string, never>;
+            data: Record<string, never>;
+            changes: Record<string, never> | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description the contact this entry came from in a merge */
+            copied_from?: string;
         };
         /** PUT /usage/limits */
         UsageLimits: {
@@ -3072,7 +3239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3119,7 +3286,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["ContactField"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3144,7 +3314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ContactField"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3192,7 +3362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ContactField"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3428,7 +3598,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["TimelineEntry"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3524,7 +3697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ContactScore"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3550,7 +3723,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["ContactSequence"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3606,7 +3782,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["TimelineEntry"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4229,7 +4408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4666,7 +4845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4690,7 +4869,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4713,7 +4895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4736,7 +4918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["JobDownload"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4762,7 +4944,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["JobError"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4894,7 +5079,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Note"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4919,7 +5107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4942,7 +5130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4990,7 +5178,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Note"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5750,7 +5938,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Segment"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5775,7 +5966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Segment"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5798,7 +5989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Segment"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5846,7 +6037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Segment"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5872,7 +6063,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Contact"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6319,7 +6513,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Tag"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -6378,11 +6575,12 @@ export interface operations {
     list_tasks: {
         parameters: {
             query?: {
+                contact_id?: string;
+                limit?: number;
+                cursor?: string;
                 view?: string;
                 due_after?: string;
                 due_before?: string;
-                limit?: number;
-                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -6826,7 +7024,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["Member"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];

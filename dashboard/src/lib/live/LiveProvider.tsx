@@ -10,7 +10,9 @@ import { resourcesFor } from "../keys";
 
 const LiveContext = createContext(false);
 const POLL_MS = 10_000;
-const PING_MS = 5 * 60_000; // API Gateway closes a socket idle for 10 minutes
+const PING_MS = 60_000; // API Gateway closes a socket idle for 10 minutes; a missing pong means a dead socket
+const PONG_WAIT_MS = 10_000;
+const SEEN_IDS = 500; // delivery is at-least-once: a repeated event id is dropped
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
@@ -22,6 +24,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     let attempt = 0;
     let retryTimer: number | undefined;
     let pingTimer: number | undefined;
+    let pongTimer: number | undefined;
+    const seen = new Set<string>();
 
     const schedule = () => {
       if (stopped) return;
@@ -32,7 +36,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
     const connect = async () => {
       let session = readSession();
-      if (!session || stopped) return;
+      if (!session || stopped || !config().liveUrl) return; // no live endpoint configured: screens poll
       if (session.expiresAt - Date.now() < 60_000) session = await refreshSession();
       if (!session || stopped) return;
       try {
@@ -41,25 +45,38 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         schedule();
         return;
       }
-      socket.onopen = () => {
-        attempt = 0;
+      const opened = socket;
+      opened.onopen = () => {
         setConnected(true);
-        // Whatever happened while the socket was down is refetched once.
+        // Events are not replayed: whatever happened while the socket was down is refetched once.
         void queryClient.invalidateQueries();
-        pingTimer = window.setInterval(() => socket?.send(JSON.stringify({ action: "ping" })), PING_MS);
+        pingTimer = window.setInterval(() => {
+          opened.send(JSON.stringify({ action: "ping" }));
+          pongTimer = window.setTimeout(() => opened.close(), PONG_WAIT_MS);
+        }, PING_MS);
       };
-      socket.onmessage = (message) => {
-        let type = "";
+      opened.onmessage = (message) => {
+        let parsed: { type?: unknown; id?: unknown };
         try {
-          type = String((JSON.parse(String(message.data)) as { type?: unknown }).type ?? "");
+          parsed = JSON.parse(String(message.data)) as { type?: unknown; id?: unknown };
         } catch {
           return;
         }
-        for (const resource of resourcesFor(type)) void queryClient.invalidateQueries({ queryKey: [resource] });
+        if (parsed.type === "pong") {
+          attempt = 0;
+          window.clearTimeout(pongTimer);
+          return;
+        }
+        if (typeof parsed.id !== "string" || typeof parsed.type !== "string" || seen.has(parsed.id)) return;
+        seen.add(parsed.id);
+        if (seen.size > SEEN_IDS) seen.delete(seen.values().next().value as string);
+        attempt = 0;
+        for (const resource of resourcesFor(parsed.type)) void queryClient.invalidateQueries({ queryKey: [resource] });
       };
-      socket.onclose = () => {
+      opened.onclose = () => {
         setConnected(false);
         window.clearInterval(pingTimer);
+        window.clearTimeout(pongTimer);
         socket = null;
         schedule();
       };
@@ -74,6 +91,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       unsubscribe();
       window.clearTimeout(retryTimer);
       window.clearInterval(pingTimer);
+      window.clearTimeout(pongTimer);
       socket?.close();
     };
   }, [queryClient]);

@@ -19,7 +19,7 @@ from pynamodb.exceptions import PutError
 
 from leadpilot.automation.flows.compiler import duration_seconds
 from leadpilot.automation.flows.templates import render
-from leadpilot.automation.runs import machines, replies, runs, snapshot
+from leadpilot.automation.runs import machines, replies, runs, snapshot, step_events
 from leadpilot.automation.runs.actor import FlowIdentity, flow_identity
 from leadpilot.automation.runs.metrics import node_counted
 from leadpilot.automation.runs.models import ActionMarkerItem
@@ -130,6 +130,7 @@ def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> 
     parker = _PARKERS.get(job.action)
     if parker is not None:  # callback nodes: the token is answered later, by a reply, an event or a person
         parker(job, token)
+        _announce(job, "waiting")
         return
     try:
         output = _perform(job)
@@ -210,6 +211,14 @@ def _settle(job: Job, status: str, output: dict[str, Any]) -> None:
     ActionMarkerItem(runs.run_pk(job.workspace_id, job.run_id), f"ACTION#{job.key}").update(actions=[
         ActionMarkerItem.status.set(status), ActionMarkerItem.output.set(json.dumps(output)),
         ActionMarkerItem.finished_at.set(now_iso())])
+    _announce(job, status)
+
+
+def _announce(job: Job, status: str) -> None:
+    """Tell open screens about the step just written to the run's log (no write of its own: step_events)."""
+    step_events.recorded(job.settings, job.workspace_id, run_id=job.run_id, flow_id=job.flow_id,
+                         contact_id=job.contact_id, node=job.node, action=job.action, status=status,
+                         execution=job.execution)
 
 
 def _answer(region: str, token: str, marker: ActionMarkerItem) -> None:

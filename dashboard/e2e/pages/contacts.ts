@@ -1,0 +1,75 @@
+// The contacts screens as a user sees them: the list (search, selection, bulk actions, import) and the profile.
+import { expect, type Locator, type Page } from "@playwright/test";
+
+export class ContactsList {
+  constructor(readonly page: Page) {}
+
+  async open(): Promise<void> {
+    await this.page.goto("/app/contacts");
+    await expect(this.page.getByRole("heading", { name: "Contacts", level: 1 })).toBeVisible();
+    // The first page can wait behind other work on a busy local cloud.
+    await expect(this.page.getByRole("status", { name: "Loading contacts" })).toHaveCount(0, { timeout: 30_000 });
+  }
+
+  get table(): Locator {
+    return this.page.getByRole("table", { name: "Contacts" });
+  }
+
+  row(name: string): Locator {
+    return this.table.getByRole("row").filter({ has: this.page.getByRole("link", { name, exact: true }) });
+  }
+
+  async createContact(fields: Record<string, string>): Promise<void> {
+    await this.page.getByRole("button", { name: "New contact" }).click();
+    const dialog = this.page.getByRole("dialog", { name: "New contact" });
+    for (const [label, value] of Object.entries(fields)) await dialog.getByLabel(label, { exact: true }).fill(value);
+    await dialog.getByRole("button", { name: "Create contact" }).click();
+  }
+
+  async search(text: string): Promise<void> {
+    await this.page.getByLabel("Search contacts").fill(text);
+  }
+
+  async select(name: string): Promise<void> {
+    await this.table.getByRole("checkbox", { name: `Select ${name}` }).check();
+  }
+
+  async bulkTag(tags: string): Promise<void> {
+    const bar = this.page.getByRole("region", { name: "Bulk actions" });
+    await bar.getByLabel("Action").selectOption("tag");
+    await bar.getByLabel("Tags").fill(tags);
+    await bar.getByRole("button", { name: "Apply" }).click();
+  }
+
+  async importCsv(name: string, csv: string): Promise<Locator> {
+    await this.page.getByRole("button", { name: "Import CSV" }).click();
+    const dialog = this.page.getByRole("dialog", { name: "Import contacts from CSV" });
+    await dialog.getByLabel("CSV file").setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(csv) });
+    return dialog;
+  }
+}
+
+export class ContactProfile {
+  constructor(readonly page: Page) {}
+
+  async editField(label: string, value: string): Promise<void> {
+    await this.page.getByRole("button", { name: `Edit ${label}` }).click();
+    await this.page.getByLabel(label, { exact: true }).fill(value);
+    await this.page.getByRole("button", { name: "Save" }).click();
+  }
+
+  field(label: string): Locator {
+    return this.page.locator(".field-row").filter({ has: this.page.getByText(label, { exact: true }) });
+  }
+
+  async addNote(text: string, mention?: { typed: string; name: string }): Promise<void> {
+    const box = this.page.getByLabel("New note");
+    await box.fill(text);
+    if (mention) {
+      await box.pressSequentially(` @${mention.typed}`);
+      await this.page.getByRole("option", { name: new RegExp(mention.name) }).click();
+      await box.pressSequentially("please call back.");
+    }
+    await this.page.getByRole("button", { name: "Add note" }).click();
+  }
+}

@@ -1,0 +1,137 @@
+"""`kill -9` of the whole local cloud in the middle of flows, a bulk send and an import loses nothing: after a
+start on the same data dir every run ends once, every text is sent once and the import completes."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LocalCloudProcess, _free_port
+
+# Its own xdist group (and its own cloud): on another worker of a parallel run it goes beside the other e2e
+# modules instead of after them.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash")]
+DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
+SPEED = "86400"  # a day of flow time per second
+TAG = {"event": "contact.tag_added", "filters": [{"var": "trigger.data.tag", "op": "eq", "value": "crash"}]}
+# A text, a Wait state of 12 days (12 s) the kill lands in, then a second text.
+DELAY_FLOW = {"name": "Text, wait, text", "trigger": TAG,
+              "nodes": [{"id": "start", "type": "trigger"}, {"id": "one", "type": "send_sms", "body": "Step one"},
+                        {"id": "pause", "type": "delay", "days": 12},
+                        {"id": "two", "type": "send_sms", "body": "Step two"}, {"id": "done", "type": "end"}],
+              "edges": [{"from": "start", "to": "one"}, {"from": "one", "to": "pause"},
+                        {"from": "pause", "to": "two"}, {"from": "two", "to": "done"}]}
+# A callback task (wait for a reply) the kill lands in; the contact replies after the restart.
+REPLY_FLOW = {"name": "Wait for a reply", "trigger": TAG,
+              "nodes": [{"id": "start", "type": "trigger"},
+                        {"id": "await", "type": "wait_for_reply", "timeout": {"days": 365}},
+                        {"id": "yes", "type": "end"}, {"id": "no", "type": "end"}],
+              "edges": [{"from": "start", "to": "await"}, {"from": "await", "to": "yes", "label": "reply"},
+                        {"from": "await", "to": "no", "label": "timeout"}]}
+ROWS = 400  # two chunks of the jobs queue
+CSV = "First Name,Email\n" + "".join(f"Crash{i},crash{i}@import.test\n" for i in range(ROWS))
+
+
+@pytest.fixture(scope="module")
+def crash_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """A time-scaled local cloud of its own: this module kills it."""
+    base = tmp_path_factory.mktemp("crash-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED})
+    try:
+        cloud.start()
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {limit_s} s (last: {check()})")
+
+
+def _ok(cloud: LocalCloudProcess, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    status, answer = cloud.call(method, path, body, token)
+    assert status in (200, 201, 202), (method, path, status, answer)
+    return answer
+
+
+def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: LocalCloudProcess) -> None:
+    cloud = crash_cloud
+    token = _ok(cloud, "POST", "/auth/login", DEMO)["access_token"]
+    _ok(cloud, "POST", "/phone-numbers", {"number": "+14155553000"}, token)  # where replies are sent to
+    flows = [_ok(cloud, "POST", "/flows", flow, token)["id"] for flow in (DELAY_FLOW, REPLY_FLOW)]
+    for flow_id in flows:
+        _ok(cloud, "POST", f"/flows/{flow_id}/publish", token=token)
+    people = [_ok(cloud, "POST", "/contacts", {"first_name": f"Crash{n}", "phone": f"+1415555{3100 + n}"}, token)
+              for n in range(8)]
+    phones = {p["id"]: p["phone"] for p in people}
+    # Given two runs for each of the first four contacts (one texting then in a Wait state, one waiting on a
+    # callback), under way ...
+    for person in people[:4]:
+        _ok(cloud, "POST", f"/contacts/{person['id']}/tags", {"add": ["crash"]}, token)
+    # ... a bulk text to all eight now and another due in 20 days (20 s: it sits delayed in the queue) ...
+    later = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bulk = [_ok(cloud, "POST", "/sms/bulk", {"contact_ids": list(phones), "body": body, **extra}, token)
+            for body, extra in (("Sale today", {}), ("Sale tomorrow", {"send_at": later}))]
+    texts = {item["message_id"] for reply in bulk for item in reply["items"]}
+    assert len(texts) == 16, bulk
+    # ... and an import of 400 rows in two chunks, just queued
+    job = _ok(cloud, "POST", "/imports", {"csv": CSV}, token)
+
+    def mid_way() -> bool:
+        """Every run started, none ended, and the kill will land inside the Wait state for some of them."""
+        runs = [r for flow_id in flows for r in _ok(cloud, "GET", f"/flows/{flow_id}/runs", token=token)["items"]]
+        sent = [m["body"][:8] for m in _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]]
+        return (len(runs) == 8 and all(r["status"] == "running" for r in runs)
+                and "Step one" in sent and "Step two" not in sent)
+
+    _until(mid_way, 20, "the runs are under way")
+
+    # When everything is killed with SIGKILL (the cloud, moto, DynamoDB Local) and started on the same data dir
+    cloud.kill_all()
+    cloud.start()
+    token = _ok(cloud, "POST", "/auth/login", DEMO)["access_token"]
+
+    # Then the import completes with every row, counted once
+    def imported() -> Any:
+        found = _ok(cloud, "GET", f"/jobs/{job['id']}", token=token)
+        return found if found["finished_at"] else None
+
+    done = _until(imported, 60, "the import finishes")
+    assert (done["status"], done["succeeded"], done["failed"]) == ("completed", ROWS, 0), done
+
+    # And every run ends, once: those in the Wait state go on to their end, those waiting for a reply take it
+    for person in people[:4]:
+        _ok(cloud, "POST", "/dev/sms/inbound", {"from": phones[person["id"]], "body": "Yes please"}, token)
+
+    def ended() -> list[dict[str, Any]] | None:
+        runs = [r for flow_id in flows for r in _ok(cloud, "GET", f"/flows/{flow_id}/runs", token=token)["items"]]
+        return runs if len(runs) == 8 and all(r["status"] != "running" for r in runs) else None
+
+    runs = _until(ended, 60, "every run ends")
+    assert Counter((r["flow_id"], r["status"], r["outcome"]) for r in runs) == {
+        (flows[0], "succeeded", "done"): 4, (flows[1], "succeeded", "yes"): 4}, runs
+
+    # And every text went out exactly once: each bulk text by its id, each flow step once per contact
+    def all_sent() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]
+        return items if len(items) >= 16 + 8 else None
+
+    outbox = _until(all_sent, 60, "every text is sent")
+    assert {m["message_id"] for m in outbox if m["body"].startswith("Sale")} == texts
+    flow_texts = Counter((m["to"], m["body"][:8]) for m in outbox if m["body"].startswith("Step"))
+    assert flow_texts == {(phones[p["id"]], step): 1 for p in people[:4] for step in ("Step one", "Step two")}
+    replies = [r for r in runs if r["flow_id"] == flows[1]]
+    assert all(r["executions"] == 2 for r in replies), replies  # each waited through the kill, restarted once
+    assert len(outbox) == 24, outbox
+    for message_id in texts:
+        assert _ok(cloud, "GET", f"/sms/{message_id}", token=token)["status"] in ("sent", "delivered")
