@@ -111,11 +111,13 @@ deploy: install  ## AWS: needs credentials, the SAM CLI and JWT_SECRET (DASHBOAR
 	  $(if $(DASHBOARD_ORIGIN),DashboardOrigin=$(DASHBOARD_ORIGIN),)
 	$(BIN)/python -m infra.deploy_dashboard --stack-name leadpilot-$(STAGE) --dist dashboard/dist
 
+# LocalStack's free edition has no CloudFront: Dashboard=none leaves the dashboard's bucket and distribution out.
 localstack: install  ## deploy the same template to a running LocalStack (needs Docker + LocalStack)
 	@command -v samlocal >/dev/null || $(BIN)/pip install -q aws-sam-cli-local
 	samlocal build --template template.yaml
 	samlocal deploy --stack-name leadpilot-$(STAGE) --capabilities CAPABILITY_IAM --resolve-s3 \
-	  --parameter-overrides Stage=$(STAGE) JwtSecret=$${JWT_SECRET:-local-localstack-secret-0123456789abcdef}
+	  --parameter-overrides Stage=$(STAGE) JwtSecret=$${JWT_SECRET:-local-localstack-secret-0123456789abcdef} \
+	  Dashboard=none
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache dashboard/dist

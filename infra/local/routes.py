@@ -138,7 +138,9 @@ def build_rest_event(
             "httpMethod": method,
             "extendedRequestId": uuid.uuid4().hex[:16],
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{stage}{path}",
+            # The path as the client sent it: the gateway serves the stage at its root, like API Gateway
+            # behind a custom domain mapped to the stage (only the execute-api domain puts the stage in it).
+            "path": path,
             "accountId": account_id,
             "protocol": "HTTP/1.1",
             "stage": stage,

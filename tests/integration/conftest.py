@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from infra.local.host import shared_environment
 from infra.local.model import Deployment
 from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
@@ -65,11 +66,11 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 @contextmanager
 def function_environment(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> Iterator[None]:
-    """The template's global environment, as every function receives it, with metrics off and argon2's cheapest
-    profile (stage "test" only; production parameters: tests/unit/test_credentials.py); settings read afresh."""
-    for key, value in deployment.function("ContactsFunction").environment.items():
-        if key != "POWERTOOLS_SERVICE_NAME":
-            monkeypatch.setenv(key, value)
+    """The functions' environment as the local cloud gives it (every variable all functions that have it agree on:
+    the globals, and the send workers' PUBLIC_BASE_URL), with metrics off and argon2's cheapest profile (stage
+    "test" only; production parameters: tests/unit/test_credentials.py); settings read afresh."""
+    for key, value in shared_environment(deployment.functions).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
     get_settings.cache_clear()

@@ -194,3 +194,31 @@ def test_conditional_environment_variables_follow_their_parameters(aws: None) ->
     # Then an empty parameter leaves the variable out (AWS::NoValue), a set one passes it on
     assert "OPENAI_API_KEY" not in without
     assert with_key["OPENAI_API_KEY"] == "sk-local"
+
+
+def test_only_the_send_workers_are_told_the_stage_url_unless_a_custom_domain_is_set(aws: None) -> None:
+    # Given the template provisioned without and with a custom API domain
+    plain = provision(TEMPLATE, PARAMETERS)
+    custom = provision(TEMPLATE, {**PARAMETERS, "PublicBaseUrl": "https://api.example.com"})
+    # Then the functions serving routes are not told a URL (they read it from each request; the API refers to
+    # them, so the stage URL would be a cycle), the send workers are told the stage URL for links and callbacks
+    assert "PUBLIC_BASE_URL" not in plain.function("MessagingFunction").environment
+    stage_url = "https://local-leadpilotapi.execute-api.us-east-1.amazonaws.com/test"
+    assert plain.function("SmsSendFunction").environment["PUBLIC_BASE_URL"] == stage_url
+    assert plain.function("EmailSendFunction").environment["PUBLIC_BASE_URL"] == stage_url
+    # And a custom domain reaches every function
+    assert {spec.environment["PUBLIC_BASE_URL"] for spec in custom.functions} == {"https://api.example.com"}
+
+
+def test_without_a_dashboard_nothing_of_it_is_provisioned_and_no_origin_is_admitted(aws: None) -> None:
+    # Given the template provisioned as `make localstack` deploys it (Dashboard=none), and with a dashboard
+    bare = provision(TEMPLATE, {**PARAMETERS, "Dashboard": "none"})
+    full = provision(TEMPLATE, PARAMETERS)
+    # Then its bucket is left out, and the functions admit no browser origin
+    assert "DashboardBucket" in full.resources and "DashboardBucket" not in bare.resources
+    assert not [name for name in bare.resources if name.startswith("Dashboard")]
+    assert bare.function("ContactsFunction").environment["DASHBOARD_ORIGIN"] == ""
+    assert full.function("ContactsFunction").environment["DASHBOARD_ORIGIN"].endswith(".cloudfront.net")
+    # And a DashboardOrigin still admits the origin it names
+    named = provision(TEMPLATE, {**PARAMETERS, "Dashboard": "none", "DashboardOrigin": "https://app.example.com"})
+    assert named.function("ContactsFunction").environment["DASHBOARD_ORIGIN"] == "https://app.example.com"

@@ -6,72 +6,29 @@ CloudFront Function's code run by Node (CloudFront Functions are JavaScript).
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pytest
-from samtranslator.translator.transform import transform
 
-from infra.local.template import Resolver, load_template
+from infra.local.template import Resolver
+from tests.support.sam import TEMPLATE, dependency_graph, transformed
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_template(ROOT / "template.yaml")
 RESOURCES = TEMPLATE["Resources"]
-# The dashboard's origin as the template computes it: the DashboardOrigin parameter, or the distribution's domain.
+# The dashboard's origin as the template computes it: the DashboardOrigin parameter, or the distribution's domain
+# (with no dashboard: none for the functions, a reserved origin no page can have for API Gateway's CORS).
 ORIGIN = {"Fn::If": ["HasDashboardOrigin", {"Ref": "DashboardOrigin"},
-                     {"Fn::Sub": "https://${DashboardDistribution.DomainName}"}]}
-
-
-class _NoManagedPolicies:
-    """The transform's lookup of AWS managed policy ARNs (an IAM call); the template names none."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def _packaged(node: Any) -> Any:
-    """The template as `sam package` hands it over: code locations in S3 instead of local folders."""
-    if isinstance(node, dict):
-        return {key: f"s3://artifacts/{value}" if key in ("CodeUri", "ContentUri") and isinstance(value, str)
-                else _packaged(value) for key, value in node.items()}
-    return [_packaged(item) for item in node] if isinstance(node, list) else node
-
-
-@cache
-def _transformed() -> dict[str, Any]:
-    return dict(transform(_packaged(TEMPLATE), {"JwtSecret": "j" * 40}, _NoManagedPolicies()))
+                     {"Fn::If": ["HasDashboard", {"Fn::Sub": "https://${DashboardDistribution.DomainName}"}, ""]}]}
+CORS_ORIGIN = {"Fn::If": ["HasDashboardOrigin", {"Ref": "DashboardOrigin"},
+                          {"Fn::If": ["HasDashboard", {"Fn::Sub": "https://${DashboardDistribution.DomainName}"},
+                                      "https://no-dashboard.invalid"]}]}
 
 
 @pytest.fixture
-def sam(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def sam() -> dict[str, Any]:
     """The CloudFormation template the SAM transform makes of template.yaml."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the transform reads the region, nothing else
-    return _transformed()
-
-
-def _references(node: Any) -> set[str]:
-    """Names a CloudFormation value refers to (Ref, GetAtt and Sub)."""
-    if isinstance(node, list):
-        return set().union(*(_references(item) for item in node)) if node else set()
-    if not isinstance(node, dict):
-        return set()
-    found: set[str] = set()
-    for key, value in node.items():
-        if key == "Ref" and isinstance(value, str):
-            found.add(value)
-        elif key == "Fn::GetAtt":
-            found.add(value[0] if isinstance(value, list) else str(value).split(".")[0])
-        elif key == "Fn::Sub":
-            text = value if isinstance(value, str) else value[0]
-            found |= {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)}
-            found |= _references(value[1:] if isinstance(value, list) else [])
-        else:
-            found |= _references(value)
-    return found
+    return transformed()
 
 
 def test_the_bucket_is_private_and_readable_only_by_the_distribution() -> None:
@@ -138,7 +95,7 @@ def test_the_content_security_policy_lets_the_app_reach_only_its_api() -> None:
 def test_every_api_path_answers_the_dashboards_preflight(sam: dict[str, Any]) -> None:
     # Given the REST API as the SAM transform writes it
     body = sam["Resources"]["LeadPilotApi"]["Properties"]["Body"]
-    expected_origin = {"Fn::Sub": ["'${Origin}'", {"Origin": ORIGIN}]}
+    expected_origin = {"Fn::Sub": ["'${Origin}'", {"Origin": CORS_ORIGIN}]}
     for path, methods in body["paths"].items():
         # When a browser sends its preflight (OPTIONS) for any path
         preflight = methods["options"]["x-amazon-apigateway-integration"]
@@ -159,19 +116,15 @@ def test_every_api_path_answers_the_dashboards_preflight(sam: dict[str, Any]) ->
 
 def test_the_functions_learn_the_dashboard_origin_and_no_cycle_forms(sam: dict[str, Any]) -> None:
     # Given the transformed template's resources and what each refers to
-    resources = sam["Resources"]
-    graph = nx.DiGraph()
-    for logical_id, resource in resources.items():
-        depends = resource.get("DependsOn", [])
-        referred = _references(resource.get("Properties", {})) | set([depends] if isinstance(depends, str) else depends)
-        graph.add_edges_from((logical_id, other) for other in referred if other in resources)
+    graph = dependency_graph(sam)
     # Then every function is told the dashboard's origin (the stack's DashboardOrigin or the distribution's domain)
     origin = sam["Resources"]["ContactsFunction"]["Properties"]["Environment"]["Variables"]["DASHBOARD_ORIGIN"]
     assert origin == ORIGIN
-    # And no dashboard resource is part of a dependency cycle (CloudFormation refuses a template with one)
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1:
-            assert not any(name.startswith("Dashboard") for name in component), sorted(component)
+    # And the functions depend on the distribution, which depends on no function (no cycle; the whole template's
+    # graph is checked in test_template_deploys.py)
+    assert graph.has_edge("ContactsFunction", "DashboardDistribution")
+    needs = nx.descendants(graph, "DashboardDistribution")
+    assert not [name for name in needs if sam["Resources"][name]["Type"] == "AWS::Lambda::Function"], needs
     assert {"DashboardUrl", "DashboardBucket", "DistributionId"} <= set(sam["Outputs"])
 
 

@@ -6,9 +6,11 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from leadpilot.email import links, mime
 from leadpilot.email.config import load_email_config
+from leadpilot.errors import ConfigurationError
 
 WS, MSG = "01M80BG3HNHC61GZVYXCQ3A06K", "01M80C0Z9Y8X7W6V5T4S3R2Q1P"
 CONFIG = load_email_config({"LEADPILOT_JWT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "https://api.leadpilot.test/v1",
@@ -65,6 +67,22 @@ def test_a_plain_http_base_leaves_out_list_unsubscribe_but_keeps_the_footer() ->
     raw = mime.build(local, mime.Outgoing(WS, MSG, "a@acme.test", None, "b@example.com", "S", "<p>x</p>", "x\n"))
     msg = message_from_bytes(raw, policy=policy.default)
     assert msg["List-Unsubscribe"] is None and "/e/u/" in msg.get_body(preferencelist=("html",)).get_content()
+
+
+
+def test_functions_serving_routes_load_without_a_base_and_only_links_need_one() -> None:
+    # Given the configuration of a function the API invokes: the template gives it no PUBLIC_BASE_URL
+    routes = load_email_config({"LEADPILOT_JWT_SECRET": "s" * 40, "EMAIL_INBOUND_DOMAIN": "reply.leadpilot.test"})
+    token = mime.unsubscribe_token(routes, WS, MSG)
+    # Then it reads tokens and reply addresses as the send worker signed them
+    assert mime.read_unsubscribe_token(routes, token) == (WS, MSG)
+    assert mime.parse_reply_address(routes, mime.reply_address(CONFIG, WS, MSG)) == (WS, MSG)
+    # And building a message with links says which setting is missing, and a relative base is refused
+    outgoing = mime.Outgoing(WS, MSG, "a@acme.test", None, "b@example.com", "S", "<p>x</p>", "x\n")
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
+        mime.build(routes, outgoing)
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
+        load_email_config({"LEADPILOT_JWT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "api.leadpilot.test"})
 
 
 def test_email_event_samples_match_their_schemas() -> None:

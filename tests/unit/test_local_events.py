@@ -94,7 +94,8 @@ def test_rest_event_has_the_aws_shape(table: RouteTable) -> None:
     assert event["pathParameters"] == {"contact_id": "c1"}
     assert event["stageVariables"] is None and event["body"] is None and event["isBase64Encoded"] is False
     context = event["requestContext"]
-    assert context["path"] == "/dev/contacts/c1" and context["stage"] == "dev"
+    # And the path as the client sent it: the gateway serves the stage at its root, as a custom domain does
+    assert context["path"] == "/contacts/c1" and context["stage"] == "dev"
     assert context["identity"]["sourceIp"] == "10.0.0.1" and context["identity"]["userAgent"] == "ua"
     assert isinstance(context["requestTimeEpoch"], int) and context["requestId"]
 

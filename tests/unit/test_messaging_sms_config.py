@@ -52,11 +52,13 @@ def test_the_public_url_is_the_configured_base_plus_the_route() -> None:
     assert public_url(config, request, "/webhooks/twilio/status") == "https://api.acme.test/webhooks/twilio/status"
 
 
-def test_without_a_base_the_url_keeps_the_stage_only_on_execute_api_hosts() -> None:
+def test_without_a_base_the_url_is_the_one_the_caller_sent() -> None:
+    # requestContext.path is the path as sent: the stage on the execute-api domain, none on a custom domain mapped
+    # at its root or on the local gateway
     config = load_config({"LEADPILOT_JWT_SECRET": SECRET})
     aws = _request("abc.execute-api.us-east-1.amazonaws.com", "/webhooks/twilio/sms", "/prod/webhooks/twilio/sms")
-    custom = _request("api.acme.test", "/webhooks/twilio/sms", "/prod/webhooks/twilio/sms")
-    local = _request("127.0.0.1:3000", "/webhooks/twilio/sms", "/dev/webhooks/twilio/sms", proto="http",
+    custom = _request("api.acme.test", "/webhooks/twilio/sms", "/webhooks/twilio/sms")
+    local = _request("127.0.0.1:3000", "/webhooks/twilio/sms", "/webhooks/twilio/sms", proto="http",
                      query=_Params(a=["1", "2"]))
     assert public_url(config, aws) == "https://abc.execute-api.us-east-1.amazonaws.com/prod/webhooks/twilio/sms"
     assert public_url(config, aws, "/webhooks/twilio/status").endswith("/prod/webhooks/twilio/status")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -123,3 +124,31 @@ def limit_param(request: Request, default: int = 50, maximum: int = 200) -> int:
     """The `limit` query parameter as an int in 1..maximum, else a 422 naming it."""
     value = int_param(request, "limit", 1, maximum)
     return default if value is None else value
+
+
+def base_url(request: Request) -> str:
+    """The API's base URL as the caller reached it (scheme, host and what precedes the route), "" without a Host.
+
+    Functions serving routes learn it from the request, not from the template: the API refers to every function
+    it invokes, so telling them the API's id would be a dependency cycle (CloudFormation refuses it). API Gateway
+    delivers the Host the caller used, X-Forwarded-Proto, and requestContext.path, the path as the caller sent it:
+    with the stage on the execute-api domain (`/prod/contacts/c1`), the base path on a custom domain
+    (`/v1/contacts/c1`), bare on the local gateway (`/contacts/c1`).
+    """
+    headers: Mapping[str, str] = request.headers or {}
+    host = headers.get("host")
+    if not host:
+        return ""
+    proto = (headers.get("x-forwarded-proto") or "https").split(",")[0].strip().lower()
+    context = request.context or {}
+    route = str(context.get("resourcePath") or request.path)
+    seen = str(context.get("path") or route)
+    return f"{proto}://{host}{_prefix(seen, route)}"
+
+
+def _prefix(seen: str, route: str) -> str:
+    """The segments of the requested path before the route's own (each segment of a route is one segment of the
+    path, whatever its parameters hold: the template declares no greedy `{proxy+}` route)."""
+    seen_parts, route_parts = seen.rstrip("/").split("/"), route.rstrip("/").split("/")
+    extra = len(seen_parts) - len(route_parts)
+    return "/".join(seen_parts[: extra + 1]) if extra > 0 else ""

@@ -3,13 +3,9 @@ from __future__ import annotations
 
 from chalice.app import Request
 
+from leadpilot.api.request import base_url
+
 
 def public_url(request: Request, path: str) -> str:
-    """`path` on this API, with the scheme, host and stage prefix the request came in with."""
-    host = request.headers.get("host")
-    if not host:
-        return path
-    proto = request.headers.get("x-forwarded-proto", "https")
-    seen = str((request.context or {}).get("path") or request.path)
-    prefix = seen[: len(seen) - len(request.path)] if seen.endswith(request.path) else ""
-    return f"{proto}://{host}{prefix}{path}"
+    """`path` on this API, with the scheme, host and stage or base path the request came in with."""
+    return base_url(request) + path

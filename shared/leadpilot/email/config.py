@@ -39,7 +39,7 @@ class EmailConfig:
     """Where sends are queued, the public base of tracking links, and the keys that sign them."""
 
     send_queue_url: str
-    public_base_url: str
+    public_base_url: str  # of links in sent mail: the send worker's (functions serving routes are not told it)
     keys: tuple[EmailKeys, ...]  # the first signs; every one verifies (older secrets' links keep working)
     feedback_topic_arns: frozenset[str]
     inbound_domain: str
@@ -60,10 +60,15 @@ class EmailConfig:
     @property
     def tracking_base(self) -> str:
         """The base of click/open links (`<base>/c/<token>`, `<base>/o/<token>.gif`)."""
-        return f"{self.public_base_url}/e"
+        return f"{self.need_base()}/e"
 
     def unsubscribe_url(self, token: str) -> str:
-        return f"{self.public_base_url}/e/u/{token}"
+        return f"{self.need_base()}/e/u/{token}"
+
+    def need_base(self) -> str:
+        if not self.public_base_url:
+            raise ConfigurationError("PUBLIC_BASE_URL is not configured for this function")
+        return self.public_base_url
 
     def need_queue(self) -> str:
         if not self.send_queue_url:
@@ -89,7 +94,7 @@ def load_email_config(env: dict[str, str] | None = None) -> EmailConfig:
     ordered = [value for value in (*secrets, jwt_secret) if value]
     keys = tuple(EmailKeys.of(value) for value in dict.fromkeys(ordered))
     base = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
-    if not base.startswith(("https://", "http://")):
+    if base and not base.startswith(("https://", "http://")):
         raise ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL")
     topics = frozenset(t.strip() for t in env.get("SES_FEEDBACK_TOPIC_ARNS", "").split(",") if t.strip())
     return EmailConfig(send_queue_url=env.get("EMAIL_SEND_QUEUE_URL", ""), public_base_url=base,

@@ -35,12 +35,13 @@ def mark(settings: Settings, item: EmailMessageItem, reason: str, method: str) -
 
 
 def landing_page(config: EmailConfig, token: str) -> str:
-    """GET: a page that confirms with a button (a GET never unsubscribes: link scanners fetch every URL)."""
+    """GET: a page that confirms with a button (a GET never unsubscribes: link scanners fetch every URL).
+
+    The form has no action: it posts to the page's own URL, the one-click route, however the API was reached."""
     item = _message(config, token)
-    action = html.escape(config.unsubscribe_url(token))
     who = html.escape(item.to)
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Unsubscribe</title></head><body>"
-            f"<p>Stop emails to <b>{who}</b>?</p><form method=\"post\" action=\"{action}\">"
+            f"<p>Stop emails to <b>{who}</b>?</p><form method=\"post\">"
             "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
             "<button type=\"submit\">Unsubscribe</button></form></body></html>")
 

@@ -1,9 +1,9 @@
 """Reading a Twilio webhook: the form it posted, the public URL it signed, and the signature check.
 
-Twilio signs the URL it called. Behind API Gateway the function sees a different host and path (the
-execute-api domain with its stage prefix, a custom domain without it, or the local gateway), so the URL
-is rebuilt from PUBLIC_BASE_URL when set (the base that was given to Twilio, without the route path),
-else from X-Forwarded-Proto + Host + the path as the client requested it.
+Twilio signs the URL it called. The URL is rebuilt from PUBLIC_BASE_URL when set (a custom domain: the base
+that was given to Twilio, without the route path), else from the request as API Gateway delivers it:
+X-Forwarded-Proto, Host and the path as Twilio sent it, with the stage on the execute-api domain
+(`leadpilot.api.request.base_url`; the template cannot tell this function the API's URL without a cycle).
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from leadpilot.api.request import base_url
 from leadpilot.errors import Forbidden, UnsupportedMediaType
 from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature, twilio_signature_valid
 from leadpilot.sms.config import MessagingConfig
@@ -27,20 +28,9 @@ class InvalidSignature(Forbidden):
 def public_url(config: MessagingConfig, request: Any, route_path: str | None = None) -> str:
     """The URL Twilio called for this request (what its signature covers); `route_path` names another route of
     the same API (the simulator signs for the webhook route it calls)."""
-    headers = request.headers or {}
-    context = request.context or {}
-    own_path = str(context.get("resourcePath") or request.path)
+    own_path = str((request.context or {}).get("resourcePath") or request.path)
     route_path = route_path or own_path
-    if config.public_base_url:
-        url = config.public_base_url + route_path
-    else:
-        host = headers.get("host") or "localhost"
-        proto = (headers.get("x-forwarded-proto") or "https").split(",")[0].strip()
-        # The execute-api domain keeps the stage in the path; a custom domain or the local gateway does not.
-        stage_path = str(context.get("path") or own_path)
-        prefix = stage_path[:-len(own_path)] if stage_path.endswith(own_path) else ""
-        path = prefix + route_path if host.endswith(".amazonaws.com") else route_path
-        url = f"{proto}://{host}{path}"
+    url = (config.public_base_url or base_url(request)) + route_path
     params = request.query_params if route_path == own_path else None
     if params:
         url += "?" + urlencode([(k, v) for k in params for v in params.getlist(k)])
