@@ -15,6 +15,7 @@ Run: python -m bench.dashboard [--contacts 50000] [--deals 500] [--nodes 200]   
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -85,7 +86,7 @@ def _seed_flow(url: str, token: str, nodes: int) -> str:
     steps = [{"id": f"s{i}", "type": "send_sms", "body": f"Step {i}"} for i in range(nodes - 2)]
     chain = [{"id": "start", "type": "trigger"}, *steps, {"id": "done", "type": "end"}]
     flow = {"name": f"{nodes}-node flow", "trigger": {"event": "contact.tag_added"}, "nodes": chain,
-            "edges": [{"from": a["id"], "to": b["id"]} for a, b in zip(chain, chain[1:], strict=False)]}
+            "edges": [{"from": a["id"], "to": b["id"]} for a, b in itertools.pairwise(chain)]}
     return str(_call(url, "POST", "/flows", flow, token)["id"])
 
 
