@@ -82,7 +82,7 @@ LIST_QUERY = {"/notes": "contact_id={contact_id}", "/runs": "contact_id={flowed_
 LIST_ROUTES = {
     "/contacts", "/contacts/search", "/contacts/{contact_id}/activity", "/contacts/{contact_id}/timeline",
     "/contact-fields", "/tags", "/segments", "/segments/{segment_id}/contacts",
-    "/flows", "/flows/{flow_id}/runs", "/runs", "/runs/{run_id}/steps",
+    "/flows", "/flows/{flow_id}/runs", "/flows/{flow_id}/versions", "/runs", "/runs/{run_id}/steps",
     "/sequences", "/contacts/{contact_id}/sequences", "/dev/emails",
     "/phone-numbers", "/sms-templates", "/conversations", "/conversations/{contact_id}/messages", "/dev/sms/outbox",
     "/workspace/members", "/workspace/invites", "/workspace/api-keys", "/platform/workspaces",
