@@ -35,8 +35,31 @@ export class Canvas {
     return (await this.nodeIds()).find((id) => !before.has(id))!;
   }
 
+  /** Wait until no step moves between two looks (after a layout or a fit, the viewport animates). */
+  async settled(): Promise<void> {
+    let last = "";
+    await expect
+      .poll(
+        async () => {
+          const now = JSON.stringify(
+            await this.region
+              .locator(".react-flow__node")
+              .evaluateAll((nodes) =>
+                nodes.map((n) => [Math.round(n.getBoundingClientRect().x), Math.round(n.getBoundingClientRect().y)]),
+              ),
+          );
+          const same = now === last;
+          last = now;
+          return same;
+        },
+        { intervals: [150] },
+      )
+      .toBe(true);
+  }
+
   /** Draw an edge from a step's outcome handle to another step. */
   async connect(from: string, outcome: string, to: string): Promise<void> {
+    await this.settled();
     const source = this.region.getByTestId(`handle-${from}-${outcome}`);
     const target = this.node(to).locator(".react-flow__handle.target");
     const a = (await source.boundingBox())!;
@@ -56,6 +79,7 @@ export class Canvas {
 
   async autoLayout(): Promise<void> {
     await this.page.getByRole("button", { name: "Auto layout" }).click();
+    await this.settled();
   }
 
   async save(): Promise<void> {
