@@ -77,9 +77,16 @@ export class PipelinesScreen {
 
   /** Lift a card from its handle with the keyboard and move it `steps` stages to the right. */
   async moveWithKeyboard(deal: string, steps: number): Promise<void> {
+    // As a screen-reader user does: each key waits for the board to announce what it did.
+    const announced = this.page.getByRole("status").filter({ hasText: deal });
     await this.page.getByRole("button", { name: `Move ${deal}`, exact: true }).focus();
     await this.page.keyboard.press("Space");
-    for (let i = 0; i < steps; i++) await this.page.keyboard.press("ArrowRight");
+    await expect(announced).toContainText(`${deal} is over`); // picked up, over its own stage
+    for (let i = 0; i < steps; i++) {
+      const before = (await announced.textContent()) ?? "";
+      await this.page.keyboard.press("ArrowRight");
+      await expect(announced).not.toHaveText(before);
+    }
     await this.page.keyboard.press("Space");
   }
 

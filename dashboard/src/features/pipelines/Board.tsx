@@ -151,26 +151,37 @@ export function BoardView({
 }) {
   const sensors = useSensors(useSensor(PointerSensor, POINTER), useSensor(KeyboardSensor, KEYBOARD));
   const [active, setActive] = useState<Deal | null>(null);
+  // While a deal is held, the board stays as it was when it was picked up: a refresh arriving mid-drag (live or
+  // polled) would otherwise re-render the columns under the pointer or the keyboard and drop the drag. What
+  // arrived meanwhile shows as soon as the deal is dropped.
+  const [frozen, setFrozen] = useState<Board | null>(null);
+  const shown = frozen ?? board;
+  const boardRef = useRef(board);
+  useLayoutEffect(() => {
+    boardRef.current = board;
+  }, [board]);
   const where = useMemo(() => {
     const map = new Map<string, { deal: Deal; column: Column; index: number }>();
-    for (const column of board.stages) column.deals.forEach((deal, index) => map.set(deal.id, { deal, column, index }));
+    for (const column of shown.stages) column.deals.forEach((deal, index) => map.set(deal.id, { deal, column, index }));
     return map;
-  }, [board]);
+  }, [shown]);
   const whereRef = useRef(where);
   useLayoutEffect(() => {
     whereRef.current = where;
   }, [where]);
   const stageName = useCallback(
-    (id: unknown) => board.stages.find((c) => c.id === id)?.name ?? "no stage",
-    [board.stages],
+    (id: unknown) => shown.stages.find((c) => c.id === id)?.name ?? "no stage",
+    [shown.stages],
   );
 
   const onDragStart = useCallback((event: DragStartEvent) => {
+    setFrozen(boardRef.current);
     setActive(whereRef.current.get(String(event.active.id))?.deal ?? null);
   }, []);
   const onDragEnd = useCallback(
     ({ active: dragged, over }: DragEndEvent) => {
       setActive(null);
+      setFrozen(null);
       const from = whereRef.current.get(String(dragged.id));
       if (!from || !over || over.id === from.column.id) return;
       onMove({ deal: from.deal, fromStageId: from.column.id, toStageId: String(over.id), fromIndex: from.index });
@@ -198,7 +209,10 @@ export function BoardView({
       collisionDetection={collision}
       onDragStart={onDragStart}
       onDragEnd={onDragEnd}
-      onDragCancel={() => setActive(null)}
+      onDragCancel={() => {
+        setActive(null);
+        setFrozen(null);
+      }}
       accessibility={{
         announcements,
         screenReaderInstructions: {
@@ -208,8 +222,8 @@ export function BoardView({
         },
       }}
     >
-      <div className="board" aria-label={`${board.pipeline.name} board`} role="region">
-        {board.stages.map((column) => (
+      <div className="board" aria-label={`${shown.pipeline.name} board`} role="region">
+        {shown.stages.map((column) => (
           <StageColumn key={column.id} column={column} onOpen={onOpen} />
         ))}
       </div>
