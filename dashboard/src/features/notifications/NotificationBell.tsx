@@ -54,7 +54,7 @@ export function NotificationBell() {
         onClick={() => setOpen(!open)}
         aria-label={`Notifications, ${unread} unread`}
       >
-        🔔 {unread > 0 ? <span className="count">{unread > 99 ? "99+" : unread}</span> : null}
+        <BellIcon /> {unread > 0 ? <span className="count">{unread > 99 ? "99+" : unread}</span> : null}
       </button>
       {open ? (
         <div
@@ -102,5 +102,23 @@ export function NotificationBell() {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** An outline bell (no emoji: some systems have no emoji font). */
+function BellIcon() {
+  return (
+    <svg
+      width="18"
+      height="18"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+    >
+      <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" strokeLinejoin="round" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" strokeLinecap="round" />
+    </svg>
   );
 }
