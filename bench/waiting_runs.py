@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def _bench(cloud: LocalCloudProcess, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     n = args.runs
-    signup = _ok(cloud, "POST", "/auth/signup", {"email": f"bench-{int(time.time())}@example.com", "name": "Bench",
-                                                 "password": "bench-password-1", "workspace_name": "Waiting runs"})
+    login = {"email": f"bench-{int(time.time())}@example.com", "password": "bench-password-1"}
+    signup = _ok(cloud, "POST", "/auth/signup", {**login, "name": "Bench", "workspace_name": "Waiting runs"})
     token, workspace_id = signup["access_token"], signup["workspace"]["id"]
     started = time.perf_counter()
     load = ("from leadpilot.db.base import bind_tables; from leadpilot.settings import get_settings; "
@@ -208,11 +208,13 @@ def _bench(cloud: LocalCloudProcess, data_dir: Path, args: argparse.Namespace) -
     due = time.perf_counter()
     _until(lambda: len(_executions(cloud, machine_arn, "SUCCEEDED")) >= n, 3600, "every execution succeeds")
     ended_s = time.perf_counter() - due
+    print(f"after the last due time: every execution ended in {ended_s:.0f} s", flush=True)
+    token = _ok(cloud, "POST", "/auth/login", login)["access_token"]  # the first one has expired by now
     metrics = _until(lambda: (m := _ok(cloud, "GET", f"/flows/{flow_id}/metrics", token=token))["completed"] >= n
                      and m, 3600, "every run record closes")
     closed_s = time.perf_counter() - due
-    print(f"after the last due time: every execution ended in {ended_s:.0f} s, every run closed in {closed_s:.0f} s "
-          f"(by status {metrics['by_status']})", flush=True)
+    print(f"after the last due time: every run record closed in {closed_s:.0f} s (by status {metrics['by_status']})",
+          flush=True)
     moto = held.get("moto (Step Functions, SQS, ...)", {})
     return {"runs": n, "enrol_s": round(enrol_s, 1), "enrol_per_s": round(n / enrol_s, 1), "held": held,
             "held_after_restarts": held_after, "restarts": restarts, "ended_after_due_s": round(ended_s),
