@@ -17,7 +17,8 @@ server process, rather than bending application code:
 
 When LEADPILOT_MOTO_STATE names a folder, its SQS messages are journaled there (infra.local.sqs_journal) and
 its S3 objects mirrored there (infra.local.s3_files), so that queued work survives a crash. Its Step
-Functions get one fix too (patch_stepfunctions): each retry of a callback task gets its own task token.
+Functions get two fixes too: each retry of a callback task gets its own task token (patch_stepfunctions), and
+a long Wait state holds no thread and survives a restart (infra.local.sfn_waits).
 
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
@@ -306,10 +307,13 @@ def _keep_state() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from infra.local import sfn_waits
+
     patch_dynamodb()
     patch_sqs()
     patch_stepfunctions()
     _keep_state()
+    sfn_waits.install_from_env()  # before serving: parked executions are RUNNING again when the first call comes
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

@@ -1,5 +1,7 @@
 """`kill -9` of the whole local cloud in the middle of flows, a bulk send and an import loses nothing: after a
-start on the same data dir every run ends once, every text is sent once and the import completes."""
+start on the same data dir every run ends once, every text is sent once and the import completes. Its cloud parks
+waits of 5 s or more (infra.local.sfn_waits): the runs in the 12 s delay are parked when the kill lands, and a
+parked run can be paused, resumed and cancelled."""
 from __future__ import annotations
 
 import time
@@ -40,7 +42,8 @@ CSV = "First Name,Email\n" + "".join(f"Crash{i},crash{i}@import.test\n" for i in
 def crash_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A time-scaled local cloud of its own: this module kills it."""
     base = tmp_path_factory.mktemp("crash-cloud")
-    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED})
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED,
+                                                                      "LEADPILOT_PARK_WAITS_AFTER_S": "5"})
     try:
         cloud.start()
         yield cloud
@@ -135,3 +138,38 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
     assert len(outbox) == 24, outbox
     for message_id in texts:
         assert _ok(cloud, "GET", f"/sms/{message_id}", token=token)["status"] in ("sent", "delivered")
+
+
+def test_a_parked_run_can_be_paused_resumed_and_cancelled(crash_cloud: LocalCloudProcess) -> None:
+    cloud = crash_cloud
+    token = _ok(cloud, "POST", "/auth/login", DEMO)["access_token"]
+    flow_id = _ok(cloud, "POST", "/flows", {**DELAY_FLOW, "name": "Text, wait, text (controls)"}, token)["id"]
+    _ok(cloud, "POST", f"/flows/{flow_id}/publish", token=token)
+    people = [_ok(cloud, "POST", "/contacts", {"first_name": f"Parked{n}", "phone": f"+1415555{3200 + n}"}, token)
+              for n in range(2)]
+    # Given two runs parked in their 12-day delay (12 s) after their first text
+    enrolled = _ok(cloud, "POST", f"/flows/{flow_id}/enrollments", {"contact_ids": [p["id"] for p in people]}, token)
+    paused_id, cancelled_id = (r["run_id"] for r in enrolled["results"])
+
+    def texts(phone: str) -> list[str]:
+        return [m["body"] for m in _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]
+                if m["to"] == phone]
+
+    _until(lambda: all("Step one" in texts(p["phone"]) for p in people), 20, "both runs wait")
+
+    # When one is paused and the other cancelled while parked
+    paused = _ok(cloud, "POST", f"/runs/{paused_id}/pause", token=token)
+    cancelled = _ok(cloud, "POST", f"/runs/{cancelled_id}/cancel", token=token)
+
+    # Then the paused one remembers the delay it was in and when that delay ends; the other is over
+    assert (paused["status"], paused["resume_node"]) == ("paused", "pause"), paused
+    assert paused["resume_until"], paused
+    assert cancelled["status"] == "cancelled", cancelled
+    # And when the paused one is resumed it waits out the rest of its delay, then goes on once
+    assert _ok(cloud, "POST", f"/runs/{paused_id}/resume", token=token)["status"] == "running"
+    done = _until(lambda: (r := _ok(cloud, "GET", f"/runs/{paused_id}", token=token))["status"] != "running" and r,
+                  60, "the resumed run ends")
+    assert (done["status"], done["outcome"]) == ("succeeded", "done"), done
+    assert Counter(texts(people[0]["phone"])) == {"Step one": 1, "Step two": 1}
+    # And the cancelled one never sent its second text
+    assert texts(people[1]["phone"]) == ["Step one"]

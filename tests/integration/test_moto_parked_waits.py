@@ -1,0 +1,150 @@
+"""The local cloud's moto server parks long Wait states (infra.local.sfn_waits): no thread held while waiting,
+continued exactly once when due, kept across a SIGKILL, and a stop ends a parked execution at once."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from infra.local.moto_server import MotoServer
+
+ROLE = "arn:aws:iam::123456789012:role/sfn"
+
+
+def _machine(wait_s: int) -> str:
+    return json.dumps({"StartAt": "before", "States": {
+        "before": {"Type": "Pass", "Result": "yes", "ResultPath": "$.before", "Next": "pause"},
+        "pause": {"Type": "Wait", "Seconds": wait_s, "Next": "after"},
+        "after": {"Type": "Pass", "Result": 1, "ResultPath": "$.after", "End": True}}})
+
+
+class Server:
+    """A moto_main server that parks waits of 2 s or more, journaling to one folder; killable and startable."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.server: MotoServer | None = None
+
+    def start(self) -> Any:
+        self.server = MotoServer(self.tmp_path / "moto.log", self.tmp_path / "moto.pid",
+                                 state_dir=self.tmp_path / "moto-state")
+        self.server.start()
+        return boto3.client("stepfunctions", endpoint_url=self.server.url)
+
+    @property
+    def threads(self) -> int:
+        assert self.server is not None and self.server._process is not None
+        status = Path(f"/proc/{self.server._process.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
+
+    def kill(self) -> None:
+        assert self.server is not None and self.server._process is not None
+        os.killpg(self.server._process.pid, signal.SIGKILL)
+        self.server._process.wait()
+        self.server.stop()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+@pytest.fixture
+def moto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1",
+                       "LEADPILOT_PARK_WAITS_AFTER_S": "2"}.items():
+        monkeypatch.setenv(key, value)
+    server = Server(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _until(check: Callable[[], Any], what: str, tries: int = 120) -> Any:
+    for _ in range(tries):  # bounded polling, not a timed assertion
+        found = check()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"{what}: never happened (last: {check()})")
+
+
+def _events(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+
+
+def _parked(sfn: Any, arn: str) -> bool:
+    return bool(_events(sfn, arn)[-1]["type"] == "WaitStateEntered")
+
+
+def _succeeded_once(sfn: Any, arn: str) -> dict[str, Any]:
+    described = _until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                       f"{arn} ends")
+    kinds = Counter(e["type"] for e in _events(sfn, arn))
+    assert described["status"] == "SUCCEEDED", described
+    assert (kinds["WaitStateExited"], kinds["ExecutionSucceeded"]) == (1, 1), kinds
+    return dict(json.loads(described["output"]))
+
+
+def test_long_waits_hold_no_thread_and_each_goes_on_once(moto: Server) -> None:
+    # Given twenty executions of a machine that waits 4 s (over the 2 s after which waits are parked)
+    sfn = moto.start()
+    machine = sfn.create_state_machine(name="waits", definition=_machine(4), roleArn=ROLE)["stateMachineArn"]
+    idle = moto.threads
+    arns = [sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps({"n": n}))["executionArn"]
+            for n in range(20)]
+
+    # When all of them are in their Wait state
+    _until(lambda: all(_parked(sfn, arn) for arn in arns), "every execution waits")
+
+    # Then they are running, and hold no thread (moto's own wait held two each: forty here)
+    assert {sfn.describe_execution(executionArn=arn)["status"] for arn in arns} == {"RUNNING"}
+    assert moto.threads < idle + 10, (idle, moto.threads)
+    running = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+    assert {e["executionArn"] for e in running} == set(arns)
+    # And each goes on from its Wait exactly once, with its own data
+    for n, arn in enumerate(arns):
+        assert _succeeded_once(sfn, arn) == {"n": n, "before": "yes", "after": 1}
+
+
+def test_a_parked_execution_survives_a_sigkill_and_goes_on_once_and_a_stopped_one_ends_for_good(
+        moto: Server) -> None:
+    # Given two executions parked in a Wait of 8 s
+    sfn = moto.start()
+    machine = sfn.create_state_machine(name="kept", definition=_machine(8), roleArn=ROLE)["stateMachineArn"]
+    kept, stopped = (sfn.start_execution(stateMachineArn=machine, name=name, input='{"who": "ada"}')["executionArn"]
+                     for name in ("kept", "stopped"))
+    _until(lambda: _parked(sfn, kept) and _parked(sfn, stopped), "both executions wait")
+    entered = _events(sfn, kept)[-1]
+
+    # When one is stopped (as pause and cancel do)
+    sfn.stop_execution(executionArn=stopped, error="LeadPilot.Paused", cause="paused")
+
+    # Then it has ended, aborted, at once: before its wait was over
+    assert sfn.describe_execution(executionArn=stopped)["status"] == "ABORTED"
+    assert _events(sfn, stopped)[-1]["type"] == "ExecutionAborted"
+
+    # When moto is then killed with SIGKILL and started again on the same state folder
+    moto.kill()
+    sfn = moto.start()
+
+    # Then the parked execution is there again, in its Wait since the same moment with the same input (or, if
+    # its due time passed while moto was down, already on from it)
+    back = next(e for e in _events(sfn, kept) if e["type"] == "WaitStateEntered")
+    assert (back["timestamp"], back["stateEnteredEventDetails"]) == (entered["timestamp"],
+                                                                     entered["stateEnteredEventDetails"])
+    # And the stopped one does not come back
+    with pytest.raises(ClientError) as gone:
+        sfn.describe_execution(executionArn=stopped)
+    assert gone.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+    # And the parked one goes on once when due, as if nothing had happened
+    assert _succeeded_once(sfn, kept) == {"who": "ada", "before": "yes", "after": 1}
