@@ -66,7 +66,9 @@ def _start(data_dir: Path, port: int, log_path: Path) -> tuple[subprocess.Popen[
 def _seed_contacts(data_dir: Path, workspace_id: str, count: int) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "infra.local", "with-env", "--data-dir", str(data_dir), "--",
-                    sys.executable, "-c", f"from bench.contacts_scale import _load; _load({workspace_id!r}, {count})"],
+                    sys.executable, "-c", "from leadpilot.db.base import bind_tables; from leadpilot.settings import "
+                    "get_settings; bind_tables(get_settings()); from bench.contacts_scale import _load; "
+                    f"_load({workspace_id!r}, {count})"],
                    cwd=ROOT, check=True)
     return time.perf_counter() - started
 
