@@ -151,41 +151,6 @@ class LocalCloudProcess:
         return status, json.loads(raw) if raw else None
 
 
-class CloudPool:
-    """Local clouds kept for the whole session, one per set of settings.
-
-    A parallel run hands a worker the e2e tests interleaved with others, and pytest tears a module's fixtures
-    down whenever the next test belongs to another module: a module-scoped cloud would start again (20-30 s)
-    for every test. Modules ask the pool instead; a test that stops or kills its cloud starts it again."""
-
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
-        self._tmp = tmp_path_factory
-        self._clouds: dict[tuple[tuple[str, str], ...], LocalCloudProcess] = {}
-
-    def get(self, env: dict[str, str]) -> LocalCloudProcess:
-        key = tuple(sorted(env.items()))
-        if key not in self._clouds:
-            base = self._tmp.mktemp("cloud")
-            cloud = LocalCloudProcess(base / "data", _free_port(), base, env=env)
-            cloud.start()
-            self._clouds[key] = cloud
-        return self._clouds[key]
-
-    def stop_all(self) -> None:
-        for cloud in self._clouds.values():
-            cloud.stop()
-
-
-@pytest.fixture(scope="session")
-def clouds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudPool]:
-    """The session's pool of time-scaled local clouds (each module says which settings it needs)."""
-    pool = CloudPool(tmp_path_factory)
-    try:
-        yield pool
-    finally:
-        pool.stop_all()
-
-
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A running local cloud at real time, shared by the e2e modules that need no time scale (each starts the

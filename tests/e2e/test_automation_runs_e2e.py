@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CloudPool, LocalCloudProcess
+from tests.e2e.conftest import LocalCloudProcess, _free_port
 
 # xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
 # run (`--dist loadgroup`) while the other workers take the unit and integration tests.
@@ -25,9 +25,15 @@ FLOW = {"name": "Ask and wait", "trigger": {"event": "contact.tag_added",
 
 
 @pytest.fixture(scope="module")
-def fast_cloud(clouds: CloudPool) -> LocalCloudProcess:
+def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A local cloud whose flow time (and schedules) run LEADPILOT_TIME_SCALE times faster (also after a restart)."""
-    return clouds.get({"LEADPILOT_TIME_SCALE": SPEED})
+    base = tmp_path_factory.mktemp("runs-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED})
+    try:
+        cloud.start()
+        yield cloud
+    finally:
+        cloud.stop()
 
 
 def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CloudPool, LocalCloudProcess
+from tests.e2e.conftest import LocalCloudProcess, _free_port
 
 # Its own xdist group (and its own cloud): on another worker of a parallel run it goes beside the other e2e
 # modules instead of after them.
@@ -39,9 +39,16 @@ CSV = "First Name,Email\n" + "".join(f"Crash{i},crash{i}@import.test\n" for i in
 
 
 @pytest.fixture(scope="module")
-def crash_cloud(clouds: CloudPool) -> LocalCloudProcess:
+def crash_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A time-scaled local cloud of its own: this module kills it."""
-    return clouds.get({"LEADPILOT_TIME_SCALE": SPEED, "LEADPILOT_PARK_WAITS_AFTER_S": "5"})
+    base = tmp_path_factory.mktemp("crash-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED,
+                                                                      "LEADPILOT_PARK_WAITS_AFTER_S": "5"})
+    try:
+        cloud.start()
+        yield cloud
+    finally:
+        cloud.stop()
 
 
 def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
