@@ -17,6 +17,7 @@ from infra.local.model import Deployment
 from infra.local.moto_server import MotoServer
 from infra.local.provision import provision
 from infra.local.seed import DEMO_EMAIL, DEMO_PASSWORD, SeedResult, seed
+from infra.local.sfn_waits import PROVISIONED_MARKER
 from infra.local.snapshot import Snapshotter, restore, write_atomically
 from infra.local.ws_specs import mount_path
 from leadpilot.settings import get_destinations
@@ -120,6 +121,9 @@ class LocalCloud:
             self._dynamodb = DynamoDBLocal(self.dynamodb_path, self.data_dir / "dynamodb.log",
                                            self.data_dir / "dynamodb.pid")
             self._dynamodb.launch()
+        # Parked waits restored from the last run continue only once the queues they send to exist again: the
+        # marker says provisioning is done (infra/local/sfn_waits.py).
+        (self.moto_state_path / PROVISIONED_MARKER).unlink(missing_ok=True)
         self._moto = MotoServer(self.data_dir / "moto.log", self.data_dir / "moto.pid",
                                 state_dir=self.moto_state_path)
         self._moto.start()
@@ -142,6 +146,8 @@ class LocalCloud:
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off",
                       "LiveConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('LiveApi')}"}
         self.deployment = provision(self.template_path, parameters)
+        self.moto_state_path.mkdir(parents=True, exist_ok=True)
+        (self.moto_state_path / PROVISIONED_MARKER).touch()
         had_data = self._restore(had_database)
         # shared/ stands in for the SharedLayer, which AWS mounts on the path as /opt/python.
         self.function_host = FunctionHost(self.deployment, self.host, self.port, python_paths=[REPO_ROOT / "shared"])

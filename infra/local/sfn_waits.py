@@ -39,6 +39,7 @@ from typing import IO, Any
 
 log = logging.getLogger("infra.local.sfn_waits")
 PARK_ENV = "LEADPILOT_PARK_WAITS_AFTER_S"
+PROVISIONED_MARKER = "provisioned"  # written by the local cloud into the state folder once it has provisioned
 DEFAULT_PARK_AFTER_S = 60.0
 _MAY_PARK = "_leadpilot_may_park"  # set on a top-level execution environment (not a Parallel/Map frame)
 _RESUMING = "_leadpilot_resuming"  # the Wait state a continued environment finishes first
@@ -61,6 +62,7 @@ class Parked:
     worker: Any  # moto's ExecutionWorker (its env, its execution through its communication object)
     state: str
     due: float
+    restored: bool = False  # brought back from the journal at start: waits for the cloud to provision
 
     @property
     def arn(self) -> str:
@@ -175,8 +177,9 @@ class Waits:
         return len(self._parked)
 
     def hold(self, worker: Any, state: str, due: float, *, journal: bool = True) -> None:
-        """Keep an execution whose program thread left it in Wait `state` until `due` (epoch seconds)."""
-        entry = Parked(worker, state, due)
+        """Keep an execution whose program thread left it in Wait `state` until `due` (epoch seconds); without
+        `journal` it is one restored from the journal."""
+        entry = Parked(worker, state, due, restored=not journal)
         if journal and self.journal is not None:
             self.journal.parked(*_records(entry))
         with self._cond:
@@ -185,6 +188,13 @@ class Waits:
             self._cond.notify()
         if not worker.env.is_running():  # stopped while its thread was letting go: end it now
             self.wake(entry.arn, entry)
+
+    def _await_provisioning(self) -> None:
+        """Hold a restored execution until the local cloud has provisioned again: due during the restart, its next
+        state would send to a queue that does not exist yet and fail the run."""
+        marker = self.journal.path.parent / PROVISIONED_MARKER if self.journal is not None else None
+        while marker is not None and not marker.exists():
+            time.sleep(0.2)
 
     def wake(self, arn: str, entry: Parked | None = None) -> bool:
         """Continue a parked execution (exactly once: the first caller takes it); a stopped one ends here."""
@@ -207,6 +217,8 @@ class Waits:
                 while not self._due or self._due[0][0] > time.time():
                     self._cond.wait(timeout=None if not self._due else max(0.0, self._due[0][0] - time.time()))
                 _, _, entry = heapq.heappop(self._due)
+            if entry.restored:
+                self._await_provisioning()
             try:
                 self.wake(entry.arn, entry)
             except Exception:  # one broken continuation must not stop the others

@@ -16,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.local.moto_server import MotoServer
+from infra.local.sfn_waits import PROVISIONED_MARKER
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 
@@ -38,6 +39,8 @@ class Server:
         self.server = MotoServer(self.tmp_path / "moto.log", self.tmp_path / "moto.pid",
                                  state_dir=self.tmp_path / "moto-state")
         self.server.start()
+        # What the local cloud does once it has provisioned: restored parked executions may go on from here.
+        (self.tmp_path / "moto-state" / PROVISIONED_MARKER).touch()
         return boto3.client("stepfunctions", endpoint_url=self.server.url)
 
     @property
