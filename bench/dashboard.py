@@ -78,9 +78,11 @@ def _seed_deals(url: str, token: str, count: int) -> str:
         {"name": name, "probability": p} for name, p in (("New", 10), ("Qualified", 30), ("Proposal", 60),
                                                           ("Negotiation", 80))]}, token)
     stages = [s["id"] for s in pipeline["stages"]]
+    contact = _call(url, "POST", "/contacts", {"first_name": "Deal", "last_name": "Owner"}, token)
     for i in range(count):
         _call(url, "POST", "/deals", {"pipeline_id": pipeline["id"], "stage_id": stages[i % len(stages)],
-                                      "title": f"Deal {i:04d}", "amount": 500 + (i * 37) % 9000}, token)
+                                      "contact_id": contact["id"], "name": f"Deal {i:04d}",
+                                      "value": 500 + (i * 37) % 9000}, token)
     return str(pipeline["id"])
 
 
