@@ -41,7 +41,7 @@ def test_board_lists_stages_in_order_with_open_deals_counts_and_weighted_sums(ap
     assert [s["name"] for s in board["stages"]] == ["Lead in", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
     qualified, proposal, won = board["stages"][1], board["stages"][2], board["stages"][4]
     assert (qualified["count"], qualified["value"], qualified["weighted_value"]) == (3, {"USD": "400"}, {"USD": "100"})
-    assert len(qualified["deals"]) == 3 and not qualified["has_more"]
+    assert len(qualified["deals"]) == 3 and not qualified["has_more"] and qualified["next_cursor"] is None
     assert all(d["status"] == "open" and d["days_in_stage"] == 0 for d in qualified["deals"])
     assert (proposal["value"], proposal["weighted_value"]) == ({"EUR": "80"}, {"EUR": "40"})
     assert (won["count"], won["value"], [d["status"] for d in won["deals"]]) == (1, {"USD": "500"}, ["won"])
@@ -56,8 +56,8 @@ def test_board_caps_deals_per_stage_and_the_list_pages_the_rest(api: Api, sales:
     board = api.get(f"/pipelines/{sales['pid']}/board?limit=3", token=sales["token"]).body
     column = board["stages"][0]
     assert (len(column["deals"]), column["has_more"], column["count"], column["value"]) == (3, True, 7, {"USD": "21"})
-    # When the rest of the column is paged through the list with a cursor
-    seen, cursor = [], None
+    # When the rest of the column is paged through the list, from the cursor the board gives
+    seen, cursor = [d["id"] for d in column["deals"]], column["next_cursor"]
     while True:
         url = f"/deals?pipeline_id={sales['pid']}&stage_id={sales['stages']['Lead in']}&status=open&limit=3"
         reply = api.get(url + (f"&cursor={cursor}" if cursor else ""), token=sales["token"]).body

@@ -48,8 +48,11 @@ def board(identity: Identity, pipeline_id: str, per_stage: int) -> dict[str, Any
     for position, stage in enumerate(pipeline.stages):
         shown = "open" if stage.kind == "open" else stage.kind
         deals = store.stage_cards(ws, pipeline_id, f"STAGE#{stage.id}#{shown}#", per_stage + 1)
+        more = len(deals) > per_stage
         columns.append({**stage.to_dict(position), **_summary(by_stage[(stage.id, shown)]),
-                        "deals": [d.view(now) for d in deals[:per_stage]], "has_more": len(deals) > per_stage})
+                        "deals": [d.view(now) for d in deals[:per_stage]], "has_more": more,
+                        # where GET /deals?pipeline_id&stage_id&status goes on after the last card shown
+                        "next_cursor": store.encode_cursor(store.card_sk(deals[per_stage - 1])) if more else None})
     return {"pipeline": {"id": pipeline.id, "name": pipeline.name, "version": pipeline.version},
             "stages": columns, "totals": {s: _summary(by_status[s], s != "lost") for s in STATUSES}}
 

@@ -105,9 +105,13 @@ const DraggableDeal = memo(function DraggableDeal({ deal, onOpen }: { deal: Deal
 const StageColumn = memo(function StageColumn({
   column,
   onOpen,
+  onLoadMore,
+  loadingMore,
 }: {
   column: Column;
   onOpen: (dealId: string) => void;
+  onLoadMore?: (stageId: string) => void;
+  loadingMore: boolean;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.id });
   const hidden = column.count - column.deals.length;
@@ -135,7 +139,22 @@ const StageColumn = memo(function StageColumn({
         ))}
       </ul>
       {column.deals.length === 0 ? <p className="muted stage-empty">Drop deals here</p> : null}
-      {hidden > 0 ? <p className="muted stage-empty">{hidden} more not shown</p> : null}
+      {hidden > 0 ? (
+        <div className="stage-more">
+          <p className="muted stage-empty">{hidden} more not shown</p>
+          {onLoadMore && column.next_cursor ? (
+            <button
+              type="button"
+              className="ghost small"
+              disabled={loadingMore}
+              onClick={() => onLoadMore(column.id)}
+              aria-label={`Load more deals in ${column.name}`}
+            >
+              {loadingMore ? "Loading…" : "Load more"}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 });
@@ -144,10 +163,15 @@ export function BoardView({
   board,
   onOpen,
   onMove,
+  onLoadMore,
+  loadingMore = [],
 }: {
   board: Board;
   onOpen: (dealId: string) => void;
   onMove: (move: Move) => void;
+  /** a stage's "Load more" (its next page of deals); absent, a full stage only says how many are not shown */
+  onLoadMore?: (stageId: string) => void;
+  loadingMore?: readonly string[];
 }) {
   const sensors = useSensors(useSensor(PointerSensor, POINTER), useSensor(KeyboardSensor, KEYBOARD));
   const [active, setActive] = useState<Deal | null>(null);
@@ -224,7 +248,13 @@ export function BoardView({
     >
       <div className="board" aria-label={`${shown.pipeline.name} board`} role="region">
         {shown.stages.map((column) => (
-          <StageColumn key={column.id} column={column} onOpen={onOpen} />
+          <StageColumn
+            key={column.id}
+            column={column}
+            onOpen={onOpen}
+            onLoadMore={onLoadMore}
+            loadingMore={loadingMore.includes(column.id)}
+          />
         ))}
       </div>
       <DragOverlay dropAnimation={null}>

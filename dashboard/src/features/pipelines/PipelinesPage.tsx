@@ -1,6 +1,6 @@
 // Pipelines: a picker, the kanban board with its weighted sums, the deal drawer, the stage editor and the
 // forecast by month.
-import { useCallback, useLayoutEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import {
   EmptyState,
@@ -14,13 +14,21 @@ import {
   TextField,
 } from "@/components/ui";
 import { formErrors } from "@/lib/forms";
-import { useBoard, useCreateDeal, useCreatePipeline, useForecast, useMoveDeal, usePipelines } from "./api";
+import {
+  useBoard,
+  useCreateDeal,
+  useCreatePipeline,
+  useForecast,
+  useMoreDeals,
+  useMoveDeal,
+  usePipelines,
+} from "./api";
 import { BoardView } from "./Board";
 import { ContactPicker } from "./ContactPicker";
 import { DealDrawer } from "./DealDrawer";
 import { ForecastChart } from "./ForecastChart";
 import { StageEditor } from "./StageEditor";
-import { formatMoney, openTotals, type Board, type Column, type Deal, type Move } from "./board";
+import { formatMoney, openTotals, withMore, type Board, type Column, type Deal, type Move } from "./board";
 import "./pipelines.css";
 
 export default function PipelinesPage() {
@@ -90,14 +98,22 @@ function NewPipeline({ onCreated }: { onCreated: (id: string) => void }) {
 function PipelineBoard({ pipelineId }: { pipelineId: string }) {
   const board = useBoard(pipelineId);
   const move = useMoveDeal(pipelineId);
+  // Pages of deals past the first 100 of a stage, per stage, as "Load more" asks for them.
+  const [pages, setPages] = useState<Record<string, number>>({});
+  const { more, loading } = useMoreDeals(pipelineId, board.data, pages);
+  const shown = useMemo(() => (board.data ? withMore(board.data, more) : undefined), [board.data, more]);
+  const onLoadMore = useCallback(
+    (stageId: string) => setPages((now) => ({ ...now, [stageId]: (now[stageId] ?? 0) + 1 })),
+    [],
+  );
   const [openDeal, setOpenDeal] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [creating, setCreating] = useState(false);
   const [losing, setLosing] = useState<Move | null>(null);
-  const boardRef = useRef<Board | undefined>(board.data);
+  const boardRef = useRef<Board | undefined>(shown);
   useLayoutEffect(() => {
-    boardRef.current = board.data;
-  }, [board.data]);
+    boardRef.current = shown;
+  }, [shown]);
   const mutate = move.mutate;
 
   // Stable, so memoised columns and cards do not re-render when the page does.
@@ -126,8 +142,8 @@ function PipelineBoard({ pipelineId }: { pipelineId: string }) {
   );
 
   if (board.isPending) return <Loading label="Loading the board" />;
-  if (board.isError || !board.data) return <ErrorState error={board.error} onRetry={() => void board.refetch()} />;
-  const data = board.data;
+  if (board.isError || !shown) return <ErrorState error={board.error} onRetry={() => void board.refetch()} />;
+  const data = shown;
   const open = openTotals(data);
   const empty = data.stages.every((c) => c.count === 0);
 
@@ -162,7 +178,7 @@ function PipelineBoard({ pipelineId }: { pipelineId: string }) {
         </div>
       </div>
       {empty ? <p className="muted">No deals yet: add one with “New deal”, then drag it between stages.</p> : null}
-      <BoardView board={data} onOpen={setOpenDeal} onMove={onMove} />
+      <BoardView board={data} onOpen={setOpenDeal} onMove={onMove} onLoadMore={onLoadMore} loadingMore={loading} />
       <Panel title="Forecast by month">
         <Forecast pipelineId={pipelineId} />
       </Panel>

@@ -1,11 +1,27 @@
 // Server state of the pipelines screen: pipelines, the board, the forecast, a deal and its history, and the
 // mutations (move, edit, create, stage changes). Every key starts with its resource so live events refresh it.
-import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  useMutation,
+  useQueries,
+  useQuery,
+  useQueryClient,
+  type QueryClient,
+} from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 import { isApiError } from "@/lib/api/errors";
 import { usePolling } from "@/lib/live/LiveProvider";
 import { useToast } from "@/components/toast";
-import { applyMove, confirmMove, undoMove, type Board, type Deal, type Move } from "./board";
+import {
+  applyMove,
+  confirmMove,
+  undoMove,
+  type Board,
+  type Column,
+  type Deal,
+  type Move,
+  type MoreDeals,
+} from "./board";
 
 export type Pipeline = Schemas["Pipeline"];
 export type Member = Schemas["Member"];
@@ -44,6 +60,49 @@ export function useBoard(pipelineId: string | undefined) {
           params: { path: { pipeline_id: pipelineId ?? "" }, query: { limit: CARDS_PER_STAGE } },
         }),
       ),
+  });
+}
+
+/** `pages` pages of a stage's deals after the board's first cards, read from the cursor the board gives. */
+async function morePages(pipelineId: string, column: Column, pages: number): Promise<MoreDeals> {
+  const deals: Deal[] = [];
+  let cursor = column.next_cursor ?? null;
+  for (let page = 0; page < pages && cursor; page++) {
+    const found = await unwrap(
+      api.GET("/deals", {
+        params: {
+          query: {
+            pipeline_id: pipelineId,
+            stage_id: column.id,
+            status: column.kind,
+            limit: CARDS_PER_STAGE,
+            cursor,
+          },
+        },
+      }),
+    );
+    deals.push(...found.items);
+    cursor = found.next_cursor ?? null;
+  }
+  return { stageId: column.id, deals, nextCursor: cursor };
+}
+
+/** The extra pages of the stages whose "Load more" was pressed (`pages[stageId]` pages each), kept fresh like
+ * the board; while the next page loads, the cards already shown stay. */
+export function useMoreDeals(pipelineId: string, board: Board | undefined, pages: Record<string, number>) {
+  const refetchInterval = usePolling();
+  const stages = (board?.stages ?? []).filter((c) => (pages[c.id] ?? 0) > 0 && c.next_cursor);
+  return useQueries({
+    queries: stages.map((column) => ({
+      queryKey: ["deals", "more", pipelineId, column.id, column.next_cursor, pages[column.id] ?? 0] as const,
+      queryFn: () => morePages(pipelineId, column, pages[column.id] ?? 0),
+      placeholderData: keepPreviousData,
+      refetchInterval,
+    })),
+    combine: (results) => ({
+      more: results.flatMap((r) => (r.data ? [r.data] : [])),
+      loading: results.flatMap((r, i) => (r.isFetching ? [stages[i]?.id ?? ""] : [])),
+    }),
   });
 }
 

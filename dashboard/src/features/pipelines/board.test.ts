@@ -7,6 +7,7 @@ import {
   totalsOf,
   undoMove,
   weighted,
+  withMore,
   type Board,
   type Deal,
 } from "./board";
@@ -48,6 +49,7 @@ function board(): Board {
     ...totalsOf(deals),
     deals,
     has_more: false,
+    next_cursor: null,
   });
   return {
     pipeline: { id: "P", name: "Sales", version: 1 },
@@ -143,5 +145,28 @@ describe("optimistic move and rollback", () => {
     const moved = applyMove(board(), move);
     const saved = { ...deal("01A", "S2", "1000", 50), version: 4 };
     expect(confirmMove(moved, saved).stages[1]?.deals[0]?.version).toBe(4);
+  });
+});
+
+describe("load more", () => {
+  it("appends a stage's next pages once each, and says whether more is left", () => {
+    // Given a board whose first stage shows two deals and a page read after them, which overlaps the board (01C)
+    // and holds a deal that has since moved to another stage (01E)
+    const moved = { ...deal("01E", "S2", "5", 50) };
+    const more = [
+      { stageId: "S1", deals: [deal("01C", "S1", "500", 10), deal("01D", "S1", "7", 10), moved], nextCursor: "c2" },
+    ];
+    // When they are merged
+    const shown = withMore(board(), more);
+    // Then the stage lists each of its deals once, in order, with the cursor of the next page
+    const lead = shown.stages[0]!;
+    expect(lead.deals.map((d) => d.id)).toEqual(["01A", "01C", "01D"]);
+    expect([lead.has_more, lead.next_cursor]).toEqual([true, "c2"]);
+    // And the other stages, and the board's counters, are untouched
+    expect(shown.stages[1]).toEqual(board().stages[1]);
+    expect(lead.count).toBe(board().stages[0]!.count);
+    // And the last page ends "load more"
+    const last = withMore(board(), [{ stageId: "S1", deals: [], nextCursor: null }]).stages[0]!;
+    expect([last.has_more, last.next_cursor]).toEqual([false, null]);
   });
 });

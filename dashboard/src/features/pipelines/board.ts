@@ -179,3 +179,33 @@ export function confirmMove(board: Board, saved: Deal): Board {
     ),
   };
 }
+
+/** Deals of one stage past the board's first cards (pages of GET /deals the user asked for with "Load more"). */
+export interface MoreDeals {
+  stageId: string;
+  deals: Deal[];
+  /** where the next "Load more" goes on; null when the stage has nothing left */
+  nextCursor: string | null;
+}
+
+/** The board with the extra pages of its stages appended: a deal the board already shows (it moved, or the
+ * optimistic move put it there) or one that has left the stage since the page was read is not shown twice. */
+export function withMore(board: Board, more: readonly MoreDeals[]): Board {
+  if (more.length === 0) return board;
+  const onBoard = new Set(board.stages.flatMap((c) => c.deals.map((d) => d.id)));
+  const byStage = new Map(more.map((m) => [m.stageId, m]));
+  return {
+    ...board,
+    stages: board.stages.map((column) => {
+      const extra = byStage.get(column.id);
+      if (!extra) return column;
+      const added = extra.deals.filter((d) => d.stage_id === column.id && !onBoard.has(d.id));
+      return {
+        ...column,
+        deals: [...column.deals, ...added],
+        has_more: extra.nextCursor !== null,
+        next_cursor: extra.nextCursor,
+      };
+    }),
+  };
+}

@@ -2197,6 +2197,8 @@ export interface components {
                 deals: components["schemas"]["Deal"][];
                 /** @description the stage holds more deals than shown (GET /deals?pipeline_id&stage_id pages them) */
                 has_more: boolean;
+                /** @description the cursor of GET /deals?pipeline_id&stage_id&status=<shown status> that continues after the last deal shown; null when none is left */
+                next_cursor: string | null;
             }[];
             totals: {
                 open: components["schemas"]["Board.summary"];
