@@ -5,8 +5,10 @@ import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -30,6 +32,17 @@ _MOTO = {"stepfunctions": {"execute_state_machine": True}}
 _provisioned: list[Deployment] = []  # this worker's deployment, provisioned once
 
 
+@cache
+def _session() -> boto3.Session:
+    return boto3.Session()
+
+
+@cache
+def _sqs() -> Any:
+    """One SQS client per worker for the helpers below (moto intercepts it in every test)."""
+    return _session().client("sqs")
+
+
 def _deployment(parameters: dict[str, str]) -> Deployment:
     """The template provisioned into this worker's moto: once, or again when a test reset moto itself."""
     if not (_provisioned and moto_reset.intact(_provisioned[0])):
@@ -43,6 +56,9 @@ def _moto(parameters: dict[str, str]) -> Iterator[Deployment]:
     """This worker's in-process moto, emptied, with the template provisioned."""
     mock = mock_aws(config=_MOTO)
     mock.start(reset=False)  # keep what earlier tests provisioned
+    # moto clears boto3's default session at each start; keeping one per worker keeps the service models botocore
+    # has loaded (a fresh session reads and parses them again: a third of a second per service, every test).
+    boto3.DEFAULT_SESSION = _session()
     try:
         yield _deployment(parameters)
     finally:
@@ -104,9 +120,7 @@ def owner(api: Api) -> dict[str, Any]:
 
 def receive_events(deployment: Any, queue_logical_id: str = "ContactEventsQueue") -> list[dict[str, Any]]:
     """Drain a queue the bus delivers to; returns the EventBridge events (message bodies)."""
-    import boto3
-
-    sqs = boto3.client("sqs")
+    sqs = _sqs()
     url = deployment.resources[queue_logical_id].url
     out: list[dict[str, Any]] = []
     while True:
@@ -120,9 +134,7 @@ def receive_events(deployment: Any, queue_logical_id: str = "ContactEventsQueue"
 
 def drain_queue(deployment: Any, queue_logical_id: str, handler: Any, rounds: int = 50) -> int:
     """Play Lambda's event-source mapping for one queue until it is empty; returns messages handled."""
-    import boto3
-
-    sqs = boto3.client("sqs")
+    sqs = _sqs()
     queue = deployment.resources[queue_logical_id]
     handled = 0
     for _ in range(rounds):

@@ -9,6 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import botocore.session
+import pynamodb.connection.base as pynamodb_connection
+from botocore.loaders import create_loader
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -16,6 +19,22 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from leadpilot.settings import Settings
+
+_LOADER = create_loader()
+
+
+def _session_sharing_models() -> botocore.session.Session:
+    """A botocore session for a pynamodb connection that reads the service models through one loader per process.
+
+    pynamodb opens a session per model class and per thread, and each new session would read and parse the
+    DynamoDB model and the endpoint rules again (about a tenth of a second of CPU each): on a Lambda cold start
+    that touches a dozen entity types, or a local cloud's worker threads, that adds up to seconds."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _LOADER)
+    return session
+
+
+pynamodb_connection.get_session = _session_sharing_models  # pynamodb looks it up at each new session
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):
