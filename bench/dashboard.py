@@ -11,6 +11,8 @@ the API, then runs dashboard/bench/perf.mjs (playwright-core driving Debian's ch
   frames longer than 2 x 16.7 ms (dropped), and the longest frame.
 Headless chromium without a GPU paints in software: frame figures are a floor on real hardware, not a ceiling.
 Run: python -m bench.dashboard [--contacts 50000] [--deals 500] [--nodes 200]   (needs `make dashboard`)
+  or seed once and measure later: python -m bench.dashboard --data-dir /tmp/bench-50k --seed-only, then
+  python -m bench.dashboard --data-dir /tmp/bench-50k
 """
 from __future__ import annotations
 
@@ -94,38 +96,59 @@ def _seed_flow(url: str, token: str, nodes: int) -> str:
     return str(_call(url, "POST", "/flows", flow, token)["id"])
 
 
+def _seed(url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """A workspace with the contacts, the deals and the flow; what the browser run needs to sign in and find them."""
+    email = f"bench-{int(time.time())}@example.com"
+    signup = _call(url, "POST", "/auth/signup", {"email": email, "password": "bench-password-1",
+                                                 "name": "Bench Owner", "workspace_name": "Bench Co",
+                                                 "timezone": "UTC"})
+    load_s = _seed_contacts(data_dir, signup["workspace"]["id"], args.contacts)
+    print(f"loaded {args.contacts} contacts in {load_s:.0f} s", flush=True)
+    token = signup["access_token"]
+    return {"email": email, "pipeline": _seed_deals(url, token, args.deals), "flow": _seed_flow(url, token, args.nodes),
+            "sizes": {"contacts": args.contacts, "deals": args.deals, "nodes": args.nodes}}
+
+
+def _measure(url: str, seeded: dict[str, Any]) -> dict[str, Any]:
+    login = _call(url, "POST", "/auth/login", {"email": seeded["email"], "password": "bench-password-1"})
+    env = {**os.environ, "LEADPILOT_URL": url, "BENCH_SESSION": json.dumps({
+        "accessToken": login["access_token"], "refreshToken": login["refresh_token"],
+        "expiresAt": int(time.time() * 1000) + login["expires_in"] * 1000}),
+        "BENCH_PIPELINE": seeded["pipeline"], "BENCH_FLOW": seeded["flow"]}
+    out = subprocess.run(["node", "bench/perf.mjs"], cwd=ROOT / "dashboard", env=env, check=True,
+                         capture_output=True, text=True, timeout=600)
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard")
     parser.add_argument("--contacts", type=int, default=50_000)
     parser.add_argument("--deals", type=int, default=500)
     parser.add_argument("--nodes", type=int, default=200)
+    parser.add_argument("--data-dir", type=Path, help="keep the local cloud's data here: a second run on the same "
+                        "directory measures the workspace the first one seeded (seed once, measure when the "
+                        "machine is quiet)")
+    parser.add_argument("--seed-only", action="store_true", help="seed the data dir and stop")
     args = parser.parse_args(argv)
     if not (ROOT / "dashboard" / "dist" / "index.html").is_file():
         raise SystemExit("build the dashboard first: make dashboard")
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir, port = Path(tmp) / "data", _free_port()
+        data_dir, port = (args.data_dir or Path(tmp) / "data").resolve(), _free_port()
+        marker = data_dir / "bench-dashboard.json"
         process, url = _start(data_dir, port, Path(tmp) / "cloud.log")
         try:
-            stamp = f"{int(time.time())}"
-            signup = _call(url, "POST", "/auth/signup", {"email": f"bench-{stamp}@example.com", "password":
-                                                         "bench-password-1", "name": "Bench Owner",
-                                                         "workspace_name": "Bench Co", "timezone": "UTC"})
-            token, workspace_id = signup["access_token"], signup["workspace"]["id"]
-            load_s = _seed_contacts(data_dir, workspace_id, args.contacts)
-            print(f"loaded {args.contacts} contacts in {load_s:.0f} s", flush=True)
-            pipeline_id = _seed_deals(url, token, args.deals)
-            flow_id = _seed_flow(url, token, args.nodes)
-            env = {**os.environ, "LEADPILOT_URL": url, "BENCH_SESSION": json.dumps({
-                "accessToken": token, "refreshToken": signup["refresh_token"],
-                "expiresAt": int(time.time() * 1000) + signup["expires_in"] * 1000}),
-                "BENCH_PIPELINE": pipeline_id, "BENCH_FLOW": flow_id}
-            out = subprocess.run(["node", "bench/perf.mjs"], cwd=ROOT / "dashboard", env=env, check=True,
-                                 capture_output=True, text=True, timeout=600)
-            figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+            if marker.is_file():
+                seeded = json.loads(marker.read_text())
+                print(f"measuring the workspace seeded in {data_dir}", flush=True)
+            else:
+                seeded = _seed(url, data_dir, args)
+                marker.write_text(json.dumps(seeded))
+            figures = {} if args.seed_only else _measure(url, seeded)
         finally:
             process.terminate()
             process.wait(timeout=30)
-    figures["sizes"] = {"contacts": args.contacts, "deals": args.deals, "nodes": args.nodes}
+    figures["sizes"] = seeded["sizes"]
     for key, value in figures.items():
         print(f"{key:28} {value}")
     return figures
