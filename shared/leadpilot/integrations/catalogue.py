@@ -1,0 +1,97 @@
+"""The integrations catalogue: every integration with its status for the calling workspace.
+
+An entry's status is connected, needs_attention (with a reason) or not_connected. Capabilities that own an
+integration's state (outgoing webhooks, Zapier) report it by `register_status(key, function)` at import time;
+until one does, the entry says it is not connected.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from leadpilot.identity.entities import Identity
+from leadpilot.integrations import credentials, vault
+from leadpilot.integrations.config import VaultConfig
+from leadpilot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Status:
+    status: str  # connected | needs_attention | not_connected
+    reason: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+StatusFunction = Callable[[Settings, Identity], Status]
+_hooks: dict[str, StatusFunction] = {}
+
+# key, name, category, how it connects (oauth | credentials | settings | hook), description
+ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("twilio", "Twilio", "messaging", "credentials", "Send and receive texts from your own Twilio account."),
+    ("email_domain", "Email sending domain", "email", "settings", "Send email from your own verified address."),
+    ("google", "Google Calendar", "calendar", "oauth", "Sync bookings and busy times with Google Calendar."),
+    ("microsoft", "Microsoft 365", "calendar", "oauth", "Sync bookings and busy times with Outlook."),
+    ("openai", "OpenAI", "ai", "credentials", "Use your own OpenAI key for AI flows and steps."),
+    ("zapier", "Zapier", "automation", "hook", "Trigger Zaps from LeadPilot events with REST hooks."),
+    ("webhooks", "Outgoing webhooks", "automation", "hook", "Send signed events to your own endpoints."),
+)
+
+
+def register_status(key: str, function: StatusFunction) -> None:
+    """Let the capability that owns `key` (webhooks, zapier) report its status."""
+    _hooks[key] = function
+
+
+def _credential(workspace_id: str, kind: str) -> Status:
+    saved = credentials.status(workspace_id, kind)
+    if not saved.set:
+        return Status("not_connected", details={"source": "platform", "credential": saved.to_dict()})
+    return Status("connected", details={"source": "workspace", "credential": saved.to_dict()})
+
+
+def _oauth(identity: Identity, provider: str, config: VaultConfig) -> Status:
+    mine = [c for c in vault.connections(identity.workspace_id)
+            if c.provider == provider and c.user_id == identity.principal_id]
+    details: dict[str, Any] = {"available": config.client(provider).configured, "connection": None}
+    if not mine:
+        return Status("not_connected", details=details)
+    connection = mine[0]
+    details["connection"] = connection.to_dict()
+    return Status(connection.status, connection.reason, connection.last_error, connection.last_error_at, details)
+
+
+def _email(workspace_id: str) -> Status:
+    from leadpilot.email.senders import get_sender  # only the catalogue needs the email capability
+
+    sender = get_sender(workspace_id)
+    if sender is None:
+        return Status("not_connected", details={"manage": "/settings/email"})
+    if sender.status != "verified":
+        return Status("needs_attention", f"{sender.identity} is not verified yet: add the DNS records SES asked for",
+                      details={"manage": "/settings/email", "identity": sender.identity})
+    return Status("connected", details={"manage": "/settings/email", "identity": sender.identity})
+
+
+def _status(settings: Settings, identity: Identity, config: VaultConfig, key: str) -> Status:
+    if key in _hooks:
+        return _hooks[key](settings, identity)
+    if key in credentials.KINDS:
+        return _credential(identity.workspace_id, key)
+    if key in ("google", "microsoft"):
+        return _oauth(identity, key, config)
+    if key == "email_domain":
+        return _email(identity.workspace_id)
+    return Status("not_connected", details={"manage": None})
+
+
+def catalogue(settings: Settings, config: VaultConfig, identity: Identity) -> list[dict[str, Any]]:
+    """Every integration with the caller's workspace's status (OAuth ones: the caller's own connection)."""
+    entries = []
+    for key, name, category, auth, description in ENTRIES:
+        status = _status(settings, identity, config, key)
+        entries.append({"key": key, "name": name, "category": category, "auth": auth, "description": description,
+                        **asdict(status)})
+    return entries
