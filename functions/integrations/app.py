@@ -12,12 +12,12 @@ from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
-    from leadpilot.integrations import catalogue, config, credentials, vault
+    from leadpilot.integrations import catalogue, config, connect, credentials
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     catalogue = lazy("leadpilot.integrations.catalogue")
     config = lazy("leadpilot.integrations.config")
     credentials = lazy("leadpilot.integrations.credentials")
-    vault = lazy("leadpilot.integrations.vault")
+    connect = lazy("leadpilot.integrations.connect")
 
 app = Chalice(app_name="leadpilot-integrations")
 edge = Edge(app, "leadpilot.integrations")
@@ -33,20 +33,20 @@ def list_integrations() -> dict[str, Any]:
 def start_connect() -> dict[str, Any]:
     identity = edge.identity("write")
     body = edge.body("oauth_start")
-    return vault.start_connect(edge.settings, config.vault_config(), identity, body["provider"])
+    return connect.start_connect(edge.settings, config.vault_config(), identity, body["provider"])
 
 
 @edge.route("/integrations/oauth/callback", "POST")
 def complete_connect() -> dict[str, Any]:
     identity = edge.identity("write")
     body = edge.body("oauth_callback")
-    return vault.complete_connect(edge.settings, config.vault_config(), identity, body).to_dict()
+    return connect.complete_connect(edge.settings, config.vault_config(), identity, body).to_dict()
 
 
 @edge.route("/integrations/oauth/connections/{connection_id}", "DELETE")
 def disconnect(connection_id: str) -> Response:
     identity = edge.identity("write")
-    vault.disconnect(edge.settings, config.vault_config(), identity, parse_id(connection_id, "connection_id"))
+    connect.disconnect(edge.settings, config.vault_config(), identity, parse_id(connection_id, "connection_id"))
     return edge.no_content()
 
 

@@ -1,18 +1,22 @@
 """The integrations catalogue: every integration with its status for the calling workspace.
 
 An entry's status is connected, needs_attention (with a reason) or not_connected. Capabilities that own an
-integration's state (outgoing webhooks, Zapier) report it by `register_status(key, function)` at import time;
-until one does, the entry says it is not connected.
+integration's state (outgoing webhooks, Zapier) report it through a status function named in STATUS_FUNCTIONS
+("module:function", taking (settings, identity) and returning a Status or a dict of its fields). It is loaded
+on first use, so this package imports no such capability, and while the module does not exist the entry reads
+as not connected. `register_status` sets one in-process (tests).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from leadpilot.identity.entities import Identity
-from leadpilot.integrations import credentials, vault
+from leadpilot.integrations import credentials
 from leadpilot.integrations.config import VaultConfig
+from leadpilot.integrations.connections import connections
 from leadpilot.settings import Settings
 
 
@@ -25,7 +29,11 @@ class Status:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-StatusFunction = Callable[[Settings, Identity], Status]
+StatusFunction = Callable[[Settings, Identity], "Status | Mapping[str, Any]"]
+STATUS_FUNCTIONS: dict[str, str] = {
+    "webhooks": "leadpilot.webhooks.integration_status:webhooks_status",
+    "zapier": "leadpilot.webhooks.integration_status:zapier_status",
+}
 _hooks: dict[str, StatusFunction] = {}
 
 # key, name, category, how it connects (oauth | credentials | settings | hook), description
@@ -41,8 +49,24 @@ ENTRIES: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 def register_status(key: str, function: StatusFunction) -> None:
-    """Let the capability that owns `key` (webhooks, zapier) report its status."""
+    """Report `key`'s status with this function (instead of the one STATUS_FUNCTIONS names)."""
     _hooks[key] = function
+
+
+def status_function(key: str) -> StatusFunction | None:
+    """The function reporting `key`'s status: registered, or named in STATUS_FUNCTIONS and importable."""
+    if key not in _hooks and key in STATUS_FUNCTIONS:
+        module, _, name = STATUS_FUNCTIONS[key].partition(":")
+        try:
+            _hooks[key] = getattr(importlib.import_module(module), name)
+        except (ModuleNotFoundError, AttributeError):
+            return None  # not deployed yet: the entry reads as not connected
+    return _hooks.get(key)
+
+
+def _reported(function: StatusFunction, settings: Settings, identity: Identity) -> Status:
+    answer = function(settings, identity)
+    return answer if isinstance(answer, Status) else Status(**dict(answer))
 
 
 def _credential(workspace_id: str, kind: str) -> Status:
@@ -53,7 +77,7 @@ def _credential(workspace_id: str, kind: str) -> Status:
 
 
 def _oauth(identity: Identity, provider: str, config: VaultConfig) -> Status:
-    mine = [c for c in vault.connections(identity.workspace_id)
+    mine = [c for c in connections(identity.workspace_id)
             if c.provider == provider and c.user_id == identity.principal_id]
     details: dict[str, Any] = {"available": config.client(provider).configured, "connection": None}
     if not mine:
@@ -76,8 +100,9 @@ def _email(workspace_id: str) -> Status:
 
 
 def _status(settings: Settings, identity: Identity, config: VaultConfig, key: str) -> Status:
-    if key in _hooks:
-        return _hooks[key](settings, identity)
+    function = status_function(key)
+    if function is not None:
+        return _reported(function, settings, identity)
     if key in credentials.KINDS:
         return _credential(identity.workspace_id, key)
     if key in ("google", "microsoft"):

@@ -54,7 +54,7 @@ def verify_state(secret: str, token: str, now: int) -> State:
     """The state a token carries, if its signature holds and it has not expired."""
     payload, _, signature = token.partition(".")
     expected = _b64(hmac.new(_key(secret), payload.encode(), hashlib.sha256).digest())
-    if not signature or not hmac.compare_digest(signature, expected):
+    if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise InvalidState("the signature does not match")
     try:
         fields = json.loads(_unb64(payload))
