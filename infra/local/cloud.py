@@ -268,6 +268,7 @@ class LocalCloud:
             *self._data_lines(),
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"  Webhooks     {self._webhook_allow()}",
+            f"  OAuth stub   {url}{OAUTH_STUB_PREFIX}  (plays Google and Microsoft; Connect approves at once)",
         ]
         scale = time_scale_from_env()
         if scale != 1:
