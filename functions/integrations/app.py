@@ -26,7 +26,7 @@ edge = Edge(app, "leadpilot.integrations")
 @edge.route("/integrations", "GET")
 def list_integrations() -> dict[str, Any]:
     identity = edge.identity()
-    return {"items": catalogue.catalogue(edge.settings, config.vault_config(), identity)}
+    return {"integrations": catalogue.catalogue(edge.settings, config.vault_config(), identity)}
 
 
 @edge.route("/integrations/oauth/start", "POST")

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _google(api: Api, token: str) -> dict[str, Any]:
-    return next(i for i in api.get("/integrations", token=token).body["items"] if i["key"] == "google")
+    return next(i for i in api.get("/integrations", token=token).body["integrations"] if i["key"] == "google")
 
 
 def _stored(workspace_id: str) -> str:

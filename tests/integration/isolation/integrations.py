@@ -1,12 +1,13 @@
-"""Integration resources for the tenant-isolation suite: a Google connection through the OAuth stub, and an
-OpenAI key of the workspace's own (both secrets must never reach another workspace)."""
+"""Integration resources for the tenant-isolation suite: a Google connection through the OAuth stub, and a
+Twilio account of the workspace's own (its auth token must never reach another workspace). Not an OpenAI key:
+other suites call the AI routes of this workspace, which would then try to reach OpenAI."""
 from __future__ import annotations
 
 from typing import Any
 
 from tests.support.oauth import connect, oauth_stub
 
-OPENAI_KEY = "sk-alpha-" + "Q" * 24 + "SEC1"
+TWILIO = {"account_sid": "AC" + "a1" * 16, "auth_token": "5ec1" * 8}
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/integrations/oauth/start"): {"provider": "google"},
     ("POST", "/integrations/oauth/callback"): {"state": "forged.state", "code": "c"},
@@ -18,12 +19,12 @@ BODIES: dict[tuple[str, str], Any] = {
 def seed(api: Any, token: str) -> dict[str, str]:
     with oauth_stub():
         connection = connect(api, token)
-    api.call("PUT", "/integrations/openai/credentials", {"api_key": OPENAI_KEY}, token=token)
+    api.call("PUT", "/integrations/twilio/credentials", TWILIO, token=token)
     return {"connection_id": connection["id"]}
 
 
 def secrets(ids: dict[str, str]) -> set[str]:
-    return {OPENAI_KEY}
+    return {TWILIO["auth_token"]}
 
 
 def snapshot(api: Any, token: str, ids: dict[str, str]) -> dict[str, Any]:

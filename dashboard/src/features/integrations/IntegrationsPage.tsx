@@ -29,11 +29,11 @@ export default function IntegrationsPage() {
       <QueryState
         query={integrations}
         empty="No integrations are available on this deployment."
-        isEmpty={(data) => data.items.length === 0}
+        isEmpty={(data) => data.integrations.length === 0}
       >
         {(data) => (
           <div className="grid integrations-grid">
-            {data.items.map((entry) => (
+            {data.integrations.map((entry) => (
               <IntegrationCard key={entry.key} entry={entry} />
             ))}
           </div>

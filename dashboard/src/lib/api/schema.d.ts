@@ -2927,7 +2927,7 @@ export interface components {
          * @description Every integration with its status for the caller's workspace (response); Google and Microsoft show the caller's own connection.
          */
         IntegrationCatalogue: {
-            items: components["schemas"]["IntegrationCatalogue.entry"][];
+            integrations: components["schemas"]["IntegrationCatalogue.entry"][];
         };
         /** @description A user's connection to Google or Microsoft (response); tokens are never returned. */
         "IntegrationCatalogue.connection": {
