@@ -23,6 +23,7 @@ from tests.support.apps import Api
 from tests.support.oauth import connect, consent, oauth_stub
 
 ROOT = Path(__file__).resolve().parents[2]
+KEY_B = "sk-member-" + "m" * 24
 
 
 def _google(api: Api, token: str) -> dict[str, Any]:
@@ -169,6 +170,12 @@ def test_own_credentials_are_sealed_never_returned_and_used(api: Api, owner: dic
     # And a bad key is a 422 naming the field
     bad = api.call("PUT", "/integrations/openai/credentials", {"api_key": "nope"}, token=token)
     assert bad.status == 422 and bad.body["error"]["details"]["errors"][0]["field"] == "api_key"
+    # And a member who is not an admin may not replace it
+    invite = api.post("/workspace/invites", {"email": "member@acme.test"}, token=token).body
+    member = api.post("/auth/accept-invite", {"token": invite["token"], "password": "member-password-2",
+                                              "name": "Member"}).body
+    refused = api.call("PUT", "/integrations/openai/credentials", {"api_key": KEY_B}, token=member["access_token"])
+    assert refused.status == 403 and credentials.workspace_secret(get_settings(), ws, "openai") == {"api_key": key}
     # And removing it goes back to the platform's
     assert api.call("DELETE", "/integrations/openai/credentials", token=token).status == 204
     assert credentials.workspace_secret(get_settings(), ws, "openai") is None
