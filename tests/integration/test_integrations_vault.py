@@ -117,6 +117,21 @@ def test_refresh_happens_before_expiry_and_two_concurrent_refreshes_call_the_pro
         assert stub.calls["refresh_token"] == 1
 
 
+def test_microsoft_rotated_refresh_tokens_are_kept(api: Api, owner: dict[str, Any]) -> None:
+    token, ws, user = owner["access_token"], owner["workspace"]["id"], owner["user"]["id"]
+    settings = get_settings()
+    with oauth_stub() as stub:
+        # Given a Microsoft connection whose tokens stay short-lived (each refresh rotates the refresh token)
+        stub.expires_in = 60
+        connect(api, token, "microsoft")
+        # When two refreshes follow each other
+        first = vault.access_token(settings, ws, user, "microsoft")
+        second = vault.access_token(settings, ws, user, "microsoft")
+        # Then both succeeded: the second used the refresh token the first one received
+        assert stub.calls["refresh_token"] == 2 and first != second
+        assert {first, second} <= stub.access_tokens and len(stub.refresh_tokens) == 1
+
+
 def test_invalid_grant_marks_the_connection_notifies_and_publishes(api: Api, owner: dict[str, Any]) -> None:
     token, ws, user = owner["access_token"], owner["workspace"]["id"], owner["user"]["id"]
     settings = get_settings()
