@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from leadpilot.db.base import CrmModel
 from leadpilot.identity.entities import Identity
 from leadpilot.integrations import credentials
 from leadpilot.integrations.config import VaultConfig
-from leadpilot.integrations.connections import connections
+from leadpilot.integrations.connections import view
+from leadpilot.integrations.models import CredentialItem, OAuthConnectionItem, integrations_pk
 from leadpilot.settings import Settings
 
 
@@ -69,16 +71,30 @@ def _reported(function: StatusFunction, settings: Settings, identity: Identity) 
     return answer if isinstance(answer, Status) else Status(**dict(answer))
 
 
-def _credential(workspace_id: str, kind: str) -> Status:
-    saved = credentials.status(workspace_id, kind)
-    if not saved.set:
-        return Status("not_connected", details={"source": "platform", "credential": saved.to_dict()})
+@dataclass(frozen=True)
+class _Stored:
+    """What the workspace's integrations partition holds, read with one Query."""
+
+    credentials: dict[str, CredentialItem]
+    connections: list[OAuthConnectionItem]
+
+
+def _stored(workspace_id: str) -> _Stored:
+    items = list(CrmModel.query(integrations_pk(workspace_id), consistent_read=True))
+    return _Stored({i.kind_name: i for i in items if isinstance(i, CredentialItem)},
+                   [i for i in items if isinstance(i, OAuthConnectionItem)])
+
+
+def _credential(stored: _Stored, kind: str) -> Status:
+    item = stored.credentials.get(kind)
+    if item is None:
+        return Status("not_connected", details={"source": "platform", "credential": asdict(credentials.NOT_SET)})
+    saved = credentials.CredentialStatus(True, item.hint, item.updated_at)
     return Status("connected", details={"source": "workspace", "credential": saved.to_dict()})
 
 
-def _oauth(identity: Identity, provider: str, config: VaultConfig) -> Status:
-    mine = [c for c in connections(identity.workspace_id)
-            if c.provider == provider and c.user_id == identity.principal_id]
+def _oauth(stored: _Stored, identity: Identity, provider: str, config: VaultConfig) -> Status:
+    mine = [view(c) for c in stored.connections if c.provider == provider and c.user_id == identity.principal_id]
     details: dict[str, Any] = {"available": config.client(provider).configured, "connection": None}
     if not mine:
         return Status("not_connected", details=details)
@@ -99,14 +115,14 @@ def _email(workspace_id: str) -> Status:
     return Status("connected", details={"manage": "/settings/email", "identity": sender.identity})
 
 
-def _status(settings: Settings, identity: Identity, config: VaultConfig, key: str) -> Status:
+def _status(settings: Settings, identity: Identity, config: VaultConfig, stored: _Stored, key: str) -> Status:
     function = status_function(key)
     if function is not None:
         return _reported(function, settings, identity)
     if key in credentials.KINDS:
-        return _credential(identity.workspace_id, key)
+        return _credential(stored, key)
     if key in ("google", "microsoft"):
-        return _oauth(identity, key, config)
+        return _oauth(stored, identity, key, config)
     if key == "email_domain":
         return _email(identity.workspace_id)
     return Status("not_connected", details={"manage": None})
@@ -114,9 +130,9 @@ def _status(settings: Settings, identity: Identity, config: VaultConfig, key: st
 
 def catalogue(settings: Settings, config: VaultConfig, identity: Identity) -> list[dict[str, Any]]:
     """Every integration with the caller's workspace's status (OAuth ones: the caller's own connection)."""
-    entries = []
+    entries, stored = [], _stored(identity.workspace_id)
     for key, name, category, auth, description in ENTRIES:
-        status = _status(settings, identity, config, key)
+        status = _status(settings, identity, config, stored, key)
         entries.append({"key": key, "name": name, "category": category, "auth": auth, "description": description,
                         **asdict(status)})
     return entries

@@ -34,6 +34,9 @@ class CredentialStatus:
         return asdict(self)
 
 
+NOT_SET = CredentialStatus(False, None, None)
+
+
 def _context(workspace_id: str, kind: str) -> str:
     return f"{workspace_id}/credential/{kind}"
 
@@ -57,14 +60,6 @@ def remove(settings: Settings, identity: Identity, kind: str) -> None:
     """Forget the workspace's credential of this kind; the platform's is used again."""
     bind_tables(settings)
     CredentialItem(integrations_pk(identity.workspace_id), _sk(kind)).delete()
-
-
-def status(workspace_id: str, kind: str) -> CredentialStatus:
-    try:
-        item = CredentialItem.get(integrations_pk(workspace_id), _sk(kind), consistent_read=True)
-    except DoesNotExist:
-        return CredentialStatus(False, None, None)
-    return CredentialStatus(True, item.hint, item.updated_at)
 
 
 def workspace_secret(settings: Settings, workspace_id: str, kind: str) -> dict[str, str] | None:
