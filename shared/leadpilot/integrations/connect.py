@@ -79,13 +79,13 @@ def complete_connect(settings: Settings, config: VaultConfig, identity: Identity
     """The provider sent the user back: check the state, exchange the code, seal and store the tokens."""
     bind_tables(settings)
     state, verifier_sealed = _claim(settings, identity, body["state"])
+    found, cipher = provider(config, state.provider), cipher_of(settings, config)
     if body.get("error"):
         detail = str(body.get("error_description") or body["error"])
-        raise ProviderRefused(f"{state.provider} refused the connection: {detail}",
+        raise ProviderRefused(f"{found.label} refused the connection: {detail}",
                               {"field": "error", "provider_error": str(body["error"])})
     if not body.get("code"):
         raise ValidationFailed.field("code", "is required when there is no error")
-    found, cipher = provider(config, state.provider), cipher_of(settings, config)
     verifier = cipher.open(verifier_sealed, context(state.workspace_id, found.name, state.user_id, "verifier"))
     try:
         tokens = oauth_http.exchange_code(found, body["code"], verifier, config.redirect_url)

@@ -82,5 +82,9 @@ def open_token(cipher: Cipher, item: OAuthConnectionItem, what: str) -> str:
     """A sealed token of the connection (access or refresh), opened."""
     sealed = item.access_sealed if what == "access" else item.refresh_sealed
     assert sealed is not None
-    ws = item.PK.split("#")[1]
-    return cipher.open(sealed, context(ws, item.provider, item.user_id, what))
+    return cipher.open(sealed, context(workspace_of(item), item.provider, item.user_id, what))
+
+
+def workspace_of(item: OAuthConnectionItem) -> str:
+    """The workspace a connection item belongs to (its partition: WS#<ws>#INTEGRATIONS)."""
+    return str(item.PK).split("#")[1]

@@ -22,7 +22,15 @@ from leadpilot.events.record import event_item
 from leadpilot.ids import new_id
 from leadpilot.integrations import oauth_http
 from leadpilot.integrations.config import VaultConfig, vault_config
-from leadpilot.integrations.connections import NotConnected, ReconnectNeeded, cipher_of, context, open_token, view
+from leadpilot.integrations.connections import (
+    NotConnected,
+    ReconnectNeeded,
+    cipher_of,
+    context,
+    open_token,
+    view,
+    workspace_of,
+)
 from leadpilot.integrations.crypto import Cipher
 from leadpilot.integrations.models import OAuthConnectionItem, connection_sk, integrations_pk
 from leadpilot.integrations.providers import provider
@@ -37,7 +45,6 @@ LOCK_S = 30  # a refresh holds the lock at most this long (a crashed holder's lo
 WAIT_STEPS = 20  # how often a caller without a usable token re-reads while another refreshes
 WAIT_STEP_S = 0.25
 SYSTEM = {"type": "system", "id": "integrations-vault"}
-
 
 
 def access_token(settings: Settings, workspace_id: str, user_id: str, provider_name: str,
@@ -92,7 +99,7 @@ def _lock(item: OAuthConnectionItem, now: int) -> bool:
 def _refresh(settings: Settings, config: VaultConfig, cipher: Cipher, item: OAuthConnectionItem) -> str:
     """Call the token endpoint as the lock holder; store the new token and release the lock."""
     found, held = provider(config, item.provider), OAuthConnectionItem.lock_owner == item.lock_owner
-    ws = item.PK.split("#")[1]
+    ws = workspace_of(item)
     try:
         if item.refresh_sealed is None:
             raise oauth_http.OAuthError("invalid_grant", "no refresh token was issued", 400)
@@ -105,11 +112,12 @@ def _refresh(settings: Settings, config: VaultConfig, cipher: Cipher, item: OAut
             raise ServiceUnavailable(f"{found.label} could not refresh the token; try again") from exc
         _needs_attention(settings, item, found.label, held, exc)
         raise ReconnectNeeded(str(item.reason), {"field": "provider", "provider_error": exc.error}) from exc
-    actions: list[Any] = [OAuthConnectionItem.access_sealed.set(cipher.seal(tokens.access_token,
-                                                                 context(ws, found.name, item.user_id, "access"))),
-               OAuthConnectionItem.token_expires_at.set(int(time.time()) + tokens.expires_in),
-               OAuthConnectionItem.refreshed_at.set(now_iso()), OAuthConnectionItem.version.add(1),
-               OAuthConnectionItem.lock_owner.remove(), OAuthConnectionItem.lock_until.remove()]
+    sealed = cipher.seal(tokens.access_token, context(ws, found.name, item.user_id, "access"))
+    actions: list[Any] = [
+        OAuthConnectionItem.access_sealed.set(sealed),
+        OAuthConnectionItem.token_expires_at.set(int(time.time()) + tokens.expires_in),
+        OAuthConnectionItem.refreshed_at.set(now_iso()), OAuthConnectionItem.version.add(1),
+        OAuthConnectionItem.lock_owner.remove(), OAuthConnectionItem.lock_until.remove()]
     if tokens.refresh_token:  # Microsoft rotates refresh tokens; Google keeps the first one
         actions.append(OAuthConnectionItem.refresh_sealed.set(
             cipher.seal(tokens.refresh_token, context(ws, found.name, item.user_id, "refresh"))))
@@ -136,7 +144,7 @@ def _release(item: OAuthConnectionItem, held: Any, error: str) -> None:
 def _needs_attention(settings: Settings, item: OAuthConnectionItem, label: str, held: Any,
                      exc: oauth_http.OAuthError) -> None:
     """Mark the connection, notify its user and publish integration.needs_attention, in one transaction."""
-    ws = item.PK.split("#")[1]
+    ws = workspace_of(item)
     reason = f"{label} no longer accepts LeadPilot's authorization ({exc.error}): reconnect it"
     when = now_iso()
     item.status, item.reason, item.last_error, item.last_error_at = "needs_attention", reason, exc.error, when
