@@ -1026,7 +1026,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List integrations */
+        /** Every integration with its status for the workspace (Google and Microsoft: the caller's own). */
         get: operations["list_integrations"];
         put?: never;
         post?: never;
@@ -1045,7 +1045,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Complete connect */
+        /** Finish connecting with what the provider sent back (state, and code or error); 400 for a bad state. */
         post: operations["complete_connect"];
         delete?: never;
         options?: never;
@@ -1063,7 +1063,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Disconnect */
+        /** Revoke a connection's tokens at the provider and forget them (your own; any, for admins). */
         delete: operations["disconnect"];
         options?: never;
         head?: never;
@@ -1079,7 +1079,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start connect */
+        /** Start connecting Google or Microsoft: the consent URL (PKCE S256, a signed state valid 10 minutes). */
         post: operations["start_connect"];
         delete?: never;
         options?: never;
@@ -1095,10 +1095,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Save openai */
+        /** Save the workspace's own OpenAI key (admins); only its last 4 characters are ever shown. */
         put: operations["save_openai"];
         post?: never;
-        /** Remove openai */
+        /** Forget the workspace's own OpenAI key: AI features use the platform's again (admins). */
         delete: operations["remove_openai"];
         options?: never;
         head?: never;
@@ -1113,10 +1113,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Save twilio */
+        /** Save the workspace's own Twilio account (admins); only the last 4 of the token are ever shown. */
         put: operations["save_twilio"];
         post?: never;
-        /** Remove twilio */
+        /** Forget the workspace's own Twilio account: texts go through the platform's again (admins). */
         delete: operations["remove_twilio"];
         options?: never;
         head?: never;
