@@ -11,7 +11,7 @@ from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
 from leadpilot.api.urls import public_url
-from leadpilot.automation.ai.provider import ai_config
+from leadpilot.automation.ai.provider import ai_config, for_workspace
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
@@ -72,7 +72,8 @@ def create_flow() -> Response:
 def generate_flow() -> Response:
     identity = edge.identity("write")
     body = edge.body("flow_generate")
-    return edge.created(generate.generate_flow(identity, runtime_config(), ai_config(), body))
+    ai_settings = for_workspace(edge.settings, ai_config(), identity.workspace_id)  # its own key, if saved
+    return edge.created(generate.generate_flow(identity, runtime_config(), ai_settings, body))
 
 
 @edge.route("/flows", "GET")

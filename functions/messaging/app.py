@@ -15,7 +15,8 @@ from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 from leadpilot.observability import logger
-from leadpilot.sms.config import messaging_config
+from leadpilot.settings import Settings
+from leadpilot.sms.config import MessagingConfig, messaging_config
 
 if TYPE_CHECKING:
     from leadpilot.sms import bulk as sms_bulk
@@ -253,6 +254,16 @@ def simulator_outbox() -> dict[str, Any]:
 _WORKER_THREADS = 4
 
 
+def _by_sender(settings: Settings, config: MessagingConfig,
+               jobs: list[sms_worker.Job]) -> dict[MessagingConfig, list[int]]:
+    """The batch's jobs (by index) grouped by the configuration each workspace sends with."""
+    configs = {ws: sms_provider.workspace_config(settings, config, ws) for ws in {job.workspace_id for job in jobs}}
+    groups: dict[MessagingConfig, list[int]] = {}
+    for index, job in enumerate(jobs):
+        groups.setdefault(configs[job.workspace_id], []).append(index)
+    return groups
+
+
 @app.lambda_function(name="on_send")
 def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send queue consumer: hand each due text to the provider exactly once (see sms_worker).
@@ -266,8 +277,12 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
     jobs = [sms_worker.Job(str(b["workspace_id"]), str(b["message_id"]), b.get("enqueued_at")) for b in bodies]
     found = sms_worker.prefetch([(job.workspace_id, job.message_id) for job in jobs])
     sink = sms_worker.EventSink()
-    outcomes = sms_worker.deliver_batch(settings, config, sms_provider.provider_for(config), jobs, found, sink,
-                                        threads=_WORKER_THREADS)
+    outcomes: list[Any] = [None] * len(jobs)
+    for own, indexes in _by_sender(settings, config, jobs).items():  # a workspace's own Twilio account, if any
+        part = sms_worker.deliver_batch(settings, own, sms_provider.provider_for(own), [jobs[i] for i in indexes],
+                                        found, sink, threads=_WORKER_THREADS)
+        for index, outcome in zip(indexes, part, strict=True):
+            outcomes[index] = outcome
     failed = []
     for record, job, outcome in zip(records, jobs, outcomes, strict=True):
         if isinstance(outcome, Exception):

@@ -15,6 +15,7 @@ from infra.local.dynamodb_local import SHARED_DB_FILE, Backend, DynamoDBLocal, c
 from infra.local.host import FunctionHost, shared_environment, time_scale_from_env
 from infra.local.model import Deployment
 from infra.local.moto_server import MotoServer
+from infra.local.oauth_stub import PREFIX as OAUTH_STUB_PREFIX
 from infra.local.provision import provision
 from infra.local.seed import DEMO_EMAIL, DEMO_PASSWORD, SeedResult, seed
 from infra.local.sfn_waits import PROVISIONED_MARKER
@@ -144,7 +145,11 @@ class LocalCloud:
         # The live WebSocket API's @connections endpoint is the gateway's too: LiveApi is served at /live.
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off",
-                      "LiveConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('LiveApi')}"}
+                      "LiveConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('LiveApi')}",
+                      # Integration secrets sealed with a key kept beside the data; OAuth through the gateway's stub.
+                      "VaultKeySpec": f"local:{self.data_dir / 'vault.key'}",
+                      "OAuthBaseUrl": f"http://{self.host}:{self.port}{OAUTH_STUB_PREFIX}",
+                      "OAuthRedirectUrl": f"http://{self.host}:{self.port}/app/integrations/callback"}
         self.deployment = provision(self.template_path, parameters)
         self.moto_state_path.mkdir(parents=True, exist_ok=True)
         (self.moto_state_path / PROVISIONED_MARKER).touch()
@@ -263,6 +268,7 @@ class LocalCloud:
             *self._data_lines(),
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"  Webhooks     {self._webhook_allow()}",
+            f"  OAuth stub   {url}{OAUTH_STUB_PREFIX}  (plays Google and Microsoft; Connect approves at once)",
         ]
         scale = time_scale_from_env()
         if scale != 1:

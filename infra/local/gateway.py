@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from infra.local import apidocs
+from infra.local import apidocs, oauth_stub
 from infra.local.routes import RouteTable, build_rest_event
 from infra.local.webapp import WebApp
 from infra.local.ws_server import LiveServer
@@ -127,6 +127,9 @@ class Gateway:
         raw_path = parts.path or "/"
         if method == "GET" and raw_path == HEALTH_PATH:
             return json_reply(200, self._host.health()), "-"
+        stubbed = oauth_stub.serve_mounted(method, target, body)  # the OAuth server stub: /_local/oauth/…
+        if stubbed is not None:
+            return Reply(*stubbed), "-"
         page = self._webapp.serve(method, raw_path, headers)  # the dashboard: / and /app/…
         if page is not None:
             return Reply(*page), "-"

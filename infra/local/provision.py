@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from infra.local.model import Deployment, Resource
+from infra.local.oauth_stub import CLIENTS
 from infra.local.specs import FUNCTION_TYPE, function_specs
 from infra.local.template import Resolver, TemplateError, load_template
 from infra.local.ws_specs import WEBSOCKET_TYPES, websocket_apis
@@ -40,11 +42,21 @@ SKIPPED_TYPES = frozenset(
         "AWS::IAM::ManagedPolicy",
         "AWS::Logs::LogGroup",
         "AWS::CloudWatch::Alarm",
+        "AWS::KMS::Key",  # the local cloud seals with a key file instead (VaultKeySpec local:<path>)
+        "AWS::KMS::Alias",
     }
 )
 # What the local cloud (and the tests that provision like it) sets unless told otherwise: the sandboxes'
 # /dev/* routes are on here and off in a deployed stage (the template's default).
-LOCAL_PARAMETERS = {"DevTools": "on"}
+# The vault seals with a local key file, and the OAuth clients are the local OAuth server stub's
+# (infra/local/oauth_stub.py); the local cloud itself points both at its data dir and its gateway.
+LOCAL_PARAMETERS = {
+    "DevTools": "on",
+    "VaultKeySpec": f"local:{Path(tempfile.gettempdir()) / 'leadpilot-local-vault.key'}",
+    "OAuthRedirectUrl": "http://127.0.0.1/app/integrations/callback",
+    "GoogleOAuthClientId": CLIENTS["google"][0], "GoogleOAuthClientSecret": CLIENTS["google"][1],
+    "MicrosoftOAuthClientId": CLIENTS["microsoft"][0], "MicrosoftOAuthClientSecret": CLIENTS["microsoft"][1],
+}
 _STATE_MACHINE_KEYS = (
     "Definition",
     "DefinitionString",

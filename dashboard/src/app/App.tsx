@@ -21,6 +21,8 @@ const FlowBuilderPage = lazy(() => import("@/features/flows/FlowBuilderPage"));
 const RunInspectorPage = lazy(() => import("@/features/flows/RunInspectorPage"));
 const SequencesPage = lazy(() => import("@/features/sequences/SequencesPage"));
 const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
+const IntegrationsPage = lazy(() => import("@/features/integrations/IntegrationsPage"));
+const IntegrationCallbackPage = lazy(() => import("@/features/integrations/IntegrationCallbackPage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -69,6 +71,8 @@ const router = createBrowserRouter(
         { path: "sequences", element: <SequencesPage /> },
         { path: "sequences/:sequenceId", element: <SequencesPage /> },
         { path: "settings/*", element: <SettingsPage /> },
+        { path: "integrations", element: <IntegrationsPage /> },
+        { path: "integrations/callback", element: <IntegrationCallbackPage /> },
         { path: "*", element: <Navigate to="/" replace /> },
       ],
     },

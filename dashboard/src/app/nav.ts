@@ -16,4 +16,5 @@ export const NAV: NavItem[] = [
   { to: "/automations", label: "Automations", icon: "⚡" },
   { to: "/sequences", label: "Sequences", icon: "≡" },
   { to: "/settings", label: "Settings", icon: "⚙" },
+  { to: "/integrations", label: "Integrations", icon: "⇄" },
 ];

@@ -27,6 +27,7 @@ export const RESOURCES = [
   "phone-numbers",
   "settings",
   "templates",
+  "integrations",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
@@ -43,6 +44,7 @@ export function resourcesFor(eventType: string): Resource[] {
     note: ["notes", "timeline"],
     automation: ["runs", "flows", "home", "timeline"],
     notification: ["notifications"],
+    integration: ["integrations"],
   };
   return touched[prefix] ?? [];
 }

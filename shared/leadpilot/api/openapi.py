@@ -134,6 +134,11 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/flows/dry-run"): ("leadpilot.automation", "dry_run_result", "one"),
     ("POST", "/flows/{flow_id}/runs/bulk"): ("leadpilot.automation", "runs_bulk_result", "one"),
     ("POST", "/flows/{flow_id}/enrollments"): ("leadpilot.automation", "flow_enrolment", "one"),
+    ("GET", "/integrations"): ("leadpilot.integrations", "integration_catalogue", "one"),
+    ("POST", "/integrations/oauth/start"): ("leadpilot.integrations", "oauth_authorization", "one"),
+    ("POST", "/integrations/oauth/callback"): ("leadpilot.integrations", "oauth_connection", "one"),
+    **{("PUT", f"/integrations/{kind}/credentials"): ("leadpilot.integrations", "credential_status", "one")
+       for kind in ("twilio", "openai")},
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

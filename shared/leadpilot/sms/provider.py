@@ -7,7 +7,7 @@ claimed: after a crash it asks `find` whether Twilio already has the message (AD
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -16,6 +16,8 @@ from pynamodb.exceptions import PutError
 
 from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
+from leadpilot.integrations import credentials
+from leadpilot.settings import Settings
 from leadpilot.sms.config import MessagingConfig
 from leadpilot.sms.models import SandboxSmsItem
 
@@ -192,7 +194,16 @@ def _http_client(base_url: str) -> Any:
     return Rebased(timeout=10)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=32)
 def provider_for(config: MessagingConfig) -> SmsProvider:
     """Twilio when credentials are configured, else the sandbox."""
     return SandboxProvider() if config.sandbox else TwilioProvider(config)
+
+
+def workspace_config(settings: Settings, config: MessagingConfig, workspace_id: str) -> MessagingConfig:
+    """The configuration a workspace sends with: its own Twilio account when it saved one, else the platform's."""
+    own = credentials.workspace_secret(settings, workspace_id, "twilio")
+    if own is None:
+        return config
+    return replace(config, twilio_account_sid=own["account_sid"], twilio_auth_token=own["auth_token"],
+                   twilio_messaging_service_sid="")  # the platform's messaging service is not in their account

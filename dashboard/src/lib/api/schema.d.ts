@@ -1019,6 +1019,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every integration with its status for the workspace (Google and Microsoft: the caller's own). */
+        get: operations["list_integrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish connecting with what the provider sent back (state, and code or error); 400 for a bad state. */
+        post: operations["complete_connect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/oauth/connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a connection's tokens at the provider and forget them (your own; any, for admins). */
+        delete: operations["disconnect"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/oauth/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start connecting Google or Microsoft: the consent URL (PKCE S256, a signed state valid 10 minutes). */
+        post: operations["start_connect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/openai/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save the workspace's own OpenAI key (admins); only its last 4 characters are ever shown. */
+        put: operations["save_openai"];
+        post?: never;
+        /** Forget the workspace's own OpenAI key: AI features use the platform's again (admins). */
+        delete: operations["remove_openai"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/twilio/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save the workspace's own Twilio account (admins); only the last 4 of the token are ever shown. */
+        put: operations["save_twilio"];
+        post?: never;
+        /** Forget the workspace's own Twilio account: texts go through the platform's again (admins). */
+        delete: operations["remove_twilio"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs": {
         parameters: {
             query?: never;
@@ -2396,6 +2500,15 @@ export interface components {
             unread_total: number;
         };
         /**
+         * CredentialStatus
+         * @description What is shown of a workspace's own credential once saved: that it is set and its last 4 characters (response).
+         */
+        CredentialStatus: {
+            set: boolean;
+            last4: string | null;
+            updated_at: string | null;
+        };
+        /**
          * Deal
          * @description A deal as the API returns it, aged as of the request (response).
          */
@@ -2812,6 +2925,66 @@ export interface components {
             source?: string;
         };
         /**
+         * IntegrationCatalogue
+         * @description Every integration with its status for the caller's workspace (response); Google and Microsoft show the caller's own connection.
+         */
+        IntegrationCatalogue: {
+            integrations: components["schemas"]["IntegrationCatalogue.entry"][];
+        };
+        /** @description A user's connection to Google or Microsoft (response); tokens are never returned. */
+        "IntegrationCatalogue.connection": {
+            id: string;
+            /** @enum {unknown} */
+            provider: "google" | "microsoft";
+            user_id: string;
+            /** @enum {unknown} */
+            status: "connected" | "needs_attention";
+            /** @description why it needs attention */
+            reason: string | null;
+            scopes: string[];
+            connected_at: string;
+            refreshed_at: string | null;
+            /** @description the provider's OAuth error code (invalid_grant...) */
+            last_error: string | null;
+            last_error_at: string | null;
+        };
+        /** @description What is shown of a workspace's own credential once saved: that it is set and its last 4 characters (response). */
+        "IntegrationCatalogue.credential": {
+            set: boolean;
+            last4: string | null;
+            updated_at: string | null;
+        };
+        /** @description per kind: source and credential (own credentials), available and connection (OAuth), manage and identity (settings) */
+        "IntegrationCatalogue.details": {
+            /** @enum {unknown} */
+            source?: "platform" | "workspace";
+            credential?: components["schemas"]["IntegrationCatalogue.credential"];
+            /** @description the deployment has an OAuth client for this provider */
+            available?: boolean;
+            connection?: components["schemas"]["IntegrationCatalogue.connection"] | null;
+            /** @description the dashboard path where it is set up */
+            manage?: string | null;
+            identity?: string;
+        };
+        "IntegrationCatalogue.entry": {
+            /** @enum {unknown} */
+            key: "twilio" | "email_domain" | "google" | "microsoft" | "openai" | "zapier" | "webhooks";
+            name: string;
+            category: string;
+            /**
+             * @description how it connects: OAuth consent, own credentials, a settings screen, or its own capability
+             * @enum {unknown}
+             */
+            auth: "oauth" | "credentials" | "settings" | "hook";
+            description: string;
+            /** @enum {unknown} */
+            status: "connected" | "needs_attention" | "not_connected";
+            reason: string | null;
+            last_error: string | null;
+            last_error_at: string | null;
+            details: components["schemas"]["IntegrationCatalogue.details"];
+        };
+        /**
          * Invite
          * @description An invite to the workspace (response); `token` only in the answer that creates it.
          */
@@ -2945,12 +3118,69 @@ export interface components {
          * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
          */
         NotificationPreferences: {
-            /** @description by type (task_assigned, task_reminder, task_overdue, mention), then by channel (in_app) */
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention), then by channel (in_app) */
             preferences: {
                 [key: string]: {
                     [key: string]: boolean;
                 };
             };
+        };
+        /**
+         * OAuthAuthorization
+         * @description Where to send the browser to connect a provider (response): the URL carries the PKCE challenge and the signed state.
+         */
+        OauthAuthorization: {
+            /** @enum {unknown} */
+            provider: "google" | "microsoft";
+            authorization_url: string;
+            state: string;
+            /** @description epoch seconds after which the state is refused */
+            expires_at: number;
+        };
+        /**
+         * OAuthCallback
+         * @description What the provider sent the browser back with: the state, and a code or an error.
+         */
+        OauthCallback: {
+            state: string;
+            code?: string;
+            error?: string;
+            error_description?: string;
+        };
+        /**
+         * OAuthConnection
+         * @description A user's connection to Google or Microsoft (response); tokens are never returned.
+         */
+        OauthConnection: {
+            id: string;
+            /** @enum {unknown} */
+            provider: "google" | "microsoft";
+            user_id: string;
+            /** @enum {unknown} */
+            status: "connected" | "needs_attention";
+            /** @description why it needs attention */
+            reason: string | null;
+            scopes: string[];
+            connected_at: string;
+            refreshed_at: string | null;
+            /** @description the provider's OAuth error code (invalid_grant...) */
+            last_error: string | null;
+            last_error_at: string | null;
+        };
+        /**
+         * OAuthStart
+         * @description Start connecting a provider: the answer has the URL to send the browser to.
+         */
+        OauthStart: {
+            /** @enum {unknown} */
+            provider: "google" | "microsoft";
+        };
+        /**
+         * OpenAiCredentials
+         * @description The workspace's own OpenAI API key; write-only: never returned.
+         */
+        OpenaiCredentials: {
+            api_key: string;
         };
         /**
          * PhoneNumber
@@ -3015,6 +3245,9 @@ export interface components {
                 in_app?: boolean;
             };
             mention?: {
+                in_app?: boolean;
+            };
+            integration_attention?: {
                 in_app?: boolean;
             };
         };
@@ -3672,6 +3905,14 @@ export interface components {
             occurred_at: string;
             /** @description the contact this entry came from in a merge */
             copied_from?: string;
+        };
+        /**
+         * TwilioCredentials
+         * @description The workspace's own Twilio account (or subaccount); write-only: never returned.
+         */
+        TwilioCredentials: {
+            account_sid: string;
+            auth_token: string;
         };
         /**
          * Usage
@@ -5585,6 +5826,186 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Job"];
                 };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationCatalogue"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    complete_connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OauthCallback"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OauthConnection"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    disconnect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    start_connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OauthStart"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OauthAuthorization"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    save_openai: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenaiCredentials"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialStatus"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    remove_openai: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    save_twilio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwilioCredentials"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialStatus"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    remove_twilio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             "4XX": components["responses"]["Error"];
         };

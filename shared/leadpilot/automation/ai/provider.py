@@ -1,18 +1,21 @@
 """OpenAI for the automation features (flow generation, AI steps): structured output only, imported lazily.
 
 Configuration is read once: OPENAI_API_KEY (no key: every AI feature uses its offline method and says so),
-OPENAI_BASE_URL (a local stub in tests), OPENAI_MODEL. See ADR 0012.
+OPENAI_BASE_URL (a local stub in tests), OPENAI_MODEL. See ADR 0012. A workspace's own key, saved in the
+integrations panel, replaces the platform's (`for_workspace`).
 """
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from leadpilot.errors import DomainError
+from leadpilot.integrations import credentials
 from leadpilot.observability import logger
+from leadpilot.settings import Settings
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OFFLINE = "offline"
@@ -56,7 +59,13 @@ def ai_config() -> AiConfig:
     return load_ai_config()
 
 
-@lru_cache(maxsize=4)
+def for_workspace(settings: Settings, config: AiConfig, workspace_id: str) -> AiConfig:
+    """The AI configuration a workspace uses: its own OpenAI key when it saved one, else the platform's."""
+    own = credentials.workspace_secret(settings, workspace_id, "openai")
+    return config if own is None else replace(config, api_key=own["api_key"])
+
+
+@lru_cache(maxsize=32)
 def _client(api_key: str, base_url: str | None, timeout_s: float) -> Any:
     import openai  # lazy: a second of cold start that only AI calls pay
 

@@ -68,7 +68,7 @@ def offline_label(text: str, labels: list[str], default: str) -> tuple[str, str]
 
 def classify(job: Job) -> dict[str, Any]:
     """Answer `{"label": ...}` for the compiled Choice on the node's labels."""
-    cfg, settings = job.config, ai.ai_config()
+    cfg, settings = job.config, ai.for_workspace(job.settings, ai.ai_config(), job.workspace_id)
     labels = list(cfg.get("labels") or ["yes", "no"])
     default = str(cfg.get("default") or labels[-1])
     question, text = job.render(cfg["question"]), job.render(cfg["input"])
@@ -112,7 +112,7 @@ def offline_message(prompt: str, channel: str, first_name: str | None) -> str:
 
 def generate_message(job: Job) -> dict[str, Any]:
     """Write a message and save it in the variable `save_as` (the compiled `@vars` Pass copies `vars`)."""
-    cfg, settings = job.config, ai.ai_config()
+    cfg, settings = job.config, ai.for_workspace(job.settings, ai.ai_config(), job.workspace_id)
     channel, prompt = str(cfg.get("channel") or "sms"), job.render(cfg["prompt"])
     contact = job.context.get("contact") or {}
     metrics.add_metric(name="FlowAiStep", unit="Count", value=1)
