@@ -163,3 +163,19 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
         yield cloud
     finally:
         cloud.stop()
+
+
+ONE_DAY_IN_ONE_SECOND = "86400"
+
+
+@pytest.fixture(scope="session")
+def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """A running local cloud whose flow time (delays, waits, schedules) passes a day a second, also after a
+    restart; shared by the e2e modules that need it, as `local_cloud` is. Always stopped at the end."""
+    base = tmp_path_factory.mktemp("fast-cloud")
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": ONE_DAY_IN_ONE_SECOND})
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()

@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.e2e.conftest import LocalCloudProcess, _free_port
+from tests.e2e.conftest import LocalCloudProcess
 from tests.integration.test_automation_runtime_helpers import follow_up_flow
 
 # xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
 # run (`--dist loadgroup`) while the other workers take the unit and integration tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
-ONE_DAY_IN_ONE_SECOND = "86400"
-
-
-@pytest.fixture(scope="module")
-def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    base = tmp_path_factory.mktemp("fast-cloud")
-    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": ONE_DAY_IN_ONE_SECOND})
-    cloud.start()
-    try:
-        yield cloud
-    finally:
-        cloud.stop()
 
 
 class Scenario:

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalCloudProcess, _free_port
+from tests.e2e.conftest import LocalCloudProcess
 
 # xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
 # run (`--dist loadgroup`) while the other workers take the unit and integration tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
-# A year-long wait for a reply lasts about two minutes at this speed: the run waits through the restart.
-SPEED = "259200"
 FLOW = {"name": "Ask and wait", "trigger": {"event": "contact.tag_added",
                                             "filters": [{"var": "trigger.data.tag", "op": "eq", "value": "e2e-ask"}]},
         "nodes": [{"id": "start", "type": "trigger"}, {"id": "ask", "type": "send_sms", "body": "Any questions?"},
@@ -22,18 +20,6 @@ FLOW = {"name": "Ask and wait", "trigger": {"event": "contact.tag_added",
                   {"id": "yes", "type": "end"}, {"id": "no", "type": "end"}],
         "edges": [{"from": "start", "to": "ask"}, {"from": "ask", "to": "await"},
                   {"from": "await", "to": "yes", "label": "reply"}, {"from": "await", "to": "no", "label": "timeout"}]}
-
-
-@pytest.fixture(scope="module")
-def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    """A local cloud whose flow time (and schedules) run LEADPILOT_TIME_SCALE times faster (also after a restart)."""
-    base = tmp_path_factory.mktemp("runs-cloud")
-    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED})
-    try:
-        cloud.start()
-        yield cloud
-    finally:
-        cloud.stop()
 
 
 def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
