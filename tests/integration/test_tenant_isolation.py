@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from tests.integration import isolation
-from tests.integration.conftest import JWT_SECRET, sign_up
+from tests.integration.conftest import JWT_SECRET, seeded_once, sign_up
 from tests.support.apps import Api, chalice_apps, template_routes
 
 PUBLIC: set[tuple[str, str]] = set().union(*(getattr(m, "PUBLIC", set()) for m in isolation.modules()))
@@ -39,7 +39,12 @@ def test_template_and_apps_declare_the_same_routes() -> None:
 
 @pytest.fixture
 def tenants(api: Api) -> dict[str, Any]:
-    """Workspace A with one of everything that has an id (seeded by every capability); workspace B."""
+    """Workspace A with one of everything that has an id (seeded by every capability); workspace B. Seeded through
+    the API once per worker, then put back for each test (`seeded_once`)."""
+    return seeded_once("tenants", lambda: _seed(api))
+
+
+def _seed(api: Api) -> dict[str, Any]:
     a, b = sign_up(api, "Alpha"), sign_up(api, "Beta")
     ids: dict[str, str] = {}
     for module in isolation.modules():

@@ -8,6 +8,7 @@ gone, and resources a test created (flow machines) are deleted, while the templa
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from infra.local.model import Deployment
@@ -79,3 +80,15 @@ def _empty_email_and_files() -> None:
     for bucket in s3.buckets.values():
         for key in list(bucket.keys):
             s3.delete_object(bucket.name, key)
+
+
+def save_tables() -> dict[str, Any]:
+    """A deep copy of every table's items, to put back with `restore_tables`."""
+    return {name: copy.deepcopy(table.items) for name, table in _dynamodb().tables.items()}
+
+
+def restore_tables(saved: dict[str, Any]) -> None:
+    """Every table holds again what it held when `saved` was taken (and nothing else)."""
+    for name, table in _dynamodb().tables.items():
+        table.items = copy.deepcopy(saved.get(name)) if name in saved else type(table.items)(dict)
+        table.__dict__.pop("_leadpilot_sorted_items", None)
