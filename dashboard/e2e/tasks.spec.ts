@@ -50,4 +50,8 @@ test("complete a task, reschedule one and create a weekly recurring task", async
   await expect(page.getByLabel("Calendar feed URL")).toHaveValue(/\/calendar\/lpc.+\.ics$/);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   await expectAccessible(page);
+  // And after a reload the screen knows the link is on without showing its secret again
+  await page.reload();
+  await expect(page.getByTestId("calendar-feed-status")).toContainText("Your calendar link is on");
+  await expect(page.getByLabel("Calendar feed URL")).toHaveCount(0);
 });

@@ -75,6 +75,12 @@ def create_calendar_feed() -> Response:
     return edge.created({**feed, "url": _absolute(feed["path"])})
 
 
+@edge.route("/me/calendar-feed", "GET")
+def calendar_feed_status() -> dict[str, Any]:
+    """Whether my feed link is on (the link itself is shown only when it is made)."""
+    return calendar.feed_status(edge.identity())
+
+
 @edge.route("/me/calendar-feed", "DELETE")
 def revoke_calendar_feed() -> Response:
     calendar.revoke_feed(edge.settings, edge.identity("write"))

@@ -37,9 +37,13 @@ def test_feed_lists_my_open_dated_tasks_as_events(api: Api, owner: dict[str, Any
 
 def test_wrong_rotated_revoked_or_foreign_tokens_are_404(api: Api, owner: dict[str, Any]) -> None:
     token = owner["access_token"]
+    assert api.get("/me/calendar-feed", token=token).body == {"active": False, "feed_id": None, "created_at": None}
     first = api.post("/me/calendar-feed", token=token).body["token"]
     second = api.post("/me/calendar-feed", token=token).body["token"]
     feed_id = second.split("_")[1]
+    # The status says the newest link is on, and never repeats its secret
+    status = api.get("/me/calendar-feed", token=token).body
+    assert (status["active"], status["feed_id"]) == (True, feed_id) and second not in str(status), status
     # A rotated token, a token with a wrong secret, and garbage are all 404
     for bad in (first, f"lpc_{feed_id}_{'x' * 43}", "nope", "lpc_" + "0" * 26 + "_" + "y" * 43, second + "x"):
         reply = api.get(f"/calendar/{bad}")
@@ -49,6 +53,7 @@ def test_wrong_rotated_revoked_or_foreign_tokens_are_404(api: Api, owner: dict[s
     assert api.delete("/me/calendar-feed", token=token).status == 204
     assert api.get(f"/calendar/{second}").status == 404
     assert api.delete("/me/calendar-feed", token=token).status == 404
+    assert api.get("/me/calendar-feed", token=token).body["active"] is False
 
 
 def test_feed_shows_only_its_owners_workspace(api: Api, owner: dict[str, Any]) -> None:

@@ -68,6 +68,7 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/pipelines/{pipeline_id}/forecast"): ("leadpilot.pipelines", "forecast", "one"),
     ("GET", "/deals/{deal_id}/history"): ("leadpilot.pipelines", "deal_history", "one"),
     ("POST", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed", "one"),
+    ("GET", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed_status", "one"),
     **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (
         ("POST", "/tasks", "one"), ("GET", "/tasks", "page"), ("GET", "/tasks/{task_id}", "one"),
         ("PATCH", "/tasks/{task_id}", "one"))},

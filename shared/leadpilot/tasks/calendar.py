@@ -53,6 +53,19 @@ def create_feed(settings: Settings, identity: Identity) -> dict[str, Any]:
     return {"feed_id": feed_id, "token": token, "path": f"/calendar/{token}.ics"}
 
 
+def feed_status(identity: Identity) -> dict[str, Any]:
+    """Whether the caller has a feed URL that works, and since when; never the URL (it was shown once)."""
+    pointer = _pointer(identity.workspace_id, _user(identity))
+    feed = None
+    if pointer is not None:
+        try:
+            feed = CalendarFeedItem.get(f"CALFEED#{pointer.feed_id}", "CALFEED", consistent_read=True)
+        except DoesNotExist:
+            feed = None
+    return {"active": feed is not None, "feed_id": feed.feed_id if feed else None,
+            "created_at": feed.created_at if feed else None}
+
+
 def revoke_feed(settings: Settings, identity: Identity) -> None:
     """Revoke the caller's feed URL; 404 when there is none."""
     user_id = _user(identity)

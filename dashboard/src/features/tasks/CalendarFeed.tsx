@@ -11,8 +11,10 @@ export function CalendarFeed() {
   const toast = useToast();
   const [url, setUrl] = useState<string | null>(null);
   const [off, setOff] = useState(false);
+  // When the link on now was made (null: none is on, or not known yet)
+  const active = feed.status.data?.active ? feed.status.data.created_at : null;
   const make = () => {
-    if (url && !window.confirm("Make a new link? The current one stops working.")) return;
+    if ((url || active) && !window.confirm("Make a new link? The current one stops working.")) return;
     feed.create.mutate(undefined, {
       onSuccess: (answer) => {
         setUrl(answer.url);
@@ -62,11 +64,22 @@ export function CalendarFeed() {
           </div>
         ) : null}
         {off ? <p className="muted">Your calendar link is turned off.</p> : null}
+        {!url && !off && active ? (
+          <p className="muted" data-testid="calendar-feed-status">
+            Your calendar link is on (made {new Date(active).toLocaleDateString()}). It was shown when it was made;
+            regenerate it to copy it again.
+          </p>
+        ) : null}
         <div className="row">
           <button type="button" onClick={make} disabled={feed.create.isPending}>
-            {url ? "Regenerate link" : "Get calendar link"}
+            {url || active ? "Regenerate link" : "Get calendar link"}
           </button>
-          <button type="button" className="ghost" onClick={revoke} disabled={feed.revoke.isPending}>
+          <button
+            type="button"
+            className="ghost"
+            onClick={revoke}
+            disabled={feed.revoke.isPending || (!url && !active)}
+          >
             Turn off link
           </button>
         </div>

@@ -79,9 +79,14 @@ export function useReschedule() {
 }
 
 /** The secret feed URL is shown once by the API: creating again replaces it (the old one stops working). */
+/** The calendar-feed link: whether one is on (the API never repeats the URL), and making or turning it off. */
 export function useCalendarFeed() {
+  const queryClient = useQueryClient();
+  const key = ["tasks", "calendar-feed"] as const;
+  const onSettled = () => void queryClient.invalidateQueries({ queryKey: key });
   return {
-    create: useMutation({ mutationFn: () => unwrap(api.POST("/me/calendar-feed")) }),
-    revoke: useMutation({ mutationFn: () => unwrap(api.DELETE("/me/calendar-feed")) }),
+    status: useQuery({ queryKey: key, queryFn: () => unwrap(api.GET("/me/calendar-feed")) }),
+    create: useMutation({ mutationFn: () => unwrap(api.POST("/me/calendar-feed")), onSettled }),
+    revoke: useMutation({ mutationFn: () => unwrap(api.DELETE("/me/calendar-feed")), onSettled }),
   };
 }

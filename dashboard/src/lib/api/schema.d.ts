@@ -1215,7 +1215,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Whether my feed link is on (the link itself is shown only when it is made). */
+        get: operations["calendar_feed_status"];
         put?: never;
         /** Create calendar feed */
         post: operations["create_calendar_feed"];
@@ -2339,6 +2340,16 @@ export interface components {
             token: string;
             path: string;
             url: string;
+        };
+        /**
+         * CalendarFeedStatus
+         * @description Whether the caller's calendar feed URL works and since when; the URL itself is shown only when it is made (response).
+         */
+        CalendarFeedStatus: {
+            active: boolean;
+            feed_id: string | null;
+            /** @description when the working URL was made */
+            created_at: string | null;
         };
         /**
          * Contact
@@ -6128,6 +6139,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    calendar_feed_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedStatus"];
                 };
             };
             "4XX": components["responses"]["Error"];
