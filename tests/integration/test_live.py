@@ -70,6 +70,8 @@ def _posted(stub: Stub) -> dict[str, list[dict[str, Any]]]:
     """What each connection was sent (the stub answers Gone for some, but records every post)."""
     sent: dict[str, list[dict[str, Any]]] = {}
     for request in stub.requests:
+        if request.method == "DELETE":
+            continue
         assert request.method == "POST" and unquote(request.path).startswith("/dev/@connections/"), request
         sent.setdefault(unquote(request.path).rsplit("/", 1)[-1], []).append(request.json())
     return sent
@@ -183,6 +185,24 @@ def test_a_connection_that_is_gone_is_forgotten_and_the_others_still_get_the_eve
     sent = _posted(gateway)
     assert len(sent["gone-1"]) == 1 and len(sent["conn-live"]) == 2
     assert [c.connection_id for c in connections.of_workspace(get_settings(), ws)] == ["conn-live"]
+
+
+def test_a_browser_that_logged_out_is_closed_and_gets_no_more_events(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                      gateway: Stub) -> None:
+    # Given two open dashboards of one workspace: this session's, and another login of the same owner
+    ws = owner["workspace"]["id"]
+    other = api.post("/auth/login", {"email": owner["user"]["email"], "password": "correct-horse-battery"}).body
+    assert _connect("conn-stays", owner["access_token"])["statusCode"] == 200
+    assert _connect("conn-leaves", other["access_token"])["statusCode"] == 200
+    # When the other login logs out (its browser keeps its socket open) and an event is fanned out
+    assert api.post("/auth/logout", token=other["access_token"]).status == 204
+    api.post("/contacts", {"first_name": "Ada"}, token=owner["access_token"])
+    assert _fan_out(cloud) == 1
+    # Then the signed-out socket was closed through @connections and forgotten, never sent the event
+    closed = [unquote(r.path).rsplit("/", 1)[-1] for r in gateway.requests if r.method == "DELETE"]
+    assert closed == ["conn-leaves"]
+    assert list(_posted(gateway)) == ["conn-stays"]
+    assert [c.connection_id for c in connections.of_workspace(get_settings(), ws)] == ["conn-stays"]
 
 
 def test_an_event_of_a_workspace_with_no_open_screen_posts_nothing(cloud: Any, api: Api, owner: dict[str, Any],

@@ -7,6 +7,7 @@ from leadpilot.clock import now_epoch, now_iso
 from leadpilot.db.base import CrmModel, bind_tables
 from leadpilot.errors import Unauthorized
 from leadpilot.identity.authenticate import from_access_token
+from leadpilot.identity.store import session_membership_workspace
 from leadpilot.live.models import LiveConnectionItem, connection_gsi1pk, connections_pk
 from leadpilot.settings import Settings
 
@@ -21,6 +22,7 @@ class Connection:
     connection_id: str
     workspace_id: str
     user_id: str
+    session_id: str | None = None
 
 
 def connect(settings: Settings, connection_id: str, token: str | None) -> Connection:
@@ -35,7 +37,7 @@ def connect(settings: Settings, connection_id: str, token: str | None) -> Connec
                        user_id=identity.principal_id, session_id=identity.session_id, connected_at=now_iso(),
                        GSI1PK=connection_gsi1pk(connection_id), GSI1SK="CONN",
                        expires_at=now_epoch() + CONNECTION_TTL_S).save()
-    return Connection(connection_id, identity.workspace_id, identity.principal_id)
+    return Connection(connection_id, identity.workspace_id, identity.principal_id, identity.session_id)
 
 
 def disconnect(settings: Settings, connection_id: str) -> bool:
@@ -59,5 +61,16 @@ def of_workspace(settings: Settings, workspace_id: str) -> list[Connection]:
     bind_tables(settings)
     now = now_epoch()
     items = LiveConnectionItem.query(connections_pk(workspace_id), LiveConnectionItem.SK.startswith("CONN#"))
-    return [Connection(item.connection_id, item.workspace_id, item.user_id) for item in items
+    return [Connection(item.connection_id, item.workspace_id, item.user_id, item.session_id) for item in items
             if item.expires_at is None or item.expires_at > now]
+
+
+def still_signed_in(connection: Connection) -> bool:
+    """Whether the session that opened the connection is still live and its user still a member of an active
+    workspace: what an access token of that session would need (a logout, a removal or a suspension ends it)."""
+    if connection.session_id is None:
+        return True
+    session, membership, workspace = session_membership_workspace(connection.session_id, connection.workspace_id,
+                                                                  connection.user_id)
+    return bool(session is not None and not session.revoked and session.user_id == connection.user_id
+                and membership is not None and workspace is not None and workspace.status == "active")

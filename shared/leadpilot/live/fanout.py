@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,7 @@ class FanOut:
     posted: int = 0
     gone: int = 0
     failed: int = 0
+    closed: int = 0  # connections whose session had ended (a logout): closed, not posted to
 
 
 @lru_cache(maxsize=4)
@@ -40,11 +42,25 @@ def fan_out(settings: Settings, events: list[dict[str, Any]]) -> FanOut:
         by_workspace[str(event["workspace_id"])].append(event)
     result = FanOut()
     for workspace_id, workspace_events in by_workspace.items():
-        open_ = connections.of_workspace(settings, workspace_id)
+        open_ = [c for c in connections.of_workspace(settings, workspace_id) if _signed_in(settings, client, c, result)]
         for event in workspace_events:
             payload = json.dumps(message_of(event), separators=(",", ":")).encode()
             open_ = [c for c in open_ if _post(settings, client, c, payload, result)]
     return result
+
+
+def _signed_in(settings: Settings, client: Any, connection: connections.Connection, result: FanOut) -> bool:
+    """Whether the connection's session still holds; if not (its user logged out, was removed, or the workspace
+    was suspended), the socket is closed and forgotten, so a signed-out browser stops getting the workspace's
+    events even if it never closed its socket."""
+    if connections.still_signed_in(connection):
+        return True
+    # Already gone, or API Gateway unreachable: forgotten either way, never posted to again.
+    with suppress(BotoCoreError, ClientError):
+        client.delete_connection(ConnectionId=connection.connection_id)
+    connections.forget(settings, connection.workspace_id, connection.connection_id)
+    result.closed += 1
+    return False
 
 
 def _post(settings: Settings, client: Any, connection: connections.Connection, payload: bytes,
