@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention")
+TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention", "webhook_disabled")
 CHANNELS: tuple[str, ...] = ("in_app",)
 
 
