@@ -21,6 +21,7 @@ const FlowBuilderPage = lazy(() => import("@/features/flows/FlowBuilderPage"));
 const RunInspectorPage = lazy(() => import("@/features/flows/RunInspectorPage"));
 const SequencesPage = lazy(() => import("@/features/sequences/SequencesPage"));
 const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
+const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -68,6 +69,8 @@ const router = createBrowserRouter(
         { path: "automations/:flowId/runs/:runId", element: <RunInspectorPage /> },
         { path: "sequences", element: <SequencesPage /> },
         { path: "sequences/:sequenceId", element: <SequencesPage /> },
+        { path: "webhooks", element: <WebhooksPage /> },
+        { path: "webhooks/:endpointId", element: <WebhooksPage /> },
         { path: "settings/*", element: <SettingsPage /> },
         { path: "*", element: <Navigate to="/" replace /> },
       ],

@@ -15,5 +15,6 @@ export const NAV: NavItem[] = [
   { to: "/inbox", label: "Inbox", icon: "✉" },
   { to: "/automations", label: "Automations", icon: "⚡" },
   { to: "/sequences", label: "Sequences", icon: "≡" },
+  { to: "/webhooks", label: "Webhooks", icon: "⇄" },
   { to: "/settings", label: "Settings", icon: "⚙" },
 ];

@@ -27,6 +27,7 @@ export const RESOURCES = [
   "phone-numbers",
   "settings",
   "templates",
+  "webhooks",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 

@@ -141,7 +141,7 @@ def _notify_admins(settings: Settings, endpoint: EndpointItem, reason: str) -> N
         if member.role in ("owner", "admin"):
             notify(settings, endpoint.workspace_id, member.user_id, "webhook_disabled",
                    "A webhook endpoint was disabled", f"{endpoint.url}: {reason}",
-                   f"/settings/webhooks?endpoint={endpoint.endpoint_id}")
+                   f"/webhooks/{endpoint.endpoint_id}")
 
 
 def _disable(settings: Settings, endpoint: EndpointItem, reason: str) -> None:
