@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
@@ -17,12 +16,13 @@ from leadpilot.observability import logger
 from leadpilot.settings import get_settings
 
 if TYPE_CHECKING:
-    from leadpilot.webhooks import catalogue, deliveries, endpoints, worker
+    from leadpilot.webhooks import batch, catalogue, deliveries, endpoints, worker
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     catalogue = lazy("leadpilot.webhooks.catalogue")
     deliveries = lazy("leadpilot.webhooks.deliveries")
     endpoints = lazy("leadpilot.webhooks.endpoints")
     worker = lazy("leadpilot.webhooks.worker")
+    batch = lazy("leadpilot.webhooks.batch")
 
 app = Chalice(app_name="leadpilot-webhooks")
 edge = Edge(app, "leadpilot.webhooks")
@@ -154,23 +154,14 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @app.lambda_function(name="deliver")
 def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Webhook deliveries queue consumer: one attempt per message, the batch's attempts side by side (each waits
-    on a receiver); a record whose attempt raised is reported for redelivery, the others are done."""
+    """Webhook deliveries queue consumer: a batch's attempts claimed, sent side by side and recorded together
+    (leadpilot.webhooks.batch); a record whose attempt raised is reported for redelivery, the others are done."""
     settings = get_settings()
     from leadpilot.db.base import bind_tables
 
     bind_tables(settings)
     records = event.get("Records", [])
-    attempt = worker.attempt  # imported here, once, not by several threads at a time
-
-    def run(record: dict[str, Any]) -> str | None:
-        try:
-            attempt(settings, json.loads(record["body"]))
-        except Exception:  # reported below: SQS delivers it again, and the claim's lease lets it be taken over
-            logger.exception("webhook attempt failed", extra={"message_id": record.get("messageId")})
-            return str(record["messageId"])
-        return None
-
-    with ThreadPoolExecutor(max_workers=max(1, min(10, len(records)))) as pool:
-        failed = [m for m in pool.map(run, records) if m]
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+    planned = worker.plan(settings, [json.loads(r["body"]) for r in records])
+    results = batch.run(settings, planned)
+    return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r, result in zip(records, results, strict=True)
+                                  if result == batch.ERROR]}

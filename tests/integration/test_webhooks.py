@@ -164,6 +164,8 @@ def test_failures_are_retried_on_schedule_and_410_or_5_days_of_failure_disable_t
         deliver_all(cloud)
         [delivery] = log_of(api, token, endpoint["id"])
         assert delivery["status"] == "pending" and delivery["log"][0]["status_code"] == 503
+        retry_in = datetime.fromisoformat(delivery["next_attempt_at"].replace("Z", "+00:00")) - datetime.now(UTC)
+        assert timedelta(seconds=2) < retry_in <= timedelta(seconds=5)
         assert drain_queue(cloud, "WebhookDeliveriesQueue", app.deliver) == 0  # not due yet
 
         # When the 5 s pass, the receiver answers 429 asking for an hour: the retry is a one-off schedule
@@ -242,7 +244,7 @@ def test_replays_test_events_rate_limits_and_a_worker_that_died_mid_attempt(
         item = DeliveryItem.get(f"WS#{owner['workspace']['id']}#WHEP#{endpoint['id']}", f"DELIVERY#{waiting['id']}")
         message = {"workspace_id": owner["workspace"]["id"], "endpoint_id": endpoint["id"],
                    "delivery_id": waiting["id"], "attempt": 1}
-        assert worker._claim(item, 1)  # the attempt was claimed, then nothing: the worker died
+        assert worker.claim(item, 1)  # the attempt was claimed, then nothing: the worker died
         assert worker.attempt(get_settings(), message) == "skipped"  # a duplicate meanwhile does nothing
         item.update(actions=[DeliveryItem.claimed_at.set(int(datetime.now(UTC).timestamp()) - worker.LEASE_S - 1)])
         assert worker.attempt(get_settings(), message) == "retry"  # SQS hands it out again: taken over and made (500)

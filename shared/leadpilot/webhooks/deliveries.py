@@ -3,13 +3,15 @@ endpoint, the replay of one delivery or of every failed one since a time, and te
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.clock import now_epoch, now_iso
+from leadpilot.db.base import transaction
 from leadpilot.errors import Conflict, NotFound
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import id_floor, new_id
@@ -22,6 +24,8 @@ from leadpilot.webhooks.models import DeliveryItem, EndpointItem
 
 LOG_TTL_S = 30 * 24 * 3600
 MAX_REPLAY = 500  # deliveries one "replay failed since" request queues again
+FAN_OUT_THREADS = 10  # botocore keeps 10 connections per client
+TRANSACTION_ITEMS = 50  # deliveries created per transaction (DynamoDB takes 100 at most)
 
 
 def deliveries_pk(workspace_id: str, endpoint_id: str) -> str:
@@ -66,18 +70,37 @@ def _created(item: DeliveryItem) -> bool:
     return existing.status == "pending" and int(existing.attempts) == 0
 
 
+def _create_all(settings: Settings, items: list[DeliveryItem]) -> list[bool]:
+    """Create deliveries in one transaction of conditional puts; when one exists already (a redelivered event),
+    decide each on its own, side by side (`_created`)."""
+    try:
+        with transaction(settings) as txn:
+            for item in items:
+                txn.save(item, condition=DeliveryItem.PK.does_not_exist())
+        return [True] * len(items)
+    except TransactWriteError as exc:
+        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            raise
+    with ThreadPoolExecutor(max_workers=min(FAN_OUT_THREADS, len(items))) as pool:
+        return list(pool.map(_created, items))
+
+
 def fan_out(settings: Settings, events: list[dict[str, Any]]) -> int:
     """Create a delivery per (event, subscribed enabled endpoint of its workspace) and queue its first attempt;
     returns how many attempts were queued. A redelivered event creates nothing twice."""
-    tasks = []
     endpoints: dict[str, list[EndpointItem]] = {}
-    for event in events:
-        ws = event["workspace_id"]
-        if ws not in endpoints:
-            endpoints[ws] = workspace_endpoints(ws)
-        for endpoint in endpoints[ws]:
-            if endpoint.enabled and event["type"] in (endpoint.event_types or []) and _created(_new(endpoint, event)):
-                tasks.append(queue.task(ws, endpoint.endpoint_id, event["id"], 1))
+    for ws in {event["workspace_id"] for event in events}:
+        endpoints[ws] = [e for e in workspace_endpoints(ws) if e.enabled]
+    wanted = [(event, endpoint) for event in events for endpoint in endpoints[event["workspace_id"]]
+              if event["type"] in (endpoint.event_types or [])]
+    if not wanted:
+        return 0
+    created: list[bool] = []
+    for start in range(0, len(wanted), TRANSACTION_ITEMS):
+        created += _create_all(settings, [_new(endpoint, event) for event, endpoint in
+                                          wanted[start:start + TRANSACTION_ITEMS]])
+    tasks = [queue.task(event["workspace_id"], endpoint.endpoint_id, event["id"], 1)
+             for (event, endpoint), new in zip(wanted, created, strict=True) if new]
     if tasks:
         queue.send_now(webhooks_config(), settings.region, tasks)
         metrics.add_metric(name="WebhookDeliveryCreated", unit="Count", value=len(tasks))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -43,11 +44,19 @@ def real_delay(config: WebhooksConfig, delay_s: float) -> float:
 def send_now(config: WebhooksConfig, region: str, tasks: list[dict[str, Any]]) -> None:
     """Queue attempts to run at once (10 per SendMessageBatch)."""
     url = config.need("deliveries_queue_url")
-    for start in range(0, len(tasks), 10):
-        entries = [{"Id": str(n), "MessageBody": json.dumps(t)} for n, t in enumerate(tasks[start:start + 10])]
+
+    def send(chunk: list[dict[str, Any]]) -> None:
+        entries = [{"Id": str(n), "MessageBody": json.dumps(t)} for n, t in enumerate(chunk)]
         failed = _sqs(region).send_message_batch(QueueUrl=url, Entries=entries).get("Failed") or []
         if failed:  # the caller's message is retried by SQS: nothing is dropped
             raise RuntimeError(f"could not queue {len(failed)} webhook attempts: {failed[0].get('Message')}")
+
+    chunks = [tasks[start:start + 10] for start in range(0, len(tasks), 10)]
+    if len(chunks) == 1:
+        send(chunks[0])
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
+        list(pool.map(send, chunks))
 
 
 def send_later(config: WebhooksConfig, region: str, message: dict[str, Any], delay_s: float) -> datetime:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from leadpilot import safe_http
 from leadpilot.clock import now_epoch, now_iso
-from leadpilot.errors import NotFound
 from leadpilot.identity.store import members_of
 from leadpilot.notifications.service import notify
 from leadpilot.observability import logger, metrics
@@ -78,16 +79,19 @@ def next_delay(tries: int, outcome: Outcome) -> float | None:
     return delay
 
 
-def _admit(endpoint: EndpointItem, config: WebhooksConfig) -> float:
-    """Count an attempt against the endpoint's per-minute limit; 0 when admitted, else seconds to wait."""
+def _admit(endpoint: EndpointItem, config: WebhooksConfig, count: int = 1) -> float:
+    """Count `count` attempts against the endpoint's per-minute limit; 0 when admitted, else seconds to wait."""
     limit = int(endpoint.rate_limit_per_minute or config.rate_limit_per_minute)
     now = time.time()
     start = int(now - now % 60)
+    if count > limit:
+        return start + 60 - now
     item = EndpointRateItem(f"{endpoints.endpoints_pk(endpoint.workspace_id)}#{endpoint.endpoint_id}#RATE",
                             str(start))
     try:
-        item.update(actions=[EndpointRateItem.attempts.add(1), EndpointRateItem.expires_at.set(start + 120)],
-                    condition=EndpointRateItem.attempts.does_not_exist() | (EndpointRateItem.attempts < limit))
+        item.update(actions=[EndpointRateItem.attempts.add(count), EndpointRateItem.expires_at.set(start + 120)],
+                    condition=EndpointRateItem.attempts.does_not_exist()
+                    | (EndpointRateItem.attempts <= limit - count))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return start + 60 - now
@@ -95,14 +99,55 @@ def _admit(endpoint: EndpointItem, config: WebhooksConfig) -> float:
     return 0.0
 
 
-def _claim(item: DeliveryItem, attempt: int) -> bool:
+@dataclass
+class Planned:
+    """An attempt of a batch, with its endpoint read once for the batch (None: deleted) and whether the rate
+    limit already admitted it."""
+
+    message: dict[str, Any]
+    endpoint: EndpointItem | None
+    admitted: bool
+
+
+def plan(settings: Settings, messages: list[dict[str, Any]]) -> list[Planned]:
+    """A batch's attempts: its endpoints read in one BatchGetItem, and each admitted by its rate limit for all
+    its attempts at once (one counter update per endpoint, side by side); when they do not fit in the window,
+    each attempt is admitted on its own."""
+    if not messages:
+        return []
+    config = webhooks_config()
+    counts = Counter((m["workspace_id"], m["endpoint_id"]) for m in messages)
+    keys = {(endpoints.endpoints_pk(ws), f"ENDPOINT#{eid}"): (ws, eid) for ws, eid in counts}
+    found: dict[tuple[str, str], EndpointItem | None] = dict.fromkeys(counts)
+    for item in EndpointItem.batch_get(list(keys), consistent_read=True):
+        found[keys[(item.PK, item.SK)]] = item
+
+    def admit(key: tuple[str, str]) -> bool:
+        endpoint = found[key]
+        return endpoint is not None and bool(endpoint.enabled) and _admit(endpoint, config, counts[key]) == 0
+
+    with ThreadPoolExecutor(max_workers=min(10, len(found))) as pool:
+        admitted = dict(zip(found, pool.map(admit, found), strict=True))
+    return [Planned(m, found[key], admitted[key]) for m in messages
+            for key in [(m["workspace_id"], m["endpoint_id"])]]
+
+
+def claim_actions(attempt: int, now: int) -> list[Action]:
+    """A fresh claim of attempt `attempt` (condition: `claimable(attempt)`)."""
+    return [DeliveryItem.attempts.set(attempt), DeliveryItem.tries.add(1), DeliveryItem.status.set("sending"),
+            DeliveryItem.claimed_at.set(now)]
+
+
+def claimable(attempt: int) -> Any:
+    return (DeliveryItem.attempts == attempt - 1) & (DeliveryItem.status == "pending")
+
+
+def claim(item: DeliveryItem, attempt: int) -> bool:
     """Make this worker the one making attempt `attempt`: a fresh claim, or the takeover of a stale one."""
     now = now_epoch()
-    fresh: list[Action] = [DeliveryItem.attempts.set(attempt), DeliveryItem.tries.add(1),
-                           DeliveryItem.status.set("sending"), DeliveryItem.claimed_at.set(now)]
     stale: list[Action] = [DeliveryItem.claimed_at.set(now)]
     for actions, condition in (
-            (fresh, (DeliveryItem.attempts == attempt - 1) & (DeliveryItem.status == "pending")),
+            (claim_actions(attempt, now), claimable(attempt)),
             (stale, (DeliveryItem.attempts == attempt) & (DeliveryItem.status == "sending")
              & (DeliveryItem.claimed_at < now - LEASE_S))):
         try:
@@ -150,7 +195,7 @@ def _disable(settings: Settings, endpoint: EndpointItem, reason: str) -> None:
         _notify_admins(settings, endpoint, reason)
 
 
-def _after_failure(settings: Settings, config: WebhooksConfig, endpoint: EndpointItem, item: DeliveryItem,
+def after_failure(settings: Settings, config: WebhooksConfig, endpoint: EndpointItem, item: DeliveryItem,
                    outcome: Outcome, attempt: int) -> tuple[str, str | None]:
     """The delivery's status once an attempt failed, and when the next one is due; disables the endpoint on a
     410 or when it has failed for 5 days in a row."""
@@ -161,7 +206,7 @@ def _after_failure(settings: Settings, config: WebhooksConfig, endpoint: Endpoin
     if since is not None and now_epoch() - since >= queue.real_delay(config, DISABLE_AFTER_S):
         _disable(settings, endpoint, "every attempt failed for 5 days")
         return "failed", None
-    delay = next_delay(int(item.tries) + 1, outcome)
+    delay = next_delay(int(item.tries), outcome)  # item.tries counts this try (the claim raised it)
     if delay is None:
         return "failed", None
     due = queue.send_later(config, settings.region, queue.task(item.workspace_id, item.endpoint_id,
@@ -170,43 +215,54 @@ def _after_failure(settings: Settings, config: WebhooksConfig, endpoint: Endpoin
     return "pending", due.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _record(item: DeliveryItem, attempt: int, outcome: Outcome, status: str, next_at: str | None) -> None:
+def record_actions(attempt: int, outcome: Outcome, status: str, next_at: str | None) -> list[Action]:
+    """The update that logs an attempt and sets what follows it."""
     entry = {"attempt": attempt, "at": now_iso(), "status_code": outcome.status_code,
              "latency_ms": outcome.latency_ms, "response": outcome.response, "error": outcome.error}
     due = DeliveryItem.next_attempt_at.set(next_at) if next_at else DeliveryItem.next_attempt_at.remove()
-    item.update(actions=[DeliveryItem.status.set(status), DeliveryItem.log.set(DeliveryItem.log.append([entry])),
-                         due, DeliveryItem.updated_at.set(now_iso())],
-                condition=DeliveryItem.attempts == attempt)
+    return [DeliveryItem.status.set(status), DeliveryItem.log.set(DeliveryItem.log.append([entry])), due,
+            DeliveryItem.updated_at.set(now_iso())]
 
 
-def attempt(settings: Settings, message: dict[str, Any]) -> str:
+def record(item: DeliveryItem, attempt: int, outcome: Outcome, status: str, next_at: str | None) -> None:
+    """Log an attempt on its delivery, while this worker still holds its claim."""
+    item.update(actions=record_actions(attempt, outcome, status, next_at), condition=DeliveryItem.attempts == attempt)
+
+
+def conclude(settings: Settings, config: WebhooksConfig, endpoint: EndpointItem, item: DeliveryItem,
+             outcome: Outcome, attempt: int) -> tuple[str, str | None]:
+    """The delivery's status after an attempt and when the next is due (None when none is); a success ends the
+    endpoint's failure streak, a failure schedules the next try or disables the endpoint."""
+    if outcome.ok:
+        if endpoint.failing_since is not None:
+            endpoints.record_outcome(endpoint.workspace_id, endpoint.endpoint_id, True, now_epoch())
+        return "succeeded", None
+    return after_failure(settings, config, endpoint, item, outcome, attempt)
+
+
+def attempt(settings: Settings, message: dict[str, Any], planned: Planned | None = None) -> str:
     """Run one queued attempt; returns what happened (for logs and tests): sent, failed, retry, late, skipped."""
     config = webhooks_config()
-    ws, endpoint_id, number = message["workspace_id"], message["endpoint_id"], int(message["attempt"])
-    try:
-        item = DeliveryItem.get(deliveries_pk(ws, endpoint_id), f"DELIVERY#{message['delivery_id']}",
-                                consistent_read=True)
-        endpoint = endpoints.get_item(ws, endpoint_id)
-    except (DoesNotExist, NotFound):
-        return "skipped"  # the endpoint was deleted, or the delivery expired
-    if endpoint.enabled:
+    planned = planned or plan(settings, [message])[0]
+    endpoint, number = planned.endpoint, int(message["attempt"])
+    if endpoint is None:
+        return "skipped"  # the endpoint was deleted
+    if endpoint.enabled and not planned.admitted:
         wait = _admit(endpoint, config)
         if wait > 0:  # over the endpoint's rate: the same attempt later, not counted as one
             queue.send_later(config, settings.region, message, wait)
             return "late"
-    if not _claim(item, number):
-        return "skipped"  # made, or being made, by another worker
+    # The claim's answer is the delivery (pynamodb's update reads ALL_NEW): no read before it.
+    item = DeliveryItem(deliveries_pk(endpoint.workspace_id, endpoint.endpoint_id),
+                        f"DELIVERY#{message['delivery_id']}")
+    if not claim(item, number):
+        return "skipped"  # made, or being made, by another worker, or expired
     if not endpoint.enabled:
         outcome = Outcome(None, 0, "", f"the endpoint is disabled ({endpoint.disabled_reason or 'by a member'})")
-        _record(item, number, outcome, "failed", None)
+        record(item, number, outcome, "failed", None)
         return "failed"
     outcome = send(endpoint, item)
     metrics.add_metric(name="WebhookAttempt", unit="Count", value=1)
-    if outcome.ok:
-        if endpoint.failing_since is not None:
-            endpoints.record_outcome(ws, endpoint_id, True, now_epoch())
-        _record(item, number, outcome, "succeeded", None)
-        return "sent"
-    status, next_at = _after_failure(settings, config, endpoint, item, outcome, number)
-    _record(item, number, outcome, status, next_at)
-    return "retry" if status == "pending" else "failed"
+    status, next_at = conclude(settings, config, endpoint, item, outcome, number)
+    record(item, number, outcome, status, next_at)
+    return {"succeeded": "sent", "pending": "retry"}.get(status, "failed")
