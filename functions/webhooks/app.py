@@ -39,12 +39,15 @@ def _admin(scope: str = "read") -> Identity:
 @edge.route("/webhooks/event-types", "GET")
 def list_event_types() -> dict[str, Any]:
     edge.identity()
-    return {"items": list(catalogue.entries()), "next_cursor": None}
+    items, cursor = catalogue.page(edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/webhooks/endpoints", "GET")
 def list_endpoints() -> dict[str, Any]:
-    return {"items": endpoints.list_endpoints(_admin()), "next_cursor": None}
+    identity = _admin()
+    items, cursor = endpoints.list_endpoints(identity, edge.limit(), edge.query("cursor"))
+    return {"items": items, "next_cursor": cursor}
 
 
 @edge.route("/webhooks/endpoints", "POST")
@@ -125,10 +128,8 @@ def unsubscribe_hook(hook_id: str) -> Response:
 def hook_samples() -> dict[str, Any]:
     """Sample payloads for a trigger's setup: of `?event=<type>`, or one of every type."""
     edge.identity()
-    event_type = edge.query("event")
-    if event_type is None:
-        return {"items": [entry["sample"] for entry in catalogue.entries()], "next_cursor": None}
-    return {"items": [catalogue.sample(event_type, "event")], "next_cursor": None}
+    items, cursor = catalogue.page(edge.limit(), edge.query("cursor"), edge.query("event"))
+    return {"items": [entry["sample"] for entry in items], "next_cursor": cursor}
 
 
 @app.lambda_function(name="on_event")

@@ -99,6 +99,36 @@ def test_endpoints_are_checked_kept_per_workspace_and_show_their_secret_once(api
     assert api.delete(f"/webhooks/endpoints/{endpoint_id}", token=token).status == 204
 
 
+def test_rest_hooks_subscribe_and_unsubscribe_with_an_api_key_whose_scopes_apply(api: Api, owner: dict[str, Any]
+                                                                                 ) -> None:
+    token = owner["access_token"]
+    # Given a read-only and a write API key, as a Zapier, Make or n8n user creates them
+    read_key = api.post("/workspace/api-keys", {"name": "Zapier read", "scopes": ["read"]}, token=token).body["key"]
+    write_key = api.post("/workspace/api-keys", {"name": "Zapier", "scopes": ["write"]}, token=token).body["key"]
+    hook = {"target_url": "https://hooks.zapier.com/hooks/standard/1/abc/", "event": "contact.created"}
+
+    # When the trigger asks for samples, Then each is the event type's payload (a read key is enough)
+    samples = api.get("/webhooks/hooks/samples?event=contact.created", headers={"X-Api-Key": read_key})
+    assert samples.status == 200 and [s["type"] for s in samples.body["items"]] == ["contact.created"]
+    assert api.get("/webhooks/hooks/samples?event=contact.sold", token=read_key).status == 422
+
+    # When it subscribes, Then a read key is refused, bad input is a 422 naming the field, a write key subscribes
+    assert api.post("/webhooks/hooks", hook, token=read_key).status == 403
+    for body, field in (({**hook, "target_url": "http://192.168.1.10/zap"}, "target_url"),
+                        ({**hook, "event": "contact.sold"}, "event")):
+        reply = api.post("/webhooks/hooks", body, token=write_key)
+        assert reply.status == 422 and reply.body["error"]["details"]["errors"][0]["field"] == field, reply
+    subscribed = api.post("/webhooks/hooks", hook, token=write_key)
+    assert subscribed.status == 201 and set(subscribed.body) == {"id", "target_url", "event"}, subscribed
+    listed = api.get("/webhooks/endpoints", token=token).body["items"]
+    assert [(e["source"], e["event_types"]) for e in listed] == [("rest_hook", ["contact.created"])]
+
+    # When it unsubscribes, Then the hook is gone (and a second DELETE is a 404)
+    assert api.delete(f"/webhooks/hooks/{subscribed.body['id']}", token=write_key).status == 204
+    assert api.delete(f"/webhooks/hooks/{subscribed.body['id']}", token=write_key).status == 404
+    assert api.get("/webhooks/endpoints", token=token).body["items"] == []
+
+
 def test_an_event_is_delivered_once_signed_and_verified_with_the_reference_library(
         cloud: Any, api: Api, owner: dict[str, Any], allow: Any) -> None:
     token = owner["access_token"]

@@ -6,6 +6,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from leadpilot.api.cursors import decode_cursor, slice_page
 from leadpilot.errors import ValidationFailed
 
 
@@ -19,6 +20,14 @@ def entries() -> tuple[dict[str, Any], ...]:
 @cache
 def _by_type() -> dict[str, dict[str, Any]]:
     return {entry["type"]: entry for entry in entries()}
+
+
+def page(limit: int, cursor: str | None, event_type: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the catalogue by type (of one type only, when given: a 422 naming `event` if unknown)."""
+    if event_type is not None:
+        sample(event_type, "event")
+    chosen = [e for e in entries() if event_type in (None, e["type"])]
+    return slice_page(chosen, limit, decode_cursor(cursor, lambda v: v in _by_type()), lambda e: str(e["type"]))
 
 
 def sample(event_type: str, field: str = "event_type") -> dict[str, Any]:

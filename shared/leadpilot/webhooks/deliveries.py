@@ -9,7 +9,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from leadpilot.api.cursors import decode_cursor, encode_cursor
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.db.base import transaction
 from leadpilot.errors import Conflict, NotFound
@@ -119,16 +119,9 @@ def list_deliveries(identity: Identity, endpoint_id: str, limit: int, cursor: st
                     ) -> tuple[list[dict[str, Any]], str | None]:
     """An endpoint's deliveries, newest event first, each with its attempts."""
     get_item(identity.workspace_id, endpoint_id)
-    pk = deliveries_pk(identity.workspace_id, endpoint_id)
-    kwargs: dict[str, Any] = {"limit": limit + 2, "scan_index_forward": False, "consistent_read": True}
-    after = decode_cursor(cursor)
-    condition = DeliveryItem.SK.startswith("DELIVERY#")
-    if after is not None:
-        condition = DeliveryItem.SK.between("DELIVERY#", f"DELIVERY#{after}")  # type: ignore[assignment]
-    items = [i for i in DeliveryItem.query(pk, condition, **kwargs) if i.delivery_id != after][:limit + 1]
-    more = len(items) > limit
-    items = items[:limit]
-    return [to_dict(i) for i in items], encode_cursor(items[-1].delivery_id) if more and items else None
+    items, next_cursor = query_page(DeliveryItem, deliveries_pk(identity.workspace_id, endpoint_id), "DELIVERY#",
+                                    limit, decode_cursor(cursor), newest_first=True, consistent_read=True)
+    return [to_dict(i) for i in items], next_cursor
 
 
 def _replay(settings: Settings, item: DeliveryItem) -> bool:

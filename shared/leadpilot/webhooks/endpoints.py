@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.destinations import DEFAULT_PORTS, addresses_of, literal_address, url_problem
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
@@ -116,9 +117,11 @@ def create_endpoint(identity: Identity, body: dict[str, Any], source: str = "api
     return {**to_dict(item), "secret": secret}
 
 
-def list_endpoints(identity: Identity) -> list[dict[str, Any]]:
+def list_endpoints(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """The workspace's endpoints, oldest first."""
-    return [to_dict(i) for i in workspace_endpoints(identity.workspace_id)]
+    items, next_cursor = query_page(EndpointItem, endpoints_pk(identity.workspace_id), "ENDPOINT#", limit,
+                                    decode_cursor(cursor), consistent_read=True)
+    return [to_dict(i) for i in items], next_cursor
 
 
 def get_endpoint(identity: Identity, endpoint_id: str) -> dict[str, Any]:

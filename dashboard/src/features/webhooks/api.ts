@@ -23,12 +23,16 @@ const endpointPath = (id: string) => ({ params: { path: { endpoint_id: id } } })
 export const useEventTypes = () =>
   useQuery({
     queryKey: webhookKeys.eventTypes,
-    queryFn: () => unwrap(api.GET("/webhooks/event-types")),
+    queryFn: () => unwrap(api.GET("/webhooks/event-types", { params: { query: { limit: 200 } } })),
     staleTime: Infinity, // the catalogue changes only with a deployment
   });
 
 export const useEndpoints = () =>
-  useQuery({ queryKey: webhookKeys.endpoints, queryFn: () => unwrap(api.GET("/webhooks/endpoints")) });
+  useQuery({
+    queryKey: webhookKeys.endpoints,
+    // a workspace has at most 100 endpoints: one page holds them all
+    queryFn: () => unwrap(api.GET("/webhooks/endpoints", { params: { query: { limit: 100 } } })),
+  });
 
 export const useEndpoint = (id: string) =>
   useQuery({

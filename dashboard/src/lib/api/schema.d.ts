@@ -7849,7 +7849,10 @@ export interface operations {
     };
     list_endpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8099,7 +8102,10 @@ export interface operations {
     };
     list_event_types: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8149,6 +8155,8 @@ export interface operations {
     hook_samples: {
         parameters: {
             query?: {
+                limit?: number;
+                cursor?: string;
                 event?: string;
             };
             header?: never;
