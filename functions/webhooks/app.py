@@ -32,7 +32,6 @@ def _admin(scope: str = "read") -> Identity:
     """Endpoints are managed by the workspace's owners and admins."""
     identity = edge.identity(scope)
     require_role(identity, "owner", "admin")
-    edge.settings  # noqa: B018 - binds the tables
     return identity
 
 

@@ -74,11 +74,11 @@ def _check_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def _get(workspace_id: str, endpoint_id: str) -> EndpointItem:
+def _get(workspace_id: str, endpoint_id: str, field: str = "endpoint_id") -> EndpointItem:
     try:
         return EndpointItem.get(endpoints_pk(workspace_id), f"ENDPOINT#{endpoint_id}", consistent_read=True)
     except DoesNotExist as exc:
-        raise NotFound("webhook endpoint not found", {"field": "endpoint_id"}) from exc
+        raise NotFound("webhook endpoint not found", {"field": field}) from exc
 
 
 def get_item(workspace_id: str, endpoint_id: str) -> EndpointItem:
@@ -164,9 +164,10 @@ def update_endpoint(identity: Identity, endpoint_id: str, body: dict[str, Any]) 
 
 def delete_endpoint(identity: Identity, endpoint_id: str, source: str | None = None) -> None:
     """Remove an endpoint (its delivery log expires on its own); with `source`, only one of that kind."""
-    item = _get(identity.workspace_id, endpoint_id)
+    field = "hook_id" if source == "rest_hook" else "endpoint_id"
+    item = _get(identity.workspace_id, endpoint_id, field)
     if source is not None and item.source != source:
-        raise NotFound("webhook endpoint not found", {"field": "endpoint_id"})
+        raise NotFound("REST hook not found", {"field": field})
     item.delete()
 
 

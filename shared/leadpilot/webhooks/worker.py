@@ -36,7 +36,9 @@ from leadpilot.webhooks.signing import headers as signed_headers
 # Standard Webhooks' schedule: the delay before each try of a delivery (the first is immediate).
 SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 TIMEOUT_S = 15.0
-LEASE_S = 60  # a claimed attempt whose worker is silent this long is taken over (the queue's visibility is 90 s)
+# A claim older than this is taken over: longer than a delivery batch may run (its function's timeout, 120 s),
+# shorter than the queue's visibility (720 s), after which SQS hands a dead worker's message out again.
+LEASE_S = 180
 RESPONSE_BYTES = 1024
 DISABLE_AFTER_S = 5 * 24 * 3600  # failing this long in a row disables an endpoint
 USER_AGENT = "LeadPilot-Webhooks/1"
