@@ -22,6 +22,7 @@ import boto3
 
 from infra.local.gateway import Gateway
 from infra.local.model import Deployment, FunctionSpec
+from infra.local.one_off import OneOffSchedules
 from infra.local.scheduler import Scheduler
 from infra.local.sqs_poller import SqsPoller
 
@@ -99,6 +100,7 @@ class FunctionHost:
             if source.enabled
         ]
         self.scheduler = Scheduler(self.invoke, deployment, time_scale_from_env())
+        self.one_off = OneOffSchedules(deployment)
 
     # ------------------------------------------------------------ loading
     def _load(self, python_paths: Sequence[Path]) -> None:
@@ -168,6 +170,8 @@ class FunctionHost:
             runners += [(f"sqs-{poller.name}", poller.run) for poller in self.pollers]
         if scheduler and self.scheduler.has_entries:
             runners.append(("scheduler", self.scheduler.run))
+        if scheduler and self.one_off.groups:
+            runners.append(("one-off-schedules", self.one_off.run))
         for name, target in runners:
             thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
             thread.start()

@@ -41,6 +41,7 @@ class SqsSource:
     batch_size: int = 10
     function_response_types: tuple[str, ...] = ()
     enabled: bool = True
+    batching_window_s: float = 0.0  # MaximumBatchingWindowInSeconds: how long a batch over 10 may gather
 
     @property
     def reports_batch_item_failures(self) -> bool:

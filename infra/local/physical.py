@@ -62,6 +62,9 @@ def default_physical(resolver: Resolver, logical_id: str) -> dict[str, Any]:
     if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
         layer = f"layer:{resolver.default_name(logical_id)}:1"
         return {"Ref": arn("lambda", layer, region, account)}
+    if kind == "AWS::Scheduler::ScheduleGroup":
+        name = named("Name")
+        return {"Ref": name, "Arn": arn("scheduler", f"schedule-group/{name}", region, account)}
     if kind == "AWS::IAM::Role":
         name = named("RoleName")
         return {"Ref": name, "Arn": f"arn:aws:iam::{account}:role/{name}"}

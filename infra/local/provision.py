@@ -96,6 +96,7 @@ class _Context:
         self.events = session.client("events")
         self.sfn = session.client("stepfunctions")
         self.s3 = session.client("s3")
+        self.scheduler = session.client("scheduler")
 
 
 def provision(template_path: str | Path, parameters: Mapping[str, str]) -> Deployment:
@@ -288,12 +289,23 @@ def _bucket(ctx: _Context, logical_id: str, raw: Mapping[str, Any]) -> Resource:
     return Resource(logical_id, "AWS::S3::Bucket", physical["Ref"], physical["Arn"])
 
 
+def _schedule_group(ctx: _Context, logical_id: str, raw: Mapping[str, Any]) -> Resource:
+    physical = ctx.resolver.physical(logical_id)
+    try:
+        ctx.scheduler.create_schedule_group(Name=physical["Ref"])
+    except ClientError as error:
+        if _error_code(error) != "ConflictException":
+            raise
+    return Resource(logical_id, "AWS::Scheduler::ScheduleGroup", physical["Ref"], physical["Arn"])
+
+
 _CREATORS: dict[str, Callable[[_Context, str, Mapping[str, Any]], Resource]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::DynamoDB::Table": _table,
     "AWS::SQS::Queue": _queue,
     "AWS::Events::EventBus": _event_bus,
     "AWS::Events::Rule": _rule,
+    "AWS::Scheduler::ScheduleGroup": _schedule_group,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::Serverless::StateMachine": _state_machine,
 }

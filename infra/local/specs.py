@@ -78,6 +78,7 @@ def _add_event(
                 queue_url=queue.url or "",
                 queue_arn=props["Queue"],
                 batch_size=int(props.get("BatchSize", 10)),
+                batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
                 function_response_types=tuple(props.get("FunctionResponseTypes", [])),
                 enabled=props.get("Enabled", True) in (True, "true"),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -84,8 +85,7 @@ class SqsPoller:
                 log.exception("poller %s failed; retrying in 1 s", self.name)
                 stop.wait(1)
 
-    def poll_once(self, wait_seconds: int = WAIT_SECONDS) -> int:
-        """Receive one batch and process it; returns how many messages were received."""
+    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
             QueueUrl=self.source.queue_url,
             MaxNumberOfMessages=min(self.source.batch_size, 10),
@@ -93,7 +93,23 @@ class SqsPoller:
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
+        return list(response.get("Messages", []))
+
+    def _gather(self, wait_seconds: int) -> list[dict[str, Any]]:
+        """One batch: a long poll, then, for a BatchSize over 10 (as Lambda allows on standard queues), more
+        receives while full ones keep coming, the batch is not full and its batching window lasts."""
+        messages = self._receive(wait_seconds)
+        deadline = time.monotonic() + self.source.batching_window_s
+        last = len(messages)
+        while last == 10 and len(messages) < self.source.batch_size and time.monotonic() < deadline:
+            more = self._receive(0)
+            messages += more
+            last = len(more)
+        return messages
+
+    def poll_once(self, wait_seconds: int = WAIT_SECONDS) -> int:
+        """Receive one batch and process it; returns how many messages were received."""
+        messages = self._gather(wait_seconds)
         if not messages:
             return 0
         event = {"Records": [sqs_record(m, self.source.queue_arn, self.region) for m in messages]}
@@ -107,8 +123,9 @@ class SqsPoller:
         ids = [m["MessageId"] for m in messages]
         failed = failed_message_ids(result, ids) if self.source.reports_batch_item_failures else set()
         done = [m for m in messages if m["MessageId"] not in failed]
-        if done:
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+        for start in range(0, len(done), 10):  # DeleteMessageBatch takes 10 at most
+            chunk = done[start:start + 10]
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)]
             response = self._sqs.delete_message_batch(QueueUrl=self.source.queue_url, Entries=entries)
             for failure in response.get("Failed", []):
                 log.warning("could not delete a message from %s: %s", self.name, failure)

@@ -3,7 +3,7 @@ local receiver (LEADPILOT_WEBHOOK_ALLOW), and never the platform's own endpoints
 
 `url_problem` is the early check made when a flow is saved or published (no DNS: scheme, credentials, a
 literal local address or `localhost`); `refusal` is the binding one, made for every resolved address where
-the connection opens (`automation.steps.safe_http`), so names that resolve to local addresses, DNS rebinding
+the connection opens (`leadpilot.safe_http`), so names that resolve to local addresses, DNS rebinding
 and redirects are caught too.
 """
 from __future__ import annotations

@@ -157,7 +157,9 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     JVM of DynamoDB Local, moto and the function host: seconds a module would otherwise pay again); tests that
     restart it leave it running. Always stopped at the end."""
     base = tmp_path_factory.mktemp("local-cloud")
-    cloud = LocalCloudProcess(base / "data", _free_port(), base)
+    # A local webhook receiver the browser tests start (dashboard/e2e/pages/webhooks.ts) may be reached.
+    receiver = f"127.0.0.1:{_free_port()}"
+    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_WEBHOOK_ALLOW": receiver})
     cloud.start()
     try:
         yield cloud

@@ -27,7 +27,8 @@ def test_the_dashboard_works_in_a_browser(local_cloud: LocalCloudProcess) -> Non
     assert (DASHBOARD / "dist" / "index.html").is_file(), "the dashboard is not built: run `make dashboard`"
     assert Path(CHROMIUM).exists() or shutil.which("chromium"), "chromium is missing: run `make browser`"
     # When the Playwright suite runs against it
-    env = {**os.environ, "LEADPILOT_URL": local_cloud.url, "CI": "1"}
+    env = {**os.environ, "LEADPILOT_URL": local_cloud.url, "CI": "1",
+           "LEADPILOT_WEBHOOK_RECEIVER": local_cloud.env["LEADPILOT_WEBHOOK_ALLOW"]}
     result = subprocess.run(
         ["npx", "--no-install", "playwright", "test"], cwd=DASHBOARD, env=env, capture_output=True, text=True,
         timeout=300,

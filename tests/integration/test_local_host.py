@@ -288,10 +288,10 @@ def _counts(queue: Resource) -> tuple[int, int]:
 def test_partial_batch_failure_keeps_only_the_failed_message(
     make_host: Callable[..., FunctionHost], tmp_path: Path
 ) -> None:
-    # Given a consumer that reports failures for bodies starting with "fail"
+    # Given a consumer that reports failures for bodies starting with "fail", with a BatchSize over SQS's 10
     queue = _queue("batch-q")
     worker = _write(tmp_path / "worker", WORKER)
-    source = SqsSource("Batch", queue.url, queue.arn, 10, ("ReportBatchItemFailures",))
+    source = SqsSource("Batch", queue.url, queue.arn, 25, ("ReportBatchItemFailures",), batching_window_s=1)
     host = make_host(
         [FunctionSpec("Consumer", worker, "app.on_batch", sqs_sources=[source])],
         [queue],
@@ -299,11 +299,12 @@ def test_partial_batch_failure_keeps_only_the_failed_message(
         pollers=False,
         scheduler=False,
     )
-    _send(queue, "ok-1", "fail-2", "ok-3")
+    _send(queue, "ok-1", "fail-2", *(f"ok-{n}" for n in range(3, 23)))
     # When the poller takes one batch
     received = host.pollers[0].poll_once(wait_seconds=0)
-    # Then all three were delivered and only the failed one is left (in flight until its timeout)
-    assert received == 3
+    # Then all 22 were delivered in it (gathered from several receives) and only the failed one is left (in
+    # flight until its timeout)
+    assert received == 22
     assert _counts(queue) == (0, 1)
 
 

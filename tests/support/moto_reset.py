@@ -56,6 +56,15 @@ def fresh_state(deployment: Deployment) -> None:
         queue._messages = []
         queue._pending_messages = set()
     _empty_email_and_files()
+    _empty_schedules()
+
+
+def _empty_schedules() -> None:
+    """One-off schedules functions made (webhook retries); the template's groups stay."""
+    from moto.scheduler.models import scheduler_backends
+
+    for group in scheduler_backends[ACCOUNT][REGION].schedule_groups.values():
+        group.schedules.clear()
 
 
 def _stop_executions(deployment: Deployment) -> None:

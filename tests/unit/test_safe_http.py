@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from leadpilot.automation.steps import safe_http, webhooks
+from leadpilot import safe_http
+from leadpilot.automation.steps import webhooks
 from leadpilot.automation.steps.actions import PermanentFailure
 from leadpilot.destinations import is_global, refusal
 from leadpilot.errors import ConfigurationError

@@ -23,6 +23,7 @@ const SequencesPage = lazy(() => import("@/features/sequences/SequencesPage"));
 const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
 const IntegrationsPage = lazy(() => import("@/features/integrations/IntegrationsPage"));
 const IntegrationCallbackPage = lazy(() => import("@/features/integrations/IntegrationCallbackPage"));
+const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -70,6 +71,8 @@ const router = createBrowserRouter(
         { path: "automations/:flowId/runs/:runId", element: <RunInspectorPage /> },
         { path: "sequences", element: <SequencesPage /> },
         { path: "sequences/:sequenceId", element: <SequencesPage /> },
+        { path: "webhooks", element: <WebhooksPage /> },
+        { path: "webhooks/:endpointId", element: <WebhooksPage /> },
         { path: "settings/*", element: <SettingsPage /> },
         { path: "integrations", element: <IntegrationsPage /> },
         { path: "integrations/callback", element: <IntegrationCallbackPage /> },

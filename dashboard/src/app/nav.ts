@@ -17,4 +17,5 @@ export const NAV: NavItem[] = [
   { to: "/sequences", label: "Sequences", icon: "≡" },
   { to: "/settings", label: "Settings", icon: "⚙" },
   { to: "/integrations", label: "Integrations", icon: "⇄" },
+  { to: "/webhooks", label: "Webhooks", icon: "↯" },
 ];

@@ -28,6 +28,7 @@ export const RESOURCES = [
   "settings",
   "templates",
   "integrations",
+  "webhooks",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 

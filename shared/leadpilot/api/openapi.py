@@ -140,6 +140,19 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/integrations/oauth/callback"): ("leadpilot.integrations", "oauth_connection", "one"),
     **{("PUT", f"/integrations/{kind}/credentials"): ("leadpilot.integrations", "credential_status", "one")
        for kind in ("twilio", "openai")},
+    ("GET", "/webhooks/event-types"): ("leadpilot.webhooks", "webhook_event_type", "page"),
+    **{(m, p): ("leadpilot.webhooks", "webhook_endpoint", shape) for m, p, shape in (
+        ("GET", "/webhooks/endpoints", "page"), ("GET", "/webhooks/endpoints/{endpoint_id}", "one"),
+        ("PATCH", "/webhooks/endpoints/{endpoint_id}", "one"))},
+    **{(m, p): ("leadpilot.webhooks", "webhook_endpoint_secret", "one") for m, p in (
+        ("POST", "/webhooks/endpoints"), ("POST", "/webhooks/endpoints/{endpoint_id}/rotate-secret"))},
+    **{(m, p): ("leadpilot.webhooks", "webhook_delivery", shape) for m, p, shape in (
+        ("GET", "/webhooks/endpoints/{endpoint_id}/deliveries", "page"),
+        ("POST", "/webhooks/endpoints/{endpoint_id}/test", "one"),
+        ("POST", "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/replay", "one"))},
+    ("POST", "/webhooks/endpoints/{endpoint_id}/replay"): ("leadpilot.webhooks", "webhook_replayed", "one"),
+    ("POST", "/webhooks/hooks"): ("leadpilot.webhooks", "rest_hook", "one"),
+    ("GET", "/webhooks/hooks/samples"): ("leadpilot.webhooks", "webhook_sample", "page"),
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

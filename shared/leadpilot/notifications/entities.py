@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention", "integration_attention")
+TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention", "integration_attention",
+                          "webhook_disabled")
 CHANNELS: tuple[str, ...] = ("in_app",)
 
 

@@ -10,6 +10,7 @@ const TYPE_LABELS: Record<string, string> = {
   task_overdue: "A task of mine is overdue",
   mention: "Someone mentions me in a note",
   integration_attention: "A connected integration needs me to reconnect it",
+  webhook_disabled: "A webhook endpoint was turned off after failing",
 };
 const CHANNEL_LABELS: Record<string, string> = { in_app: "In the app", email: "By email", sms: "By text" };
 

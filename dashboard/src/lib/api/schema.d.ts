@@ -2082,6 +2082,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List endpoints */
+        get: operations["list_endpoints"];
+        put?: never;
+        /** Create endpoint */
+        post: operations["create_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get endpoint */
+        get: operations["get_endpoint"];
+        put?: never;
+        post?: never;
+        /** Delete endpoint */
+        delete: operations["delete_endpoint"];
+        options?: never;
+        head?: never;
+        /** Update endpoint */
+        patch: operations["update_endpoint"];
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List deliveries */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay delivery */
+        post: operations["replay_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay failed */
+        post: operations["replay_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate secret */
+        post: operations["rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send test event */
+        post: operations["send_test_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List event types */
+        get: operations["list_event_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe hook */
+        post: operations["subscribe_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/hooks/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sample payloads for a trigger's setup: of `?event=<type>`, or one of every type. */
+        get: operations["hook_samples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/hooks/{hook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unsubscribe hook */
+        delete: operations["unsubscribe_hook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/twilio/sms": {
         parameters: {
             query?: never;
@@ -2740,6 +2930,32 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        EndpointCreate: {
+            /** @description https:// URL that receives the events (http:// only for a local receiver listed in LEADPILOT_WEBHOOK_ALLOW). */
+            url: string;
+            description?: string;
+            event_types: string[];
+            enabled?: boolean;
+            /** @description Extra request headers sent with every delivery. */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description Attempts per minute at most (null: the platform's default). */
+            rate_limit_per_minute?: number | null;
+        };
+        EndpointUpdate: {
+            /** @description https:// URL that receives the events (http:// only for a local receiver listed in LEADPILOT_WEBHOOK_ALLOW). */
+            url?: string;
+            description?: string;
+            event_types?: string[];
+            enabled?: boolean;
+            /** @description Extra request headers sent with every delivery. */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description Attempts per minute at most (null: the platform's default). */
+            rate_limit_per_minute?: number | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -2924,6 +3140,11 @@ export interface components {
             count: number;
             value: components["schemas"]["Forecast.money"];
             weighted_value: components["schemas"]["Forecast.money"];
+        };
+        HookCreate: {
+            /** @description https:// URL that receives the events (http:// only for a local receiver listed in LEADPILOT_WEBHOOK_ALLOW). */
+            target_url: string;
+            event: string;
         };
         ImportCreate: {
             csv: string;
@@ -3129,7 +3350,7 @@ export interface components {
          * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
          */
         NotificationPreferences: {
-            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention), then by channel (in_app) */
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled), then by channel (in_app) */
             preferences: {
                 [key: string]: {
                     [key: string]: boolean;
@@ -3261,9 +3482,24 @@ export interface components {
             integration_attention?: {
                 in_app?: boolean;
             };
+            webhook_disabled?: {
+                in_app?: boolean;
+            };
         };
         Refresh: {
             refresh_token: string;
+        };
+        ReplayFailed: {
+            /**
+             * Format: date-time
+             * @description Replay every failed delivery of events since this time.
+             */
+            since: string;
+        };
+        RestHook: {
+            id: string;
+            target_url: string;
+            event: string;
         };
         /**
          * Run
@@ -3900,6 +4136,9 @@ export interface components {
             /** @description Offsets before due: minutes or ISO 8601 durations (P1D, PT1H). */
             reminders?: (number | string)[] | null;
         };
+        TestEvent: {
+            event_type: string;
+        };
         /**
          * TimelineEntry
          * @description One entry of a contact's timeline (response).
@@ -3966,6 +4205,96 @@ export interface components {
             addons?: {
                 [key: string]: number;
             };
+        };
+        WebhookDelivery: {
+            id: string;
+            endpoint_id: string;
+            event_type: string;
+            /** @enum {unknown} */
+            status: "pending" | "sending" | "succeeded" | "failed";
+            attempts: number;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            test: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            log: components["schemas"]["WebhookDelivery.attempt"][];
+        };
+        "WebhookDelivery.attempt": {
+            attempt: number;
+            /** Format: date-time */
+            at: string;
+            status_code: number | null;
+            latency_ms: number;
+            /** @description The first KiB of the answer. */
+            response: string;
+            error: string | null;
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            description: string;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Why the platform disabled it (a 410 answer, 5 days of failures), or null. */
+            disabled_reason: string | null;
+            headers: {
+                [key: string]: string;
+            };
+            rate_limit_per_minute: number | null;
+            /** @enum {unknown} */
+            source: "api" | "rest_hook";
+            /** Format: date-time */
+            failing_since: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookEndpointSecret: {
+            id: string;
+            url: string;
+            description: string;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Why the platform disabled it (a 410 answer, 5 days of failures), or null. */
+            disabled_reason: string | null;
+            headers: {
+                [key: string]: string;
+            };
+            rate_limit_per_minute: number | null;
+            /** @enum {unknown} */
+            source: "api" | "rest_hook";
+            /** Format: date-time */
+            failing_since: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret: shown only now. */
+            secret: string;
+        };
+        WebhookEventType: {
+            type: string;
+            description: string;
+            schema: Record<string, never>;
+            sample: Record<string, never>;
+        };
+        WebhookReplayed: {
+            replayed: number;
+        };
+        /** @description A sample payload of an event type (what a delivery's body looks like): a domain event. */
+        WebhookSample: {
+            id: string;
+            type: string;
+            version: number;
+            workspace_id: string;
+            occurred_at: string;
+            actor: Record<string, never>;
+            data: Record<string, never>;
+            changes: Record<string, never>;
         };
         /**
          * Workspace
@@ -7969,6 +8298,360 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Usage"];
                 };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_endpoints: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEndpoint"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    create_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointSecret"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    delete_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    update_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    replay_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    replay_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayFailed"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReplayed"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointSecret"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    send_test_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestEvent"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_event_types: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEventType"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    subscribe_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestHook"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    hook_samples: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                event?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookSample"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    unsubscribe_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             "4XX": components["responses"]["Error"];
         };

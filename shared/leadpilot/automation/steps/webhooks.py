@@ -14,7 +14,6 @@ import hmac
 import json
 import re
 import secrets
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -24,16 +23,13 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
-from leadpilot import untrusted
+from leadpilot import safe_http, untrusted
 from leadpilot.automation.flows.compiler import TRANSIENT_ERROR
-from leadpilot.automation.steps import safe_http
 from leadpilot.automation.steps.actions import FAILED, Job, PermanentFailure
 from leadpilot.clock import now_iso
 from leadpilot.db.base import CrmModel
-from leadpilot.destinations import url_problem
 from leadpilot.errors import DomainError
 from leadpilot.observability import metrics
-from leadpilot.settings import get_destinations
 
 SIGNATURE_HEADER = "X-LeadPilot-Signature"
 DELIVERY_HEADER = "X-LeadPilot-Delivery"
@@ -125,22 +121,8 @@ def _body(job: Job, method: str) -> bytes:
 
 
 def destination_problem(url: str) -> str | None:
-    """Why a flow may not call this url (its scheme, credentials in it, or a host that is or resolves to an
-    address tenants may not reach), else None: the early, friendly check. The binding one is made where the
-    connection opens (`safe_http`)."""
-    problem = url_problem(url, get_destinations())
-    if problem:
-        return f"the url {problem}"
-    parts = urllib.parse.urlsplit(url)
-    if not parts.hostname:
-        return "the url has no host"
-    try:
-        safe_http.public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except safe_http.Refused as exc:
-        return f"the url's host resolves to {exc.reason}"
-    except (socket.gaierror, UnicodeError, ValueError):
-        return None  # unresolvable now: the request itself fails (transient) and is retried
-    return None
+    """Why a flow may not call this url, else None (`safe_http.destination_problem`)."""
+    return safe_http.destination_problem(url)
 
 
 def _send(request: urllib.request.Request, node: str) -> tuple[int, bytes]:

@@ -1,4 +1,5 @@
-"""Outbound HTTP to addresses tenants choose (the flow Webhook step), which must never reach our own network.
+"""Outbound HTTP to addresses tenants choose (the flow Webhook step, outgoing webhooks), which must never reach
+our own network.
 
 Checking a URL's host before sending is not enough: the name can resolve to another address when the
 connection is made (DNS rebinding), and a public server can redirect to an internal one. So the check is made
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import http.client
 import socket
+import urllib.parse
 import urllib.request
 from typing import Any
 
-from leadpilot.destinations import refusal
+from leadpilot.destinations import refusal, url_problem
 from leadpilot.settings import get_destinations
 
 MAX_REDIRECTS = 3
@@ -84,3 +86,22 @@ def open_public(request: urllib.request.Request, timeout: float) -> Any:
     """urlopen for tenant-chosen URLs: connects only to public addresses, redirects included (Refused, or a
     URLError whose reason is Refused, otherwise)."""
     return _opener().open(request, timeout=timeout)
+
+
+def destination_problem(url: str) -> str | None:
+    """Why a tenant may not send to this url (its scheme, credentials in it, or a host that is or resolves to an
+    address tenants may not reach), else None: the early, friendly check. The binding one is made where the
+    connection opens (`open_public`)."""
+    problem = url_problem(url, get_destinations())
+    if problem:
+        return f"the url {problem}"
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        return "the url has no host"
+    try:
+        public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except Refused as exc:
+        return f"the url's host resolves to {exc.reason}"
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None  # unresolvable now: the request itself fails (transient) and is retried
+    return None
