@@ -210,17 +210,16 @@ def _twiml() -> Response:
 @edge.route("/webhooks/twilio/sms", "POST")
 def twilio_inbound() -> Response:
     """Public: Twilio's inbound-text webhook, authenticated by X-Twilio-Signature (403 otherwise)."""
-    request = app.current_request
-    form = sms_webhooks.verified_form(messaging_config(), request)
-    sms_inbound.receive(edge.settings, messaging_config(), form)
+    signed = sms_webhooks.verified_form(edge.settings, messaging_config(), app.current_request)
+    sms_inbound.receive(edge.settings, messaging_config(), signed.form, signed_by=signed.workspace_id)
     return _twiml()
 
 
 @edge.route("/webhooks/twilio/status", "POST")
 def twilio_status() -> Response:
     """Public: Twilio's status callback, authenticated by X-Twilio-Signature (403 otherwise)."""
-    form = sms_webhooks.verified_form(messaging_config(), app.current_request)
-    sms_status.on_status(edge.settings, form)
+    signed = sms_webhooks.verified_form(edge.settings, messaging_config(), app.current_request)
+    sms_status.on_status(edge.settings, signed.form, signed_by=signed.workspace_id)
     return _twiml()
 
 

@@ -19,9 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature
-from leadpilot.sms.config import sandbox_token
-
-SANDBOX_ACCOUNT = "AC" + "0" * 32
+from leadpilot.sms.config import SANDBOX_ACCOUNT, sandbox_token
 
 
 def token_from(data_dir: Path) -> str:

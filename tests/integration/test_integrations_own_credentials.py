@@ -7,12 +7,23 @@ from typing import Any
 import pytest
 
 from leadpilot.automation.ai.provider import ai_config
-from tests.integration.messaging_helpers import configure_sandbox, drain_sends, setup_workspace
+from leadpilot.sms.config import SANDBOX_ACCOUNT
+from tests.integration.conftest import sign_up
+from tests.integration.messaging_helpers import (
+    PUBLIC_BASE,
+    configure_sandbox,
+    drain_sends,
+    inbound,
+    setup_workspace,
+    webhook,
+)
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, chat_completion, http_stub
 from tests.support.twilio_stub import TwilioStub
 
 SID, AUTH = "AC" + "7" * 32, "a" * 28 + "b0b0"
+SID_B, AUTH_B = "AC" + "8" * 32, "c" * 28 + "b1b1"  # another workspace's own account
+SID_NEW, AUTH_NEW = "AC" + "9" * 32, "d" * 28 + "b2b2"
 KEY = "sk-own-" + "k" * 24 + "9999"
 
 
@@ -40,6 +51,98 @@ def test_a_workspace_texts_through_its_own_twilio_account(sandboxed: TwilioStub,
     drain_sends(cloud)
     # Then Twilio got it, authenticated as the workspace's account (the stub refuses any other)
     assert [m["Body"] for m in sandboxed.creates] == ["Hello from our own account"]
+
+
+def _texted(api: Api, cloud: Any, token: str) -> dict[str, Any]:
+    """A workspace on its own Twilio account (SID) with a number, a contact, and a text sent through the stub."""
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID, "auth_token": AUTH},
+                    token=token).status == 200
+    setup = setup_workspace(api, token)
+    sent = api.post("/sms", {"contact_id": setup["contact"]["id"], "body": "Your quote is ready"}, token=token).body
+    drain_sends(cloud)
+    return {**setup, "message": api.get(f"/sms/{sent['id']}", token=token).body}
+
+
+def _receipt(message: dict[str, Any], account: str, status: str = "delivered") -> dict[str, str]:
+    return {"MessageSid": message["provider_sid"], "MessageStatus": status, "AccountSid": account,
+            "From": message["from"], "To": message["to"], "ApiVersion": "2010-04-01"}
+
+
+def test_webhooks_of_a_workspace_account_are_checked_with_its_own_token(
+        sandboxed: TwilioStub, cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a workspace that texts through its own Twilio account, on the same callback route as the platform
+    token = owner["access_token"]
+    setup = _texted(api, cloud, token)
+    message, contact, number = setup["message"], setup["contact"], setup["number"]["number"]
+    assert sandboxed.messages[0]["status_callback"].startswith(PUBLIC_BASE + "/webhooks/twilio/status")
+    status_before = message["status"]
+
+    # When its delivery receipt comes signed with the platform's token: refused, nothing changes
+    refused = webhook(api, "/webhooks/twilio/status", _receipt(message, SID))
+    assert refused.status == 403 and refused.body["error"]["details"]["field"] == "X-Twilio-Signature"
+    assert api.get(f"/sms/{message['id']}", token=token).body["status"] == status_before
+    # Then signed with the workspace's own token: the text is delivered
+    assert webhook(api, "/webhooks/twilio/status", _receipt(message, SID), token=AUTH).status == 200
+    assert api.get(f"/sms/{message['id']}", token=token).body["status"] == "delivered"
+
+    # When the contact texts STOP to the workspace's number, signed with the platform's token: refused
+    stop = {**inbound(contact["phone"], number, "STOP", "SM" + "5" * 32), "AccountSid": SID}
+    assert webhook(api, "/webhooks/twilio/sms", stop).status == 403
+    assert api.get("/conversations", token=token).body["unread_total"] == 0
+    # Then signed with the workspace's own token: it lands in the inbox and the contact is opted out
+    assert webhook(api, "/webhooks/twilio/sms", stop, token=AUTH).status == 200
+    thread = api.get(f"/conversations/{contact['id']}/messages", token=token).body["items"]
+    assert [(m["direction"], m["body"], m["keyword"]) for m in thread if m["direction"] == "inbound"] == [
+        ("inbound", "STOP", "opt_out")]
+    assert api.get(f"/contacts/{contact['id']}", token=token).body["do_not_contact"] is True
+
+
+def test_one_tenant_account_cannot_speak_for_another_and_replacing_moves_the_account(
+        sandboxed: TwilioStub, cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given workspace A texting through its own account, and workspace B with its own account and number
+    token_a = owner["access_token"]
+    setup = _texted(api, cloud, token_a)
+    message, number_a = setup["message"], setup["number"]["number"]
+    token_b = sign_up(api, "Beta")["access_token"]
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID_B, "auth_token": AUTH_B},
+                    token=token_b).status == 200
+    assert api.post("/phone-numbers", {"number": "+14155550111"}, token=token_b).status == 201
+    before = api.get(f"/sms/{message['id']}", token=token_a).body
+
+    # When B's account, validly signed, reports on A's text or delivers a text to A's number: refused
+    forged = webhook(api, "/webhooks/twilio/status", _receipt(message, SID_B, "failed"), token=AUTH_B)
+    assert forged.status == 403 and forged.body["error"]["details"]["field"] == "MessageSid"
+    text = {**inbound("+14155550199", number_a, "Wire the deposit here", "SM" + "6" * 32), "AccountSid": SID_B}
+    planted = webhook(api, "/webhooks/twilio/sms", text, token=AUTH_B)
+    assert planted.status == 403 and planted.body["error"]["details"]["field"] == "To"
+    # And A's account claimed with B's token is refused too
+    assert webhook(api, "/webhooks/twilio/status", _receipt(message, SID), token=AUTH_B).status == 403
+    # Then nothing of A's changed
+    assert api.get(f"/sms/{message['id']}", token=token_a).body == before
+    assert api.get("/conversations", token=token_a).body["unread_total"] == 0
+    assert not [c for c in api.get("/contacts", token=token_a).body["items"] if c["phone"] == "+14155550199"]
+
+    # And B may not save A's account as its own: 409 naming the field
+    taken = api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID, "auth_token": AUTH_B},
+                     token=token_b)
+    assert taken.status == 409 and taken.body["error"]["details"]["field"] == "account_sid"
+
+    # When A replaces its account: the old one's webhooks are the platform's again, the new one's are A's
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID_NEW, "auth_token": AUTH_NEW},
+                    token=token_a).status == 200
+    assert webhook(api, "/webhooks/twilio/status", _receipt(message, SID), token=AUTH).status == 403
+    assert webhook(api, "/webhooks/twilio/status", _receipt(message, SID_NEW), token=AUTH_NEW).status == 200
+    assert api.get(f"/sms/{message['id']}", token=token_a).body["status"] == "delivered"
+    # Then the old account is free for B, and B's removal frees it again
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID, "auth_token": AUTH_B},
+                    token=token_b).status == 200
+    # (and an account that claims the platform's own is never a workspace's: the platform's webhooks still pass)
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SANDBOX_ACCOUNT, "auth_token": AUTH_B},
+                    token=token_b).status == 200
+    assert webhook(api, "/webhooks/twilio/status", _receipt(message, SANDBOX_ACCOUNT, "read")).status == 200
+    assert api.call("DELETE", "/integrations/twilio/credentials", token=token_b).status == 204
+    assert api.call("PUT", "/integrations/twilio/credentials", {"account_sid": SID, "auth_token": AUTH},
+                    token=token_a).status == 200
 
 
 def test_flow_generation_uses_the_workspace_openai_key(cloud: Any, api: Api, owner: dict[str, Any],

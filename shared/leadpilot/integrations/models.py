@@ -50,10 +50,25 @@ class OAuthPendingItem(CrmModel, discriminator="oauth_pending"):
 
 class CredentialItem(CrmModel, discriminator="integration_credential"):
     """PK: WS#<ws>#INTEGRATIONS  SK: CRED#<kind> (twilio, openai): the workspace's own provider credentials,
-    sealed as one JSON object; only `hint` (the last 4 characters) is ever shown again."""
+    sealed as one JSON object; only `hint` (the last 4 characters) is ever shown again. `account_id` is the
+    provider's public account identifier (a Twilio AccountSid), kept in clear to move its `AccountOwnerItem`."""
 
     kind_name = UnicodeAttribute()
     sealed = UnicodeAttribute()
     hint = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
+
+
+def account_owner_pk(kind: str, account_id: str) -> str:
+    return f"PROVIDER_ACCOUNT#{kind}#{account_id.lower()}"
+
+
+class AccountOwnerItem(CrmModel, discriminator="integration_account_owner"):
+    """PK: PROVIDER_ACCOUNT#<kind>#<account id, lower case>  SK: OWNER. Which workspace saved a provider account:
+    written and removed with its `CredentialItem`, so one account belongs to one workspace. Twilio's webhooks name
+    only the account (AccountSid); this is how they find whose auth token checks their signature."""
+
+    kind_name = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()

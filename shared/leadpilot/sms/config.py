@@ -17,6 +17,8 @@ from leadpilot.errors import ConfigurationError
 
 # Twilio's magic test number: the sandbox sends from it when a workspace has no number of its own.
 SANDBOX_FROM = "+15005550006"
+# The AccountSid of the sandbox's simulated webhooks (Twilio never issues it).
+SANDBOX_ACCOUNT = "AC" + "0" * 32
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class MessagingConfig:
     def sandbox(self) -> bool:
         """True when no Twilio credentials are configured: texts are recorded and the simulator is on."""
         return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def webhook_account_sid(self) -> str:
+        """The AccountSid of the platform's webhooks: Twilio's account, or the sandbox's."""
+        return SANDBOX_ACCOUNT if self.sandbox else self.twilio_account_sid
 
     @property
     def webhook_auth_token(self) -> str:

@@ -28,6 +28,7 @@ from leadpilot.sms.compliance import Keyword, classify_inbound, help_reply, opt_
 from leadpilot.sms.config import MessagingConfig
 from leadpilot.sms.models import ConversationItem, ProviderSidItem, SmsMessageItem
 from leadpilot.sms.send import SendRequest, _iso, queue_sms
+from leadpilot.sms.webhooks import require_owner
 
 INBOUND_ACTOR = {"type": "system", "id": "sms-inbound"}
 MAX_INBOUND_BODY = 1600
@@ -71,15 +72,17 @@ def _sender_contact(settings: Settings, identity: InboundSmsIdentity, phone: str
     raise Conflict("the sender's contact is being changed; retry", {"field": "From"})
 
 
-def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str],
-            now: datetime | None = None) -> str | None:
-    """Store one inbound text (once per MessageSid); returns a reply to send back, if any (as TwiML)."""
+def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str], now: datetime | None = None,
+            signed_by: str | None = None) -> str | None:
+    """Store one inbound text (once per MessageSid); returns a reply to send back, if any (as TwiML).
+    `signed_by`: the workspace whose own Twilio account signed the webhook; only its numbers may receive."""
     now = now or datetime.now(UTC)
     sid, to = form_field(form, "MessageSid"), form_field(form, "To")
     body = form.get("Body") or ""
     if len(body) > MAX_INBOUND_BODY:
         raise ValidationFailed.field("Body", f"is longer than {MAX_INBOUND_BODY} characters")
     owner = numbers.workspace_for(to)
+    require_owner(signed_by, owner[0] if owner else None, "To")
     if owner is None:
         raise NotFound("no workspace has this number", {"field": "To"})
     workspace_id = owner[0]

@@ -13,9 +13,7 @@ from leadpilot.sms import numbers
 from leadpilot.sms import status as sms_status
 from leadpilot.sms import store as sms_store
 from leadpilot.sms import webhooks as sms_webhooks
-from leadpilot.sms.config import MessagingConfig
-
-SANDBOX_ACCOUNT = "AC" + "0" * 32
+from leadpilot.sms.config import SANDBOX_ACCOUNT, MessagingConfig
 
 
 def require_sandbox(config: MessagingConfig) -> None:

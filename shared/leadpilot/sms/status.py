@@ -27,32 +27,39 @@ from leadpilot.sms import store as sms_store
 from leadpilot.sms.inbound import form_field
 from leadpilot.sms.models import EarlyStatusItem, ProviderSidItem, SmsMessageItem, StatusSeenItem
 from leadpilot.sms.send import _iso
+from leadpilot.sms.webhooks import require_owner
 
 PROVIDER_ACTOR = {"type": "system", "id": "sms-provider"}
 _STATUS_SEEN_TTL_S = 30 * 86400
 _EARLY_TTL_S = 2 * 86400
 _EARLY_MAX = 20  # callbacks held per sid (a message has at most a handful of statuses)
 _KEPT_FIELDS = ("MessageSid", "MessageStatus", "ErrorCode", "ErrorMessage")
+_SIGNED_BY = "_signed_by"  # in a held form: the workspace whose own account signed it (absent: the platform's)
 
 _RANK = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
          "failed": 4, "read": 5}
 _OURS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed", "read": "delivered"}
 
 
-def on_status(settings: Settings, form: Mapping[str, str], now: datetime | None = None) -> str:
-    """Apply a delivery receipt once; an older status arriving late changes nothing. Returns what happened."""
+def on_status(settings: Settings, form: Mapping[str, str], now: datetime | None = None,
+              signed_by: str | None = None) -> str:
+    """Apply a delivery receipt once; an older status arriving late changes nothing. Returns what happened.
+    `signed_by`: the workspace whose own Twilio account signed the callback; only its texts may change (403)."""
     now = now or datetime.now(UTC)
     sid, status = form_field(form, "MessageSid"), form_field(form, "MessageStatus").lower()
     if status not in _RANK:
         raise ValidationFailed.field("MessageStatus", f"is not a known message status: {status[:40]}")
     ref = _sid_ref(sid)
     if ref is None:
-        _hold(sid, form, now)
+        _hold(sid, form, now, signed_by)
         ref = _sid_ref(sid)  # the worker may have recorded the sid meanwhile, and looked before we held
         if ref is None:
             logger.info("status callback held until its text is recorded", extra={"sid": sid[:64], "status": status})
             return "held"
-        return _apply_held(settings, ref, sid, now).get(status, "duplicate")
+        results = _apply_held(settings, ref, sid, now)  # a foreign one held is dropped there, unapplied
+        require_owner(signed_by, ref.workspace_id, "MessageSid")
+        return results.get(status, "duplicate")
+    require_owner(signed_by, ref.workspace_id, "MessageSid")
     return _apply(settings, ref, status, form, now)
 
 
@@ -84,11 +91,14 @@ def _sid_ref(sid: str) -> ProviderSidItem | None:
         return None
 
 
-def _hold(sid: str, form: Mapping[str, str], now: datetime) -> None:
-    kept = json.dumps({key: str(form[key])[:500] for key in _KEPT_FIELDS if form.get(key)})
+def _hold(sid: str, form: Mapping[str, str], now: datetime, signed_by: str | None) -> None:
+    kept = {key: str(form[key])[:500] for key in _KEPT_FIELDS if form.get(key)}
+    if signed_by is not None:
+        kept[_SIGNED_BY] = signed_by
+    serialized = json.dumps(kept)
     held = EarlyStatusItem(f"SMS_SID#{sid}", "EARLY")
     try:
-        held.update(actions=[EarlyStatusItem.forms.set((EarlyStatusItem.forms | []).append([kept])),
+        held.update(actions=[EarlyStatusItem.forms.set((EarlyStatusItem.forms | []).append([serialized])),
                              EarlyStatusItem.expires_at.set(int(now.timestamp()) + _EARLY_TTL_S)],
                     condition=EarlyStatusItem.forms.does_not_exist() | (size(EarlyStatusItem.forms) < _EARLY_MAX))
     except UpdateError as exc:
@@ -106,6 +116,8 @@ def _apply_held(settings: Settings, ref: ProviderSidItem, sid: str, now: datetim
         except EarlyStatusItem.DoesNotExist:
             return {}
     forms = [json.loads(str(f)) for f in held.forms or []]
+    # One signed by a workspace's own account about another workspace's text: checked now that the text is known.
+    forms = [f for f in forms if f.get(_SIGNED_BY, ref.workspace_id) == ref.workspace_id]
     results: dict[str, str] = {}
     for form in sorted(forms, key=lambda f: _RANK.get(str(f.get("MessageStatus", "")).lower(), 0)):
         status = str(form.get("MessageStatus", "")).lower()
