@@ -88,6 +88,7 @@ LIST_ROUTES = {
     "/workspace/members", "/workspace/invites", "/workspace/api-keys", "/platform/workspaces",
     "/jobs", "/jobs/{job_id}/errors", "/notes", "/notifications",
     "/pipelines", "/deals", "/deals/{deal_id}/history", "/tasks",
+    "/availability/schedules", "/event-types", "/appointments",
 }
 FORGED_CURSOR = base64.urlsafe_b64encode(b"z" * 300).decode()  # decodes, but to no position any list has
 LIMIT_MAXIMUM = {"/jobs/{job_id}/errors": 1000, "/dev/sms/outbox": 500}
