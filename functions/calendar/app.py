@@ -1,6 +1,7 @@
 """Calendar: schedules, event types, appointments (owners), and the public booking page (no login)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
@@ -12,13 +13,14 @@ from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
-    from leadpilot.calendar import appointments, config, links, notify, public
+    from leadpilot.calendar import appointments, config, links, notify, public, reminders
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     appointments = lazy("leadpilot.calendar.appointments")
     config = lazy("leadpilot.calendar.config")
     links = lazy("leadpilot.calendar.links")
     notify = lazy("leadpilot.calendar.notify")
     public = lazy("leadpilot.calendar.public")
+    reminders = lazy("leadpilot.calendar.reminders")
 
 app = Chalice(app_name="leadpilot-calendar")
 edge = Edge(app, "leadpilot.calendar")
@@ -244,3 +246,9 @@ def _tell(workspace_id: str, appointment: dict[str, Any], kind: str, token: str 
         token = links.sign(edge.settings.jwt_secret, workspace_id, appointment["id"], appointment["version"])
     notify.send(edge.settings, workspace_id, appointment, kind, _manage_url(token) if token else None,
                 f"{kind}-{appointment['version']}")
+
+
+@app.lambda_function(name="fire_reminders")
+def fire_reminders(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Scheduled every minute: send the appointment reminders that are due (catches up after downtime)."""
+    return reminders.fire_due_reminders(edge.settings, datetime.now(UTC))

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from leadpilot.calendar.notify import local_label
+from leadpilot.calendar.reminders import fire_due_reminders
 from leadpilot.email.provider import captured
 from leadpilot.settings import get_settings
 from tests.integration.calendar_helpers import (
@@ -254,3 +256,40 @@ def test_round_robin_spreads_bookings_and_collective_needs_every_host(api: Api, 
     other = sign_up(api, "Other")
     assert api.get(f"/book/{other['workspace']['id']}/team").status == 404
     assert api.get("/book/nobody-here/team").status == 404
+
+
+def test_reminders_fire_once_for_the_appointment_as_it_is_now(cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given reminders an hour before by email and text, and three bookings: one moved 90 minutes later, one
+    # cancelled, one marked completed early (its reminder is now of an older version)
+    token = owner["access_token"]
+    schedule(api, token)
+    event_type(api, token, reminders=[{"minutes_before": 60, "channels": ["email", "sms"]}])
+    page = booking_page(api, token)
+    verified_sender(api, token)
+    slots = offered(api, page, "intro-call", days_ahead(7), days_ahead(7))
+    made = [api.post(f"/book/{page}/intro-call/bookings",
+                     booking(slots[n]["start"], email=f"r{n}@example.com", phone=f"+1212555010{n}",
+                             sms_consent=True)).body for n in range(3)]
+    moved = api.post(f"/bookings/{made[0]['manage_token']}/reschedule", {"start": slots[3]["start"]}).body
+    assert api.post(f"/bookings/{made[1]['manage_token']}/cancel", {}).status == 200
+    completed = made[2]["appointment"]["id"]
+    assert api.post(f"/appointments/{completed}/complete", token=token).status == 200
+    deliver(cloud)
+    before = len(captured())
+    # When the scheduler runs an hour before the first original time, then an hour before the moved time
+    start = datetime.fromisoformat(slots[0]["start"].replace("Z", "+00:00"))
+    first = fire_due_reminders(get_settings(), start - timedelta(minutes=59))
+    second = fire_due_reminders(get_settings(), start + timedelta(minutes=31))
+    again = fire_due_reminders(get_settings(), start + timedelta(minutes=33))
+    # Then only the moved appointment is reminded, once, by email and by text; the others send nothing
+    assert first["sent"] == 0 and second["sent"] == 2 and second["stale"] == 2 and again["sent"] == 0, (first, second)
+    deliver(cloud)
+    subjects = [message_from_string(m["raw_data"], policy=policy.default)["Subject"] for m in captured()[before:]]
+    assert subjects == [f"Reminder: Intro call - {_label(slots[3]['start'])}"]
+    contact_id = api.get(f"/appointments/{moved['appointment']['id']}", token=token).body["contact_id"]
+    texts = api.get(f"/conversations/{contact_id}/messages", token=token).body["items"]
+    assert [t["body"].split(":")[0] for t in texts if t["body"].startswith("Reminder")] == ["Reminder"]
+
+
+def _label(start: str) -> str:
+    return local_label({"start": start, "timezone": "Europe/Paris"})

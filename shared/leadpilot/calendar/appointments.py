@@ -234,7 +234,8 @@ def paged(items: list[dict[str, Any]], limit: int, cursor: str | None) -> dict[s
 
 def _change(settings: Settings, item: AppointmentItem, actor: dict[str, str], event_type: str,
             data: dict[str, Any], ops: Any) -> dict[str, Any]:
-    """Commit one change of an appointment (conditional on its version) with its event; 409 when it moved."""
+    """Commit one change of an appointment (conditional on its version) with its event; 409 when it moved.
+    `ops(txn)` adds the change's other items and sees the item at its new version."""
     version = int(item.version)
     item.version, item.updated_at = version + 1, now_iso()
     appointment = to_dict(item)
@@ -291,7 +292,7 @@ def reschedule(settings: Settings, item: AppointmentItem, start: datetime, actor
             if pk not in old_keys:
                 txn.save(SlotClaimItem(pk, "CLAIM", appointment_id=item.appointment_id),
                          condition=claims.free_condition(None))
-        for reminder in reminder_items(item, event_type, version=int(item.version) + 1):
+        for reminder in reminder_items(item, event_type):  # runs after _change set the new version
             txn.save(reminder)  # same keys, new time and version: the old ones are overwritten
 
     return _change(settings, item, actor, "appointment.rescheduled",
@@ -334,5 +335,12 @@ def set_outcome(settings: Settings, item: AppointmentItem, status: str, actor: d
     event = {"no_show": "appointment.no_show", "completed": "appointment.completed",
              "booked": "appointment.confirmed"}[status]
     view = _view(item)
-    return _change(settings, item, actor, event, {}, lambda txn: txn.save(view))
+    event_type = _event_type_or_none(item) if status == "booked" else None
+
+    def ops(txn: Any) -> None:
+        txn.save(view)
+        for reminder in reminder_items(item, event_type) if event_type else []:  # of the new version
+            txn.save(reminder)  # a confirmed appointment keeps its reminders (now of the new version)
+
+    return _change(settings, item, actor, event, {}, ops)
 

@@ -54,16 +54,17 @@ def ics(appointment: dict[str, Any], business: str, cancelled: bool = False) -> 
 
 
 def send(settings: Settings, workspace_id: str, appointment: dict[str, Any], kind: str,
-         manage_url: str | None, key: str) -> dict[str, Any]:
+         manage_url: str | None, key: str, channels: tuple[str, ...] = ("email", "sms")) -> dict[str, Any]:
     """Email (and text, with consent) the booker about the appointment; what was sent, per channel."""
     workspace = identity_store.get_workspace_item(workspace_id)
     business = workspace.name if workspace else ""
     title, verb = _WORDS[kind]
     variables = {"event": appointment["event_type_name"], "business": business, "when": local_label(appointment),
                  "name": appointment["name"], "manage_url": manage_url or ""}
-    result: dict[str, Any] = {"email": _email(settings, workspace_id, appointment, kind, title, verb, variables,
-                                              business, key)}
-    if appointment.get("sms_consent") and appointment.get("phone"):
+    result: dict[str, Any] = {}
+    if "email" in channels:
+        result["email"] = _email(settings, workspace_id, appointment, kind, title, verb, variables, business, key)
+    if "sms" in channels and appointment.get("sms_consent") and appointment.get("phone"):
         result["sms"] = _text(settings, workspace_id, appointment, f"{title}: {variables['event']} with "
                               f"{business} {verb}, {variables['when']}." + (f" Change: {manage_url}"
                                                                              if manage_url else ""), key)
