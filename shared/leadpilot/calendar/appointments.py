@@ -58,7 +58,8 @@ def to_dict(item: AppointmentItem) -> dict[str, Any]:
 
 def event_data(appointment: dict[str, Any]) -> dict[str, Any]:
     """An appointment event's data: the appointment, and at the top what flows read (trigger.data.starts_at)."""
-    return {"appointment_id": appointment["id"], "event_type_id": appointment["event_type_id"],
+    return {"appointment_id": appointment["id"], "contact_id": appointment["contact_id"],
+            "event_type_id": appointment["event_type_id"],
             "host_id": appointment["host_id"], "starts_at": appointment["start"], "ends_at": appointment["end"],
             "timezone": appointment["timezone"], "status": appointment["status"], "appointment": appointment}
 

@@ -235,3 +235,13 @@ def managed(settings: Settings, token: str) -> tuple[str, Any]:
                              {"field": "token", "status": item.status})
     rate_limit.admit_public(settings, workspace_id, "write")
     return workspace_id, item
+
+
+def booking_url(workspace_id: str, event_type_id: str, base: str) -> str:
+    """The public booking page of an event type (by the workspace's booking slug, else its id)."""
+    item = config.event_type_item(workspace_id, event_type_id)
+    try:
+        page_name = str(BookingPagePointerItem.get(f"WS#{workspace_id}#CAL#SETTINGS", "PAGE").slug)
+    except DoesNotExist:
+        page_name = workspace_id
+    return f"{base.rstrip('/')}/app/book/{page_name}/{item.slug}"
