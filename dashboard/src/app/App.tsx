@@ -21,6 +21,9 @@ const FlowBuilderPage = lazy(() => import("@/features/flows/FlowBuilderPage"));
 const RunInspectorPage = lazy(() => import("@/features/flows/RunInspectorPage"));
 const SequencesPage = lazy(() => import("@/features/sequences/SequencesPage"));
 const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
+const CalendarPage = lazy(() => import("@/features/calendar/CalendarPage"));
+const BookingPage = lazy(() => import("@/features/calendar/BookingPage"));
+const ManagePage = lazy(() => import("@/features/calendar/ManagePage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -52,6 +55,22 @@ const router = createBrowserRouter(
     { path: "/signup", element: <SignupPage /> },
     { path: "/accept-invite", element: <AcceptInvitePage /> },
     {
+      path: "/book/manage/:token",
+      element: (
+        <Suspense fallback={<Loading />}>
+          <ManagePage />
+        </Suspense>
+      ),
+    },
+    {
+      path: "/book/:workspace/:slug",
+      element: (
+        <Suspense fallback={<Loading />}>
+          <BookingPage />
+        </Suspense>
+      ),
+    },
+    {
       element: <RequireSession />,
       children: [
         { index: true, element: <HomePage /> },
@@ -60,6 +79,7 @@ const router = createBrowserRouter(
         { path: "pipelines", element: <PipelinesPage /> },
         { path: "pipelines/:pipelineId", element: <PipelinesPage /> },
         { path: "tasks", element: <TasksPage /> },
+        { path: "calendar", element: <CalendarPage /> },
         { path: "inbox", element: <InboxPage /> },
         { path: "inbox/:contactId", element: <InboxPage /> },
         { path: "automations", element: <FlowsPage /> },
