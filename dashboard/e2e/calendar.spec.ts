@@ -24,10 +24,15 @@ test("set up booking, book a slot on the public page, and see it in the calendar
   await booking.open(pageSlug, "intro-call", "Intro call");
   await expectAccessible(page);
   await screenshot(page, "booking-page");
-  const time = await booking.pickFirstTime();
+  await booking.pickFirstTime();
   await booking.book({ name: "Ada Lovelace", email: "ada@example.com" });
   await expectAccessible(page);
   await screenshot(page, "booking-done");
+
+  // When the booker follows the link in the confirmation and moves it to the first other time
+  const time = await booking.moveToFirstOtherTime();
+  await expectAccessible(page);
+  await screenshot(page, "booking-manage");
 
   // Then the API holds the appointment, and the calendar shows it (this week or the next)
   const listed = await workspace.api("GET", "/appointments");

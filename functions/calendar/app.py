@@ -199,8 +199,9 @@ def book_slot(workspace: str, slug: str) -> Response:
 @edge.route("/bookings/{token}", "GET")
 def managed_appointment(token: str) -> dict[str, Any]:
     """Public: the appointment a signed link names (404 forged, 410 used)."""
-    _, item = public.managed(edge.settings, token)
-    return {"appointment": public.public_view(appointments.to_dict(item))}
+    workspace_id, item = public.managed(edge.settings, token)
+    return {"appointment": public.public_view(appointments.to_dict(item)),
+            "page": public.page_of(workspace_id, item.event_type_id)}
 
 
 @edge.route("/bookings/{token}/reschedule", "POST")
@@ -230,14 +231,10 @@ def _booker(contact_id: str) -> dict[str, str]:
 
 
 def _manage_url(token: str) -> str:
-    """The booker's page for this link: the dashboard's public route, on the dashboard's origin."""
-    origin = edge.settings.dashboard_origin
-    path = f"/app/book/manage/{token}"
-    if origin:
-        return origin + path
+    """The booker's page for this link: the dashboard's public route (see links.app_base)."""
     request = app.current_request
     assert request is not None
-    return public_url(request, path)
+    return f"{links.app_base(edge.settings, public_url(request, ''))}/app/book/manage/{token}"
 
 
 def _tell(workspace_id: str, appointment: dict[str, Any], kind: str, token: str | None = None) -> None:

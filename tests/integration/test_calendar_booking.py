@@ -171,7 +171,9 @@ def test_signed_links_reschedule_once_and_cancel_and_owners_mark_outcomes(cloud:
     slots = offered(api, page, "intro-call", days_ahead(5), days_ahead(5))
     made = api.post(f"/book/{page}/intro-call/bookings", booking(slots[0]["start"])).body
     link = made["manage_token"]
-    assert api.get(f"/bookings/{link}").body["appointment"]["start"] == slots[0]["start"]
+    shown = api.get(f"/bookings/{link}").body
+    assert shown["appointment"]["start"] == slots[0]["start"]
+    assert shown["page"] == {"workspace": page, "slug": "intro-call"}  # where a new time is picked
     # When the booker moves it through the link
     moved = api.post(f"/bookings/{link}/reschedule", {"start": slots[3]["start"]})
     assert moved.status == 200, moved

@@ -74,4 +74,16 @@ export class BookingScreen {
     await form.getByRole("button", { name: "Book" }).click();
     await expect(this.page.getByRole("heading", { name: "You are booked" })).toBeVisible();
   }
+
+  /** From the confirmation, through the signed link: picks the first other time; returns its label. */
+  async moveToFirstOtherTime(): Promise<string> {
+    await this.page.getByRole("link", { name: "Reschedule or cancel" }).click();
+    await expect(this.page.getByRole("heading", { name: "Your appointment" })).toBeVisible();
+    const link = this.page.url();
+    await this.page.getByRole("button", { name: "Pick another time" }).click();
+    const label = await this.pickFirstTime();
+    await expect.poll(() => this.page.url()).not.toBe(link);
+    await expect(this.page.getByRole("button", { name: "Pick another time" })).toBeVisible();
+    return label;
+  }
 }

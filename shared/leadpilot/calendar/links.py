@@ -11,8 +11,17 @@ import hmac
 
 from leadpilot.errors import DomainError, NotFound
 from leadpilot.ids import is_valid_id
+from leadpilot.settings import Settings
 
 _MAC_BYTES = 16
+
+
+def app_base(settings: Settings, api_base: str) -> str:
+    """Where the dashboard's public pages (booking, manage) are served: the local cloud serves the dashboard on
+    its own origin (dev tools on); a deployment on the dashboard's origin when it has one; else the API's base."""
+    if settings.dev_tools or not settings.dashboard_origin:
+        return api_base.rstrip("/")
+    return settings.dashboard_origin
 
 
 class LinkUsed(DomainError):
@@ -31,13 +40,13 @@ def _b64(data: bytes) -> str:
 def sign(secret: str, workspace_id: str, appointment_id: str, version: int) -> str:
     payload = f"{workspace_id}.{appointment_id}.{version}".encode()
     mac = hmac.new(_key(secret), payload, hashlib.sha256).digest()[:_MAC_BYTES]
-    return f"{_b64(payload)}.{_b64(mac)}"
+    return f"{_b64(payload)}~{_b64(mac)}"  # no dot: the dashboard serves paths with one as files
 
 
 def verify(secret: str, token: str) -> tuple[str, str, int]:
     """(workspace, appointment, version) of a genuine token; NotFound otherwise (nothing says why)."""
     missing = NotFound("no such booking link", {"field": "token"})
-    body, _, mac = token.partition(".")
+    body, _, mac = token.partition("~")
     if len(token) > 200 or not body or not mac:
         raise missing
     try:

@@ -237,11 +237,25 @@ def managed(settings: Settings, token: str) -> tuple[str, Any]:
     return workspace_id, item
 
 
-def booking_url(workspace_id: str, event_type_id: str, base: str) -> str:
-    """The public booking page of an event type (by the workspace's booking slug, else its id)."""
+def booking_path(workspace_id: str, event_type_id: str) -> dict[str, str]:
+    """The public page of an event type: the workspace's booking slug (else its id) and the event type's slug."""
     item = config.event_type_item(workspace_id, event_type_id)
     try:
         page_name = str(BookingPagePointerItem.get(f"WS#{workspace_id}#CAL#SETTINGS", "PAGE").slug)
     except DoesNotExist:
         page_name = workspace_id
-    return f"{base.rstrip('/')}/app/book/{page_name}/{item.slug}"
+    return {"workspace": page_name, "slug": str(item.slug)}
+
+
+def booking_url(workspace_id: str, event_type_id: str, base: str) -> str:
+    """The public booking page's URL (the dashboard's public route)."""
+    path = booking_path(workspace_id, event_type_id)
+    return f"{base.rstrip('/')}/app/book/{path['workspace']}/{path['slug']}"
+
+
+def page_of(workspace_id: str, event_type_id: str) -> dict[str, str] | None:
+    """Where the booker picks a new time (None once the event type is gone)."""
+    try:
+        return booking_path(workspace_id, event_type_id)
+    except NotFound:
+        return None

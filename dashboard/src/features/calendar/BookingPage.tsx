@@ -83,7 +83,7 @@ function Booking({ workspace, slug, page }: { workspace: string; slug: string; p
   );
 }
 
-function SlotPicker({ slots, onPick }: { slots: Slot[]; onPick: (slot: Slot) => void }) {
+export function SlotPicker({ slots, onPick }: { slots: Slot[]; onPick: (slot: Slot) => void }) {
   const byDay = useMemo(() => {
     const days = new Map<string, Slot[]>();
     for (const slot of slots) {

@@ -150,6 +150,13 @@ export function useManaged(token: string) {
   });
 }
 
+export function useRescheduleByLink(token: string) {
+  return useMutation({
+    mutationFn: (start: string) =>
+      unwrap(api.POST("/bookings/{token}/reschedule", { params: { path: { token } }, body: { start } })),
+  });
+}
+
 export function useCancelByLink(token: string) {
   return useMutation({
     mutationFn: () => unwrap(api.POST("/bookings/{token}/cancel", { params: { path: { token } }, body: {} })),

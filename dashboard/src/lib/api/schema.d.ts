@@ -3551,6 +3551,11 @@ export interface components {
                 name: string;
                 version: number;
             };
+            /** @description The booking page where a new time can be picked (GET only; null once the event type is gone). */
+            page?: {
+                workspace: string;
+                slug: string;
+            } | null;
         };
         PublicBooking: {
             /** @description The slot's start, ISO 8601 with an offset (as the slots list gives it). */

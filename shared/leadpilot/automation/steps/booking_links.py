@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.automation.steps.actions import FAILED, Job, PermanentFailure
+from leadpilot.calendar.links import app_base
 from leadpilot.calendar.public import booking_url
 from leadpilot.email.config import email_config
 from leadpilot.errors import NotFound
 
 
 def _base(job: Job) -> str:
-    """Where the booking page is served: the dashboard's origin, else the stage's public URL."""
-    base = job.settings.dashboard_origin or email_config().public_base_url
+    """Where the booking page is served (the dashboard's public route; see calendar.links.app_base)."""
+    base = app_base(job.settings, email_config().public_base_url)
     if not base:
         raise PermanentFailure(FAILED, f"send_booking_link at {job.node}: no public URL is configured "
                                        "(DASHBOARD_ORIGIN or PUBLIC_BASE_URL)")
