@@ -36,7 +36,7 @@ def _admin(scope: str = "read") -> Identity:
 
 
 @edge.route("/webhooks/event-types", "GET")
-def list_event_types() -> dict[str, Any]:
+def list_webhook_event_types() -> dict[str, Any]:
     edge.identity()
     items, cursor = catalogue.page(edge.limit(), edge.query("cursor"))
     return {"items": items, "next_cursor": cursor}

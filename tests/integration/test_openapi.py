@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -31,6 +32,13 @@ def test_the_document_is_valid_openapi_3_1(built: dict[str, Any]) -> None:
     # Given the document built from the apps / When the reference validator reads it / Then it passes
     validate(built)
     assert built["openapi"] == "3.1.0"
+
+
+def test_operation_ids_are_unique(built: dict[str, Any]) -> None:
+    # Generated clients name a call by its operationId: two routes with one id would share a type (and a method)
+    ids = Counter(op["operationId"] for item in built["paths"].values() for op in item.values()
+                  if isinstance(op, dict) and "operationId" in op)
+    assert [name for name, count in ids.items() if count > 1] == []
 
 
 def test_the_shipped_document_is_the_one_the_apps_build(built: dict[str, Any]) -> None:

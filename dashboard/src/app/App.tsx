@@ -24,6 +24,9 @@ const SettingsPage = lazy(() => import("@/features/settings/SettingsPage"));
 const IntegrationsPage = lazy(() => import("@/features/integrations/IntegrationsPage"));
 const IntegrationCallbackPage = lazy(() => import("@/features/integrations/IntegrationCallbackPage"));
 const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
+const CalendarPage = lazy(() => import("@/features/calendar/CalendarPage"));
+const BookingPage = lazy(() => import("@/features/calendar/BookingPage"));
+const ManagePage = lazy(() => import("@/features/calendar/ManagePage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -55,6 +58,22 @@ const router = createBrowserRouter(
     { path: "/signup", element: <SignupPage /> },
     { path: "/accept-invite", element: <AcceptInvitePage /> },
     {
+      path: "/book/manage/:token",
+      element: (
+        <Suspense fallback={<Loading />}>
+          <ManagePage />
+        </Suspense>
+      ),
+    },
+    {
+      path: "/book/:workspace/:slug",
+      element: (
+        <Suspense fallback={<Loading />}>
+          <BookingPage />
+        </Suspense>
+      ),
+    },
+    {
       element: <RequireSession />,
       children: [
         { index: true, element: <HomePage /> },
@@ -63,6 +82,7 @@ const router = createBrowserRouter(
         { path: "pipelines", element: <PipelinesPage /> },
         { path: "pipelines/:pipelineId", element: <PipelinesPage /> },
         { path: "tasks", element: <TasksPage /> },
+        { path: "calendar", element: <CalendarPage /> },
         { path: "inbox", element: <InboxPage /> },
         { path: "inbox/:contactId", element: <InboxPage /> },
         { path: "automations", element: <FlowsPage /> },

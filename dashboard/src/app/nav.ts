@@ -12,6 +12,7 @@ export const NAV: NavItem[] = [
   { to: "/contacts", label: "Contacts", icon: "☺" },
   { to: "/pipelines", label: "Pipelines", icon: "▥" },
   { to: "/tasks", label: "Tasks", icon: "✓" },
+  { to: "/calendar", label: "Calendar", icon: "▦" },
   { to: "/inbox", label: "Inbox", icon: "✉" },
   { to: "/automations", label: "Automations", icon: "⚡" },
   { to: "/sequences", label: "Sequences", icon: "≡" },

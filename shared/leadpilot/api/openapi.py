@@ -67,6 +67,25 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/pipelines/{pipeline_id}/board"): ("leadpilot.pipelines", "board", "one"),
     ("GET", "/pipelines/{pipeline_id}/forecast"): ("leadpilot.pipelines", "forecast", "one"),
     ("GET", "/deals/{deal_id}/history"): ("leadpilot.pipelines", "deal_history", "one"),
+    **{(m, p): ("leadpilot.calendar", "schedule", shape) for m, p, shape in (
+        ("POST", "/availability/schedules", "one"), ("GET", "/availability/schedules", "page"),
+        ("GET", "/availability/schedules/{schedule_id}", "one"),
+        ("PATCH", "/availability/schedules/{schedule_id}", "one"))},
+    **{(m, p): ("leadpilot.calendar", "event_type", shape) for m, p, shape in (
+        ("POST", "/event-types", "one"), ("GET", "/event-types", "page"),
+        ("GET", "/event-types/{event_type_id}", "one"), ("PATCH", "/event-types/{event_type_id}", "one"))},
+    **{(m, p): ("leadpilot.calendar", "appointment", shape) for m, p, shape in (
+        ("GET", "/appointments", "page"), ("GET", "/appointments/{appointment_id}", "one"),
+        *(("POST", f"/appointments/{{appointment_id}}/{verb}", "one")
+          for verb in ("reschedule", "cancel", "no-show", "complete", "confirm")))},
+    **{(m, "/booking-page"): ("leadpilot.calendar", "booking_page_slug", "one") for m in ("GET", "PUT")},
+    ("GET", "/book/{workspace}/{slug}"): ("leadpilot.calendar", "public_page", "one"),
+    ("GET", "/book/{workspace}/{slug}/slots"): ("leadpilot.calendar", "public_slots", "one"),
+    ("POST", "/book/{workspace}/{slug}/holds"): ("leadpilot.calendar", "public_hold_result", "one"),
+    ("POST", "/book/{workspace}/{slug}/bookings"): ("leadpilot.calendar", "public_booking_result", "one"),
+    ("POST", "/bookings/{token}/reschedule"): ("leadpilot.calendar", "public_booking_result", "one"),
+    **{(m, p): ("leadpilot.calendar", "public_appointment", "one") for m, p in (
+        ("GET", "/bookings/{token}"), ("POST", "/bookings/{token}/cancel"))},
     ("POST", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed", "one"),
     ("GET", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed_status", "one"),
     **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (

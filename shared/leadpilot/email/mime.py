@@ -31,6 +31,7 @@ class Outgoing:
     subject: str
     html: str
     text: str
+    attachments: tuple[dict[str, str], ...] = ()  # {filename, content_type, content}: text files (an .ics)
 
 
 def link_subject(workspace_id: str, message_id: str) -> str:
@@ -126,4 +127,8 @@ def build(config: EmailConfig, out: Outgoing) -> bytes:
         pass  # a plain-http base (a local cloud on 127.0.0.1): RFC 8058 needs https, the footer link remains
     msg.set_content(out.text + f"\n--\nUnsubscribe: {unsubscribe}\n")
     msg.add_alternative(tracked_html(config, out.workspace_id, out.message_id, out.html), subtype="html")
+    for attachment in out.attachments:  # the alternatives become the first part of a multipart/mixed
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        msg.add_attachment(attachment["content"].encode(), maintype=maintype, subtype=subtype,
+                           filename=attachment["filename"])
     return msg.as_bytes()

@@ -34,6 +34,7 @@ class EmailMessageItem(CrmModel, discriminator="email_message"):
     subject = UnicodeAttribute()
     html = UnicodeAttribute()
     text = UnicodeAttribute()
+    attachments = UnicodeAttribute(null=True)  # JSON [{filename, content_type, content}] (text files: an .ics)
     status = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)

@@ -167,9 +167,33 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
         return Queued(message_id, "skipped", f"usage_limit_reached: {exc.message}")
 
 
+def send_notice(settings: Settings, config: EmailConfig, provider: EmailProvider, workspace_id: str,
+                contact_id: str, subject: str, markdown: str, variables: Mapping[str, Any], *, idempotency_key: str,
+                attachments: tuple[dict[str, str], ...] = ()) -> Queued:
+    """A message the product sends about the contact's own business (a booking confirmation), a template over
+    `{{vars.*}}` (values escaped): the same path, keyed so a retry queues nothing more; no sender yet,
+    do-not-contact or suppressed is `skipped`, not an error."""
+    contact = load_contact(workspace_id, contact_id)
+    address = _address(contact)
+    message_id = key_id(f"{workspace_id}|notice|{idempotency_key}")
+    blocked = _reachable(workspace_id, contact, address)
+    sender = senders.get_sender(workspace_id, provider)
+    if blocked or sender is None or sender.status != "verified":
+        return Queued(message_id, "skipped", blocked or "no_verified_sender")
+    context = {"vars": dict(variables)}
+    content = render_email(markdown, context, "body")
+    try:
+        return _queue(settings, config, workspace_id, contact, address, sender,
+                      _subject(render(subject, context, "subject")), content.html,
+                      content.text, message_id=message_id, from_name=None, attachments=attachments)
+    except usage.LimitReached as exc:
+        return Queued(message_id, "skipped", f"usage_limit_reached: {exc.message}")
+
+
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
            sender: senders.Sender, subject: str, html: str, text: str, *, message_id: str | None,
-           from_name: str | None, flow: tuple[str, str, str] | None = None) -> Queued:
+           from_name: str | None, flow: tuple[str, str, str] | None = None,
+           attachments: tuple[dict[str, str], ...] = ()) -> Queued:
     keyed = message_id is not None
     message_id = message_id or new_id()
     name = from_name or sender.name
@@ -182,6 +206,7 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     item = EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
                             workspace_id=workspace_id, contact_id=contact.id, to=address, from_email=sender.email,
                             from_name=name, subject=subject, html=html, text=text, status="queued",
+                            attachments=json.dumps(list(attachments)) if attachments else None,
                             flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
                             run_id=flow[2] if flow else None, created_at=now_iso(),
                             charged_at=charged.at if charged else None,

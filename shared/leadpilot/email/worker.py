@@ -9,6 +9,7 @@ so a message another attempt holds blocks no other.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,8 +185,9 @@ def _claim(settings: Settings, item: EmailMessageItem, at: str) -> str | None:
 def _call_provider(settings: Settings, config: EmailConfig, provider: EmailProvider,
                    item: EmailMessageItem) -> tuple[EmailMessageItem, str] | str:
     """The SES call of one claimed message: (item, SES id) when accepted, else its final status."""
+    attachments = tuple(json.loads(item.attachments)) if item.attachments else ()
     raw = mime.build(config, mime.Outgoing(item.workspace_id, item.message_id, item.from_email, item.from_name,
-                                           item.to, item.subject, item.html, item.text))
+                                           item.to, item.subject, item.html, item.text, attachments))
     try:
         return item, provider.send_raw(item.from_email, item.to, raw)
     except ProviderRejected as exc:

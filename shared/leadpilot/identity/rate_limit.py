@@ -46,3 +46,16 @@ def _count(pk: str, start: int, window: int, limit: int) -> bool:
         # The limiter protects the service; an outage of its counter must not take every request down with it.
         logger.warning("rate limit counter unavailable; request admitted", extra={"pk": pk, "error": str(exc)})
     return True
+
+
+def admit_public(settings: Settings, workspace_id: str, scope: str) -> None:
+    """Count an unauthenticated request to a workspace's public pages (booking) against its own window, so a
+    flood of anonymous requests to one tenant's page is refused (429) without costing the tenant's API quota."""
+    now = now_epoch()
+    window, limit = settings.rate_limit_window_s, settings.rate_limit_workspace
+    start = now - now % window
+    if limit > 0 and not _count(f"WS#{workspace_id}#RATE#PUBLIC#{scope}", start, window, limit):
+        retry_after = start + window - now
+        raise RateLimited(f"this page received more than {limit} requests in {window} s; retry after "
+                          f"{retry_after} s", {"limit": limit, "window_seconds": window,
+                                               "retry_after_seconds": retry_after}, retry_after)

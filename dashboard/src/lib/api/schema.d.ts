@@ -4,6 +4,125 @@
  */
 
 export interface paths {
+    "/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appointments starting in [start, end) (ISO 8601 instants; default: the 31 days from today, UTC). */
+        get: operations["list_appointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get appointment */
+        get: operations["get_appointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel appointment */
+        post: operations["cancel_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark completed */
+        post: operations["mark_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm appointment */
+        post: operations["confirm_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark no show */
+        post: operations["mark_no_show"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{appointment_id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reschedule appointment */
+        post: operations["reschedule_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/accept-invite": {
         parameters: {
             query?: never;
@@ -100,6 +219,180 @@ export interface paths {
         get: operations["webhook_secret"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/availability/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List schedules */
+        get: operations["list_schedules"];
+        put?: never;
+        /** Create schedule */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/availability/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get schedule */
+        get: operations["get_schedule"];
+        put?: never;
+        post?: never;
+        /** Delete schedule */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        /** Update schedule */
+        patch: operations["update_schedule"];
+        trace?: never;
+    };
+    "/book/{workspace}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: what the booking form shows. */
+        get: operations["booking_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/book/{workspace}/{slug}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: book a slot; the contact is found or created; a confirmation goes out by email (and text). */
+        post: operations["book_slot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/book/{workspace}/{slug}/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: keep a slot for a few minutes while the form is filled in. */
+        post: operations["hold_slot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/book/{workspace}/{slug}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: the offered starts between two dates, in the booker's zone. */
+        get: operations["booking_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/booking-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get booking page */
+        get: operations["get_booking_page"];
+        /** Set booking page */
+        put: operations["set_booking_page"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bookings/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: the appointment a signed link names (404 forged, 410 used). */
+        get: operations["managed_appointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bookings/{token}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: cancel the appointment; the link is used up. */
+        post: operations["cancel_by_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bookings/{token}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: move the appointment to another offered slot; the link is used up, a new one is sent. */
+        post: operations["reschedule_by_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -722,6 +1015,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List event types */
+        get: operations["list_event_types"];
+        put?: never;
+        /** Create event type */
+        post: operations["create_event_type"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/event-types/{event_type_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get event type */
+        get: operations["get_event_type"];
+        put?: never;
+        post?: never;
+        /** Delete event type */
+        delete: operations["delete_event_type"];
+        options?: never;
+        head?: never;
+        /** Update event type */
+        patch: operations["update_event_type"];
         trace?: never;
     };
     "/exports": {
@@ -2211,8 +2541,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List event types */
-        get: operations["list_event_types"];
+        /** List webhook event types */
+        get: operations["list_webhook_event_types"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2469,6 +2799,44 @@ export interface components {
             scopes?: ("read" | "write")[];
         };
         /**
+         * Appointment
+         * @description A booked (or pending, cancelled, no-show, completed) appointment; times in UTC, `timezone` is the booker's (response).
+         */
+        Appointment: {
+            id: string;
+            event_type_id: string;
+            event_type_name: string;
+            host_id: string;
+            host_ids: string[];
+            contact_id: string;
+            start: string;
+            end: string;
+            timezone: string;
+            /** @enum {unknown} */
+            status: "booked" | "pending" | "cancelled" | "no_show" | "completed";
+            name: string;
+            email: string;
+            phone: string | null;
+            sms_consent: boolean;
+            answers: {
+                [key: string]: string;
+            };
+            location: Record<string, never>;
+            cancel_reason: string | null;
+            /** @enum {unknown} */
+            source: "public" | "api";
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        AppointmentCancel: {
+            reason?: string | null;
+        };
+        AppointmentReschedule: {
+            /** @description The slot's start, ISO 8601 with an offset (as the slots list gives it). */
+            start: string;
+        };
+        /**
          * Board
          * @description A pipeline's stages in order with their first deals and sums per currency, and the totals by status (response).
          */
@@ -2509,6 +2877,17 @@ export interface components {
             count: number;
             value: components["schemas"]["Board.money"];
             weighted_value?: components["schemas"]["Board.money"];
+        };
+        BookingPage: {
+            /** @description The workspace's part of public booking URLs. */
+            slug: string;
+        };
+        /**
+         * BookingPageSlug
+         * @description The workspace's slug in public booking URLs; null until set (response).
+         */
+        BookingPageSlug: {
+            slug: string | null;
         };
         BulkCreate: {
             /** @enum {unknown} */
@@ -2962,6 +3341,146 @@ export interface components {
                 message: string;
                 details: Record<string, never>;
             };
+        };
+        /**
+         * EventType
+         * @description What can be booked, by whom, under which rules (response).
+         */
+        EventType: {
+            id: string;
+            name: string;
+            slug: string;
+            description: string | null;
+            durations: number[];
+            location: {
+                /** @enum {unknown} */
+                kind: "phone" | "in_person" | "video";
+                value?: string | null;
+            };
+            questions: {
+                id: string;
+                label: string;
+                /** @enum {unknown} */
+                type?: "text" | "textarea" | "select";
+                required?: boolean;
+                options?: string[];
+            }[];
+            confirmation_required: boolean;
+            hosts: string[];
+            /** @enum {unknown} */
+            assignment: "single" | "round_robin" | "collective";
+            weights: {
+                [key: string]: number;
+            };
+            schedule_id: string | null;
+            buffer_before: number;
+            buffer_after: number;
+            min_notice_minutes: number;
+            window_days: number;
+            slot_interval: number | null;
+            max_per_day: number | null;
+            max_per_week: number | null;
+            reminders: {
+                minutes_before: number;
+                channels: ("email" | "sms")[];
+            }[];
+            active: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        EventTypeCreate: {
+            name: string;
+            /** @description The event type's part of its public URL. */
+            slug: string;
+            description?: string | null;
+            /** @description Minutes; the first is the default. */
+            durations: number[];
+            location?: {
+                /** @enum {unknown} */
+                kind: "phone" | "in_person" | "video";
+                value?: string | null;
+            };
+            questions?: {
+                id: string;
+                label: string;
+                /** @enum {unknown} */
+                type?: "text" | "textarea" | "select";
+                required?: boolean;
+                options?: string[];
+            }[];
+            confirmation_required?: boolean;
+            /** @description Members who take the bookings; default: the caller. */
+            hosts?: string[];
+            /**
+             * @description single: one host; round_robin: one free host, least recently booked (weighted); collective: every host.
+             * @enum {unknown}
+             */
+            assignment?: "single" | "round_robin" | "collective";
+            weights?: {
+                [key: string]: number;
+            };
+            /** @description One schedule for every host; null: each host's default schedule. */
+            schedule_id?: string | null;
+            buffer_before?: number;
+            buffer_after?: number;
+            min_notice_minutes?: number;
+            window_days?: number;
+            /** @description Minutes between slot starts; null: the duration. */
+            slot_interval?: number | null;
+            max_per_day?: number | null;
+            max_per_week?: number | null;
+            reminders?: {
+                minutes_before: number;
+                channels: ("email" | "sms")[];
+            }[];
+            active?: boolean;
+        };
+        EventTypeUpdate: {
+            name?: string;
+            /** @description The event type's part of its public URL. */
+            slug?: string;
+            description?: string | null;
+            /** @description Minutes; the first is the default. */
+            durations?: number[];
+            location?: {
+                /** @enum {unknown} */
+                kind: "phone" | "in_person" | "video";
+                value?: string | null;
+            };
+            questions?: {
+                id: string;
+                label: string;
+                /** @enum {unknown} */
+                type?: "text" | "textarea" | "select";
+                required?: boolean;
+                options?: string[];
+            }[];
+            confirmation_required?: boolean;
+            /** @description Members who take the bookings; default: the caller. */
+            hosts?: string[];
+            /**
+             * @description single: one host; round_robin: one free host, least recently booked (weighted); collective: every host.
+             * @enum {unknown}
+             */
+            assignment?: "single" | "round_robin" | "collective";
+            weights?: {
+                [key: string]: number;
+            };
+            /** @description One schedule for every host; null: each host's default schedule. */
+            schedule_id?: string | null;
+            buffer_before?: number;
+            buffer_after?: number;
+            min_notice_minutes?: number;
+            window_days?: number;
+            /** @description Minutes between slot starts; null: the duration. */
+            slot_interval?: number | null;
+            max_per_day?: number | null;
+            max_per_week?: number | null;
+            reminders?: {
+                minutes_before: number;
+                channels: ("email" | "sms")[];
+            }[];
+            active?: boolean;
         };
         ExportCreate: {
             contact_ids?: string[];
@@ -3486,6 +4005,115 @@ export interface components {
                 in_app?: boolean;
             };
         };
+        /**
+         * PublicAppointment
+         * @description The appointment a signed link names (response).
+         */
+        PublicAppointment: {
+            appointment: {
+                id: string;
+                event_type_name: string;
+                start: string;
+                end: string;
+                timezone: string;
+                /** @enum {unknown} */
+                status: "booked" | "pending" | "cancelled" | "no_show" | "completed";
+                name: string;
+                version: number;
+            };
+            /** @description The booking page where a new time can be picked (GET only; null once the event type is gone). */
+            page?: {
+                workspace: string;
+                slug: string;
+            } | null;
+        };
+        PublicBooking: {
+            /** @description The slot's start, ISO 8601 with an offset (as the slots list gives it). */
+            start: string;
+            duration?: number;
+            /** @description IANA time zone. */
+            timezone: string;
+            name: string;
+            email: string;
+            phone?: string | null;
+            answers?: {
+                [key: string]: string;
+            };
+            /** @description The booker agrees to texts about this appointment. */
+            sms_consent?: boolean;
+            hold_id?: string | null;
+        };
+        /**
+         * PublicBooking
+         * @description The booker's appointment and the signed link that reschedules or cancels it once (response).
+         */
+        PublicBookingResult: {
+            appointment: {
+                id: string;
+                event_type_name: string;
+                start: string;
+                end: string;
+                timezone: string;
+                /** @enum {unknown} */
+                status: "booked" | "pending" | "cancelled" | "no_show" | "completed";
+                name: string;
+                version: number;
+            };
+            manage_token: string;
+            manage_url: string;
+        };
+        PublicHold: {
+            /** @description The slot's start, ISO 8601 with an offset (as the slots list gives it). */
+            start: string;
+            duration?: number;
+        };
+        /**
+         * PublicHold
+         * @description A slot held for a few minutes: send hold_id with the booking (response).
+         */
+        PublicHoldResult: {
+            hold_id: string;
+            expires_in_seconds: number;
+        };
+        /**
+         * PublicBookingPage
+         * @description What a public booking form shows: never the hosts or the location's details (response).
+         */
+        PublicPage: {
+            workspace: {
+                name: string;
+            };
+            event_type: {
+                name: string;
+                slug: string;
+                description: string | null;
+                durations: number[];
+                /** @enum {unknown} */
+                location_kind: "phone" | "in_person" | "video";
+                questions: {
+                    id: string;
+                    label: string;
+                    /** @enum {unknown} */
+                    type?: "text" | "textarea" | "select";
+                    required?: boolean;
+                    options?: string[];
+                }[];
+                confirmation_required: boolean;
+                window_days: number;
+            };
+        };
+        /**
+         * PublicSlots
+         * @description Offered slot starts: `start` in UTC (send it back to book), `local` in the booker's zone (response).
+         */
+        PublicSlots: {
+            timezone: string;
+            duration: number;
+            slots: {
+                start: string;
+                local: string;
+            }[];
+        };
         Refresh: {
             refresh_token: string;
         };
@@ -3611,6 +4239,158 @@ export interface components {
                     message?: string;
                 };
             }[];
+        };
+        /**
+         * Schedule
+         * @description A member's weekly hours in a time zone, with date overrides (response).
+         */
+        Schedule: {
+            id: string;
+            user_id: string;
+            name: string;
+            timezone: string;
+            weekly: {
+                [key: string]: {
+                    start: string;
+                    end: string;
+                }[];
+            };
+            overrides: {
+                date: string;
+                intervals: {
+                    start: string;
+                    end: string;
+                }[];
+            }[];
+            default: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        ScheduleCreate: {
+            name: string;
+            /** @description IANA time zone. */
+            timezone: string;
+            /** @description Working hours per weekday, in `timezone`. */
+            weekly: {
+                mon?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                tue?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                wed?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                thu?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                fri?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                sat?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                sun?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+            };
+            overrides?: {
+                date: string;
+                /** @description [] is a day off. */
+                intervals: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+            }[];
+            /** @description The member whose hours these are; default: the caller. */
+            user_id?: string;
+            /** @description Use it for the member's event types that name no schedule. */
+            default?: boolean;
+        };
+        ScheduleUpdate: {
+            name?: string;
+            /** @description IANA time zone. */
+            timezone?: string;
+            /** @description Working hours per weekday, in `timezone`. */
+            weekly?: {
+                mon?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                tue?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                wed?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                thu?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                fri?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                sat?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+                sun?: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+            };
+            overrides?: {
+                date: string;
+                /** @description [] is a day off. */
+                intervals: {
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    start: string;
+                    /** @description HH:MM, minutes a multiple of 5; 24:00 ends a day. */
+                    end: string;
+                }[];
+            }[];
+            /** @description Use it for the member's event types that name no schedule. */
+            default?: boolean;
         };
         ScoringRules: {
             rules: {
@@ -4341,6 +5121,182 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_appointments: {
+        parameters: {
+            query?: {
+                start?: string;
+                end?: string;
+                host_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Appointment"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    cancel_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentCancel"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    mark_completed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    confirm_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    mark_no_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    reschedule_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentReschedule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     accept_invite: {
         parameters: {
             query?: never;
@@ -4476,6 +5432,360 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_schedules: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Schedule"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    update_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    booking_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPage"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    book_slot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicBooking"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicBookingResult"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    hold_slot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicHold"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicHoldResult"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    booking_slots: {
+        parameters: {
+            query?: {
+                start?: string;
+                end?: string;
+                timezone?: string;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicSlots"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_booking_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingPageSlug"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    set_booking_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingPage"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingPageSlug"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    managed_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAppointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    cancel_by_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentCancel"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAppointment"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    reschedule_by_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentReschedule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicBookingResult"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -5653,6 +6963,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_event_types: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EventType"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    create_event_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventTypeCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_event_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    delete_event_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    update_event_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventTypeUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -8555,7 +9988,7 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
-    list_event_types: {
+    list_webhook_event_types: {
         parameters: {
             query?: {
                 limit?: number;

@@ -28,7 +28,8 @@ Rules:
   appointment.booked (data.starts_at).
 - Edges join node ids. Outgoing edge labels: condition true/false; ai_condition its labels (default yes/no);
   branch one per case label plus "else"; loop "body" and "done"; wait_for_reply "reply"/"timeout";
-  wait_for_event "event"/"timeout"; human_handoff "done"/"timeout"; end none; every other node one unlabelled edge.
+  wait_for_event "event"/"timeout"; wait_for_booking "booked"/"timeout"; human_handoff "done"/"timeout"; end none;
+  every other node one unlabelled edge.
   Any task node may also have an "error" edge.
 - A cycle must pass through a loop node, which needs max_iterations (at most 100).
 - Every node is reachable from the trigger; use end nodes to finish.

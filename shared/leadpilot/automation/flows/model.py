@@ -9,11 +9,12 @@ MAX_LOOP_ITERATIONS = 100
 
 ACTION_TYPES = frozenset({
     "webhook", "update_contact", "add_tag", "remove_tag", "move_stage", "send_email", "send_sms",
-    "create_task", "ai_generate_message",
+    "create_task", "ai_generate_message", "send_booking_link",
 })
-CALLBACK_TYPES = frozenset({"wait_for_reply", "wait_for_event", "human_handoff"})
+CALLBACK_TYPES = frozenset({"wait_for_reply", "wait_for_event", "wait_for_booking", "human_handoff"})
 # Labels on the outgoing edge of a callback node when the person/event answered in time.
-CALLBACK_ANSWER_LABEL = {"wait_for_reply": "reply", "wait_for_event": "event", "human_handoff": "done"}
+CALLBACK_ANSWER_LABEL = {"wait_for_reply": "reply", "wait_for_event": "event", "wait_for_booking": "booked",
+                         "human_handoff": "done"}
 # Node types whose work goes through the action worker, and so may fail and take an "error" edge.
 TASK_TYPES = ACTION_TYPES | CALLBACK_TYPES | {"ai_condition", "delay"}
 NEXT = "next"

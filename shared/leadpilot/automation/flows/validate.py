@@ -67,7 +67,8 @@ def validate_flow(doc: Any, *, check_destinations: bool = True) -> Flow:
 TRIGGER_EVENTS = frozenset({
     "contact.created", "contact.updated", "contact.tag_added", "contact.tag_removed", "pipeline.stage_changed",
     "task.completed", "sms.received", "email.opened", "email.clicked", "email.replied", "call.completed",
-    "appointment.booked", "appointment.cancelled", "webhook.received", "manual", "schedule"})
+    "appointment.booked", "appointment.confirmed", "appointment.rescheduled", "appointment.cancelled",
+    "appointment.no_show", "appointment.completed", "webhook.received", "manual", "schedule"})
 
 
 def _trigger_problems(trigger: dict[str, Any]) -> list[Problem]:

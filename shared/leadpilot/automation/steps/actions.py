@@ -331,7 +331,7 @@ def _set_variable(job: Job) -> dict[str, Any]:
 
 
 def _extension(module: str, name: str) -> Callable[..., Any]:
-    """A performer of a sibling module (webhooks, ai_steps, handoff, waits), imported on first use: those
+    """A performer of a sibling module (webhooks, ai_steps, handoff, waits, booking_links), imported on first use: those
     modules build on this one (Job, PermanentFailure), so this one cannot import them at the top."""
     def call(*args: Any) -> Any:
         return getattr(importlib.import_module(f"leadpilot.automation.steps.{module}"), name)(*args)
@@ -341,6 +341,7 @@ def _extension(module: str, name: str) -> Callable[..., Any]:
 _PARKERS: dict[str, Callable[[Job, str], None]] = {
     "wait_for_reply": _wait_for_reply,
     "wait_for_event": _extension("waits", "park_event"),
+    "wait_for_booking": _extension("waits", "park_booking"),
     "human_handoff": _extension("handoff", "park"),
 }
 
@@ -349,6 +350,7 @@ _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {
     "ai_condition": _extension("ai_steps", "classify"),
     "ai_generate_message": _extension("ai_steps", "generate_message"),
     "compute_wait": _extension("waits", "compute_wait"),
+    "send_booking_link": _extension("booking_links", "send"),
     "send_sms": lambda job: _send(job, "sms"),
     "send_email": lambda job: _send(job, "email"),
     "add_tag": lambda job: _tag(job, "add"),

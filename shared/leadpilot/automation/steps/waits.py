@@ -160,7 +160,17 @@ def event_waits_pk(workspace_id: str, contact_id: str) -> str:
 def park_event(job: Job, token: str) -> None:
     """Register the token (idempotent: a redelivery overwrites the same item with its newest token). When the
     event already came while the run was paused at this wait, it answers the new token at once."""
-    pk, sk = event_waits_pk(job.workspace_id, job.contact_id), f"WAIT#{job.config['event']}#{job.run_id}#{job.state}"
+    _park(job, token, str(job.config["event"]), job.config.get("match") or {})
+
+
+def park_booking(job: Job, token: str) -> None:
+    """Wait for booking: a wait for `appointment.booked` about the contact (of the node's event type, if named)."""
+    event_type_id = job.config.get("event_type_id")
+    _park(job, token, "appointment.booked", {"data.event_type_id": event_type_id} if event_type_id else {})
+
+
+def _park(job: Job, token: str, event: str, match: Mapping[str, Any]) -> None:
+    pk, sk = event_waits_pk(job.workspace_id, job.contact_id), f"WAIT#{event}#{job.run_id}#{job.state}"
     try:
         existing = EventWaitItem.get(pk, sk, consistent_read=True)
         if runs.answer_held(job.settings.region, existing, token):  # the event came while the run was paused
@@ -170,7 +180,7 @@ def park_event(job: Job, token: str) -> None:
         pass
     scale = float(job.message.get("time_scale") or 1)
     timeout_s = max(1, round(duration_seconds(job.config["timeout"]) * scale))
-    EventWaitItem(pk, sk, run_id=job.run_id, node=job.node, match=json.dumps(job.config.get("match") or {}),
+    EventWaitItem(pk, sk, run_id=job.run_id, node=job.node, match=json.dumps(dict(match)),
                   token=token, created_at=now_iso(), expires_at=now_epoch() + timeout_s + _KEEP_AFTER_TIMEOUT_S).save()
 
 

@@ -1,0 +1,1 @@
+"""Calendar and booking: event types, availability, slots, public booking pages and appointments."""
