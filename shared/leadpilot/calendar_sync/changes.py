@@ -15,9 +15,9 @@ from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
 from leadpilot.calendar_sync.links import Secret, Skipped, api_of, link, proven, token_for, workspace_of
 from leadpilot.calendar_sync.models import CalendarLinkItem, SyncedEventItem, external_gsi
-from leadpilot.calendar_sync.providers import Change, SyncTokenExpired
+from leadpilot.calendar_sync.providers import Change, ProviderError, SyncTokenExpired
 from leadpilot.db.base import transaction
-from leadpilot.errors import Forbidden
+from leadpilot.errors import Forbidden, ServiceUnavailable
 from leadpilot.events import outbox
 from leadpilot.events.record import event_item
 from leadpilot.observability import logger, metrics
@@ -40,6 +40,8 @@ def google_push(settings: Settings, config: SyncConfig, headers: dict[str, str])
         return {"changed": sync_google(settings, config, item)}
     except Skipped:
         return {"changed": 0}
+    except ProviderError as exc:  # a 503 makes Google send the push again later
+        raise ServiceUnavailable("Google Calendar could not be read; try again") from exc
 
 
 def sync_google(settings: Settings, config: SyncConfig, item: CalendarLinkItem) -> int:
@@ -83,8 +85,10 @@ def microsoft_push(settings: Settings, config: SyncConfig, body: dict[str, Any])
             raise Forbidden(REFUSED, {"field": "clientState"})
         assert item is not None
         checked.append((item, str((note.get("resourceData") or {}).get("id") or "")))
-    return {"changed": sum(_graph_changes(settings, config, item, ids)
-                           for item, ids in _by_link(checked))}
+    try:
+        return {"changed": sum(_graph_changes(settings, config, item, ids) for item, ids in _by_link(checked))}
+    except ProviderError as exc:
+        raise ServiceUnavailable("Microsoft Graph could not be read; try again") from exc
 
 
 def _by_link(checked: list[tuple[CalendarLinkItem, str]]) -> list[tuple[CalendarLinkItem, list[str]]]:
