@@ -19,7 +19,9 @@ from infra.local.oauth_stub import OAuthStub
 from leadpilot.calendar_sync import watches
 from leadpilot.calendar_sync.busy import busy_intervals
 from leadpilot.calendar_sync.config import sync_config
+from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.links import link
+from leadpilot.calendar_sync.providers import TokenRejected
 from leadpilot.ids import new_id
 from leadpilot.integrations.models import OAuthConnectionItem, connection_sk, integrations_pk
 from leadpilot.settings import get_settings
@@ -99,6 +101,9 @@ def test_connecting_fills_the_busy_cache_and_availability_reads_only_the_cache(h
     # Then both calendars' busy times come back merged, and neither provider was called
     assert busy == [(DAY + timedelta(hours=9), DAY + timedelta(hours=11))]
     assert sum(fake.calls.values()) == calls
+    # And the Calendar API refuses a token the OAuth server did not issue (the client sees TokenRejected)
+    with pytest.raises(TokenRejected):
+        GoogleCalendar(fake.google_api, 5).busy("not-a-token", 0, 3600)
     # And a window that misses them is empty
     later = DAY + timedelta(hours=12)
     assert busy_intervals(settings, host["ws"], host["user"], later, later + timedelta(hours=1)) == []

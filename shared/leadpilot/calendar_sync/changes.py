@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.google import GoogleCalendar
@@ -124,9 +126,16 @@ def apply_change(settings: Settings, item: CalendarLinkItem, provider: str, chan
     event = event_item(ws, SYSTEM, "calendar.external_event_changed", data)
     marks: list[Any] = ([SyncedEventItem.cancelled.set(1)] if change.cancelled
              else [SyncedEventItem.start.set(change.start or ""), SyncedEventItem.end.set(change.end or "")])
-    with transaction(settings) as txn:
-        txn.update(synced, actions=marks)
-        txn.save(event)
+    unchanged = ((SyncedEventItem.start == synced.start) & (SyncedEventItem.end == synced.end)
+                 & (SyncedEventItem.cancelled == 0))
+    try:
+        with transaction(settings) as txn:
+            txn.update(synced, actions=marks, condition=unchanged)
+            txn.save(event)
+    except TransactWriteError as exc:  # a concurrent push recorded this change first: publish it once
+        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            raise
+        return False
     outbox.publish_now(settings, [event])
     metrics.add_metric(name="CalendarExternalChange", unit="Count", value=1)
     return True

@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.config import SyncConfig, sync_config
@@ -110,7 +110,12 @@ def _remember(workspace_id: str, user_id: str, provider: str, appointment_id: st
                            start=times[0], end=times[1], version=version, digest=digest, cancelled=int(cancelled),
                            GSI1PK=external_gsi(workspace_id, provider, external_id), GSI1SK="EVENT",
                            expires_at=now_epoch() + TOMBSTONE_S if cancelled else None)
-    item.save()
+    try:  # a newer appointment event applied meanwhile wins
+        item.save(condition=SyncedEventItem.version.does_not_exist() | (SyncedEventItem.version < version))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        logger.info("a newer change of the appointment was applied first", extra={"appointment_id": appointment_id})
 
 
 def _utc(value: str) -> str:
