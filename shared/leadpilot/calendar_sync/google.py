@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,14 @@ class GoogleCalendar:
     def __init__(self, api_url: str, timeout_s: int) -> None:
         self.api_url, self.timeout_s = api_url, timeout_s
         self._service: Any = None
+        self._local = threading.local()  # httplib2 connections are not thread-safe; the service object is
+
+    def _http(self) -> Any:
+        if getattr(self._local, "http", None) is None:
+            import httplib2
+
+            self._local.http = httplib2.Http(timeout=self.timeout_s)
+        return self._local.http
 
     def _events(self) -> Any:
         return self._client().events()
@@ -40,36 +49,36 @@ class GoogleCalendar:
             import httplib2
             from googleapiclient.discovery import build
 
-            self._service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout_s),
+            self._service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout_s),  # replaced per call
                                   static_discovery=True, cache_discovery=False,
                                   client_options={"api_endpoint": self.api_url})
         return self._service
 
     def busy(self, token: str, start: int, end: int) -> list[Interval]:
         body = {"timeMin": _iso(start), "timeMax": _iso(end), "items": [{"id": CALENDAR}]}
-        reply = _run(self._client().freebusy().query(body=body), token)
+        reply = self._run(self._client().freebusy().query(body=body), token)
         busy = reply.get("calendars", {}).get(CALENDAR, {}).get("busy", [])
         return [(_epoch(b["start"]), _epoch(b["end"])) for b in busy]
 
     def create_event(self, token: str, event: EventBody) -> str:
         event_id = event_id_of(event.key)
         try:
-            _run(self._events().insert(calendarId=CALENDAR, body={"id": event_id, **_body(event)}), token)
+            self._run(self._events().insert(calendarId=CALENDAR, body={"id": event_id, **_body(event)}), token)
         except _Conflict:  # inserted before (a redelivery after a crash): bring it up to date instead
             self.update_event(token, event_id, event)
         return event_id
 
     def update_event(self, token: str, external_id: str, event: EventBody) -> None:
-        _run(self._events().patch(calendarId=CALENDAR, eventId=external_id, body=_body(event)), token)
+        self._run(self._events().patch(calendarId=CALENDAR, eventId=external_id, body=_body(event)), token)
 
     def delete_event(self, token: str, external_id: str) -> None:
         with contextlib.suppress(_Gone):  # already deleted (by us before, or by the host)
-            _run(self._events().delete(calendarId=CALENDAR, eventId=external_id), token)
+            self._run(self._events().delete(calendarId=CALENDAR, eventId=external_id), token)
 
     def watch(self, token: str, address: str, secret: str, ttl_s: int) -> Watch:
         body = {"id": secrets.token_hex(16), "type": "web_hook", "address": address, "token": secret,
                 "params": {"ttl": str(ttl_s)}}
-        reply = _run(self._events().watch(calendarId=CALENDAR, body=body), token)
+        reply = self._run(self._events().watch(calendarId=CALENDAR, body=body), token)
         return Watch(reply["id"], reply["resourceId"], int(reply["expiration"]) // 1000)
 
     def renew(self, token: str, watch: Watch, address: str, secret: str, ttl_s: int) -> Watch:
@@ -80,7 +89,7 @@ class GoogleCalendar:
 
     def stop(self, token: str, watch: Watch) -> None:
         with contextlib.suppress(_Gone):
-            _run(self._client().channels().stop(body={"id": watch.channel_id, "resourceId": watch.resource_id}),
+            self._run(self._client().channels().stop(body={"id": watch.channel_id, "resourceId": watch.resource_id}),
                  token)
 
     def changes(self, token: str, sync_token: str | None) -> tuple[list[Change], str]:
@@ -95,11 +104,36 @@ class GoogleCalendar:
                 query["syncToken"] = sync_token
             if page:
                 query["pageToken"] = page
-            reply = _run(self._events().list(**query), token)
+            reply = self._run(self._events().list(**query), token)
             found.extend(_change(item) for item in reply.get("items", []))
             page = reply.get("nextPageToken")
             if not page:
                 return found, str(reply.get("nextSyncToken", ""))
+
+    def _run(self, request: Any, token: str) -> Any:
+        """Execute with the bearer token on this thread's connection; the provider's failures become ours."""
+        from googleapiclient.errors import HttpError
+
+        request.headers["authorization"] = f"Bearer {token}"
+        try:
+            return request.execute(http=self._http(), num_retries=1)
+        except HttpError as exc:
+            raise _failure(exc, request.methodId) from exc
+        except OSError as exc:  # timeouts and refused connections
+            raise ProviderError(f"Google Calendar is unreachable: {exc}") from exc
+
+
+def _failure(exc: Any, method: str) -> ProviderError:
+    status = int(exc.resp.status)
+    if status == 401:
+        return TokenRejected("Google refused the access token")
+    if status == 409:
+        return _Conflict("the event exists")
+    if status == 410 and method == "calendar.events.list":
+        return SyncTokenExpired("the sync token expired")
+    if status in (404, 410):
+        return _Gone("gone")
+    return ProviderError(f"Google Calendar answered {status}")
 
 
 def event_id_of(key: str) -> str:
@@ -113,28 +147,6 @@ class _Conflict(ProviderError):
 
 class _Gone(ProviderError):
     pass
-
-
-def _run(request: Any, token: str) -> Any:
-    """Execute with the bearer token; the provider's failures become ours."""
-    from googleapiclient.errors import HttpError
-
-    request.headers["authorization"] = f"Bearer {token}"
-    try:
-        return request.execute(num_retries=1)
-    except HttpError as exc:
-        status = int(exc.resp.status)
-        if status == 401:
-            raise TokenRejected("Google refused the access token") from exc
-        if status == 409:
-            raise _Conflict("the event exists") from exc
-        if status == 410 and request.methodId == "calendar.events.list":
-            raise SyncTokenExpired("the sync token expired") from exc
-        if status in (404, 410):
-            raise _Gone("gone") from exc
-        raise ProviderError(f"Google Calendar answered {status}") from exc
-    except OSError as exc:  # timeouts and refused connections
-        raise ProviderError(f"Google Calendar is unreachable: {exc}") from exc
 
 
 def _body(event: EventBody) -> dict[str, Any]:
