@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
-from leadpilot.calendar_sync.models import CalendarLinkItem, host_pk, link_sk
+from leadpilot.calendar_sync.models import RENEW_BUCKET, CalendarLinkItem, host_pk, link_sk
 from leadpilot.calendar_sync.providers import CalendarApi
 from leadpilot.db.base import bind_tables
 from leadpilot.integrations import vault
@@ -66,7 +66,9 @@ def ensure_link(settings: Settings, workspace_id: str, user_id: str, provider: s
         if found.status != "ok":
             found.update(actions=[CalendarLinkItem.status.set("ok"), CalendarLinkItem.last_error.remove()])
         return found
-    item = CalendarLinkItem(host_pk(workspace_id, user_id), link_sk(provider), provider=provider, user_id=user_id)
+    due_now = f"0000#{workspace_id}#{user_id}#{provider}"  # in the renewal bucket, due until it is watched
+    item = CalendarLinkItem(host_pk(workspace_id, user_id), link_sk(provider), provider=provider, user_id=user_id,
+                            GSI1PK=RENEW_BUCKET, GSI1SK=due_now)
     item.save()
     return item
 

@@ -54,15 +54,19 @@ def on_disconnected(settings: Settings, config: SyncConfig, workspace_id: str, u
 
 
 def renew_due(settings: Settings, config: SyncConfig, now: int | None = None) -> int:
-    """Renew every channel or subscription that expires within RENEW_MARGIN_S; returns how many were renewed."""
+    """Renew every channel or subscription that expires within RENEW_MARGIN_S, then refresh its busy cache (which
+    also moves the cached window on); returns how many links were renewed. Links without a channel (no public
+    webhook base, or the first watch failed) stay due: they are watched when possible, else synced each run."""
     now = now or int(time.time())
     due = CalendarLinkItem.gsi1.query(RENEW_BUCKET, CalendarLinkItem.GSI1SK.between("0", _iso(now + RENEW_MARGIN_S)))
     renewed = 0
-    for item in list(due):
-        if not isinstance(item, CalendarLinkItem) or not config.webhook_base_url:
-            continue
+    for item in [i for i in due if isinstance(i, CalendarLinkItem) and i.status == "ok"]:
         try:
-            _watch(settings, config, item)
+            if config.webhook_base_url:
+                _watch(settings, config, item)
+            elif item.provider == "google":
+                sync_google(settings, config, item)
+            refresh_busy(settings, config, item)
             renewed += 1
         except Skipped:
             continue
