@@ -47,30 +47,29 @@ def google_push(settings: Settings, config: SyncConfig, headers: dict[str, str])
 
 
 def sync_google(settings: Settings, config: SyncConfig, item: CalendarLinkItem) -> int:
-    """Incremental sync with the stored sync token (410 Gone: a full one), then refresh the busy cache."""
+    """Incremental sync with the stored sync token (410 Gone: a full one), then refresh the busy cache.
+
+    The host's live synced events are read once (one Query) and the changes matched against them in memory: a
+    first full sync of a busy calendar costs no lookup per event."""
     api = api_of(config, "google")
     assert isinstance(api, GoogleCalendar)
     token = token_for(settings, item)
+    ours = {s.external_id: s for s in SyncedEventItem.query(
+        item.PK, SyncedEventItem.SK.startswith("EVENT#google#"), filter_condition=SyncedEventItem.cancelled == 0)}
     try:
         found, next_token = api.changes(token, item.sync_token)
     except SyncTokenExpired:
         logger.info("the sync token expired: full resync")
         metrics.add_metric(name="CalendarFullResync", unit="Count", value=1)
         found, next_token = api.changes(token, None)
-        found.extend(_missing(item, found))
-    changed = sum(apply_change(settings, item, "google", c) for c in found)
+        # our events missing from a full list were deleted (it may omit deletions Google has already purged)
+        live = {c.external_id for c in found if not c.cancelled}
+        found.extend(Change(external_id, True) for external_id in ours if external_id not in live)
+    changed = sum(apply_change(settings, item, "google", c, ours[c.external_id]) for c in found
+                  if c.external_id in ours)
     item.update(actions=[CalendarLinkItem.sync_token.set(next_token)])
     refresh_busy(settings, config, item)
     return changed
-
-
-def _missing(item: CalendarLinkItem, found: list[Change]) -> list[Change]:
-    """After a full sync: our events that are no longer in the calendar at all were deleted (a full list may omit
-    deletions Google has already purged)."""
-    live = {c.external_id for c in found if not c.cancelled}
-    ours = SyncedEventItem.query(item.PK, SyncedEventItem.SK.startswith("EVENT#google#"),
-                                 filter_condition=SyncedEventItem.cancelled == 0)
-    return [Change(s.external_id, True) for s in ours if s.external_id not in live]
 
 
 def microsoft_push(settings: Settings, config: SyncConfig, body: dict[str, Any]) -> dict[str, Any]:
@@ -105,19 +104,24 @@ def _graph_changes(settings: Settings, config: SyncConfig, item: CalendarLinkIte
     assert isinstance(api, GraphCalendar)
     try:
         token = token_for(settings, item)
-        changed = sum(apply_change(settings, item, "microsoft", api.event(token, i)) for i in event_ids if i)
+        changed = 0
+        for event_id in filter(None, event_ids):
+            synced = next(iter(SyncedEventItem.gsi1.query(external_gsi(workspace_of(item), "microsoft", event_id))),
+                          None)
+            if isinstance(synced, SyncedEventItem):  # else not ours: its busy time reaches the cache below
+                changed += apply_change(settings, item, "microsoft", api.event(token, event_id), synced)
         refresh_busy(settings, config, item)
     except Skipped:
         return 0
     return changed
 
 
-def apply_change(settings: Settings, item: CalendarLinkItem, provider: str, change: Change) -> bool:
-    """If the changed event is one of our appointments and it moved or went away, record and publish that."""
+def apply_change(settings: Settings, item: CalendarLinkItem, provider: str, change: Change,
+                 synced: SyncedEventItem) -> bool:
+    """If our appointment's event moved or went away, record and publish that (once)."""
     ws = workspace_of(item)
-    synced = next(iter(SyncedEventItem.gsi1.query(external_gsi(ws, provider, change.external_id))), None)
-    if synced is None or synced.cancelled:
-        return False  # not ours (its busy time reaches the cache), or already cancelled
+    if synced.cancelled:
+        return False
     if not change.cancelled and (change.start, change.end) == (synced.start, synced.end):
         return False  # our own write coming back
     data = {"appointment_id": synced.appointment_id, "host_user_id": item.user_id, "provider": provider,

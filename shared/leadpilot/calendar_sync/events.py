@@ -27,7 +27,8 @@ from leadpilot.clock import now_epoch, now_iso
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
-TOMBSTONE_S = 90 * 86400
+TOMBSTONE_S = 90 * 86400  # a cancelled appointment's record, so late redeliveries of its booking do nothing
+PAST_KEPT_S = 30 * 86400  # an appointment's record after it ended: the host's partition stays small
 
 
 def upsert_event(settings: Settings, workspace_id: str, user_id: str, appointment: dict[str, Any],
@@ -109,13 +110,17 @@ def _remember(workspace_id: str, user_id: str, provider: str, appointment_id: st
                            appointment_id=appointment_id, provider=provider, external_id=external_id,
                            start=times[0], end=times[1], version=version, digest=digest, cancelled=int(cancelled),
                            GSI1PK=external_gsi(workspace_id, provider, external_id), GSI1SK="EVENT",
-                           expires_at=now_epoch() + TOMBSTONE_S if cancelled else None)
+                           expires_at=now_epoch() + TOMBSTONE_S if cancelled else _epoch(times[1]) + PAST_KEPT_S)
     try:  # a newer appointment event applied meanwhile wins
         item.save(condition=SyncedEventItem.version.does_not_exist() | (SyncedEventItem.version < version))
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         logger.info("a newer change of the appointment was applied first", extra={"appointment_id": appointment_id})
+
+
+def _epoch(value: str) -> int:
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
 
 
 def _utc(value: str) -> str:

@@ -49,7 +49,8 @@ class GoogleCalendar:
             import httplib2
             from googleapiclient.discovery import build
 
-            self._service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout_s),  # each call passes its own
+            # The discovery document ships with the library (no network); each call passes its own connection.
+            self._service = build("calendar", "v3", http=httplib2.Http(timeout=self.timeout_s),
                                   static_discovery=True, cache_discovery=False,
                                   client_options={"api_endpoint": self.api_url})
         return self._service

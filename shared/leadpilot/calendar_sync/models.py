@@ -51,7 +51,8 @@ class CalendarLinkItem(CrmModel, discriminator="calendar_link"):
 class SyncedEventItem(CrmModel, discriminator="calendar_synced_event"):
     """PK: WS#<ws>#CALSYNC#<user_id>  SK: EVENT#<provider>#<appointment_id>: an appointment written to a host's
     calendar, with its external event id and the times last written or seen. `version` is the occurred_at of the
-    appointment event last applied (older redeliveries are skipped); a cancelled one stays as a tombstone (TTL).
+    appointment event last applied (older redeliveries are skipped); a cancelled one stays as a tombstone.
+    TTL: 30 days after the appointment ends; a tombstone 90 days after the cancellation.
     GSI1PK: WS#<ws>#CALSYNC_EXT#<provider>#<external_id>  GSI1SK: EVENT: an external change finds its appointment.
     """
 
