@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,13 @@ def test_renewal_replaces_channels_and_extends_subscriptions_near_expiry(api: Ap
     fresh = next(iter(fake.channels))
     assert api.post("/calendar-sync/webhooks/google", headers=fake.google_push(fresh)).status == 200
     assert link(settings, host["ws"], host["user"], "google").channel_id == fresh  # type: ignore[union-attr]
+    # When a deployment has no public webhook base, a due link is synced and its busy cache refreshed on each run
+    fake.add("google", _at(20), _at(21), "Late meeting")
+    unpushed = replace(sync_config(), webhook_base_url="")
+    assert watches.renew_due(settings, unpushed, now=int(time.time()) + 13 * 86400) == 2
+    assert list(fake.channels) == [fresh]
+    assert (DAY + timedelta(hours=20), DAY + timedelta(hours=21)) in busy_intervals(
+        settings, host["ws"], host["user"], DAY, DAY + timedelta(days=1))
 
 
 def test_a_connection_that_needs_reconnecting_is_marked_and_skipped(host: dict[str, Any], cloud: Any) -> None:
