@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from infra.local import logs
+from infra.local.calendar_fakes import PREFIX as CALENDARS_PREFIX
 from infra.local.dynamodb_local import SHARED_DB_FILE, Backend, DynamoDBLocal, choose_backend
 from infra.local.host import FunctionHost, shared_environment, time_scale_from_env
 from infra.local.model import Deployment
@@ -149,7 +150,10 @@ class LocalCloud:
                       # Integration secrets sealed with a key kept beside the data; OAuth through the gateway's stub.
                       "VaultKeySpec": f"local:{self.data_dir / 'vault.key'}",
                       "OAuthBaseUrl": f"http://{self.host}:{self.port}{OAUTH_STUB_PREFIX}",
-                      "OAuthRedirectUrl": f"http://{self.host}:{self.port}/app/integrations/callback"}
+                      "OAuthRedirectUrl": f"http://{self.host}:{self.port}/app/integrations/callback",
+                      # Calendar sync talks to the gateway's fake Google Calendar and Graph (tokens of the stub).
+                      "GoogleCalendarApiUrl": f"http://{self.host}:{self.port}{CALENDARS_PREFIX}/google/calendar/v3/",
+                      "GraphApiUrl": f"http://{self.host}:{self.port}{CALENDARS_PREFIX}/graph/v1.0"}
         self.deployment = provision(self.template_path, parameters)
         self.moto_state_path.mkdir(parents=True, exist_ok=True)
         (self.moto_state_path / PROVISIONED_MARKER).touch()
@@ -269,6 +273,7 @@ class LocalCloud:
             f"  Demo login   {DEMO_EMAIL} / {DEMO_PASSWORD}",
             f"  Webhooks     {self._webhook_allow()}",
             f"  OAuth stub   {url}{OAUTH_STUB_PREFIX}  (plays Google and Microsoft; Connect approves at once)",
+            f"  Calendars    {url}{CALENDARS_PREFIX}  (fake Google Calendar and Graph, a few busy blocks tomorrow)",
         ]
         scale = time_scale_from_env()
         if scale != 1:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from infra.local import apidocs, oauth_stub
+from infra.local import apidocs, calendar_fakes, oauth_stub
 from infra.local.routes import RouteTable, build_rest_event
 from infra.local.webapp import WebApp
 from infra.local.ws_server import LiveServer
@@ -128,6 +128,8 @@ class Gateway:
         if method == "GET" and raw_path == HEALTH_PATH:
             return json_reply(200, self._host.health()), "-"
         stubbed = oauth_stub.serve_mounted(method, target, body)  # the OAuth server stub: /_local/oauth/…
+        if stubbed is None:  # the fake calendars: /_local/calendars/…
+            stubbed = calendar_fakes.serve_mounted(method, target, {k.lower(): v for k, v in headers}, body)
         if stubbed is not None:
             return Reply(*stubbed), "-"
         page = self._webapp.serve(method, raw_path, headers)  # the dashboard: / and /app/…

@@ -139,6 +139,11 @@ def _json(status: int, body: Any) -> Served:
 _shared = OAuthStub()
 
 
+def shared() -> OAuthStub:
+    """The stub the gateway serves (the local cloud's fake calendars accept the tokens it issued)."""
+    return _shared
+
+
 def serve_mounted(method: str, target: str, body: bytes) -> Served | None:
     """The gateway's hook: the reply for a request under PREFIX, None for any other."""
     parts = urlsplit(target)

@@ -48,6 +48,11 @@ RAW: dict[tuple[str, str], Raw] = {
     ("POST", "/email/inbound"): Raw(body=JSON, note="An inbound email, signed with X-LeadPilot-Signature."),
     ("POST", "/webhooks/twilio/sms"): Raw(body=FORM, note="Twilio's inbound-message webhook (X-Twilio-Signature)."),
     ("POST", "/webhooks/twilio/status"): Raw(body=FORM, note="Twilio's status callback (X-Twilio-Signature)."),
+    ("POST", "/calendar-sync/webhooks/google"): Raw(
+        optional_body=True, note="Google Calendar push: X-Goog-Channel-ID and X-Goog-Channel-Token, no body."),
+    ("POST", "/calendar-sync/webhooks/microsoft"): Raw(
+        body=JSON, query=("validationToken",), note="Graph change notifications (clientState checked), or the "
+                                                    "validationToken handshake, echoed as text/plain."),
 }
 
 # Response bodies of the main resources: (package, schema) and "one" | "page" (items + next_cursor).

@@ -1,0 +1,54 @@
+"""The busy-time cache: per host and connected calendar, the busy intervals of the next `window_days`.
+
+`busy_intervals` is what availability calls: one Query of the host's partition, never Google or Microsoft.
+The cache is refreshed on connect, after each push or sync, and after we write an appointment; a disconnect
+deletes the link and its cache with it.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from leadpilot.calendar_sync.config import SyncConfig
+from leadpilot.calendar_sync.links import api_of, links, token_for
+from leadpilot.calendar_sync.models import CalendarLinkItem
+from leadpilot.calendar_sync.providers import Interval
+from leadpilot.clock import now_iso
+from leadpilot.settings import Settings
+
+
+def busy_intervals(settings: Settings, workspace_id: str, user_id: str, start: datetime,
+                   end: datetime) -> list[tuple[datetime, datetime]]:
+    """The host's cached external busy times overlapping [start, end), merged, clipped and sorted (UTC)."""
+    low, high = int(start.timestamp()), int(end.timestamp())
+    found: list[Interval] = []
+    for item in links(settings, workspace_id, user_id):
+        found.extend((max(a, low), min(b, high)) for a, b in json.loads(item.busy) if a < high and b > low)
+    return [(_utc(a), _utc(b)) for a, b in merge(found)]
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """Sorted, with overlapping or touching intervals joined."""
+    merged: list[Interval] = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        elif b > a:
+            merged.append((a, b))
+    return merged
+
+
+def refresh_busy(settings: Settings, config: SyncConfig, item: CalendarLinkItem) -> int:
+    """Ask the provider for the link's busy times over the window and store them; returns how many intervals."""
+    token = token_for(settings, item)
+    start = int(time.time()) // 60 * 60
+    until = start + config.window_days * 86400
+    busy = merge(api_of(config, item.provider).busy(token, start, until))
+    item.update(actions=[CalendarLinkItem.busy.set(json.dumps(busy)), CalendarLinkItem.busy_from.set(start),
+                         CalendarLinkItem.busy_until.set(until), CalendarLinkItem.busy_refreshed_at.set(now_iso())])
+    return len(busy)
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
