@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 from leadpilot.errors import DomainError
-from leadpilot.integrations import credentials
 from leadpilot.observability import logger
 from leadpilot.settings import Settings
 
@@ -61,6 +60,9 @@ def ai_config() -> AiConfig:
 
 def for_workspace(settings: Settings, config: AiConfig, workspace_id: str) -> AiConfig:
     """The AI configuration a workspace uses: its own OpenAI key when it saved one, else the platform's."""
+    from leadpilot.integrations import credentials  # on first use: the functions that load this module eagerly
+    # (automations) would otherwise pay the vault's imports at every cold start
+
     own = credentials.workspace_secret(settings, workspace_id, "openai")
     return config if own is None else replace(config, api_key=own["api_key"])
 
