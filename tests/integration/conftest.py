@@ -36,7 +36,7 @@ _provisioned: list[Deployment] = []  # this worker's deployment, provisioned onc
 
 @cache
 def _session() -> boto3.Session:
-    return boto3.Session()
+    return boto3.Session(region_name=_AWS_ENV["AWS_DEFAULT_REGION"])
 
 
 @cache
