@@ -13,6 +13,8 @@ const ICONS: Record<string, string> = {
   send_email: "@",
   wait_for_reply: "↩",
   wait_for_event: "◷",
+  wait_for_booking: "▦",
+  send_booking_link: "▦",
   delay: "◷",
   condition: "◇",
   ai_condition: "◈",

@@ -8,6 +8,7 @@ export const DEFAULT_SETTINGS: Record<string, NodeConfig> = {
   delay: { days: 1 },
   wait_for_reply: { timeout: { days: 2 } },
   wait_for_event: { timeout: { days: 2 } },
+  wait_for_booking: { timeout: { days: 3 } },
   human_handoff: { assignee: "owner", timeout: { days: 1 } },
   condition: { if: SAMPLE_PREDICATE },
   branch: { cases: [{ label: "vip", if: SAMPLE_PREDICATE }] },

@@ -75,13 +75,16 @@ describe("node types and outcomes from the flow schema", () => {
   it("lists every node type with its settings schema", () => {
     const kinds = nodeTypes(schema);
     expect(kinds).toContain("wait_for_reply");
-    expect(kinds).toHaveLength(20);
+    expect(kinds).toContain("wait_for_booking");
+    expect(kinds).toHaveLength(22);
     expect(nodeSchema(schema, "send_sms").required).toEqual(["body"]);
     expect(nodeSchema(schema, "add_tag").required).toEqual(["tag"]);
   });
 
   it("names the outcomes each node has", () => {
     expect(handlesOf("wait_for_reply", {})).toEqual(["reply", "timeout", "error"]);
+    expect(handlesOf("wait_for_booking", {})).toEqual(["booked", "timeout", "error"]);
+    expect(handlesOf("send_booking_link", {})).toEqual(["next", "error"]);
     expect(handlesOf("branch", { cases: [{ label: "hot" }, { label: "warm" }] })).toEqual(["hot", "warm", "else"]);
     expect(handlesOf("ai_condition", {})).toEqual(["yes", "no", "error"]);
     expect(handlesOf("condition", {})).toEqual(["true", "false"]);

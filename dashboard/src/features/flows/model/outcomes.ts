@@ -5,6 +5,7 @@ import { ERROR, NEXT, type NodeConfig } from "./types";
 const CALLBACK_ANSWER: Record<string, string> = {
   wait_for_reply: "reply",
   wait_for_event: "event",
+  wait_for_booking: "booked",
   human_handoff: "done",
 };
 const TASK_TYPES = new Set([
@@ -17,8 +18,10 @@ const TASK_TYPES = new Set([
   "send_sms",
   "create_task",
   "ai_generate_message",
+  "send_booking_link",
   "wait_for_reply",
   "wait_for_event",
+  "wait_for_booking",
   "human_handoff",
   "ai_condition",
   "delay",
@@ -61,5 +64,6 @@ export function handlesOf(type: string, config: NodeConfig): string[] {
 export function outcomeLabel(type: string, label: string): string {
   if (label === NEXT) return "";
   if (label === "timeout" && type === "wait_for_reply") return "no reply";
+  if (label === "timeout" && type === "wait_for_booking") return "not booked";
   return label.replace(/_/g, " ");
 }
