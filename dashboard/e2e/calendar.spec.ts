@@ -39,6 +39,7 @@ test("set up booking, book a slot on the public page, and see it in the calendar
   expect(listed.body.items.map((a: { name: string }) => a.name)).toEqual(["Ada Lovelace"]);
   await calendar.open();
   await expect(page.getByRole("list", { name: "Appointments, week view" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Connected calendars" })).toContainText("Google Calendar");
   const entry = calendar.appointment(`${time.trim()} Intro call with Ada Lovelace`);
   if (!(await entry.isVisible())) await page.getByRole("button", { name: "Next" }).click();
   await expect(entry).toBeVisible();

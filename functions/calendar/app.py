@@ -1,22 +1,25 @@
 """Calendar: schedules, event types, appointments (owners), and the public booking page (no login)."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
+from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.urls import public_url
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
-    from leadpilot.calendar import appointments, config, links, notify, public, reminders
+    from leadpilot.calendar import appointments, config, external, links, notify, public, reminders
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     appointments = lazy("leadpilot.calendar.appointments")
     config = lazy("leadpilot.calendar.config")
+    external = lazy("leadpilot.calendar.external")
     links = lazy("leadpilot.calendar.links")
     notify = lazy("leadpilot.calendar.notify")
     public = lazy("leadpilot.calendar.public")
@@ -249,3 +252,13 @@ def _tell(workspace_id: str, appointment: dict[str, Any], kind: str, token: str 
 def fire_reminders(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Scheduled every minute: send the appointment reminders that are due (catches up after downtime)."""
     return reminders.fire_due_reminders(edge.settings, datetime.now(UTC))
+
+
+def _apply_external(record: Any) -> None:
+    external.apply(edge.settings, json.loads(record.body)["detail"])
+
+
+@app.lambda_function(name="on_external_change")
+def on_external_change(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS consumer: an appointment moved or deleted in the host's Google or Outlook calendar follows there."""
+    return process_sqs_batch(event, context, _apply_external)

@@ -66,6 +66,13 @@ def _appointment_event(cloud: Any, host: dict[str, Any], kind: str, appointment:
         "Detail": json.dumps(detail)}])
 
 
+def _appointment(host: dict[str, Any], start: str, end: str, event_type_name: str, **extra: Any) -> dict[str, Any]:
+    """An appointment as the calendar capability's events carry it (data.appointment)."""
+    return {"id": new_id(), "event_type_name": event_type_name, "host_id": host["user"], "host_ids": [host["user"]],
+            "start": start, "end": end, "timezone": "Europe/Paris", "status": "booked", "name": None, "email": None,
+            "phone": None, "location": {"kind": "phone", "value": None}, **extra}
+
+
 def _external_changes() -> Callable[[], list[dict[str, Any]]]:
     """A queue subscribed to calendar.external_event_changed; returns a reader of everything that arrived."""
     sqs, events = boto3.client("sqs"), boto3.client("events")
@@ -113,9 +120,8 @@ def test_connecting_fills_the_busy_cache_and_availability_reads_only_the_cache(h
 def test_a_booking_is_created_patched_and_deleted_once_each_despite_redelivery(
         host: dict[str, Any], cloud: Any) -> None:
     fake: FakeCalendars = host["fake"]
-    appointment = {"id": new_id(), "host_user_id": host["user"], "start": _at(14), "end": _at(14.5),
-                   "title": "Intro call", "status": "booked", "location": "Zoom",
-                   "contact": {"name": "Ada Lovelace", "email": "ada@example.com"}}
+    appointment = _appointment(host, _at(14), _at(14.5), "Intro call", name="Ada Lovelace", email="ada@example.com",
+                               location={"kind": "video", "value": "https://zoom.example/j/1"})
     moved = {**appointment, "start": _at(15), "end": _at(15.5)}
     for kind, body in (("appointment.booked", appointment), ("appointment.rescheduled", moved),
                        ("appointment.cancelled", {**moved, "status": "cancelled"})):
@@ -128,6 +134,7 @@ def test_a_booking_is_created_patched_and_deleted_once_each_despite_redelivery(
             # Then the booking is one event in each calendar, with the contact as attendee, and it is busy time
             mine = [e for e in fake.google.values() if e.get("summary") == "Intro call with Ada Lovelace"]
             assert len(mine) == 1 and mine[0]["attendees"][0]["email"] == "ada@example.com"
+            assert mine[0]["location"] == "https://zoom.example/j/1"
             assert len([e for e in fake.graph.values() if e.get("subject") == "Intro call with Ada Lovelace"]) == 1
             assert (DAY + timedelta(hours=14), DAY + timedelta(hours=14.5)) in busy_intervals(
                 get_settings(), host["ws"], host["user"], DAY, DAY + timedelta(days=1))
@@ -149,8 +156,7 @@ def test_pushes_are_verified_and_external_moves_and_deletions_are_published(
         api: Api, host: dict[str, Any], cloud: Any) -> None:
     fake: FakeCalendars = host["fake"]
     read = _external_changes()
-    appointment = {"id": new_id(), "host_user_id": host["user"], "start": _at(13), "end": _at(14),
-                   "title": "Demo", "status": "booked", "location": None, "contact": None}
+    appointment = _appointment(host, _at(13), _at(14), "Demo")
     _appointment_event(cloud, host, "appointment.booked", appointment)
     _consume(cloud)
     google_id = next(e["id"] for e in fake.google.values() if e.get("summary") == "Demo")
@@ -239,9 +245,7 @@ def test_a_connection_that_needs_reconnecting_is_marked_and_skipped(host: dict[s
         item = OAuthConnectionItem.get(integrations_pk(host["ws"]), connection_sk(provider, host["user"]))
         item.update(actions=[OAuthConnectionItem.token_expires_at.set(int(time.time()) + 30)])
     # When a booking arrives for the host
-    _appointment_event(cloud, host, "appointment.booked", {
-        "id": new_id(), "host_user_id": host["user"], "start": _at(14), "end": _at(15), "title": "Call",
-        "status": "booked", "location": None, "contact": None})
+    _appointment_event(cloud, host, "appointment.booked", _appointment(host, _at(14), _at(15), "Call"))
     # Then the consumer does not fail (nothing left in the queue), nothing was written, and the links are marked
     assert _consume(cloud) == 1
     assert not [e for e in [*fake.google.values(), *fake.graph.values()] if "Call" in str(e.get("summary")

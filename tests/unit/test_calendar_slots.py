@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leadpilot.calendar.availability import subtract
 from leadpilot.calendar.slots import (
     Busy,
     HostLoad,
@@ -162,3 +163,17 @@ def test_collective_offers_only_the_slots_every_host_has() -> None:
     # Then only the common one remains; no hosts, no slots
     assert collective({"a": [ten, eleven], "b": [eleven]}) == [eleven]
     assert collective({}) == []
+
+
+def test_external_busy_time_loses_only_what_the_hosts_own_appointments_cover() -> None:
+    def at(hour: float) -> datetime:
+        return datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=hour)
+
+    # Given the cache merged a meeting 9-10 with our own appointment mirrored at 10-10:30, and a meeting at 12-13
+    external = [(at(9), at(10.5)), (at(12), at(13))]
+    # When the host's own appointments (10-10:30, and one inside the 12-13 meeting) are taken out
+    left = subtract(external, [(at(10), at(10.5)), (at(12.25), at(12.5))])
+    # Then the meetings remain busy around them, and nothing else is touched
+    assert left == [(at(9), at(10)), (at(12), at(12.25)), (at(12.5), at(13))]
+    assert subtract(external, []) == external
+    assert subtract(external, [(at(14), at(15))]) == external

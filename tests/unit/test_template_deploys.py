@@ -87,9 +87,11 @@ def test_only_functions_the_api_does_not_invoke_are_told_its_url() -> None:
     # Then the functions serving routes get a custom domain when one is set, and otherwise read it from requests
     custom_only = {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, {"Ref": "AWS::NoValue"}]}
     assert {urls[name] == custom_only for name in invoked} == {True}
-    # And the send workers, which put the URL in emails and Twilio status callbacks, and calendar sync's consumer and
-    # renewal, which register it for Google's and Microsoft's pushes, get the stage URL otherwise
+    # And the send workers, which put the URL in emails and Twilio status callbacks, calendar sync's consumer and
+    # renewal, which register it for Google's and Microsoft's pushes, and the calendar's consumer of external changes,
+    # which sends the booker a new manage link, get the stage URL otherwise
     told = {name for name, url in urls.items() if url != custom_only}
-    assert told == {"EmailSendFunction", "SmsSendFunction", "CalendarSyncEventsFunction", "CalendarSyncRenewFunction"}
+    assert told == {"EmailSendFunction", "SmsSendFunction", "CalendarSyncEventsFunction", "CalendarSyncRenewFunction",
+                    "CalendarExternalChangesFunction"}
     for name in told:
         assert urls[name] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, STAGE_URL]}

@@ -271,7 +271,6 @@ def reschedule(settings: Settings, item: AppointmentItem, start: datetime, actor
     now = now or datetime.now(UTC)
     ws = item.workspace_id
     event_type = config.event_type_dict(config.event_type_item(ws, item.event_type_id))
-    old_start, old_end = item.start, item.end
     minutes = int((instant(item.end) - instant(item.start)).total_seconds() // 60)
     hosts = [str(h) for h in item.host_ids]
     if event_type["assignment"] == "collective":
@@ -279,7 +278,16 @@ def reschedule(settings: Settings, item: AppointmentItem, start: datetime, actor
     else:
         free_hosts(ws, {**event_type, "assignment": "single", "hosts": hosts, "durations": [minutes]}, minutes,
                     start, now, exclude=item.appointment_id, only=hosts)
-    end = start + timedelta(minutes=minutes)
+    return move(settings, item, start, start + timedelta(minutes=minutes), actor, event_type)
+
+
+def move(settings: Settings, item: AppointmentItem, start: datetime, end: datetime, actor: dict[str, str],
+         event_type: dict[str, Any] | None, extra: Any = None) -> dict[str, Any]:
+    """Commit the appointment at [start, end) (the caller decided the time may be taken): the claims it keeps stay,
+    the others are freed and the new ones claimed (SlotTaken when another booking has one), reminders move.
+    `extra(txn)` adds the caller's own items to the transaction."""
+    ws, hosts = item.workspace_id, [str(h) for h in item.host_ids]
+    old_start, old_end = item.start, item.end
     old_keys, new_keys = [str(k) for k in item.claims], claims.keys(ws, hosts, start, end)
     old_view = _view(item)
     item.start, item.end, item.claims = iso(start), iso(end), new_keys  # type: ignore[assignment]
@@ -293,18 +301,21 @@ def reschedule(settings: Settings, item: AppointmentItem, start: datetime, actor
             if pk not in old_keys:
                 txn.save(SlotClaimItem(pk, "CLAIM", appointment_id=item.appointment_id),
                          condition=claims.free_condition(None))
-        for reminder in reminder_items(item, event_type):  # runs after _change set the new version
+        for reminder in reminder_items(item, event_type) if event_type else []:  # after _change set the version
             txn.save(reminder)  # same keys, new time and version: the old ones are overwritten
+        if extra is not None:
+            extra(txn)
 
     return _change(settings, item, actor, "appointment.rescheduled",
                    {"from": {"start": old_start, "end": old_end}, "to": {"start": item.start, "end": item.end}}, ops)
 
 
-def cancel(settings: Settings, item: AppointmentItem, actor: dict[str, str], reason: str | None) -> dict[str, Any]:
-    """Cancel: the time is free again at once, and its reminders are gone."""
+def cancel(settings: Settings, item: AppointmentItem, actor: dict[str, str], reason: str | None,
+           extra: Any = None) -> dict[str, Any]:
+    """Cancel: the time is free again at once, and its reminders are gone (`extra(txn)`: as for move)."""
     _require_active(item)
     old_view, old_keys = _view(item), list(item.claims)
-    event_type = _event_type_or_none(item)
+    event_type = event_type_or_none(item)
     item.status, item.cancel_reason, item.claims = "cancelled", (reason or "").strip() or None, []
 
     def ops(txn: Any) -> None:
@@ -314,11 +325,13 @@ def cancel(settings: Settings, item: AppointmentItem, actor: dict[str, str], rea
         if event_type is not None:
             for reminder in reminder_items(item, event_type):
                 txn.delete(reminder)
+        if extra is not None:
+            extra(txn)
 
     return _change(settings, item, actor, "appointment.cancelled", {"reason": item.cancel_reason}, ops)
 
 
-def _event_type_or_none(item: AppointmentItem) -> dict[str, Any] | None:
+def event_type_or_none(item: AppointmentItem) -> dict[str, Any] | None:
     try:
         return config.event_type_dict(config.event_type_item(item.workspace_id, item.event_type_id))
     except NotFound:
@@ -336,7 +349,7 @@ def set_outcome(settings: Settings, item: AppointmentItem, status: str, actor: d
     event = {"no_show": "appointment.no_show", "completed": "appointment.completed",
              "booked": "appointment.confirmed"}[status]
     view = _view(item)
-    event_type = _event_type_or_none(item) if status == "booked" else None
+    event_type = event_type_or_none(item) if status == "booked" else None
 
     def ops(txn: Any) -> None:
         txn.save(view)

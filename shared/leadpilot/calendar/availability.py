@@ -1,7 +1,8 @@
 """Where busy time comes from, and the slots an event type offers (per host, then round-robin or collective).
 
-Busy time is a `BusySource`: today the workspace's own appointments; a cached store of connected calendars'
-busy time plugs in beside it (`combined(...)`) without the slot engine knowing the difference.
+Busy time is a `BusySource`: the workspace's own appointments, and the hosts' connected Google / Microsoft
+calendars as calendar sync caches them (`ExternalBusy`, never a provider call), read together through `Combined`
+without the slot engine knowing the difference.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any, Protocol
 from leadpilot.calendar import config
 from leadpilot.calendar.models import AppointmentViewItem
 from leadpilot.calendar.slots import Busy, collective, compute_slots, round_robin
+from leadpilot.calendar_sync.busy import busy_intervals
+from leadpilot.settings import Settings, get_settings
 
 LONGEST = timedelta(minutes=240 + 240)  # the longest appointment plus its largest buffer: starts this early overlap
 
@@ -57,8 +60,48 @@ class AppointmentBusy:
         return found
 
 
+class ExternalBusy:
+    """The hosts' connected calendars: calendar sync's per-host busy cache (one Query per host, no provider call).
+
+    Our own appointments are written into those calendars too, so the cache holds them as well: the parts of it
+    that the host's own appointments cover are dropped, being counted (or, for the one being moved, deliberately
+    not counted) by AppointmentBusy. Subtracting rather than matching whole intervals, because the cache merges
+    touching events: a mirrored appointment right after a meeting is one interval there."""
+
+    def __init__(self, settings: Settings, own: BusySource | None = None) -> None:
+        self.settings = settings
+        self.own = own or AppointmentBusy()
+
+    def busy(self, workspace_id: str, hosts: Sequence[str], start: datetime, end: datetime,
+             exclude: str | None = None) -> dict[str, list[Busy]]:
+        low, high = start - LONGEST, end + LONGEST  # what can overlap a slot starting in [start, end)
+        own = self.own.busy(workspace_id, hosts, low, high)  # every appointment, the one being moved too
+        found: dict[str, list[Busy]] = {}
+        for host in hosts:
+            external = busy_intervals(self.settings, workspace_id, host, low, high)
+            found[host] = [Busy(a, b) for a, b in subtract(external, [(x.start, x.end) for x in own[host]])]
+        return found
+
+
+def subtract(intervals: list[tuple[datetime, datetime]],
+             holes: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The parts of `intervals` outside every hole."""
+    for hole_start, hole_end in holes:
+        kept: list[tuple[datetime, datetime]] = []
+        for a, b in intervals:
+            if hole_end <= a or b <= hole_start:
+                kept.append((a, b))
+                continue
+            if a < hole_start:
+                kept.append((a, hole_start))
+            if hole_end < b:
+                kept.append((hole_end, b))
+        intervals = kept
+    return intervals
+
+
 class Combined:
-    """Several sources read as one (appointments, and later connected calendars' cached busy time)."""
+    """Several sources read as one (appointments and connected calendars' cached busy time)."""
 
     def __init__(self, *sources: BusySource) -> None:
         self.sources = sources
@@ -72,8 +115,9 @@ class Combined:
         return found
 
 
-def default_source() -> BusySource:
-    return Combined(AppointmentBusy())
+def default_source(settings: Settings | None = None) -> BusySource:
+    own = AppointmentBusy()
+    return Combined(own, ExternalBusy(settings or get_settings(), own))
 
 
 def host_slots(workspace_id: str, event_type: dict[str, Any], duration: int, start: datetime, end: datetime,

@@ -31,10 +31,12 @@ class SlotTaken(Conflict):
 
 
 def keys(workspace_id: str, hosts: list[str], start: datetime, end: datetime) -> list[str]:
-    """The claim PKs of the hosts' blocks covering [start, end)."""
+    """The claim PKs of the hosts' blocks covering [start, end) (from the block holding `start`: a time moved in
+    an external calendar need not be on the grid)."""
     found: list[str] = []
+    first = start - timedelta(minutes=start.minute % 5, seconds=start.second, microseconds=start.microsecond)
     for host in hosts:
-        block = start
+        block = first
         while block < end:
             found.append(f"WS#{workspace_id}#CAL#CLAIM#{host}#{iso(block)}")
             block += BLOCK

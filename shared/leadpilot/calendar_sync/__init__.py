@@ -9,8 +9,9 @@ The seams with the `calendar` capability (scheduling and booking):
     calendar_sync.events.upsert_event(settings, workspace_id, user_id, appointment: dict, version=None)
     calendar_sync.events.delete_event(settings, workspace_id, user_id, appointment_id: str, version=None)
   called by this capability's own consumer of appointment.booked / .rescheduled / .cancelled (source
-  `leadpilot.appointments`), which reads `data.appointment`: id, host_user_id, start, end (ISO 8601 with a zone),
-  title, status, location (or null), contact {name, email} (or null). `version` is the event's occurred_at.
+  `leadpilot.appointments`), which reads the calendar's `data.appointment`: id, host_id, host_ids, start, end
+  (ISO 8601 with a zone), status, event_type_name, name, email, location {kind, value}; the external event is
+  "<event type name> with <name>", the booker as attendee, in each host's calendars. `version` is occurred_at.
 - External changes: a synced event moved or deleted in Google or Outlook publishes
   `calendar.external_event_changed` (source `leadpilot.calendars`) with data
   {appointment_id, host_user_id, provider, external_event_id, change: "moved" | "cancelled", start, end}

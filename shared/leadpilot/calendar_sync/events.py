@@ -5,9 +5,10 @@ from the appointment and Graph gets it as transactionId, an unchanged appointmen
 event than the last applied is skipped, and a cancelled appointment leaves a tombstone so a late redelivery of its
 booking does not bring the event back.
 
-The appointment dict (the `appointment` of appointment.booked/.rescheduled/.cancelled) must carry:
-  id, host_user_id, start, end (ISO 8601 with a zone), title, status, location (or null),
-  contact: {name, email} (or null).
+The appointment dict (consumer.calendar_event of the `appointment` of appointment.booked/.rescheduled) carries:
+  id, start, end (ISO 8601 with a zone), title, status, location (or null), contact: {name, email} (or null).
+The digest covers everything but the times, which are compared with the synced record's: an external move updates
+that record first, so the calendar's echo (appointment.rescheduled to the same times) writes nothing.
 """
 from __future__ import annotations
 
@@ -79,8 +80,10 @@ def _upsert_one(settings: Settings, config: SyncConfig, link: CalendarLinkItem, 
                 body: EventBody, version: str) -> None:
     ws = str(link.PK).split("#")[1]
     synced = _synced(ws, link.user_id, link.provider, appointment_id)
-    digest = hashlib.sha256(json.dumps(body.__dict__, sort_keys=True).encode()).hexdigest()
-    if synced is not None and (synced.cancelled or synced.version >= version or synced.digest == digest):
+    content = {k: v for k, v in body.__dict__.items() if k not in ("start", "end")}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    same = synced is not None and synced.digest == digest and (synced.start, synced.end) == (body.start, body.end)
+    if synced is not None and (synced.cancelled or synced.version >= version or same):
         logger.info("calendar event already up to date", extra={"appointment_id": appointment_id})
         return
     token = token_for(settings, link)

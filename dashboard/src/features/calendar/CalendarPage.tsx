@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { EmptyState, Page, Panel, QueryState } from "@/components/ui";
 import { useAppointmentOutcome, useAppointments, type Appointment } from "./api";
+import { ConnectedCalendars } from "./ConnectedCalendars";
 import { Editors } from "./Editors";
 import { addDays, isoDate, sameDay, timeLabel, viewDays } from "./time";
 import "./calendar.css";
@@ -29,6 +30,7 @@ export default function CalendarPage() {
         ))}
       </div>
       {tab === "calendar" ? <Appointments /> : <Editors />}
+      <ConnectedCalendars />
     </Page>
   );
 }

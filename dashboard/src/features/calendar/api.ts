@@ -162,3 +162,15 @@ export function useCancelByLink(token: string) {
     mutationFn: () => unwrap(api.POST("/bookings/{token}/cancel", { params: { path: { token } }, body: {} })),
   });
 }
+
+export type CalendarConnection = Schemas["IntegrationCatalogue.entry"];
+const CALENDAR_PROVIDERS: readonly string[] = ["google", "microsoft"];
+
+/** The caller's Google and Microsoft connections, from the integrations catalogue (its cache key is shared). */
+export function useCalendarConnections() {
+  return useQuery({
+    queryKey: ["integrations"],
+    queryFn: () => unwrap(api.GET("/integrations")),
+    select: (catalogue) => catalogue.integrations.filter((entry) => CALENDAR_PROVIDERS.includes(entry.key)),
+  });
+}
