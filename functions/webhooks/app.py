@@ -16,13 +16,14 @@ from leadpilot.observability import logger
 from leadpilot.settings import get_settings
 
 if TYPE_CHECKING:
-    from leadpilot.webhooks import batch, catalogue, deliveries, endpoints, worker
+    from leadpilot.webhooks import batch, catalogue, deliveries, endpoints, sweep, worker
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     catalogue = lazy("leadpilot.webhooks.catalogue")
     deliveries = lazy("leadpilot.webhooks.deliveries")
     endpoints = lazy("leadpilot.webhooks.endpoints")
     worker = lazy("leadpilot.webhooks.worker")
     batch = lazy("leadpilot.webhooks.batch")
+    sweep = lazy("leadpilot.webhooks.sweep")
 
 app = Chalice(app_name="leadpilot-webhooks")
 edge = Edge(app, "leadpilot.webhooks")
@@ -165,3 +166,14 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
     results = batch.run(settings, planned)
     return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r, result in zip(records, results, strict=True)
                                   if result == batch.ERROR]}
+
+
+@app.lambda_function(name="sweep_deliveries")
+def sweep_deliveries(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Scheduled: queue again the attempts whose schedule or delayed message never came (a lost one-off schedule
+    leaves its delivery waiting for good otherwise)."""
+    settings = get_settings()
+    from leadpilot.db.base import bind_tables
+
+    bind_tables(settings)
+    return sweep.sweep(settings)

@@ -1,9 +1,11 @@
 """Outgoing webhooks on moto: endpoints and bad input, signed delivery verified by the reference
 `standardwebhooks` library, exactly-once fan-out, retries (SQS delays, a one-off Scheduler schedule fired as the
-local cloud fires it), disabling, the delivery log, replay, test events and REST hooks."""
+local cloud fires it), disabling, the delivery log, replay, test events and REST hooks, and the sweep that queues
+again an attempt whose schedule never fired."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -281,3 +283,78 @@ def test_replays_test_events_rate_limits_and_a_worker_that_died_mid_attempt(
     log = {d["id"]: d for d in log_of(api, token, endpoint["id"])}
     assert [a["status_code"] for a in log[waiting["id"]]["log"]] == [500]
     assert len(receiver.requests) == 2
+
+
+def test_the_sweep_queues_an_attempt_whose_schedule_never_fired_once_and_leaves_the_rest(
+        cloud: Any, api: Api, owner: dict[str, Any], allow: Any) -> None:
+    from leadpilot.webhooks import sweep, worker
+    from leadpilot.webhooks.deliveries import deliveries_pk
+    from leadpilot.webhooks.models import DeliveryItem
+
+    token, ws, settings = owner["access_token"], owner["workspace"]["id"], get_settings()
+    seen: Counter[str] = Counter()
+
+    def script(request: Recorded, index: int) -> Reply:  # per endpoint: 429 asking for 1 h (2 h), then 200
+        seen[request.path] += 1
+        return (200, {}, b"ok") if seen[request.path] > 1 else \
+            (429, {"Retry-After": "7200" if request.path == "/later" else "3600"}, b"slow down")
+
+    def item(name: str) -> DeliveryItem:
+        return DeliveryItem.get(deliveries_pk(ws, ids[name][0]), f"DELIVERY#{ids[name][1]}", consistent_read=True)
+
+    def due_of(name: str) -> datetime:
+        return datetime.fromisoformat(item(name).next_attempt_at.replace("Z", "+00:00"))
+
+    with http_stub(script) as receiver:
+        # Given three endpoints whose first attempts were answered 429: each retry is a one-off schedule, and each
+        # delivery is listed for the sweeper under when its retry is due
+        url = allow(receiver)
+        ids: dict[str, tuple[str, str]] = {}
+        for name in ("one", "later", "gone"):
+            eid = api.post("/webhooks/endpoints", {"url": f"{url}/{name}", "event_types": ["deal.won"]},
+                           token=token).body["id"]
+            ids[name] = (eid, api.post(f"/webhooks/endpoints/{eid}/test", {"event_type": "deal.won"},
+                                       token=token).body["id"])
+        drain_queue(cloud, "WebhookDeliveriesQueue", app.deliver)
+        listed = [item(name) for name in ids]
+        assert all(i.status == "pending" and i.GSI1PK.startswith("WEBHOOK#RETRYING#") and i.next_attempt_at == i.GSI1SK
+                   for i in listed), [(i.status, i.GSI1PK) for i in listed]
+        due = due_of("one")
+
+        # When the sweep runs before they are due, Then it leaves them alone
+        assert app.sweep_deliveries({}, None)["overdue"] == 0  # as the schedule invokes it
+
+        # When their schedules have not fired 3 minutes after "one" was due ("gone"'s endpoint was deleted
+        # meanwhile), and the sweep runs twice
+        assert api.delete(f"/webhooks/endpoints/{ids['gone'][0]}", token=token).status == 204
+        first = sweep.sweep(settings, now=due + timedelta(minutes=3))
+        again = sweep.sweep(settings, now=due + timedelta(minutes=3))
+
+        # Then "one"'s second attempt is queued once and succeeds, "gone" leaves the list, "later" is not due yet
+        assert first == {"overdue": 2, "queued": 1, "held": 0, "dropped": 1, "moved": 0}, first
+        assert again["overdue"] == 0 and again["queued"] == 0, again
+        assert drain_queue(cloud, "WebhookDeliveriesQueue", app.deliver) == 1
+        assert item("gone").GSI1PK is None and item("later").next_attempt_at == item("later").GSI1SK
+
+        # And when the late schedules fire after all, the duplicate attempt finds it made: no second request
+        assert OneOffSchedules(cloud).fire_due(now=due + timedelta(minutes=4)) == 2
+        drain_queue(cloud, "WebhookDeliveriesQueue", app.deliver)
+        assert seen["/one"] == 2 and seen["/gone"] == 1
+        done = item("one")
+        assert done.status == "succeeded" and int(done.attempts) == 2 and done.GSI1PK is None and done.GSI1SK is None
+        assert [entry["status_code"] for entry in done.log] == [429, 200]
+
+        # When a worker claimed "later"'s retry and died, its message lost too (the local cloud was killed)
+        later_due = due_of("later")
+        claimed = DeliveryItem(deliveries_pk(ws, ids["later"][0]), f"DELIVERY#{ids['later'][1]}")
+        assert worker.claim(claimed, 2)
+        claimed.update(actions=[DeliveryItem.claimed_at.set(int(datetime.now(UTC).timestamp()) - worker.LEASE_S - 1)])
+        drop_queued(cloud)
+        taken = sweep.sweep(settings, now=later_due + timedelta(minutes=3))
+
+        # Then once it is overdue and the claim's lease has run out, the sweep queues that attempt for a takeover
+        assert taken["queued"] == 1, taken
+        drain_queue(cloud, "WebhookDeliveriesQueue", app.deliver)
+    later = item("later")
+    assert later.status == "succeeded" and int(later.attempts) == 2 and later.GSI1PK is None
+    assert seen["/later"] == 2 and len(receiver.requests) == 5

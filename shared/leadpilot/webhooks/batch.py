@@ -69,7 +69,7 @@ def _record_all(settings: Settings, done: list[Done]) -> bool:
         with transaction(settings) as txn:
             for planned, item, outcome, status, next_at in done:
                 number = int(planned.message["attempt"])
-                txn.update(item, actions=worker.record_actions(number, outcome, status, next_at),
+                txn.update(item, actions=worker.record_actions(item, number, outcome, status, next_at),
                            condition=DeliveryItem.attempts == number)
     except TransactWriteError as exc:
         if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):

@@ -3,11 +3,13 @@ endpoint, the replay of one delivery or of every failed one since a time, and te
 from __future__ import annotations
 
 import json
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_epoch, now_iso
@@ -26,10 +28,29 @@ LOG_TTL_S = 30 * 24 * 3600
 MAX_REPLAY = 500  # deliveries one "replay failed since" request queues again
 FAN_OUT_THREADS = 10  # botocore keeps 10 connections per client
 TRANSACTION_ITEMS = 50  # deliveries created per transaction (DynamoDB takes 100 at most)
+# The sweeper's worklist (GSI1) is spread over this many partitions, so that an endpoint that is down while
+# thousands of events fail does not make one hot partition of the index.
+RETRYING_SHARDS = 8
 
 
 def deliveries_pk(workspace_id: str, endpoint_id: str) -> str:
     return f"WS#{workspace_id}#WHEP#{endpoint_id}"
+
+
+def retrying_pk(shard: int) -> str:
+    """GSI1PK of one shard of the deliveries waiting for an attempt that a schedule or a delayed message owes."""
+    return f"WEBHOOK#RETRYING#{shard}"
+
+
+def retry_index(item: DeliveryItem, due: str) -> list[Action]:
+    """List a delivery in the sweeper's worklist under when its next attempt is due (ISO, as next_attempt_at)."""
+    shard = zlib.crc32(f"{item.PK}|{item.SK}".encode()) % RETRYING_SHARDS
+    return [DeliveryItem.GSI1PK.set(retrying_pk(shard)), DeliveryItem.GSI1SK.set(due)]
+
+
+def retry_unindex() -> list[Action]:
+    """Take a delivery off the sweeper's worklist (it succeeded or failed for good)."""
+    return [DeliveryItem.GSI1PK.remove(), DeliveryItem.GSI1SK.remove()]
 
 
 def to_dict(item: DeliveryItem) -> dict[str, Any]:
@@ -126,11 +147,11 @@ def list_deliveries(identity: Identity, endpoint_id: str, limit: int, cursor: st
 
 def _replay(settings: Settings, item: DeliveryItem) -> bool:
     """Start a finished delivery over (its schedule from the first step); False when it is not finished."""
-    attempts = int(item.attempts)
-    try:
+    attempts, now = int(item.attempts), now_iso()
+    try:  # listed for the sweeper until its attempt runs: a message lost before it does is queued again
         item.update(actions=[DeliveryItem.status.set("pending"), DeliveryItem.tries.set(0),
-                             DeliveryItem.next_attempt_at.set(now_iso()), DeliveryItem.updated_at.set(now_iso()),
-                             DeliveryItem.expires_at.set(now_epoch() + LOG_TTL_S)],
+                             DeliveryItem.next_attempt_at.set(now), DeliveryItem.updated_at.set(now),
+                             DeliveryItem.expires_at.set(now_epoch() + LOG_TTL_S), *retry_index(item, now)],
                     condition=DeliveryItem.status.is_in("succeeded", "failed") & (DeliveryItem.attempts == attempts))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":

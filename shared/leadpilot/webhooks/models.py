@@ -35,7 +35,11 @@ class DeliveryItem(CrmModel, discriminator="webhook_delivery"):
     """PK: WS#<ws>#WHEP#<endpoint_id>  SK: DELIVERY#<delivery_id>, delivery_id = the event's id (ULIDs: an
     endpoint's log reads newest first with a reverse Query). Created once per (event, endpoint) by a conditional
     put. `attempts` counts attempts made; an attempt is claimed by raising it under a condition (`claimed_at`
-    is a lease: a worker that died mid-attempt is taken over once it runs out). TTL: expires_at, 30 days."""
+    is a lease: a worker that died mid-attempt is taken over once it runs out). TTL: expires_at, 30 days.
+
+    While an attempt is owed by a schedule or a delayed message (after a failed try, or a replay) and until the
+    delivery ends, GSI1PK: WEBHOOK#RETRYING#<shard 0-7>  GSI1SK: <next_attempt_at> (sparse): the sweeper's
+    platform-wide worklist, read by due time (leadpilot.webhooks.sweep)."""
 
     delivery_id = UnicodeAttribute()
     endpoint_id = UnicodeAttribute()

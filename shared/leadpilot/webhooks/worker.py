@@ -29,7 +29,7 @@ from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 from leadpilot.webhooks import endpoints, queue
 from leadpilot.webhooks.config import WebhooksConfig, webhooks_config
-from leadpilot.webhooks.deliveries import deliveries_pk
+from leadpilot.webhooks.deliveries import deliveries_pk, retry_index, retry_unindex
 from leadpilot.webhooks.models import DeliveryItem, EndpointItem, EndpointRateItem
 from leadpilot.webhooks.signing import headers as signed_headers
 
@@ -217,18 +217,22 @@ def after_failure(settings: Settings, config: WebhooksConfig, endpoint: Endpoint
     return "pending", due.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def record_actions(attempt: int, outcome: Outcome, status: str, next_at: str | None) -> list[Action]:
-    """The update that logs an attempt and sets what follows it."""
+def record_actions(item: DeliveryItem, attempt: int, outcome: Outcome, status: str, next_at: str | None
+                   ) -> list[Action]:
+    """The update that logs an attempt and sets what follows it: a retry is listed for the sweeper under its due
+    time (a schedule or delayed message that never arrives is queued again), an end takes it off the list."""
     entry = {"attempt": attempt, "at": now_iso(), "status_code": outcome.status_code,
              "latency_ms": outcome.latency_ms, "response": outcome.response, "error": outcome.error}
-    due = DeliveryItem.next_attempt_at.set(next_at) if next_at else DeliveryItem.next_attempt_at.remove()
-    return [DeliveryItem.status.set(status), DeliveryItem.log.set(DeliveryItem.log.append([entry])), due,
+    due = [DeliveryItem.next_attempt_at.set(next_at), *retry_index(item, next_at)] if next_at else \
+        [DeliveryItem.next_attempt_at.remove(), *retry_unindex()]
+    return [DeliveryItem.status.set(status), DeliveryItem.log.set(DeliveryItem.log.append([entry])), *due,
             DeliveryItem.updated_at.set(now_iso())]
 
 
 def record(item: DeliveryItem, attempt: int, outcome: Outcome, status: str, next_at: str | None) -> None:
     """Log an attempt on its delivery, while this worker still holds its claim."""
-    item.update(actions=record_actions(attempt, outcome, status, next_at), condition=DeliveryItem.attempts == attempt)
+    item.update(actions=record_actions(item, attempt, outcome, status, next_at),
+                condition=DeliveryItem.attempts == attempt)
 
 
 def conclude(settings: Settings, config: WebhooksConfig, endpoint: EndpointItem, item: DeliveryItem,
