@@ -109,7 +109,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         found = _ok(cloud, "GET", f"/jobs/{job['id']}", token=token)
         return found if found["finished_at"] else None
 
-    done = _until(imported, 60, "the import finishes")
+    done = _until(imported, 120, "the import finishes")
     assert (done["status"], done["succeeded"], done["failed"]) == ("completed", ROWS, 0), done
 
     # And every run ends, once: those in the Wait state go on to their end, those waiting for a reply take it
@@ -120,7 +120,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         runs = [r for flow_id in flows for r in _ok(cloud, "GET", f"/flows/{flow_id}/runs", token=token)["items"]]
         return runs if len(runs) == 8 and all(r["status"] != "running" for r in runs) else None
 
-    runs = _until(ended, 60, "every run ends")
+    runs = _until(ended, 120, "every run ends")
     assert Counter((r["flow_id"], r["status"], r["outcome"]) for r in runs) == {
         (flows[0], "succeeded", "done"): 4, (flows[1], "succeeded", "yes"): 4}, runs
 
@@ -129,7 +129,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         items: list[dict[str, Any]] = _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]
         return items if len(items) >= 16 + 8 else None
 
-    outbox = _until(all_sent, 60, "every text is sent")
+    outbox = _until(all_sent, 120, "every text is sent")
     assert {m["message_id"] for m in outbox if m["body"].startswith("Sale")} == texts
     flow_texts = Counter((m["to"], m["body"][:8]) for m in outbox if m["body"].startswith("Step"))
     assert flow_texts == {(phones[p["id"]], step): 1 for p in people[:4] for step in ("Step one", "Step two")}

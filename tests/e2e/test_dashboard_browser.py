@@ -31,7 +31,7 @@ def test_the_dashboard_works_in_a_browser(local_cloud: LocalCloudProcess) -> Non
            "LEADPILOT_WEBHOOK_RECEIVER": local_cloud.env["LEADPILOT_WEBHOOK_ALLOW"]}
     result = subprocess.run(
         ["npx", "--no-install", "playwright", "test"], cwd=DASHBOARD, env=env, capture_output=True, text=True,
-        timeout=300,
+        timeout=900,
     )
     # Then every browser test passed
     assert result.returncode == 0, f"browser tests failed:\n{result.stdout[-12000:]}\n{result.stderr[-4000:]}"

@@ -29,8 +29,9 @@ NUMBER = "+14155550100"
 
 @pytest.fixture
 def sms_cloud(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The cloud with SMS in the sandbox and flows time-scaled (every 3-day wait takes 1 s)."""
-    monkeypatch.setenv("LEADPILOT_TIME_SCALE", str(round(1 / THREE_DAYS_IN_ONE_SECOND)))
+    """The cloud with SMS in the sandbox and flows time-scaled: every 3-day wait takes 3 s, so a reply or an opt-out
+    sent while a run waits lands inside its wait even on a loaded machine (at 1 s the wait had timed out first)."""
+    monkeypatch.setenv("LEADPILOT_TIME_SCALE", str(round(1 / THREE_DAYS_IN_ONE_SECOND / 3)))
     runtime_config.cache_clear()
     yield from configure_sandbox(cloud, monkeypatch)
     runtime_config.cache_clear()
