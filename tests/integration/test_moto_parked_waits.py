@@ -41,7 +41,7 @@ class Server:
         self.server.start()
         # What the local cloud does once it has provisioned: restored parked executions may go on from here.
         (self.tmp_path / "moto-state" / PROVISIONED_MARKER).touch()
-        return boto3.client("stepfunctions", endpoint_url=self.server.url)
+        return boto3.client("stepfunctions", endpoint_url=self.server.url, region_name="us-east-1")
 
     @property
     def threads(self) -> int:

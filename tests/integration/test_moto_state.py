@@ -30,7 +30,7 @@ class Server:
         self.server = MotoServer(self.tmp_path / "moto.log", self.tmp_path / "moto.pid", state_dir=self.state)
         self.server.start()
         self.monkeypatch.setenv("AWS_ENDPOINT_URL", self.server.url)
-        sqs = boto3.client("sqs")
+        sqs = boto3.client("sqs", region_name="us-east-1")  # named: see tests/integration/conftest.py _session
         dlq = sqs.create_queue(QueueName=f"{QUEUE}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sqs.create_queue(QueueName=QUEUE, Attributes={

@@ -82,7 +82,8 @@ export function useReschedule() {
 /** The calendar-feed link: whether one is on (the API never repeats the URL), and making or turning it off. */
 export function useCalendarFeed() {
   const queryClient = useQueryClient();
-  const key = ["tasks", "calendar-feed"] as const;
+  // Not under "tasks": the task mutations rewrite every ["tasks", ...] query as a page of tasks.
+  const key = ["me", "calendar-feed"] as const;
   const onSettled = () => void queryClient.invalidateQueries({ queryKey: key });
   return {
     status: useQuery({ queryKey: key, queryFn: () => unwrap(api.GET("/me/calendar-feed")) }),
