@@ -288,6 +288,13 @@ def on_send(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.error("text not sent; the queue will redeliver it", exc_info=outcome,
                          extra={"message_id": job.message_id})
             failed.append(record["messageId"])
+            if isinstance(outcome, sms_worker.StillSending) and record.get("receiptHandle"):
+                # An attempt that died holding the text (a crash mid-send) blocks it until its lease ends: come
+                # back just after that, not after the queue's 6-minute visibility timeout.
+                from leadpilot.automation.steps.redelivery import postpone  # only on this rare path
+
+                postpone(settings.region, config.need("send_queue_url"), record["receiptHandle"],
+                         int(sms_worker.LEASE.total_seconds()) + 1)
     try:
         sink.flush(settings)
     except Exception:  # the texts are recorded; the outbox publisher sends what is still pending

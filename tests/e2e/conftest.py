@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,18 @@ class LocalCloudProcess:
         return status, json.loads(raw) if raw else None
 
 
+def until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
+    """Poll `check` every half second until it answers something truthy (returned); fail saying `what` did not
+    happen, with the last answer, after `limit_s` seconds."""
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {limit_s} s (last: {check()})")
+
+
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
     """A running local cloud at real time, shared by the e2e modules that need no time scale (each starts the
@@ -166,20 +178,3 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     finally:
         cloud.stop()
 
-
-# A day of flow time in two seconds: a 3-day follow-up wait lasts 6 s, time enough for a reply to land in it on a
-# loaded 2-core machine (at 3 s it sometimes arrived after the wait had timed out).
-ONE_DAY_IN_TWO_SECONDS = "43200"
-
-
-@pytest.fixture(scope="session")
-def fast_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    """A running local cloud whose flow time (delays, waits, schedules) passes a day in two seconds, also after a
-    restart; shared by the e2e modules that need it, as `local_cloud` is. Always stopped at the end."""
-    base = tmp_path_factory.mktemp("fast-cloud")
-    cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": ONE_DAY_IN_TWO_SECONDS})
-    cloud.start()
-    try:
-        yield cloud
-    finally:
-        cloud.stop()

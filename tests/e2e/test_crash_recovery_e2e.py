@@ -4,15 +4,14 @@ waits of 5 s or more (infra.local.sfn_waits): the runs in the 12 s delay are par
 parked run can be paused, resumed and cancelled."""
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalCloudProcess, _free_port
+from tests.e2e.conftest import LocalCloudProcess, _free_port, until
 
 # Its own xdist group (and its own cloud): on another worker of a parallel run it goes beside the other e2e
 # modules instead of after them.
@@ -51,15 +50,6 @@ def crash_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
         cloud.stop()
 
 
-def _until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
-    end = time.monotonic() + limit_s
-    while time.monotonic() < end:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {limit_s} s (last: {check()})")
-
 
 def _ok(cloud: LocalCloudProcess, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
     status, answer = cloud.call(method, path, body, token)
@@ -97,7 +87,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         return (len(runs) == 8 and all(r["status"] == "running" for r in runs)
                 and "Step one" in sent and "Step two" not in sent)
 
-    _until(mid_way, 20, "the runs are under way")
+    until(mid_way, 20, "the runs are under way")
 
     # When everything is killed with SIGKILL (the cloud, moto, DynamoDB Local) and started on the same data dir
     cloud.kill_all()
@@ -109,7 +99,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         found = _ok(cloud, "GET", f"/jobs/{job['id']}", token=token)
         return found if found["finished_at"] else None
 
-    done = _until(imported, 120, "the import finishes")
+    done = until(imported, 120, "the import finishes")
     assert (done["status"], done["succeeded"], done["failed"]) == ("completed", ROWS, 0), done
 
     # And every run ends, once: those in the Wait state go on to their end, those waiting for a reply take it
@@ -120,7 +110,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         runs = [r for flow_id in flows for r in _ok(cloud, "GET", f"/flows/{flow_id}/runs", token=token)["items"]]
         return runs if len(runs) == 8 and all(r["status"] != "running" for r in runs) else None
 
-    runs = _until(ended, 120, "every run ends")
+    runs = until(ended, 120, "every run ends")
     assert Counter((r["flow_id"], r["status"], r["outcome"]) for r in runs) == {
         (flows[0], "succeeded", "done"): 4, (flows[1], "succeeded", "yes"): 4}, runs
 
@@ -129,7 +119,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
         items: list[dict[str, Any]] = _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]
         return items if len(items) >= 16 + 8 else None
 
-    outbox = _until(all_sent, 120, "every text is sent")
+    outbox = until(all_sent, 120, "every text is sent")
     assert {m["message_id"] for m in outbox if m["body"].startswith("Sale")} == texts
     flow_texts = Counter((m["to"], m["body"][:8]) for m in outbox if m["body"].startswith("Step"))
     assert flow_texts == {(phones[p["id"]], step): 1 for p in people[:4] for step in ("Step one", "Step two")}
@@ -155,7 +145,7 @@ def test_a_parked_run_can_be_paused_resumed_and_cancelled(crash_cloud: LocalClou
         return [m["body"] for m in _ok(cloud, "GET", "/dev/sms/outbox?limit=500", token=token)["items"]
                 if m["to"] == phone]
 
-    _until(lambda: all("Step one" in texts(p["phone"]) for p in people), 20, "both runs wait")
+    until(lambda: all("Step one" in texts(p["phone"]) for p in people), 20, "both runs wait")
 
     # When one is paused and the other cancelled while parked
     paused = _ok(cloud, "POST", f"/runs/{paused_id}/pause", token=token)
@@ -167,7 +157,7 @@ def test_a_parked_run_can_be_paused_resumed_and_cancelled(crash_cloud: LocalClou
     assert cancelled["status"] == "cancelled", cancelled
     # And when the paused one is resumed it waits out the rest of its delay, then goes on once
     assert _ok(cloud, "POST", f"/runs/{paused_id}/resume", token=token)["status"] == "running"
-    done = _until(lambda: (r := _ok(cloud, "GET", f"/runs/{paused_id}", token=token))["status"] != "running" and r,
+    done = until(lambda: (r := _ok(cloud, "GET", f"/runs/{paused_id}", token=token))["status"] != "running" and r,
                   60, "the resumed run ends")
     assert (done["status"], done["outcome"]) == ("succeeded", "done"), done
     assert Counter(texts(people[0]["phone"])) == {"Step one": 1, "Step two": 1}
