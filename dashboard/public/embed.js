@@ -1,3 +1,4 @@
+/* global document, URL */
 /* LeadPilot booking embed: <script src="https://<app>/app/embed.js" data-leadpilot-booking="<workspace>/<event type>" async></script>
    puts the booking page in an iframe where the script tag is. */
 (function () {
