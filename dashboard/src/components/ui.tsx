@@ -4,6 +4,7 @@ import {
   useEffect,
   useId,
   useRef,
+  useState,
   type ReactNode,
   type InputHTMLAttributes,
   type SelectHTMLAttributes,
@@ -255,5 +256,33 @@ function Overlay({
         {children}
       </div>
     </>
+  );
+}
+
+/** A read-only value shown once (an invite link, an API key, a signing secret) with a button that copies it. */
+export function CopyField({ label, value }: { label: string; value: string }) {
+  const id = useId();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      (document.getElementById(id) as HTMLInputElement | null)?.select(); // no clipboard access: select it to copy by hand
+    }
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="row copy-field">
+        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
+        <button type="button" onClick={() => void copy()}>
+          {copied ? "Copied" : "Copy"}
+        </button>
+      </div>
+      <span className="sr-only" role="status">
+        {copied ? "Copied to the clipboard" : ""}
+      </span>
+    </div>
   );
 }

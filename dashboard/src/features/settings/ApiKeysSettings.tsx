@@ -1,10 +1,10 @@
 // API keys for integrations: created with a name and scopes, the secret shown once in a dialog, listed, revoked.
 import { useState, type FormEvent } from "react";
-import { FormError, Modal, Panel, TextField } from "@/components/ui";
+import { CopyField, FormError, Modal, Panel, TextField } from "@/components/ui";
 import { useToast } from "@/components/toast";
 import { formErrors } from "@/lib/forms";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKey } from "./api";
-import { AdminQuery, Checkbox, ConfirmButton, CopyField, formatDate } from "./parts";
+import { AdminQuery, Checkbox, ConfirmButton, formatDate } from "./parts";
 
 type Scope = ApiKey["scopes"][number];
 

@@ -1,7 +1,7 @@
 // Members and their roles, and invites. Owners and admins manage them; the API's refusal (403) is shown to
 // anyone else where they tried.
 import { useState, type FormEvent } from "react";
-import { EmptyState, FormError, Panel, QueryState, SelectField, TextField } from "@/components/ui";
+import { CopyField, EmptyState, FormError, Panel, QueryState, SelectField, TextField } from "@/components/ui";
 import { useToast } from "@/components/toast";
 import { formErrors } from "@/lib/forms";
 import { messageOf } from "@/lib/api/errors";
@@ -16,7 +16,7 @@ import {
   type Invite,
   type Member,
 } from "./api";
-import { AdminQuery, ConfirmButton, CopyField, formatDate } from "./parts";
+import { AdminQuery, ConfirmButton, formatDate } from "./parts";
 
 const ROLES: { value: Member["role"]; label: string }[] = [
   { value: "member", label: "Member" },

@@ -1,5 +1,6 @@
 // Pieces every settings form shares: the save bar that knows about unsaved edits, a guard against leaving with
-// them, a confirmation dialog for what cannot be undone, a secret to copy, and a labelled checkbox.
+// them, a confirmation dialog for what cannot be undone, and a labelled checkbox (a secret to copy is
+// the shared CopyField).
 import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import { useBlocker } from "react-router";
 import { FormError, Modal, QueryState } from "@/components/ui";
@@ -120,34 +121,6 @@ export function ConfirmButton({
         </Modal>
       ) : null}
     </>
-  );
-}
-
-/** A read-only value (an invite link, an API key) with a button that copies it. */
-export function CopyField({ label, value }: { label: string; value: string }) {
-  const id = useId();
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-    } catch {
-      (document.getElementById(id) as HTMLInputElement | null)?.select(); // no clipboard access: select it to copy by hand
-    }
-  };
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <div className="row settings-copy">
-        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
-        <button type="button" onClick={() => void copy()}>
-          {copied ? "Copied" : "Copy"}
-        </button>
-      </div>
-      <span className="sr-only" role="status">
-        {copied ? "Copied to the clipboard" : ""}
-      </span>
-    </div>
   );
 }
 

@@ -1,6 +1,5 @@
 // The signing secret, shown once (after create and after a rotation), with a copy button.
-import { useId, useState } from "react";
-import { Modal } from "@/components/ui";
+import { CopyField, Modal } from "@/components/ui";
 
 export function SecretDialog({ secret, rotated, onClose }: { secret: string; rotated: boolean; onClose: () => void }) {
   return (
@@ -21,32 +20,5 @@ export function SecretDialog({ secret, rotated, onClose }: { secret: string; rot
         </div>
       </div>
     </Modal>
-  );
-}
-
-function CopyField({ label, value }: { label: string; value: string }) {
-  const id = useId();
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-    } catch {
-      (document.getElementById(id) as HTMLInputElement | null)?.select(); // no clipboard: select to copy by hand
-    }
-  };
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <div className="row webhooks-copy">
-        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
-        <button type="button" onClick={() => void copy()}>
-          {copied ? "Copied" : "Copy"}
-        </button>
-      </div>
-      <span className="sr-only" role="status">
-        {copied ? "Copied to the clipboard" : ""}
-      </span>
-    </div>
   );
 }
