@@ -24,3 +24,12 @@ class UsageLimitsItem(CrmModel, discriminator="usage_limits"):
     addons = MapAttribute(default=dict)  # type: ignore[var-annotated]
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
+
+
+class BillingMarkupItem(CrmModel, discriminator="billing_markup"):
+    """PK: WS#<ws>#BILLING  SK: MARKUP. The markup percentage per product (decimal strings) that the
+    workspace's reports bill on top of cost; a product not listed is billed at cost."""
+
+    percents = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
