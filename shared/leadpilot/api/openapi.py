@@ -177,12 +177,29 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/webhooks/endpoints/{endpoint_id}/replay"): ("leadpilot.webhooks", "webhook_replayed", "one"),
     ("POST", "/webhooks/hooks"): ("leadpilot.webhooks", "rest_hook", "one"),
     ("GET", "/webhooks/hooks/samples"): ("leadpilot.webhooks", "webhook_sample", "page"),
+    **{(m, "/agency"): ("leadpilot.agency", "agency", "one") for m in ("GET", "POST")},
+    **{(m, p): ("leadpilot.agency", "sub_account", shape) for m, p, shape in (
+        ("POST", "/agency/sub-accounts", "one"), ("GET", "/agency/sub-accounts", "page"),
+        ("GET", "/agency/sub-accounts/{sub_account_id}", "one"))},
+    ("POST", "/agency/sub-accounts/{sub_account_id}/open"): ("leadpilot.agency", "sub_account_session", "one"),
+    **{(m, "/agency/sub-accounts/{sub_account_id}/rebilling"): ("leadpilot.agency", "rebilling", "one")
+       for m in ("GET", "PUT")},
+    ("GET", "/agency/rollups"): ("leadpilot.agency", "rollup", "page"),
+    **{(m, p): ("leadpilot.agency", "agency_template", shape) for m, p, shape in (
+        ("POST", "/agency/templates", "one"), ("GET", "/agency/templates", "page"),
+        ("GET", "/agency/templates/{agency_template_id}", "one"))},
+    ("POST", "/agency/templates/{agency_template_id}/apply"): ("leadpilot.agency", "agency_template_report", "one"),
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).
 PAGE_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/conversations"): {"unread_total": {"type": "integer", "minimum": 0}},
     ("GET", "/conversations/{contact_id}/messages"): {"unread": {"type": "integer", "minimum": 0}},
+    ("GET", "/agency/rollups"): {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "totals": {"type": "object", "description": "the sums of this page's items, and how many sub-accounts",
+                   "required": ["sub_accounts", "contacts", "messages", "calls", "appointments", "usage",
+                                "cost_micros", "billed_micros"]}},
 }
 
 
