@@ -114,13 +114,15 @@ def get_template(agency_template_id: str) -> dict[str, Any]:
 
 
 @edge.route("/agency/templates/{agency_template_id}/apply", "POST")
-def apply_template(agency_template_id: str) -> dict[str, Any]:
-    """Copy the template into a sub-account of this agency; what is already there is skipped."""
+def apply_template(agency_template_id: str) -> Response:
+    """Copy the template into a sub-account of this agency (what is already there is skipped); a large template is
+    queued as a job (202; its report becomes the job's result)."""
     identity = edge.identity("write")
     tid = parse_id(agency_template_id, "agency_template_id")
     body = edge.body("agency_template_apply")
     require_role(identity, *ADMINS)
-    return templates.apply_template(edge.settings, runtime_config(), identity, tid, body)
+    report, queued = templates.apply_template(edge.settings, runtime_config(), identity, tid, body)
+    return Response(body=report, status_code=202 if queued else 200, headers={"Content-Type": "application/json"})
 
 
 def _count_event(record: Any) -> None:

@@ -10,12 +10,15 @@ from chalice import Chalice, Response
 from leadpilot.api.cursors import decode_cursor, encode_cursor
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
+from leadpilot.automation.runs.config import runtime_config
 from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
+    from leadpilot.agency import templates as agency_templates
     from leadpilot.jobs import bulk, exports, imports, runner, store
 else:  # domain modules load on first use: a cold start pays only for what its request needs
+    agency_templates = lazy("leadpilot.agency.templates")
     bulk = lazy("leadpilot.jobs.bulk")
     exports = lazy("leadpilot.jobs.exports")
     imports = lazy("leadpilot.jobs.imports")
@@ -83,8 +86,13 @@ def _run_chunk(record: Any) -> None:
     message = json.loads(record.body)
     ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
     runner.run_chunk(edge.settings, ws, job_id, chunk, {"import": imports.process_chunk,
-                                                        "export": lambda s, w, j, _c: exports.process_export(s, w, j)},
+                                                        "export": lambda s, w, j, _c: exports.process_export(s, w, j),
+                                                        "agency_template_apply": _apply_agency_template},
                      default=bulk.process_bulk)
+
+
+def _apply_agency_template(settings: Any, workspace_id: str, job_id: str, chunk: int) -> bool:
+    return agency_templates.process_apply_job(settings, runtime_config(), workspace_id, job_id, chunk)
 
 
 @app.lambda_function(name="run_job_chunk")

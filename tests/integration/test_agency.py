@@ -245,7 +245,7 @@ def _inventory(api: Api, token: str) -> dict[str, list[str]]:
     return names
 
 
-def test_templates_copy_a_setup_into_a_sub_account_once(api: Api) -> None:
+def test_templates_copy_a_setup_into_a_sub_account_once(api: Api, cloud: Any) -> None:
     # Given an agency whose first sub-account is set up by hand, and a second one that already has a "Welcome" text
     token, agency_id = _agency(api)
     source, target = _sub(api, token, "Alpha Dental"), _sub(api, token, "Beta Dental")
@@ -276,7 +276,7 @@ def test_templates_copy_a_setup_into_a_sub_account_once(api: Api) -> None:
     report = api.post(f"/agency/templates/{template_id}/apply", {"target_workspace_id": target["id"]}, token=token)
 
     # Then the report says what was copied and what was already there
-    assert report.status == 200, report
+    assert report.status == 200 and report.body["status"] == "completed", report
     assert report.body["copied"]["custom_fields"] == ["insurer"] and report.body["copied"]["sequences"] == ["Recall"]
     assert report.body["copied"]["pipelines"] == ["Patients"] and report.body["copied"]["flows"] == [FLOW_NAME]
     assert report.body["skipped"]["sms_templates"] == [{"name": "Welcome", "reason": "exists"}]
@@ -297,3 +297,19 @@ def test_templates_copy_a_setup_into_a_sub_account_once(api: Api) -> None:
     assert _inventory(api, in_target) == after_first
     # And the source is untouched
     assert _inventory(api, in_source) == source_before
+
+    # Given a larger setup (more than one request copies): 40 more saved texts
+    for n in range(40):
+        api.post("/sms-templates", {"name": f"Reminder {n:02d}", "body": f"Reminder {n}"}, token=in_source)
+    big = api.post("/agency/templates", {"source_workspace_id": source["id"], "name": "Everything"}, token=token).body
+    fresh = _sub(api, token, "Gamma Dental")
+
+    # When it is applied, Then it is queued as a job whose result is the report
+    queued = api.post(f"/agency/templates/{big['id']}/apply", {"target_workspace_id": fresh["id"]}, token=token)
+    assert queued.status == 202 and queued.body["status"] == "queued", queued
+    assert drain_queue(cloud, "JobsQueue", load_module("functions/jobs").run_job_chunk) == 1
+    job = api.get(f"/jobs/{queued.body['job_id']}", token=token).body
+    assert job["status"] == "completed" and job["type"] == "agency_template_apply", job
+    assert job["succeeded"] == sum(big["counts"].values()) == 45 and job["failed"] == 0
+    assert len(job["result"]["copied"]["sms_templates"]) == 41
+    assert len(_inventory(api, _open(api, token, fresh["id"]))["sms_templates"]) == 41

@@ -22,8 +22,11 @@ from leadpilot.automation.runs.config import RuntimeConfig
 from leadpilot.clock import now_iso
 from leadpilot.contacts import fields
 from leadpilot.errors import DomainError, NotFound, ValidationFailed
+from leadpilot.events.outbox import as_plain
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import new_id
+from leadpilot.jobs import runner
+from leadpilot.jobs import store as jobs_store
 from leadpilot.observability import metrics
 from leadpilot.pipelines import pipelines
 from leadpilot.pipelines import store as pipeline_store
@@ -33,7 +36,9 @@ from leadpilot.sms import saved_templates
 
 KINDS = ("custom_fields", "pipelines", "sms_templates", "sequences", "flows")
 MAX_CONTENT_BYTES = 300_000  # well inside DynamoDB's 400 KB item limit
-MAX_ITEMS = 300  # what one request copies comfortably within the API's time limit
+MAX_ITEMS = 300  # what one job copies comfortably
+SYNC_LIMIT = 40  # what one request copies within the API's time limit; a larger template is applied by a job
+JOB_TYPE = "agency_template_apply"
 _PAGE = 200
 
 
@@ -150,14 +155,45 @@ def get_template(identity: Identity, template_id: str) -> dict[str, Any]:
 
 
 def apply_template(settings: Settings, config: RuntimeConfig, identity: Identity, template_id: str,
-                   body: dict[str, Any]) -> dict[str, Any]:
-    """Copy a template into one of the agency's sub-accounts; returns what was copied, skipped or failed."""
+                   body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Copy a template into one of the agency's sub-accounts. A small one is copied now and the report says what was
+    copied, skipped or failed; a larger one is queued as a job (True), whose result is that report."""
     item = _item(identity, template_id)
     target = acting_in_sub_account(identity, body["target_workspace_id"], "target_workspace_id")
-    report = _Copy(settings, config, target)
-    report.run(json.loads(item.content))
+    content = json.loads(item.content)
+    size = sum(_counts(content).values())
+    head = {"template_id": item.template_id, "target_workspace_id": target.workspace_id}
+    if size > SYNC_LIMIT:
+        params = {"template_id": item.template_id, "target_workspace_id": target.workspace_id}
+        job = jobs_store.create(identity.workspace_id, JOB_TYPE, size, 1, params, identity.principal_id)
+        with runner.failing_job(identity.workspace_id, job.id):
+            runner.enqueue_chunks(settings, identity.workspace_id, job.id, 1)
+        return {**head, "status": "queued", "job_id": job.id, **_Copy(settings, config, target).result()}, True
+    copy = _Copy(settings, config, target)
+    copy.run(content)
     metrics.add_metric(name="AgencyTemplateApplied", unit="Count", value=1)
-    return {"template_id": item.template_id, "target_workspace_id": target.workspace_id, **report.result()}
+    return {**head, "status": "completed", "job_id": None, **copy.result()}, False
+
+
+def process_apply_job(settings: Settings, config: RuntimeConfig, workspace_id: str, job_id: str, chunk: int) -> bool:
+    """The jobs worker's half of a large apply: copy, keep the report as the job's result, count the outcome."""
+    job = jobs_store.get_item(workspace_id, job_id)
+    params = as_plain(job.params)
+    agency = runner.acting_as(workspace_id, job.created_by)
+    item = _item(agency, params["template_id"])
+    target = acting_in_sub_account(agency, params["target_workspace_id"], "target_workspace_id")
+    copy = _Copy(settings, config, target)
+    copy.run(json.loads(item.content))
+    result = copy.result()
+    job.update(actions=[type(job).result.set(result)])
+    succeeded, skipped = (sum(len(v) for v in result[key].values()) for key in ("copied", "skipped"))
+    failures = [(kind, entry) for kind, entries in result["failed"].items() for entry in entries]
+    errors = [{"row": n + 1, "field": kind, "message": entry["reason"], "ref": entry["name"]}
+              for n, (kind, entry) in enumerate(failures)]
+    counts = {"processed": succeeded + skipped + len(failures), "succeeded": succeeded, "skipped": skipped,
+              "failed": len(failures)}
+    metrics.add_metric(name="AgencyTemplateApplied", unit="Count", value=1)
+    return runner.finish_chunk(settings, workspace_id, job_id, chunk, counts, errors)
 
 
 class _Copy:
