@@ -4,6 +4,163 @@
  */
 
 export interface paths {
+    "/agency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get agency */
+        get: operations["get_agency"];
+        put?: never;
+        /** Make the caller's workspace an agency (owners only; idempotent). */
+        post: operations["become_agency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/rollups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each sub-account's month (?month=YYYY-MM, default this month), a page at a time, with the page's totals. */
+        get: operations["get_rollups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/sub-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List sub accounts */
+        get: operations["list_sub_accounts"];
+        put?: never;
+        /** Create sub account */
+        post: operations["create_sub_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/sub-accounts/{sub_account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get sub account */
+        get: operations["get_sub_account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/sub-accounts/{sub_account_id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A session in the sub-account for the calling agency owner or admin. */
+        post: operations["open_sub_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/sub-accounts/{sub_account_id}/rebilling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get rebilling */
+        get: operations["get_rebilling"];
+        /** Set rebilling */
+        put: operations["set_rebilling"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List templates */
+        get: operations["list_templates"];
+        put?: never;
+        /** Capture template */
+        post: operations["capture_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/templates/{agency_template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get template */
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agency/templates/{agency_template_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy the template into a sub-account of this agency (what is already there is skipped); a large template is */
+        post: operations["apply_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/appointments": {
         parameters: {
             query?: never;
@@ -2815,6 +2972,89 @@ export interface components {
             name?: string;
         };
         /**
+         * Agency
+         * @description The caller's workspace as an agency (response).
+         */
+        Agency: {
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description when the workspace became an agency
+             */
+            created_at: string;
+        };
+        /**
+         * AgencyTemplate
+         * @description A captured template (response): how many of each thing it holds; GET of one template adds its content.
+         */
+        AgencyTemplate: {
+            id: string;
+            name: string;
+            source_workspace_id: string;
+            counts: components["schemas"]["AgencyTemplate.kinds_count"];
+            /** Format: date-time */
+            created_at: string;
+            content?: {
+                custom_fields: Record<string, never>[];
+                pipelines: Record<string, never>[];
+                sms_templates: Record<string, never>[];
+                sequences: Record<string, never>[];
+                flows: Record<string, never>[];
+            };
+        };
+        "AgencyTemplate.kinds_count": {
+            custom_fields: number;
+            pipelines: number;
+            sms_templates: number;
+            sequences: number;
+            flows: number;
+        };
+        /** POST /agency/templates/{agency_template_id}/apply */
+        AgencyTemplateApply: {
+            /** @description a sub-account of this agency */
+            target_workspace_id: string;
+        };
+        /** POST /agency/templates */
+        AgencyTemplateCreate: {
+            /** @description the agency's own workspace or one of its sub-accounts */
+            source_workspace_id: string;
+            name: string;
+        };
+        /**
+         * AgencyTemplateReport
+         * @description What applying a template copied, skipped (already there) and failed (refused by its capability), by kind (response). Flows arrive as drafts; sequences are published as every sequence is. A large template is queued (202): the lists are empty and the job's result (GET /jobs/{job_id}) is this report.
+         */
+        AgencyTemplateReport: {
+            template_id: string;
+            target_workspace_id: string;
+            /** @enum {unknown} */
+            status: "completed" | "queued";
+            /** @description the job applying a large template; null when done now */
+            job_id: string | null;
+            copied: components["schemas"]["AgencyTemplateReport.names"];
+            skipped: components["schemas"]["AgencyTemplateReport.reasons"];
+            failed: components["schemas"]["AgencyTemplateReport.reasons"];
+        };
+        "AgencyTemplateReport.names": {
+            custom_fields: string[];
+            pipelines: string[];
+            sms_templates: string[];
+            sequences: string[];
+            flows: string[];
+        };
+        "AgencyTemplateReport.reason": {
+            name: string;
+            reason: string;
+        };
+        "AgencyTemplateReport.reasons": {
+            custom_fields: components["schemas"]["AgencyTemplateReport.reason"][];
+            pipelines: components["schemas"]["AgencyTemplateReport.reason"][];
+            sms_templates: components["schemas"]["AgencyTemplateReport.reason"][];
+            sequences: components["schemas"]["AgencyTemplateReport.reason"][];
+            flows: components["schemas"]["AgencyTemplateReport.reason"][];
+        };
+        /**
          * ApiKey
          * @description A workspace API key (response); `key`, the secret, only in the answer that creates it.
          */
@@ -4154,6 +4394,27 @@ export interface components {
                 local: string;
             }[];
         };
+        /**
+         * Rebilling
+         * @description A sub-account's markup per product, in percent as a decimal string (response); "0.00" bills at cost.
+         */
+        Rebilling: {
+            sub_account_id: string;
+            markups: components["schemas"]["Rebilling.markups"];
+        };
+        "Rebilling.markups": {
+            sms_segments: string;
+            emails: string;
+            voice_minutes: string;
+            ai_tokens: string;
+        };
+        /** PUT /agency/sub-accounts/{sub_account_id}/rebilling */
+        RebillingUpdate: {
+            /** @description percent on top of cost per product (sms_segments, emails, voice_minutes, ai_tokens); 0 bills at cost */
+            markups: {
+                [key: string]: number | string;
+            };
+        };
         Refresh: {
             refresh_token: string;
         };
@@ -4168,6 +4429,53 @@ export interface components {
             id: string;
             target_url: string;
             event: string;
+        };
+        /**
+         * Rollup
+         * @description One sub-account's month (response): activity counts, usage per metered kind, our cost and the billed amount in micro-dollars (millionths of a US dollar) per product and in total.
+         */
+        Rollup: {
+            /** @description the sub-account's workspace id */
+            id: string;
+            name: string;
+            contacts: components["schemas"]["Rollup.contacts"];
+            messages: components["schemas"]["Rollup.messages"];
+            calls: number;
+            appointments: number;
+            usage: components["schemas"]["Rollup.usage"];
+            markups: {
+                sms_segments: string;
+                emails: string;
+                voice_minutes: string;
+                ai_tokens: string;
+            };
+            cost_micros: components["schemas"]["Rollup.money"];
+            billed_micros: components["schemas"]["Rollup.money"];
+        };
+        "Rollup.contacts": {
+            /** @description contacts now */
+            total: number;
+            /** @description contacts created in the month */
+            created: number;
+        };
+        "Rollup.messages": {
+            sms_sent: number;
+            sms_received: number;
+            emails_sent: number;
+            total: number;
+        };
+        "Rollup.money": {
+            sms_segments: number;
+            emails: number;
+            voice_minutes: number;
+            ai_tokens: number;
+            total: number;
+        };
+        "Rollup.usage": {
+            sms_segments: number;
+            emails: number;
+            voice_minutes: number;
+            ai_tokens: number;
         };
         /**
          * Run
@@ -4860,6 +5168,64 @@ export interface components {
             probability?: number;
         };
         /**
+         * SubAccount
+         * @description A workspace the agency owns (response); owner_invite only in the answer that creates it.
+         */
+        SubAccount: {
+            id: string;
+            name: string;
+            timezone: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description the invite sent to owner_email (its token shown once), null without one */
+            owner_invite?: {
+                id: string;
+                email: string;
+                /** @enum {unknown} */
+                role: "owner";
+                /** @enum {unknown} */
+                status: "pending";
+                invited_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                expires_at: string;
+                token: string;
+            } | null;
+        };
+        /** POST /agency/sub-accounts */
+        SubAccountCreate: {
+            name: string;
+            /** @description IANA zone, e.g. America/New_York */
+            timezone: string;
+            /** @description ISO 3166 region; the agency's by default */
+            default_region?: string;
+            /** @description invite this person as the sub-account's owner */
+            owner_email?: string;
+        };
+        /**
+         * SubAccountSession
+         * @description A session in a sub-account for the agency admin who opened it (response).
+         */
+        SubAccountSession: {
+            workspace: {
+                id: string;
+                name: string;
+                timezone: string;
+                default_region: string;
+                status: string;
+                /** Format: date-time */
+                created_at: string;
+            };
+            /** @enum {unknown} */
+            role: "owner" | "admin" | "member";
+            access_token: string;
+            refresh_token: string;
+            /** @enum {unknown} */
+            token_type: "Bearer";
+            expires_in: number;
+        };
+        /**
          * Tag
          * @description A tag and how many contacts carry it (response).
          */
@@ -5161,6 +5527,338 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_agency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    become_agency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_rollups: {
+        parameters: {
+            query?: {
+                month?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Rollup"][];
+                        next_cursor?: string | null;
+                        month: string;
+                        /** @description the sums of this page's items, and how many sub-accounts */
+                        totals: Record<string, never>;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_sub_accounts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SubAccount"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    create_sub_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubAccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubAccount"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_sub_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubAccount"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    open_sub_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubAccountSession"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_rebilling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rebilling"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    set_rebilling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sub_account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RebillingUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rebilling"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AgencyTemplate"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    capture_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgencyTemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyTemplate"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyTemplate"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    apply_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgencyTemplateApply"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyTemplateReport"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyTemplateReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     list_appointments: {
         parameters: {
             query?: {
