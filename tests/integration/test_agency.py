@@ -109,18 +109,17 @@ def test_an_agency_creates_opens_and_isolates_its_sub_accounts(api: Api) -> None
     assert _error(api.post("/agency", token=dana))[:2] == (409, "conflict")  # a sub-account is never an agency
 
     # And another agency reaches none of them (404, never 403: nothing says the id exists)
-    other, _ = _agency(api, "Rival")
+    other, other_id = _agency(api, "Rival")
     template = api.post("/agency/templates", {"source_workspace_id": agency_id, "name": "Mine"}, token=token).body
-    own_template = api.post("/agency/templates", {"source_workspace_id": _agency_id(api, other), "name": "Theirs"},
+    own_template = api.post("/agency/templates", {"source_workspace_id": other_id, "name": "Theirs"},
                             token=other).body
-    for method, path, body in (
-            ("GET", f"/agency/sub-accounts/{first['id']}", None), ("POST", f"/agency/sub-accounts/{first['id']}/open",
-                                                                  None),
-            ("GET", f"/agency/sub-accounts/{first['id']}/rebilling", None),
-            ("PUT", f"/agency/sub-accounts/{first['id']}/rebilling", {"markups": {"emails": 1}}),
-            ("GET", f"/agency/templates/{template['id']}", None),
-            ("POST", f"/agency/templates/{own_template['id']}/apply", {"target_workspace_id": first["id"]}),
-            ("POST", "/agency/templates", {"source_workspace_id": first["id"], "name": "Stolen"})):
+    sub = f"/agency/sub-accounts/{first['id']}"
+    attempts: list[tuple[str, str, Any]] = [
+        ("GET", sub, None), ("POST", f"{sub}/open", None), ("GET", f"{sub}/rebilling", None),
+        ("PUT", f"{sub}/rebilling", {"markups": {"emails": 1}}), ("GET", f"/agency/templates/{template['id']}", None),
+        ("POST", f"/agency/templates/{own_template['id']}/apply", {"target_workspace_id": first["id"]}),
+        ("POST", "/agency/templates", {"source_workspace_id": first["id"], "name": "Stolen"})]
+    for method, path, body in attempts:
         assert api.call(method, path, body, token=other).status == 404, path
     assert "Alpha Dental" not in api.get("/agency/rollups", token=other).raw
 
@@ -130,10 +129,6 @@ def test_an_agency_creates_opens_and_isolates_its_sub_accounts(api: Api) -> None
     assert api.get("/agency/sub-accounts", token=member["access_token"]).status == 200
     opened = api.post(f"/agency/sub-accounts/{first['id']}/open", token=member["access_token"])
     assert _error(opened)[:2] == (403, "forbidden")
-
-
-def _agency_id(api: Api, token: str) -> str:
-    return str(api.get("/agency", token=token).body["id"])
 
 
 def _charge(sub_id: str, at: datetime, amounts: dict[str, int]) -> None:
