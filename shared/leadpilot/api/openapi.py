@@ -177,6 +177,10 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/webhooks/endpoints/{endpoint_id}/replay"): ("leadpilot.webhooks", "webhook_replayed", "one"),
     ("POST", "/webhooks/hooks"): ("leadpilot.webhooks", "rest_hook", "one"),
     ("GET", "/webhooks/hooks/samples"): ("leadpilot.webhooks", "webhook_sample", "page"),
+    **{("GET", p): ("leadpilot.audit", "audit_entry", "page") for p in ("/workspace/audit", "/platform/audit")},
+    **{(m, "/workspace/audit-settings"): ("leadpilot.audit", "audit_settings", "one") for m in ("GET", "PUT")},
+    ("GET", "/workspace/support-access"): ("leadpilot.audit", "support_access", "page"),
+    ("POST", "/platform/impersonations"): ("leadpilot.audit", "impersonation", "one"),
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

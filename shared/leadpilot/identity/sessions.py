@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
+from leadpilot.audit.log import record
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.contact_points import check_region, check_timezone, normalize_email
 from leadpilot.db.base import transaction
@@ -20,7 +21,7 @@ from leadpilot.db.identity_models import (
 from leadpilot.errors import Conflict, TooManyRequests, Unauthorized
 from leadpilot.identity import store
 from leadpilot.identity.access_tokens import issue_access_token
-from leadpilot.identity.entities import TokenPair, User, Workspace
+from leadpilot.identity.entities import Identity, TokenPair, User, Workspace
 from leadpilot.identity.secrets import (
     dummy_password_hash,
     hash_password,
@@ -137,6 +138,8 @@ def log_in(settings: Settings, body: dict[str, Any]) -> tuple[User, str, TokenPa
         raise Unauthorized("email or password is incorrect")
     if not verify_password(user.password_hash, body["password"]):
         _record_failure(settings, email)
+        for workspace_id in store.workspaces_of(user.user_id):  # the same refusal either way: nothing says who exists
+            record(workspace_id, "auth.login_failed", _person(user), actor=_person(user))
         raise Unauthorized("email or password is incorrect")
     workspaces = store.workspaces_of(user.user_id)
     wanted = body.get("workspace_id")
@@ -146,8 +149,13 @@ def log_in(settings: Settings, body: dict[str, Any]) -> tuple[User, str, TokenPa
         raise Unauthorized("this account belongs to no workspace")
     workspace_id = wanted or workspaces[0]
     LoginThrottleItem(f"LOGIN#{email}", "THROTTLE").delete()
+    record(workspace_id, "auth.login", _person(user), actor=_person(user))
     metrics.add_metric(name="UserLoggedIn", unit="Count", value=1)
     return store.to_user(user), workspace_id, start_session(settings, user, workspace_id)
+
+
+def _person(user: UserItem) -> dict[str, str]:
+    return {"type": "user", "id": user.user_id, "email": user.email}
 
 
 def refresh(settings: Settings, refresh_token: str) -> TokenPair:
@@ -176,8 +184,11 @@ def refresh(settings: Settings, refresh_token: str) -> TokenPair:
     return TokenPair(access, new_token, settings.access_token_ttl_s)
 
 
-def log_out(session_id: str) -> None:
-    """Revoke a session: its refresh token and every access token issued from it stop working."""
+def log_out(identity: Identity) -> None:
+    """Revoke the caller's session: its refresh token and every access token issued from it stop working."""
+    if identity.session_id is None:
+        return
     with suppress(UpdateError):  # already expired and removed by TTL: nothing left to revoke
-        SessionItem(f"SESSION#{session_id}", "SESSION").update(actions=[SessionItem.revoked.set(True)],
-                                                               condition=SessionItem.PK.exists())
+        SessionItem(f"SESSION#{identity.session_id}", "SESSION").update(actions=[SessionItem.revoked.set(True)],
+                                                                        condition=SessionItem.PK.exists())
+    record(identity.workspace_id, "auth.logout", {"type": "session", "id": identity.session_id})

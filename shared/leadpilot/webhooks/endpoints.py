@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from leadpilot.api.cursors import decode_cursor, query_page
+from leadpilot.audit.log import record
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.destinations import DEFAULT_PORTS, addresses_of, literal_address, url_problem
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
@@ -178,6 +179,7 @@ def rotate_secret(identity: Identity, endpoint_id: str) -> dict[str, Any]:
     kept = [{"secret": s, "expires_at": now + PREVIOUS_SECRET_S} for s in signing_secrets(item, now)[:1]]
     item.signing = [{"secret": secret, "expires_at": None}, *kept]  # type: ignore[assignment]
     _save(item)
+    record(identity.workspace_id, "webhook.secret_rotated", {"type": "webhook_endpoint", "id": endpoint_id})
     return {**to_dict(item), "secret": secret}
 
 
