@@ -69,7 +69,7 @@ def test_security_actions_are_recorded_with_actor_ip_and_changes(api: Api, cloud
     entries = _log(api, token)
     assert [e["action"] for e in entries] == [
         "auth.logout", "workspace.updated", "api_key.revoked", "api_key.created", "member.role_changed",
-        "auth.login", "auth.login_failed", "invite.accepted", "invite.sent"]
+        "auth.login", "auth.login_failed", "invite.accepted", "invite.sent", "workspace.created"]
     owner_actor = {"type": "user", "id": owner["user"]["id"], "email": email}
     assert all(e["source_ip"] == LOCAL_IP and e["workspace_id"] == owner["workspace"]["id"] for e in entries)
     assert _one(entries, "auth.login_failed")["actor"] == owner_actor
@@ -97,6 +97,40 @@ def test_security_actions_are_recorded_with_actor_ip_and_changes(api: Api, cloud
                          ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "until")):
         reply = api.get(f"/workspace/audit?{query}", token=token)
         assert reply.status in (400, 422) and _named(reply) == field, (query, reply)
+
+
+def test_data_leaving_and_settings_changing_are_recorded_too(api: Api, cloud: Any) -> None:
+    # Given a workspace with a contact
+    owner = sign_up(api, "Exporting")
+    token = owner["access_token"]
+    contact = api.post("/contacts", {"first_name": "Ada", "email": "ada@example.com"}, token=token).body["id"]
+
+    # When the owner exports the workspace and the contact, erases the contact, changes the plan and the texting
+    # settings, and adds, rotates and removes a webhook endpoint whose URL holds a token
+    assert api.post("/exports", {}, token=token).status == 201
+    assert api.get(f"/contacts/{contact}/export", token=token).status == 200
+    assert api.post(f"/contacts/{contact}/erase", token=token).status == 200
+    assert api.call("PUT", "/usage/limits", {"plan": "growth"}, token=token).status == 200
+    assert api.call("PUT", "/messaging/settings", {"business_name": "Exporting Co"}, token=token).status == 200
+    hook = api.post("/webhooks/endpoints", {"url": "https://hooks.example.com/catch/tok3n-in-path",
+                                            "event_types": ["deal.won"]}, token=token).body
+    rotated = api.post(f"/webhooks/endpoints/{hook['id']}/rotate-secret", token=token).body
+    assert api.delete(f"/webhooks/endpoints/{hook['id']}", token=token).status == 204
+
+    # Then each is an entry with what changed
+    entries = _log(api, token)
+    assert [e["action"] for e in entries][:9] == [
+        "webhook.endpoint_deleted", "webhook.secret_rotated", "webhook.endpoint_created",
+        "messaging.settings_changed", "usage.limits_changed", "contact.erased", "contact.exported", "export.started",
+        "workspace.created"]
+    assert _one(entries, "usage.limits_changed")["changes"]["plan"] == {"before": "starter", "after": "growth"}
+    assert _one(entries, "messaging.settings_changed")["changes"]["business_name"]["after"] == "Exporting Co"
+    assert _one(entries, "export.started")["changes"]["scope"] == {"before": None, "after": "workspace"}
+    assert _one(entries, "contact.erased")["target"] == {"type": "contact", "id": contact}
+    # And neither a signing secret nor the token in a hook's URL is kept, only the hook's host
+    assert _one(entries, "webhook.secret_rotated")["target"]["host"] == "hooks.example.com"
+    raw = api.get("/workspace/audit?limit=200", token=token).raw
+    assert hook["secret"] not in raw and rotated["secret"] not in raw and "tok3n" not in raw
 
 
 def test_only_owners_and_admins_read_the_log_and_only_owners_set_its_retention(api: Api, cloud: Any) -> None:
@@ -195,6 +229,8 @@ def test_an_impersonation_is_marked_recorded_visible_and_ends(api: Api, cloud: A
     assert start["changes"]["reason"]["after"] == body["reason"] and start["source_ip"] == LOCAL_IP
     platform = api.get("/platform/audit?action=support.impersonation_started", token=admin_token)
     assert [e["target"]["id"] for e in platform.body["items"]] == [session["id"]]
+    granted = api.get("/platform/audit?action=platform.admin_granted", token=admin_token).body["items"]
+    assert [e["target"]["id"] for e in granted] == [admin_id]
     # And the workspace sees support's access, and the user was told
     access = api.get("/workspace/support-access", token=owner["access_token"]).body["items"]
     assert [(a["id"], a["admin"]["id"], a["user"]["id"], a["reason"], a["status"]) for a in access] == [

@@ -88,6 +88,8 @@ def sign_up(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, User, 
             raise Conflict("an account with this email already exists; log in instead",
                            {"field": "email"}) from exc
         raise
+    record(workspace_id, "workspace.created", {"type": "workspace", "id": workspace_id},
+           {"name": {"before": None, "after": workspace.name}}, actor=_person(user))
     metrics.add_metric(name="WorkspaceSignedUp", unit="Count", value=1)
     tokens = start_session(settings, user, workspace_id)
     return store.to_workspace(workspace), store.to_user(user), tokens
@@ -169,6 +171,9 @@ def refresh(settings: Settings, refresh_token: str) -> TokenPair:
         raise Unauthorized("refresh token is invalid or expired", {"field": "refresh_token"})
     if same_hash(presented, session.previous_hash):
         session.update(actions=[SessionItem.revoked.set(True)])
+        record(session.workspace_id, "auth.session_revoked", {"type": "session", "id": session_id},
+               {"reason": {"before": None, "after": "refresh_token_reused"}},
+               actor={"type": "user", "id": session.user_id})
         raise Unauthorized("refresh token was already used; the session is revoked",
                            {"field": "refresh_token", "reason": "reused"})
     if not same_hash(presented, session.secret_hash):
