@@ -56,9 +56,10 @@ def put_audit_settings() -> dict[str, Any]:
 
 @edge.route("/workspace/support-access", "GET")
 def support_access() -> dict[str, Any]:
-    """When LeadPilot support acted as a member of this workspace: who, as whom, why, from when to when."""
+    """When LeadPilot support acted as a member of this workspace: who, as whom, why, from when to when (owners and
+    admins see every session, a member the sessions in their own name)."""
     identity = edge.identity()
-    require_role(identity, *ADMINS)
+    require_role(identity, *ADMINS, "member")
     items, cursor = impersonation.list_support_access(identity, edge.limit(), edge.query("cursor"))
     return {"items": items, "next_cursor": cursor}
 

@@ -143,7 +143,7 @@ def test_only_owners_and_admins_read_the_log_and_only_owners_set_its_retention(a
     # Then each is refused
     assert api.get("/workspace/audit", token=member_token).status == 403
     assert api.get("/workspace/audit", token=key).status == 403
-    assert api.get("/workspace/support-access", token=member_token).status == 403
+    assert api.get("/workspace/support-access", token=key).status == 403
     assert api.get("/platform/audit", token=token).status == 403
     api.patch(f"/workspace/members/{member['member']['user_id']}", {"role": "admin"}, token=token)
     assert api.get("/workspace/audit", token=member_token).status == 200  # an admin reads it
@@ -167,6 +167,13 @@ def test_only_owners_and_admins_read_the_log_and_only_owners_set_its_retention(a
     # And no route changes or removes an entry: the log's only writes are its retention and support sessions
     writes = {(r.method, r.path) for r in template_routes() if r.method != "GET" and "audit" in r.path}
     assert writes == {("PUT", "/workspace/audit-settings")}
+
+
+def _other_member_token(api: Api, owner: dict[str, Any]) -> str:
+    """The token of another plain member of the owner's workspace (support never acted as them)."""
+    invite = api.post("/workspace/invites", {"email": "other@audited.test"}, token=owner["access_token"]).body
+    joined = api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD, "name": "Other"})
+    return str(joined.body["access_token"])
 
 
 def _platform_admin(api: Api) -> dict[str, Any]:
@@ -237,6 +244,9 @@ def test_an_impersonation_is_marked_recorded_visible_and_ends(api: Api, cloud: A
         (session["id"], admin_id, user_id, body["reason"], "active")]
     notes = api.get("/notifications", token=member["access_token"]).body["items"]
     assert [n["type"] for n in notes] == ["support_access"] and body["reason"] in notes[0]["body"]
+    mine = api.get("/workspace/support-access", token=member["access_token"]).body["items"]
+    assert [a["id"] for a in mine] == [session["id"]]
+    assert api.get("/workspace/support-access", token=_other_member_token(api, owner)).body["items"] == []
 
     # When the admin ends it early (twice), or names one that does not exist
     assert api.delete(f"/platform/impersonations/{session['id']}", token=admin_token).status == 204

@@ -113,7 +113,10 @@ def _record(action: str, access: SupportAccessItem, changes: dict[str, Any]) -> 
 
 
 def list_support_access(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The workspace's impersonation sessions, newest first (what support accessed, who, why, when)."""
+    """The workspace's impersonation sessions, newest first (who, as whom, why, when): all of them for owners and
+    admins, a member's own for a member."""
+    mine = None if identity.role in ("owner", "admin") else identity.principal_id
     items, next_cursor = query_page(SupportAccessItem, store.ws_pk(identity.workspace_id), "SUPPORT#", limit,
-                                    decode_cursor(cursor), newest_first=True, consistent_read=True)
+                                    decode_cursor(cursor), newest_first=True, consistent_read=True,
+                                    keep=None if mine is None else lambda item: item.user_id == mine)
     return [access_dict(item) for item in items], next_cursor

@@ -2898,7 +2898,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** When LeadPilot support acted as a member of this workspace: who, as whom, why, from when to when. */
+        /** When LeadPilot support acted as a member of this workspace: who, as whom, why, from when to when (owners and */
         get: operations["support_access"];
         put?: never;
         post?: never;
