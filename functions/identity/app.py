@@ -45,9 +45,7 @@ def refresh() -> dict[str, Any]:
 
 @edge.route("/auth/logout", "POST")
 def log_out() -> Response:
-    identity = edge.identity()
-    if identity.session_id:
-        sessions.log_out(identity.session_id)
+    sessions.log_out(edge.identity())
     return edge.no_content()
 
 
@@ -69,7 +67,8 @@ def openapi_document() -> dict[str, Any]:
 def me() -> dict[str, Any]:
     identity = edge.identity()
     return {"workspace": identity.workspace.to_dict(), "principal": identity.actor(), "role": identity.role,
-            "scopes": sorted(identity.scopes), "platform_admin": identity.platform_admin}
+            "scopes": sorted(identity.scopes), "platform_admin": identity.platform_admin,
+            "impersonated_by": identity.impersonator}
 
 
 @edge.route("/workspace", "GET")

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from infra import openapi as command
 from leadpilot.api import openapi
 from leadpilot.api.edge import Edge
+from leadpilot.identity.platform import set_platform_admin
 from tests.integration import isolation
 from tests.integration.conftest import drain_queue, sign_up
 from tests.integration.isolation.automations import FLOW
@@ -124,16 +125,22 @@ def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built:
     for module in isolation.modules():
         ids.update(module.seed(api, token))
     drain_queue(cloud, "JobsQueue", load_module("functions/jobs").run_job_chunk)
+    me = api.get("/me", token=token).body
     created = {"/contacts": {"first_name": "Ada"}, "/tasks": {"title": "Call Ada"},
-               "/pipelines": {"name": "Sales"}, "/flows": FLOW}
+               "/pipelines": {"name": "Sales"}, "/flows": FLOW,
+               "/platform/impersonations": {"workspace_id": me["workspace"]["id"], "user_id": me["principal"]["id"],
+                                            "reason": "Checking the document"}}
+    admin = _platform_admin(api)
     checked = 0
-    # When each documented resource route is called
+    # When each documented resource route is called (the platform's by a platform admin)
     for (method, path), _declared in openapi.RESPONSES.items():
+        credential = admin if path.startswith("/platform/") else token
         if method == "GET":
             concrete = re.sub(r"\{([^}]+)\}", lambda m: ids[m.group(1)], path)
-            reply = api.get(concrete + (f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else ""), token=token)
+            reply = api.get(concrete + (f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else ""),
+                            token=credential)
         elif path in created:
-            reply = api.post(path, created[path], token=token)
+            reply = api.post(path, created[path], token=credential)
         else:
             continue
         # Then the body matches the response schema of the document
@@ -142,6 +149,13 @@ def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built:
         assert not errors, (method, path, [e.message for e in errors])
         checked += 1
     assert checked >= 15
+
+
+def _platform_admin(api: Api) -> str:
+    """The access token of a platform administrator (of a workspace of their own)."""
+    email = sign_up(api, "Platform")["user"]["email"]
+    set_platform_admin(email)
+    return str(api.post("/auth/login", {"email": email, "password": "correct-horse-battery"}).body["access_token"])
 
 
 def test_the_deployed_api_serves_its_document_without_credentials(api: Api) -> None:

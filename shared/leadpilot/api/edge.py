@@ -7,9 +7,18 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from leadpilot import request_context
 from leadpilot.api import errors
 from leadpilot.api.middleware import admit_dashboard, instrument
-from leadpilot.api.request import check_request_text, int_param, json_body, limit_param, load_schema, query_param
+from leadpilot.api.request import (
+    check_request_text,
+    int_param,
+    json_body,
+    limit_param,
+    load_schema,
+    query_param,
+    source_ip,
+)
 from leadpilot.db.base import bind_tables
 from leadpilot.errors import NotFound
 from leadpilot.identity import rate_limit
@@ -40,8 +49,10 @@ class Edge:
 
             @functools.wraps(view)
             def checked(*args: Any, **kwargs: Any) -> Any:
-                check_request_text(self._request())
-                return view(*args, **kwargs)
+                request = self._request()
+                check_request_text(request)
+                with request_context.serving(source_ip(request)):
+                    return view(*args, **kwargs)
 
             return register(errors.mapped(checked, self._request_id))
 
@@ -84,6 +95,7 @@ class Edge:
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
         logger.thread_safe_append_keys(workspace_id=identity.workspace_id)
+        _act_as(identity)
         rate_limit.admit(self.settings, identity)
         require_scope(identity, scope)
         return identity
@@ -105,3 +117,13 @@ class Edge:
     @staticmethod
     def no_content() -> Response:
         return Response(body="", status_code=204)
+
+
+def _act_as(identity: Identity) -> None:
+    """Name the verified caller for the request's audit entries and events: impersonating, the platform admin acts
+    and the user is the subject."""
+    if identity.impersonator is None:
+        request_context.act(identity.person())
+        return
+    admin = {"type": "user", "id": identity.impersonator["id"], "email": identity.impersonator["email"]}
+    request_context.act(admin, identity.person(), identity.session_id)

@@ -189,6 +189,10 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
         ("POST", "/agency/templates", "one"), ("GET", "/agency/templates", "page"),
         ("GET", "/agency/templates/{agency_template_id}", "one"))},
     ("POST", "/agency/templates/{agency_template_id}/apply"): ("leadpilot.agency", "agency_template_report", "one"),
+    **{("GET", p): ("leadpilot.audit", "audit_entry", "page") for p in ("/workspace/audit", "/platform/audit")},
+    **{(m, "/workspace/audit-settings"): ("leadpilot.audit", "audit_settings", "one") for m in ("GET", "PUT")},
+    ("GET", "/workspace/support-access"): ("leadpilot.audit", "support_access", "page"),
+    ("POST", "/platform/impersonations"): ("leadpilot.audit", "impersonation", "one"),
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

@@ -152,3 +152,10 @@ def _prefix(seen: str, route: str) -> str:
     seen_parts, route_parts = seen.rstrip("/").split("/"), route.rstrip("/").split("/")
     extra = len(seen_parts) - len(route_parts)
     return "/".join(seen_parts[: extra + 1]) if extra > 0 else ""
+
+
+def source_ip(request: Request) -> str | None:
+    """The caller's address as API Gateway saw the connection (never a client-sent X-Forwarded-For)."""
+    identity = (request.context or {}).get("identity") or {}
+    value = identity.get("sourceIp") if isinstance(identity, dict) else None
+    return str(value)[:64] if value else None

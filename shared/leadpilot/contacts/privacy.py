@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadpilot.audit.log import record
 from leadpilot.clock import now_iso
 from leadpilot.contacts import fields, scoring, service
 from leadpilot.contacts.indexes import contact_ops
@@ -19,6 +20,7 @@ def export_contact(identity: Identity, contact_id: str) -> dict[str, Any]:
     """Everything held on the contact: fields, every stored custom value (also of deleted field definitions),
     tags, score and its explanation, engagement, and the whole timeline (oldest first)."""
     _, contact = service.load(identity, contact_id)
+    record(identity.workspace_id, "contact.exported", {"type": "contact", "id": contact_id})
     definitions = fields.active_definitions(identity.workspace_id)
     retired = {k: v for k, v in contact.custom_fields.items() if k not in definitions}
     return {"contact": service.visible(contact, definitions).to_dict(), "custom_fields_of_deleted_definitions": retired,
@@ -84,4 +86,6 @@ def erase_contact(settings: Settings, identity: Identity, contact_id: str) -> di
     ops = contact_ops(contact, None)
     ops.events.append(service.contact_event(identity, contact, "contact.erased", data))
     service.commit(settings, ops, "ContactErased", ("contact_id", "too many tags to erase in one step"))
+    record(identity.workspace_id, "contact.erased", {"type": "contact", "id": contact_id},
+           {"timeline_entries_scrubbed": {"before": None, "after": scrubbed}})
     return data

@@ -73,6 +73,8 @@ class SessionItem(IdentityModel, discriminator="session"):
     platform_admin = BooleanAttribute(default=False)
     revoked = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    impersonator_id = UnicodeAttribute(null=True)  # set on a platform admin's impersonation session: the admin
+    impersonator_email = UnicodeAttribute(null=True)
 
 
 class ApiKeyItem(IdentityModel, discriminator="api_key"):
@@ -116,3 +118,19 @@ class RateWindowItem(IdentityModel, discriminator="rate_window"):
     one fixed window (ADR 0014); expires with the window (TTL)."""
 
     requests = NumberAttribute(default=0)
+
+
+class SupportAccessItem(IdentityModel, discriminator="support_access"):
+    """PK: WS#<ws>  SK: SUPPORT#<impersonation_id> (the session id; ULID, so newest last). A platform admin's
+    impersonation session in the workspace, kept for its owners to see (no TTL: the record is the proof)."""
+
+    impersonation_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    user_email = UnicodeAttribute()
+    admin_id = UnicodeAttribute()
+    admin_email = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    ends_at = UnicodeAttribute()
+    ended_at = UnicodeAttribute(null=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.email.models import SenderItem
@@ -49,10 +50,15 @@ def set_sender(workspace_id: str, provider: EmailProvider, body: dict[str, Any])
     identity = email.rsplit("@", 1)[1] if identity_type == "domain" else email
     provider.verify_identity(identity, identity_type)
     status = "verified" if provider.is_verified(identity) else "pending"
+    before = get_sender(workspace_id)
     item = SenderItem(sender_pk(workspace_id), "SENDER", email=email, name=_clean_name(body.get("name")),
                       identity=identity, identity_type=identity_type, status=status, updated_at=now_iso())
     item.save()
-    return _view(item)
+    after = _view(item)
+    fields = ("email", "name", "identity_type")
+    record(workspace_id, "email.sender_changed", {"type": "workspace", "id": workspace_id},
+           changed({f: getattr(before, f) if before else None for f in fields}, {f: getattr(after, f) for f in fields}))
+    return after
 
 
 def get_sender(workspace_id: str, provider: EmailProvider | None = None) -> Sender | None:

@@ -30,7 +30,7 @@ def event_item(workspace_id: str, actor: dict[str, str], event_type: str, data: 
     else:
         pk = f"WS#{workspace_id}#AUDIT#{event['occurred_at'][:10]}"
     item = ActivityItem(pk, f"ACTIVITY#{activity_id}", activity_id=activity_id, workspace_id=workspace_id,
-                        contact_id=contact_id or "", type=event_type, actor=actor, changes=changes or {},
+                        contact_id=contact_id or "", type=event_type, actor=event["actor"], changes=changes or {},
                         event=event, occurred_at=event["occurred_at"])
     mark_pending(item)
     return item

@@ -11,13 +11,17 @@ ISSUER = "leadpilot"
 AUDIENCE = "leadpilot-api"
 
 
-def issue_access_token(settings: Settings, *, user_id: str, workspace_id: str, session_id: str) -> str:
-    """Sign an access token for one user in one workspace, tied to a revocable session."""
+def issue_access_token(settings: Settings, *, user_id: str, workspace_id: str, session_id: str,
+                       actor_id: str | None = None, expires_at: int | None = None) -> str:
+    """Sign an access token for one user in one workspace, tied to a revocable session. An impersonation's token
+    also names the platform admin acting as the user (`act`, RFC 8693) and ends with the session."""
     import jwt  # lazy: pyjwt loads cryptography (~30 ms of cold start), paid by the first token only
 
     now = now_epoch()
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": user_id, "ws": workspace_id, "sid": session_id,
-              "iat": now, "exp": now + settings.access_token_ttl_s, "typ": "access"}
+    claims: dict[str, Any] = {"iss": ISSUER, "aud": AUDIENCE, "sub": user_id, "ws": workspace_id, "sid": session_id,
+                              "iat": now, "exp": expires_at or now + settings.access_token_ttl_s, "typ": "access"}
+    if actor_id is not None:
+        claims["act"] = {"sub": actor_id}
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 

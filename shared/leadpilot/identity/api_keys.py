@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.api.cursors import decode_cursor, gsi_page
+from leadpilot.audit.log import record
 from leadpilot.clock import now_iso
 from leadpilot.db.base import IdentityModel
 from leadpilot.db.identity_models import ApiKeyItem
@@ -33,7 +34,13 @@ def create_api_key(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
                       created_by=identity.principal_id, created_at=now_iso(),
                       GSI1PK=f"WS#{identity.workspace_id}#APIKEYS", GSI1SK=key_id)
     item.save(condition=ApiKeyItem.PK.does_not_exist())
+    record(identity.workspace_id, "api_key.created", _target(item),
+           {"name": {"before": None, "after": item.name}, "scopes": {"before": None, "after": sorted(scopes)}})
     return {**_key_dict(item), "key": token}
+
+
+def _target(item: ApiKeyItem) -> dict[str, str]:
+    return {"type": "api_key", "id": item.key_id, "name": item.name}
 
 
 def list_api_keys(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -52,3 +59,5 @@ def revoke_api_key(identity: Identity, key_id: str) -> None:
         raise NotFound("no such API key in this workspace", {"field": "key_id"})
     if item.revoked_at is None:
         item.update(actions=[ApiKeyItem.revoked_at.set(now_iso())])
+        record(identity.workspace_id, "api_key.revoked", _target(item),
+               {"revoked_at": {"before": None, "after": item.revoked_at}})

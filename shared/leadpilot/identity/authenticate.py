@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from leadpilot.clock import now_epoch, now_iso
-from leadpilot.db.identity_models import ApiKeyItem
+from leadpilot.db.identity_models import ApiKeyItem, SessionItem
 from leadpilot.errors import Forbidden, Unauthorized
 from leadpilot.identity import store
 from leadpilot.identity.access_tokens import decode_access_token
@@ -42,9 +43,25 @@ def from_access_token(settings: Settings, token: str) -> Identity:
         raise Unauthorized("session has ended; log in again", {"reason": "revoked"})
     if membership is None or workspace is None or workspace.status != "active":
         raise Unauthorized("you are no longer a member of this workspace", {"reason": "no_membership"})
+    impersonator = _impersonator(session, claims)
     return Identity(workspace=store.to_workspace(workspace), principal_type="user",
                     principal_id=claims["sub"], role=membership.role, scopes=frozenset(SCOPES),
-                    session_id=claims["sid"], platform_admin=bool(session.platform_admin))
+                    session_id=claims["sid"], platform_admin=bool(session.platform_admin) and impersonator is None,
+                    email=membership.email, impersonator=impersonator)
+
+
+def _impersonator(session: SessionItem, claims: dict[str, Any]) -> dict[str, str] | None:
+    """The platform admin acting as the user ({id, email}), when the session is an impersonation: its token must
+    name that admin (`act`), and it ends at its deadline even before the TTL removes it."""
+    act = claims.get("act")
+    acting = act.get("sub") if isinstance(act, dict) else None
+    if acting != session.impersonator_id:
+        raise Unauthorized("access token is invalid", {"reason": "invalid"})
+    if session.impersonator_id is None:
+        return None
+    if (session.expires_at or 0) <= now_epoch():
+        raise Unauthorized("the support session has ended", {"reason": "expired"})
+    return {"id": session.impersonator_id, "email": session.impersonator_email or ""}
 
 
 def from_api_key(token: str) -> Identity:

@@ -58,6 +58,8 @@ class Identity:
     scopes: frozenset[str]
     session_id: str | None = None
     platform_admin: bool = False
+    email: str | None = None
+    impersonator: dict[str, str] | None = None  # {id, email} of the platform admin acting as this user
 
     @property
     def workspace_id(self) -> str:
@@ -66,6 +68,12 @@ class Identity:
     def actor(self) -> dict[str, str]:
         """How this caller appears in activity entries and events."""
         return {"type": self.principal_type, "id": self.principal_id}
+
+    def person(self) -> dict[str, str]:
+        """How this caller appears in audit entries: a user with their email, or an API key."""
+        if self.principal_type == "user" and self.email is not None:
+            return {"type": "user", "id": self.principal_id, "email": self.email}
+        return self.actor()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import sys
 
 from pynamodb.exceptions import DoesNotExist
 
+from leadpilot.audit.log import record_platform
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import bind_tables
 from leadpilot.db.identity_models import EmailClaimItem, UserItem
@@ -26,6 +27,8 @@ def set_platform_admin(email: str, value: bool = True) -> str:
         raise NotFound(f"no user with email {email}") from exc
     UserItem(f"USER#{claim.user_id}", "PROFILE").update(actions=[UserItem.platform_admin.set(value)],
                                                          condition=UserItem.PK.exists())
+    record_platform("platform.admin_granted" if value else "platform.admin_revoked",
+                    {"type": "user", "id": claim.user_id, "email": normalize_email(email)})
     return claim.user_id
 
 

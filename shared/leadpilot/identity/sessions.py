@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
+from leadpilot.audit.log import record
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.contact_points import check_region, check_timezone, normalize_email
 from leadpilot.db.base import transaction
@@ -20,7 +21,7 @@ from leadpilot.db.identity_models import (
 from leadpilot.errors import Conflict, TooManyRequests, Unauthorized
 from leadpilot.identity import store
 from leadpilot.identity.access_tokens import issue_access_token
-from leadpilot.identity.entities import TokenPair, User, Workspace
+from leadpilot.identity.entities import Identity, TokenPair, User, Workspace
 from leadpilot.identity.secrets import (
     dummy_password_hash,
     hash_password,
@@ -87,6 +88,8 @@ def sign_up(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, User, 
             raise Conflict("an account with this email already exists; log in instead",
                            {"field": "email"}) from exc
         raise
+    record(workspace_id, "workspace.created", {"type": "workspace", "id": workspace_id},
+           {"name": {"before": None, "after": workspace.name}}, actor=_person(user))
     metrics.add_metric(name="WorkspaceSignedUp", unit="Count", value=1)
     tokens = start_session(settings, user, workspace_id)
     return store.to_workspace(workspace), store.to_user(user), tokens
@@ -137,6 +140,8 @@ def log_in(settings: Settings, body: dict[str, Any]) -> tuple[User, str, TokenPa
         raise Unauthorized("email or password is incorrect")
     if not verify_password(user.password_hash, body["password"]):
         _record_failure(settings, email)
+        for workspace_id in store.workspaces_of(user.user_id):  # the same refusal either way: nothing says who exists
+            record(workspace_id, "auth.login_failed", _person(user), actor=_person(user))
         raise Unauthorized("email or password is incorrect")
     workspaces = store.workspaces_of(user.user_id)
     wanted = body.get("workspace_id")
@@ -146,8 +151,13 @@ def log_in(settings: Settings, body: dict[str, Any]) -> tuple[User, str, TokenPa
         raise Unauthorized("this account belongs to no workspace")
     workspace_id = wanted or workspaces[0]
     LoginThrottleItem(f"LOGIN#{email}", "THROTTLE").delete()
+    record(workspace_id, "auth.login", _person(user), actor=_person(user))
     metrics.add_metric(name="UserLoggedIn", unit="Count", value=1)
     return store.to_user(user), workspace_id, start_session(settings, user, workspace_id)
+
+
+def _person(user: UserItem) -> dict[str, str]:
+    return {"type": "user", "id": user.user_id, "email": user.email}
 
 
 def refresh(settings: Settings, refresh_token: str) -> TokenPair:
@@ -161,6 +171,9 @@ def refresh(settings: Settings, refresh_token: str) -> TokenPair:
         raise Unauthorized("refresh token is invalid or expired", {"field": "refresh_token"})
     if same_hash(presented, session.previous_hash):
         session.update(actions=[SessionItem.revoked.set(True)])
+        record(session.workspace_id, "auth.session_revoked", {"type": "session", "id": session_id},
+               {"reason": {"before": None, "after": "refresh_token_reused"}},
+               actor={"type": "user", "id": session.user_id})
         raise Unauthorized("refresh token was already used; the session is revoked",
                            {"field": "refresh_token", "reason": "reused"})
     if not same_hash(presented, session.secret_hash):
@@ -176,8 +189,11 @@ def refresh(settings: Settings, refresh_token: str) -> TokenPair:
     return TokenPair(access, new_token, settings.access_token_ttl_s)
 
 
-def log_out(session_id: str) -> None:
-    """Revoke a session: its refresh token and every access token issued from it stop working."""
+def log_out(identity: Identity) -> None:
+    """Revoke the caller's session: its refresh token and every access token issued from it stop working."""
+    if identity.session_id is None:
+        return
     with suppress(UpdateError):  # already expired and removed by TTL: nothing left to revoke
-        SessionItem(f"SESSION#{session_id}", "SESSION").update(actions=[SessionItem.revoked.set(True)],
-                                                               condition=SessionItem.PK.exists())
+        SessionItem(f"SESSION#{identity.session_id}", "SESSION").update(actions=[SessionItem.revoked.set(True)],
+                                                                        condition=SessionItem.PK.exists())
+    record(identity.workspace_id, "auth.logout", {"type": "session", "id": identity.session_id})

@@ -6,6 +6,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor, gsi_page, query_page
+from leadpilot.audit.log import record
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import IdentityModel, transaction
@@ -46,8 +47,14 @@ def change_role(identity: Identity, user_id: str, role: str) -> Member:
         raise Forbidden("only an owner can change roles", {"required_roles": ["owner"]})
     if item.role == "owner" and role != "owner" and _owners(identity) <= 1:
         raise Conflict("a workspace needs at least one owner", {"field": "role"})
+    before = item.role
     item.update(actions=[MembershipItem.role.set(role)], condition=MembershipItem.PK.exists())
+    record(identity.workspace_id, "member.role_changed", _target(item), {"role": {"before": before, "after": role}})
     return store.to_member(item)
+
+
+def _target(item: MembershipItem) -> dict[str, str]:
+    return {"type": "user", "id": item.user_id, "email": item.email}
 
 
 def remove_member(identity: Identity, user_id: str) -> None:
@@ -58,6 +65,7 @@ def remove_member(identity: Identity, user_id: str) -> None:
     if item.role == "owner" and _owners(identity) <= 1:
         raise Conflict("a workspace needs at least one owner", {"field": "user_id"})
     item.delete()
+    record(identity.workspace_id, "member.removed", _target(item), {"role": {"before": item.role, "after": None}})
 
 
 def _invite_dict(item: InviteItem) -> dict[str, Any]:
@@ -82,7 +90,12 @@ def create_invite(settings: Settings, identity: Identity, body: dict[str, Any]) 
                       created_at=now_iso(), expires_at=now_epoch() + settings.invite_ttl_s,
                       GSI1PK=f"WS#{identity.workspace_id}#INVITES", GSI1SK=invite_id)
     item.save(condition=InviteItem.PK.does_not_exist())
+    record(identity.workspace_id, "invite.sent", _invite_target(item), {"role": {"before": None, "after": role}})
     return {**_invite_dict(item), "token": token}
+
+
+def _invite_target(item: InviteItem) -> dict[str, str]:
+    return {"type": "invite", "id": item.invite_id, "email": item.email}
 
 
 def list_invites(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -99,6 +112,8 @@ def revoke_invite(identity: Identity, invite_id: str) -> None:
     if item is None or item.workspace_id != identity.workspace_id:
         raise NotFound("no such invite in this workspace", {"field": "invite_id"})
     item.delete()
+    record(identity.workspace_id, "invite.revoked", _invite_target(item),
+           {"status": {"before": item.status, "after": "revoked"}})
 
 
 def accept_invite(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, Member, TokenPair]:
@@ -134,5 +149,8 @@ def accept_invite(settings: Settings, body: dict[str, Any]) -> tuple[Workspace, 
                 txn.save(new_item, condition=condition)
     except TransactWriteError as exc:
         raise Conflict("invite was already used, or you are already a member", {"field": "token"}) from exc
+    record(item.workspace_id, "invite.accepted", _invite_target(item),
+           {"role": {"before": None, "after": item.role}},
+           actor={"type": "user", "id": user.user_id, "email": user.email})
     tokens = start_session(settings, user, item.workspace_id)
     return store.to_workspace(workspace), store.to_member(membership), tokens

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.api.cursors import decode_cursor, gsi_page
+from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import check_region, check_timezone
 from leadpilot.contacts.stats import read_stats
@@ -31,8 +32,13 @@ def update_workspace(identity: Identity, body: dict[str, Any]) -> Workspace:
         actions.append(WorkspaceItem.timezone.set(check_timezone(body["timezone"])))
     if "default_region" in body:
         actions.append(WorkspaceItem.default_region.set(check_region(body["default_region"])))
+    before = store.to_workspace(item).to_dict()
     item.update(actions=actions, condition=WorkspaceItem.PK.exists())
-    return store.to_workspace(item)
+    after = store.to_workspace(item)
+    fields = ("name", "timezone", "default_region")
+    record(identity.workspace_id, "workspace.updated", {"type": "workspace", "id": identity.workspace_id},
+           changed({f: before[f] for f in fields}, {f: after.to_dict()[f] for f in fields}))
+    return after
 
 
 def list_all_workspaces(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

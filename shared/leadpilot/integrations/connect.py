@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
+from leadpilot.audit.log import record
 from leadpilot.clock import now_iso
 from leadpilot.db.base import bind_tables, transaction
 from leadpilot.errors import NotFound, ServiceUnavailable, ValidationFailed
@@ -95,6 +96,8 @@ def complete_connect(settings: Settings, config: VaultConfig, identity: Identity
         raise ProviderRefused(f"{found.label} refused the code: {exc.error}",
                               {"field": "code", "provider_error": exc.error}) from exc
     item = _store(settings, state, found, tokens, cipher)
+    record(state.workspace_id, "integration.connected", {"type": "integration", "id": item.connection_id,
+                                                         "provider": found.name})
     metrics.add_metric(name="IntegrationConnected", unit="Count", value=1)
     return view(item)
 
@@ -144,5 +147,6 @@ def disconnect(settings: Settings, config: VaultConfig, identity: Identity, conn
         txn.delete(item)
         txn.save(event)
     outbox.publish_now(settings, [event])
+    record(ws, "integration.disconnected", {"type": "integration", "id": item.connection_id, "provider": found.name})
     if revoke:
         oauth_http.revoke(found, revoke)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.db.base import bind_tables, transaction
 from leadpilot.errors import Conflict
@@ -72,6 +73,8 @@ def save(settings: Settings, identity: Identity, kind: str, fields: dict[str, st
         if conflict is None:
             raise
         raise conflict from exc
+    record(ws, "integration.credentials_saved", {"type": "credentials", "id": kind},
+           changed({"account_id": old.account_id if old else None}, {"account_id": account}))
     return CredentialStatus(True, item.hint, item.updated_at)
 
 
@@ -93,6 +96,8 @@ def remove(settings: Settings, identity: Identity, kind: str) -> None:
         if conflict is None:
             raise
         raise conflict from exc
+    record(ws, "integration.credentials_removed", {"type": "credentials", "id": kind},
+           {"account_id": {"before": old.account_id, "after": None}})
 
 
 def account_owner(settings: Settings, kind: str, account_id: str) -> str | None:

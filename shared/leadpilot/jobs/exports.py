@@ -5,6 +5,7 @@ import csv
 import io
 from typing import Any
 
+from leadpilot.audit.log import record
 from leadpilot.contacts import service as contacts
 from leadpilot.contacts.entities import Contact
 from leadpilot.errors import NotFound, ValidationFailed
@@ -31,6 +32,9 @@ def start_export(settings: Settings, identity: Identity, body: dict[str, Any]) -
                        {"contact_ids": ids or []}, identity.principal_id)
     with runner.failing_job(identity.workspace_id, job.id):
         runner.enqueue_chunks(settings, identity.workspace_id, job.id, 1)
+    scope = "segment" if "segment_id" in body else "contacts" if ids else "workspace"
+    record(identity.workspace_id, "export.started", {"type": "job", "id": job.id},
+           {"scope": {"before": None, "after": scope}, "contacts": {"before": None, "after": len(ids or [])}})
     return job
 
 

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import time
 from typing import Any
 
+from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity import store as identity_store
@@ -89,4 +90,6 @@ def update(identity: Identity, body: dict[str, Any]) -> SmsSettings:
                           first_message_footer=updated.first_message_footer, help_contact=updated.help_contact,
                           quiet_hours_enabled=updated.quiet_hours_enabled, window_start=start, window_end=end,
                           weekdays=days, updated_at=now_iso()).save()
+    record(identity.workspace_id, "messaging.settings_changed", {"type": "workspace", "id": identity.workspace_id},
+           changed(current.to_dict(), updated.to_dict()))
     return updated

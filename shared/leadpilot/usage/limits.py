@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
@@ -72,6 +73,10 @@ def set_limits(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
         if kind not in KINDS:
             raise ValidationFailed.field(f"addons/{kind}", f"is not a metered kind ({', '.join(KINDS)})")
         addons[kind] = extra
+    before = _config(identity.workspace_id)
     UsageLimitsItem(f"WS#{identity.workspace_id}#USAGE", LIMITS_SK, plan=plan, limits=overrides, addons=addons,
                     updated_at=now_iso(), updated_by=identity.principal_id).save()
+    record(identity.workspace_id, "usage.limits_changed", {"type": "workspace", "id": identity.workspace_id},
+           changed(dict(zip(("plan", "limits", "addons"), before, strict=True)),
+                   {"plan": plan, "limits": overrides, "addons": addons}))
     return describe_usage(identity)

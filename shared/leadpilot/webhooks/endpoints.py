@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from leadpilot.api.cursors import decode_cursor, query_page
+from leadpilot.audit.log import record
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.destinations import DEFAULT_PORTS, addresses_of, literal_address, url_problem
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
@@ -113,6 +114,8 @@ def create_endpoint(identity: Identity, body: dict[str, Any], source: str = "api
                         headers=headers, rate_limit_per_minute=body.get("rate_limit_per_minute"), source=source,
                         signing=[{"secret": secret, "expires_at": None}], created_at=now, updated_at=now)
     item.save(condition=EndpointItem.PK.does_not_exist())
+    record(identity.workspace_id, "webhook.endpoint_created", _target(item),
+           {"event_types": {"before": None, "after": list(body["event_types"])}})
     metrics.add_metric(name="WebhookEndpointCreated", unit="Count", value=1)
     return {**to_dict(item), "secret": secret}
 
@@ -169,6 +172,13 @@ def delete_endpoint(identity: Identity, endpoint_id: str, source: str | None = N
     if source is not None and item.source != source:
         raise NotFound("REST hook not found", {"field": field})
     item.delete()
+    record(identity.workspace_id, "webhook.endpoint_deleted", _target(item))
+
+
+def _target(item: EndpointItem) -> dict[str, str]:
+    """An endpoint as the log names it: its id, kind and host (a hook URL's path and query may hold a token)."""
+    return {"type": "webhook_endpoint", "id": item.endpoint_id, "source": item.source,
+            "host": urlsplit(item.url).hostname or ""}
 
 
 def rotate_secret(identity: Identity, endpoint_id: str) -> dict[str, Any]:
@@ -178,6 +188,7 @@ def rotate_secret(identity: Identity, endpoint_id: str) -> dict[str, Any]:
     kept = [{"secret": s, "expires_at": now + PREVIOUS_SECRET_S} for s in signing_secrets(item, now)[:1]]
     item.signing = [{"secret": secret, "expires_at": None}, *kept]  # type: ignore[assignment]
     _save(item)
+    record(identity.workspace_id, "webhook.secret_rotated", _target(item))
     return {**to_dict(item), "secret": secret}
 
 

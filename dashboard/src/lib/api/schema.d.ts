@@ -2070,6 +2070,57 @@ export interface paths {
         patch: operations["update_stage"];
         trace?: never;
     };
+    "/platform/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's audit log of platform-admin actions, newest first (platform admins). */
+        get: operations["platform_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/impersonations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Act as a member of a workspace for up to 60 minutes, with a reason (platform admins). */
+        post: operations["start_impersonation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/impersonations/{impersonation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End impersonation */
+        delete: operations["end_impersonation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/platform/workspaces": {
         parameters: {
             query?: never;
@@ -2892,6 +2943,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workspace/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's audit log, newest first; filter by action, actor (id), since and until (owners, admins). */
+        get: operations["workspace_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace/audit-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit settings */
+        get: operations["audit_settings"];
+        /** How many days entries are kept from when they are written (owners). */
+        put: operations["put_audit_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workspace/invites": {
         parameters: {
             query?: never;
@@ -2960,6 +3046,23 @@ export interface paths {
         head?: never;
         /** Update member */
         patch: operations["update_member"];
+        trace?: never;
+    };
+    "/workspace/support-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When LeadPilot support acted as a member of this workspace: who, as whom, why, from when to when (owners and */
+        get: operations["support_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -3115,6 +3218,56 @@ export interface components {
         AppointmentReschedule: {
             /** @description The slot's start, ISO 8601 with an offset (as the slots list gives it). */
             start: string;
+        };
+        /**
+         * AuditEntry
+         * @description One entry of an audit log (response): who (actor; subject when a platform admin acted as a user), did what (action) to what (target), when, from where, and what changed (secrets never included).
+         */
+        AuditEntry: {
+            id: string;
+            /** @description null in the platform's log */
+            workspace_id: string | null;
+            /** @description e.g. auth.login, auth.login_failed, member.role_changed */
+            action: string;
+            actor: {
+                /** @enum {unknown} */
+                type: "user" | "api_key" | "system";
+                id: string;
+                email?: string;
+            };
+            /** @description the impersonated user, when the actor is a platform admin acting as them */
+            subject: {
+                /** @enum {unknown} */
+                type: "user";
+                id: string;
+                email?: string;
+            } | null;
+            target: {
+                type?: string;
+                id?: string;
+            } | null;
+            source_ip: string | null;
+            /** @description by field: {before, after} */
+            changes: {
+                [key: string]: {
+                    before?: unknown;
+                    after?: unknown;
+                };
+            };
+            /** Format: date-time */
+            occurred_at: string;
+        };
+        /**
+         * AuditSettings
+         * @description How long the workspace keeps its audit entries (response).
+         */
+        AuditSettings: {
+            retention_days: number;
+        };
+        /** PUT /workspace/audit-settings */
+        AuditSettingsUpdate: {
+            /** @description days an entry is kept from when it is written (default 400) */
+            retention_days: number;
         };
         /**
          * Board
@@ -3945,6 +4098,44 @@ export interface components {
             target_url: string;
             event: string;
         };
+        /**
+         * Impersonation
+         * @description A started impersonation (response): the support access record and a short-lived access token acting as the user (its claims: sub the user, act.sub the admin). No refresh token: it ends at expires_at.
+         */
+        Impersonation: {
+            id: string;
+            workspace_id: string;
+            user: {
+                id: string;
+                email: string;
+            };
+            admin: {
+                id: string;
+                email: string;
+            };
+            reason: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /** @enum {unknown} */
+            status: "active" | "ended" | "expired";
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+        };
+        /** POST /platform/impersonations */
+        ImpersonationCreate: {
+            workspace_id: string;
+            user_id: string;
+            /** @description why support needs this access; the workspace's owners see it */
+            reason: string;
+            /** @description how long the session lasts (default 30) */
+            minutes?: number;
+        };
         ImportCreate: {
             csv: string;
             mapping?: {
@@ -4149,7 +4340,7 @@ export interface components {
          * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
          */
         NotificationPreferences: {
-            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled), then by channel (in_app) */
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled, support_access), then by channel (in_app) */
             preferences: {
                 [key: string]: {
                     [key: string]: boolean;
@@ -4282,6 +4473,9 @@ export interface components {
                 in_app?: boolean;
             };
             webhook_disabled?: {
+                in_app?: boolean;
+            };
+            support_access?: {
                 in_app?: boolean;
             };
         };
@@ -5224,6 +5418,36 @@ export interface components {
             /** @enum {unknown} */
             token_type: "Bearer";
             expires_in: number;
+        };
+        /**
+         * SupportAccess
+         * @description A platform admin's impersonation session in the workspace (response).
+         */
+        SupportAccess: {
+            id: string;
+            workspace_id: string;
+            /** @description whose session support used */
+            user: {
+                id: string;
+                email: string;
+            };
+            /** @description the platform admin */
+            admin: {
+                id: string;
+                email: string;
+            };
+            reason: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description when it was ended early
+             */
+            ended_at: string | null;
+            /** @enum {unknown} */
+            status: "active" | "ended" | "expired";
         };
         /**
          * Tag
@@ -9444,6 +9668,83 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
+    platform_audit: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                action?: string;
+                actor?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    start_impersonation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImpersonationCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Impersonation"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    end_impersonation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                impersonation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     platform_workspaces: {
         parameters: {
             query?: {
@@ -11053,6 +11354,83 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
+    workspace_audit: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                action?: string;
+                actor?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    audit_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditSettings"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    put_audit_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditSettings"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     list_invites: {
         parameters: {
             query?: {
@@ -11196,6 +11574,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    support_access: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SupportAccess"][];
+                        next_cursor?: string | null;
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
