@@ -15,12 +15,15 @@ from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
     from leadpilot.jobs import bulk, exports, imports, runner, store
+    from leadpilot.platform import erase, suspend
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     bulk = lazy("leadpilot.jobs.bulk")
     exports = lazy("leadpilot.jobs.exports")
     imports = lazy("leadpilot.jobs.imports")
     runner = lazy("leadpilot.jobs.runner")
     store = lazy("leadpilot.jobs.store")
+    erase = lazy("leadpilot.platform.erase")
+    suspend = lazy("leadpilot.platform.suspend")
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")
@@ -83,7 +86,10 @@ def _run_chunk(record: Any) -> None:
     message = json.loads(record.body)
     ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
     runner.run_chunk(edge.settings, ws, job_id, chunk, {"import": imports.process_chunk,
-                                                        "export": lambda s, w, j, _c: exports.process_export(s, w, j)},
+                                                        "export": lambda s, w, j, _c: exports.process_export(s, w, j),
+                                                        "platform_pause_runs": suspend.pause_runs,
+                                                        "platform_resume_runs": suspend.resume_runs,
+                                                        "platform_erase_workspace": erase.erase_chunk},
                      default=bulk.process_bulk)
 
 

@@ -1,0 +1,168 @@
+"""Erasing a workspace: every item of both tables that is its (each partition starting `WS#<id>`, and the global
+lookups that name it: phone-number claims, provider-account owners, API keys, sessions, invites, hooks, booking
+pages), so its users' memberships too, and its files in S3.
+
+A job in the administrator's workspace does it in chunks that run side by side: one per segment of a parallel
+Scan of each table, and one for the files. Deleting is idempotent, so a redelivered chunk simply scans its
+segment again; a repeated DELETE answers the same job and re-queues the chunks not yet done (resumable). The
+final report (items erased per table, files) is the job's `result`.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from leadpilot.clock import now_iso
+from leadpilot.db.identity_models import WorkspaceItem
+from leadpilot.errors import Conflict, NotFound
+from leadpilot.identity import suspension
+from leadpilot.identity.entities import Identity
+from leadpilot.ids import parse_id
+from leadpilot.jobs import runner
+from leadpilot.jobs import store as jobs
+from leadpilot.jobs.models import JobItem, JobRowItem
+from leadpilot.jobs.store import Job
+from leadpilot.observability import logger, metrics
+from leadpilot.platform.access import target_item
+from leadpilot.platform.models import ErasureItem
+from leadpilot.settings import Settings
+
+ERASE_JOB = "platform_erase_workspace"
+SEGMENTS = 4  # per table
+CHUNKS = 2 * SEGMENTS + 1  # the CRM table's segments, the identity table's, then the files
+_COUNTERS = ("crm_items", "identity_items", "files")
+
+
+@lru_cache(maxsize=2)
+def _dynamodb(region: str) -> Any:
+    return boto3.client("dynamodb", region_name=region)
+
+
+@lru_cache(maxsize=2)
+def _sqs(region: str) -> Any:
+    return boto3.client("sqs", region_name=region)
+
+
+@lru_cache(maxsize=2)
+def _s3(region: str) -> Any:
+    return boto3.client("s3", region_name=region)
+
+
+def _erasure(workspace_id: str) -> ErasureItem | None:
+    try:
+        return ErasureItem.get(f"PLATFORM#ERASURE#{workspace_id}", "ERASURE", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _enqueue_missing(settings: Settings, erasure: ErasureItem) -> None:
+    """Queue every chunk that has not been counted yet (all of them for a new job)."""
+    done = {int(r.row) for r in JobRowItem.query(f"WS#{erasure.job_workspace_id}#JOB#{erasure.job_id}",
+                                                 JobRowItem.SK.startswith("CHUNK#"))}
+    for chunk in range(CHUNKS):
+        if chunk not in done:
+            _sqs(settings.region).send_message(QueueUrl=settings.need("jobs_queue_url"), MessageBody=json.dumps(
+                {"workspace_id": erasure.job_workspace_id, "job_id": erasure.job_id, "chunk": chunk}))
+
+
+def delete_workspace(settings: Settings, identity: Identity, workspace_id: str) -> Job:
+    """Start erasing the workspace (or, asked again, answer the same job and resume what is left of it)."""
+    erasure = _erasure(parse_id(workspace_id, "workspace_id"))
+    if erasure is None:
+        item = target_item(workspace_id)
+        if item.workspace_id == identity.workspace_id:
+            raise Conflict("you cannot delete the workspace you are signed in to", {"field": "workspace_id"})
+        erasure = _begin(identity, item)
+    job = jobs.to_job(jobs.get_item(erasure.job_workspace_id, erasure.job_id))
+    if job.finished_at is None:
+        _enqueue_missing(settings, erasure)
+    return job
+
+
+def _begin(identity: Identity, item: WorkspaceItem) -> ErasureItem:
+    """Close the workspace to every credential (status deleting), then record the job that erases it."""
+    try:
+        item.update(actions=[WorkspaceItem.status.set("deleting"), WorkspaceItem.updated_at.set(now_iso())],
+                    condition=WorkspaceItem.status != "deleting")
+    except UpdateError as exc:
+        raise NotFound("workspace not found", {"field": "workspace_id"}) from exc
+    suspension.forget(item.workspace_id)
+    job = jobs.create(identity.workspace_id, ERASE_JOB, CHUNKS, CHUNKS,
+                      {"workspace_id": item.workspace_id, "name": item.name}, identity.principal_id)
+    erasure = ErasureItem(f"PLATFORM#ERASURE#{item.workspace_id}", "ERASURE", target_id=item.workspace_id,
+                          job_workspace_id=identity.workspace_id, job_id=job.id, name=item.name,
+                          requested_by=identity.principal_id, requested_at=now_iso())
+    erasure.save()
+    metrics.add_metric(name="WorkspaceDeletionStarted", unit="Count", value=1)
+    return erasure
+
+
+def _erase_segment(settings: Settings, table: str, workspace_id: str, segment: int) -> int:
+    """Delete every item of one Scan segment that is the workspace's; returns how many."""
+    client, erased, start = _dynamodb(settings.region), 0, None
+    while True:
+        page = client.scan(TableName=table, Segment=segment, TotalSegments=SEGMENTS, ConsistentRead=True,
+                           ProjectionExpression="PK, SK",
+                           FilterExpression="begins_with(PK, :ws) OR workspace_id = :id",
+                           ExpressionAttributeValues={":ws": {"S": f"WS#{workspace_id}"}, ":id": {"S": workspace_id}},
+                           **({"ExclusiveStartKey": start} if start else {}))
+        keys = [{"PK": i["PK"], "SK": i["SK"]} for i in page.get("Items", [])]
+        for at in range(0, len(keys), 25):
+            requests = [{"DeleteRequest": {"Key": k}} for k in keys[at:at + 25]]
+            while requests:  # unprocessed deletes are sent again
+                reply = client.batch_write_item(RequestItems={table: requests})
+                requests = reply.get("UnprocessedItems", {}).get(table, [])
+        erased += len(keys)
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return erased
+
+
+def _erase_files(settings: Settings, workspace_id: str) -> int:
+    """Delete every object under the workspace's prefix of the files bucket."""
+    s3, erased = _s3(settings.region), 0
+    bucket = settings.need("files_bucket")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"workspaces/{workspace_id}/"):
+        objects = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+            erased += len(objects)
+    return erased
+
+
+def erase_chunk(settings: Settings, job_workspace: str, job_id: str, chunk: int) -> bool:
+    """One chunk: a segment of the CRM table, of the identity table, or the files; the last one done writes
+    the final report."""
+    ws = str(jobs.to_job(jobs.get_item(job_workspace, job_id)).params["workspace_id"])
+    erasure = _erasure(ws)
+    if erasure is None:
+        return False
+    if chunk < SEGMENTS:
+        counter, erased = "crm_items", _erase_segment(settings, settings.crm_table, ws, chunk)
+    elif chunk < 2 * SEGMENTS:
+        counter, erased = "identity_items", _erase_segment(settings, settings.identity_table, ws, chunk - SEGMENTS)
+    else:
+        counter, erased = "files", _erase_files(settings, ws)
+    if erased:  # counted after the deletes: a redelivered chunk finds (and counts) only what is left
+        erasure.update(actions=[getattr(ErasureItem, counter).add(erased)])
+    counted = runner.finish_chunk(settings, job_workspace, job_id, chunk,
+                                  {"processed": 1, "succeeded": 1, "skipped": 0, "failed": 0}, [])
+    job = jobs.get_item(job_workspace, job_id)
+    if job.finished_at is not None:
+        _report(job, ws)
+    return counted
+
+
+def _report(job: JobItem, workspace_id: str) -> None:
+    """The final report on the job: what was erased, from where."""
+    erasure = _erasure(workspace_id)
+    if erasure is None:
+        return
+    report = {"workspace_id": workspace_id, "name": erasure.name, "erased_at": job.finished_at,
+              **{name: int(getattr(erasure, name) or 0) for name in _COUNTERS}}
+    job.update(actions=[JobItem.result.set(report)])
+    logger.info("workspace erased", extra={"erasure": report})
