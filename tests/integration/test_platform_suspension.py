@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from leadpilot.identity.suspension import WorkspaceSuspended
+from leadpilot.settings import get_settings
 from leadpilot.sms.config import messaging_config
 from leadpilot.sms.send import SendRequest, queue_sms
-from leadpilot.settings import get_settings
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, inbound, webhook
 from tests.integration.platform_helpers import platform_admin, run_jobs
 from tests.integration.test_automation_runs import enrol, in_state, run_in_its_delay, work
@@ -60,7 +60,8 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
             assert reply.body["error"]["details"]["reason"] == "unpaid invoice"
     # And a send is refused with that code, and the text queued before is not sent (blocked, with the code)
     with pytest.raises(WorkspaceSuspended):
-        queue_sms(get_settings(), messaging_config(), ws, SendRequest(contact_id=contact_id, body="Hi", actor={"type": "system", "id": "t"}))
+        queue_sms(get_settings(), messaging_config(), ws,
+                  SendRequest(contact_id=contact_id, body="Hi", actor={"type": "system", "id": "test"}))
     drain_sends(cloud)
     # And a text the contact sends meanwhile is still answered and stored
     assert webhook(api, "/webhooks/twilio/sms", inbound("+14155550188", "+14155550100", "Still on?", "SM" + "1" * 32)
