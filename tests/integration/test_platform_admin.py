@@ -58,8 +58,10 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
     assert changed.body["limits"]["counters"]["sms_segments"]["month"]["limit"] == 10_100
     assert api.get("/usage", token=token).body["plan"] == "growth"
     # And bad input is a 422 naming the field, an unknown workspace a 404
-    for body, field in (({"plan": "platinum"}, "plan"), ({"limits": {"fax_pages": {"day": 1}}}, "limits/fax_pages"),
-                        ({"addons": {"emails": -1}}, "addons/emails"), ({}, "")):
+    bad_bodies: list[tuple[dict[str, Any], str]] = [
+        ({"plan": "platinum"}, "plan"), ({"limits": {"fax_pages": {"day": 1}}}, "limits/fax_pages"),
+        ({"addons": {"emails": -1}}, "addons/emails"), ({}, "")]
+    for body, field in bad_bodies:
         reply = api.patch(f"/platform/workspaces/{ws}", body, token=admin)
         assert reply.status == 422 and (_field(reply) == field or not field), (body, reply)
     for path in (f"/platform/workspaces/{UNKNOWN}", f"/platform/workspaces/{UNKNOWN}/flags"):
