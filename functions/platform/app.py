@@ -35,7 +35,7 @@ def _admin(scope: str = "read") -> Identity:
 
 
 @edge.route("/platform/workspaces", "GET")
-def list_workspaces() -> dict[str, Any]:
+def platform_list_workspaces() -> dict[str, Any]:
     """Every workspace, newest first: plan, status, owners, counts and this month's usage."""
     _admin()
     items, cursor = workspaces.list_workspaces(edge.limit(25, 100), edge.query("cursor"))
@@ -43,13 +43,13 @@ def list_workspaces() -> dict[str, Any]:
 
 
 @edge.route("/platform/workspaces/{workspace_id}", "GET")
-def get_workspace(workspace_id: str) -> dict[str, Any]:
+def platform_get_workspace(workspace_id: str) -> dict[str, Any]:
     identity = _admin()
     return workspaces.workspace_detail(identity, access.target_item(workspace_id))
 
 
 @edge.route("/platform/workspaces/{workspace_id}", "PATCH")
-def update_workspace(workspace_id: str) -> dict[str, Any]:
+def platform_update_workspace(workspace_id: str) -> dict[str, Any]:
     """Change the workspace's plan, limit overrides and add-ons."""
     identity = _admin("write")
     item = access.target_item(workspace_id)
@@ -60,7 +60,7 @@ def update_workspace(workspace_id: str) -> dict[str, Any]:
 
 
 @edge.route("/platform/workspaces/{workspace_id}/suspend", "POST")
-def suspend_workspace(workspace_id: str) -> dict[str, Any]:
+def platform_suspend_workspace(workspace_id: str) -> dict[str, Any]:
     """Suspend: its API answers 403 workspace_suspended, its sends are refused, its runs pause (the job)."""
     identity = _admin("write")
     item = access.target_item(workspace_id)
@@ -71,7 +71,7 @@ def suspend_workspace(workspace_id: str) -> dict[str, Any]:
 
 
 @edge.route("/platform/workspaces/{workspace_id}/reactivate", "POST")
-def reactivate_workspace(workspace_id: str) -> dict[str, Any]:
+def platform_reactivate_workspace(workspace_id: str) -> dict[str, Any]:
     """Lift a suspension; the runs it paused resume (the job)."""
     identity = _admin("write")
     item = access.target_item(workspace_id)
@@ -81,7 +81,7 @@ def reactivate_workspace(workspace_id: str) -> dict[str, Any]:
 
 
 @edge.route("/platform/workspaces/{workspace_id}", "DELETE")
-def delete_workspace(workspace_id: str) -> Response:
+def platform_delete_workspace(workspace_id: str) -> Response:
     """Erase the workspace and all its data, as a job (progress: GET /jobs/{job_id}); asked again, the same job."""
     identity = _admin("write")
     job = erase.delete_workspace(edge.settings, identity, workspace_id)
@@ -90,13 +90,13 @@ def delete_workspace(workspace_id: str) -> Response:
 
 
 @edge.route("/platform/workspaces/{workspace_id}/flags", "GET")
-def get_flags(workspace_id: str) -> dict[str, Any]:
+def platform_get_flags(workspace_id: str) -> dict[str, Any]:
     _admin()
     return {"flags": flags.get_flags(access.target_item(workspace_id).workspace_id)}
 
 
 @edge.route("/platform/workspaces/{workspace_id}/flags", "PUT")
-def put_flags(workspace_id: str) -> dict[str, Any]:
+def platform_put_flags(workspace_id: str) -> dict[str, Any]:
     """Set (true/false) or clear (null) feature flags by name."""
     identity = _admin("write")
     item = access.target_item(workspace_id)
@@ -107,14 +107,14 @@ def put_flags(workspace_id: str) -> dict[str, Any]:
 
 
 @edge.route("/platform/settings", "GET")
-def get_settings() -> dict[str, Any]:
+def platform_get_settings() -> dict[str, Any]:
     """Platform provider credentials (whether set, never the secret) and the default plans."""
     _admin()
     return settings.describe(edge.settings)
 
 
 @edge.route("/platform/settings", "PUT")
-def put_settings() -> dict[str, Any]:
+def platform_put_settings() -> dict[str, Any]:
     """Save platform provider credentials (sealed) and default-plan overrides."""
     identity = _admin("write")
     changed = settings.update(edge.settings, identity, edge.body("platform_settings"))
