@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from leadpilot.automation.runs.models import RunIndexItem, RunItem
+from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
 from leadpilot.identity.suspension import WorkspaceSuspended
 from leadpilot.settings import get_settings
 from leadpilot.sms.config import messaging_config
@@ -14,6 +16,7 @@ from leadpilot.sms.send import SendRequest, queue_sms
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, inbound, webhook
 from tests.integration.platform_helpers import platform_admin, run_jobs
 from tests.integration.test_automation_runs import enrol, in_state, run_in_its_delay, work
+from tests.integration.test_automation_runtime_helpers import deliver, texts, trigger_envelopes
 from tests.support.apps import Api
 
 
@@ -35,6 +38,8 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     work(cloud, until=in_state(api, token, [other], "pause_here"))
     assert api.post(f"/runs/{other}/pause", token=token).status == 200
     queued = api.post("/sms", {"contact_id": contact_id, "body": "See you tomorrow"}, token=token)
+    late = api.post("/contacts", {"first_name": "Flo", "phone": "+14155550190"}, token=token).body["id"]
+    api.post(f"/contacts/{late}/tags", {"add": ["go"]}, token=token)  # its trigger is delivered after the suspension
     assert queued.status == 202, queued
     admin = platform_admin(api)["access_token"]
 
@@ -70,6 +75,11 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     assert run_jobs(cloud) >= 1
     job = api.get(f"/jobs/{suspended.body['job']['id']}", token=admin).body
     assert (job["status"], job["result"]["runs"]) == ("completed", 1), job
+    # And a run that starts while it is suspended pauses before its first action, which is not performed
+    deliver(trigger_envelopes(cloud))
+    late_run = next(r for r in find_runs(ws) if r.contact_id == late)
+    work(cloud, until=lambda: _status(ws, late_run.run_id) == "paused")
+    assert texts(ws, late) == []
 
     # When it is reactivated
     reactivated = api.post(f"/platform/workspaces/{ws}/reactivate", {}, token=admin)
@@ -82,9 +92,22 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     assert api.get("/contacts", token=key).status == 200
     assert api.get(f"/runs/{run_id}", token=token).body["status"] == "running"
     assert api.get(f"/runs/{other}", token=token).body["status"] == "paused"
+    work(cloud, until=in_state(api, token, [late_run.run_id], "pause_here"))
+    assert [t["body"] for t in texts(ws, late)] == ["First hello"]
     thread = api.get(f"/conversations/{contact_id}/messages", token=token).body["items"]
     by_body = {m["body"]: m for m in thread}
     assert by_body["See you tomorrow"]["status"] == "blocked"
     assert by_body["See you tomorrow"]["error_code"] == "workspace_suspended"
     assert by_body["Still on?"]["direction"] == "inbound"
-    assert api.get(f"/jobs/{reactivated.body['job']['id']}", token=admin).body["result"]["runs"] == 1
+    assert api.get(f"/jobs/{reactivated.body['job']['id']}", token=admin).body["result"]["runs"] == 2
+
+
+def _status(workspace_id: str, run_id: str) -> str | None:
+    item = get_item(workspace_id, run_id)
+    return None if item is None else str(item.status)
+
+
+def find_runs(workspace_id: str) -> list[RunItem]:
+    """The workspace's runs, read from its listing (its own tokens are refused while it is suspended)."""
+    entries = RunIndexItem.gsi1.query(workspace_runs_pk(workspace_id))
+    return [i for e in entries if (i := get_item(workspace_id, e.run_id)) is not None]

@@ -40,13 +40,6 @@ class WorkspaceCountsItem(CrmModel, discriminator="platform_counts"):
     counted_at = NumberAttribute(default=0)
 
 
-class SuspendedRunItem(CrmModel, discriminator="platform_suspended_run"):
-    """PK: WS#<ws>#PLATFORM#SUSPENDED_RUNS  SK: RUN#<run_id>. A run the suspension paused: reactivation resumes
-    these, and only these (a run paused by hand stays paused)."""
-
-    run_id = UnicodeAttribute()
-
-
 class ErasureItem(CrmModel, discriminator="platform_erasure"):
     """PK: PLATFORM#ERASURE#<ws>  SK: ERASURE. A workspace being (or having been) erased: the job doing it, kept
     in the job owner's workspace, so a repeated DELETE answers the same job (and resumes it)."""

@@ -10,9 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from leadpilot.automation.runs import controls
-from leadpilot.automation.runs.models import RunIndexItem, RunItem
-from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
+from leadpilot.automation.runs import holds
 from leadpilot.clock import now_iso
 from leadpilot.db.identity_models import WorkspaceItem
 from leadpilot.errors import Conflict, DomainError
@@ -24,11 +22,9 @@ from leadpilot.jobs.models import JobItem
 from leadpilot.jobs.store import Job
 from leadpilot.observability import logger, metrics
 from leadpilot.platform import counts
-from leadpilot.platform.models import SuspendedRunItem
 from leadpilot.settings import Settings
 
 PAUSE_JOB, RESUME_JOB = "platform_pause_runs", "platform_resume_runs"
-_PAGE = 100
 
 
 def _set_status(item: WorkspaceItem, to: str, actions: list[Any]) -> None:
@@ -77,28 +73,18 @@ def _finish(settings: Settings, job_workspace: str, job_id: str, done: int, fail
 
 
 def pause_runs(settings: Settings, job_workspace: str, job_id: str, _chunk: int) -> bool:
-    """Pause every running run of the suspended workspace, remembering each; a redelivered chunk goes on where
+    """Pause every running run of the suspended workspace for the suspension; a redelivered chunk goes on where
     the last one stopped (the runs it paused are no longer running)."""
     ws = _target(job_workspace, job_id)
     done, failed, tried = 0, list[dict[str, Any]](), set[str]()
-    while suspension.suspended_reason(ws) is not None:
-        page = [i.run_id for i in RunIndexItem.gsi1.query(workspace_runs_pk(ws, "running"), limit=_PAGE)
-                if isinstance(i, RunIndexItem) and i.run_id not in tried]
-        if not page:
-            break  # none left, or only runs that could not be paused
-        for run_id in page:
-            tried.add(run_id)
-            item = get_item(ws, run_id)
-            if item is None or item.status != "running":
-                continue
-            marker = SuspendedRunItem(f"WS#{ws}#PLATFORM#SUSPENDED_RUNS", f"RUN#{run_id}", run_id=run_id)
-            marker.save()  # before the pause: a crash in between leaves a marker, never a run nobody resumes
-            try:
-                controls.pause(settings, None, run_id, item=item)
-                done += 1
-            except DomainError as exc:  # it ended meanwhile: nothing to resume later
-                failed.append({"row": len(failed) + 1, "field": "run_id", "message": exc.message, "ref": run_id})
-                marker.delete()
+    for item in holds.running(ws, tried):
+        if suspension.suspended_reason(ws) is None:
+            break  # reactivated meanwhile: leave the rest running
+        try:
+            holds.pause_for(settings, item, holds.SUSPENSION)
+            done += 1
+        except DomainError as exc:  # it ended or moved meanwhile: nothing to resume later
+            failed.append({"row": len(failed) + 1, "field": "run_id", "message": exc.message, "ref": item.run_id})
     counts.forget(ws)
     logger.info("suspended workspace's runs paused", extra={"target": ws, "paused": done})
     _finish(settings, job_workspace, job_id, done, failed)
@@ -108,16 +94,9 @@ def pause_runs(settings: Settings, job_workspace: str, job_id: str, _chunk: int)
 def resume_runs(settings: Settings, job_workspace: str, job_id: str, _chunk: int) -> bool:
     """Resume the runs the suspension paused (still paused: one paused by hand meanwhile is left alone)."""
     ws = _target(job_workspace, job_id)
-    done, failed = 0, list[dict[str, Any]]()
-    for marker in SuspendedRunItem.query(f"WS#{ws}#PLATFORM#SUSPENDED_RUNS"):
-        item: RunItem | None = get_item(ws, marker.run_id)
-        if item is not None and item.status == "paused":
-            try:
-                controls.resume(settings, None, item.run_id, item=item)
-                done += 1
-            except DomainError as exc:
-                failed.append({"row": len(failed) + 1, "field": "run_id", "message": exc.message, "ref": item.run_id})
-        marker.delete()
+    done, refused = holds.resume_held(settings, ws, holds.SUSPENSION)
+    failed = [{"row": n + 1, "field": "run_id", "message": why, "ref": run_id}
+              for n, (run_id, why) in enumerate(refused)]
     counts.forget(ws)
     _finish(settings, job_workspace, job_id, done, failed)
     return True
