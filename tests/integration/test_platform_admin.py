@@ -11,6 +11,7 @@ from leadpilot.platform.settings import platform_secret
 from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue, sign_up
 from tests.integration.platform_helpers import platform_admin, run_jobs
+from tests.integration.test_automation_runs import run_in_its_delay
 from tests.support.apps import Api, load_module
 
 UNKNOWN = "01M80A45J90JMESM0AR82N1PFF"
@@ -123,6 +124,7 @@ def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: 
     assert api.post("/workspace/invites", {"email": "new@x.test", "role": "member"}, token=token).status == 201
     assert api.post("/exports", {}, token=token).status == 201
     run_jobs(cloud)
+    run_in_its_delay(cloud, api, token, {"first_name": "Di", "phone": "+14155550188"})  # a flow, a run waiting
     bucket = cloud.resources["FilesBucket"].name
     assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"workspaces/{ws}/").get("KeyCount", 0) >= 1
     other = sign_up(api, "Other")
@@ -148,6 +150,9 @@ def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: 
     assert (job["status"], job["progress_percent"]) == ("completed", 100.0), job
     report = job["result"]
     assert report["workspace_id"] == ws and report["files"] >= 1, report
+    assert (report["runs_stopped"], report["state_machines"]) == (1, 1), report
+    machines = boto3.client("stepfunctions").list_state_machines()["stateMachines"]
+    assert not [m for m in machines if ws in m["name"]], machines
     assert report["crm_items"] + report["identity_items"] == before, (report, before)
     assert _items_of(cloud, ws) == []
     assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"workspaces/{ws}/").get("KeyCount", 0) == 0

@@ -2,20 +2,24 @@
 lookups that name it: phone-number claims, provider-account owners, API keys, sessions, invites, hooks, booking
 pages), so its users' memberships too, and its files in S3.
 
-A job in the administrator's workspace does it in chunks that run side by side: one per segment of a parallel
-Scan of each table, and one for the files. Deleting is idempotent, so a redelivered chunk simply scans its
-segment again; a repeated DELETE answers the same job and re-queues the chunks not yet done (resumable). The
-final report (items erased per table, files) is the job's `result`.
+A job in the administrator's workspace does it in chunks. The first stops the workspace's running flow executions
+and deletes its state machines, then queues the others, which run side by side: one per segment of a parallel
+Scan of each table, and one for the files. Deleting is idempotent, so a redelivered chunk simply does its part
+again; a repeated DELETE answers the same job and re-queues the chunks not yet done (resumable). The final report
+(runs stopped, state machines, items erased per table, files) is the job's `result`.
 """
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
 import boto3
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from leadpilot.automation.runs.models import FlowItem, FlowVersionItem, RunIndexItem
+from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
 from leadpilot.clock import now_iso
 from leadpilot.db.identity_models import WorkspaceItem
 from leadpilot.errors import Conflict, NotFound
@@ -33,8 +37,8 @@ from leadpilot.settings import Settings
 
 ERASE_JOB = "platform_erase_workspace"
 SEGMENTS = 4  # per table
-CHUNKS = 2 * SEGMENTS + 1  # the CRM table's segments, the identity table's, then the files
-_COUNTERS = ("crm_items", "identity_items", "files")
+CHUNKS = 1 + 2 * SEGMENTS + 1  # the flows' executions and machines, each table's segments, then the files
+_COUNTERS = ("runs_stopped", "state_machines", "crm_items", "identity_items", "files")
 
 
 @lru_cache(maxsize=2)
@@ -45,6 +49,11 @@ def _dynamodb(region: str) -> Any:
 @lru_cache(maxsize=2)
 def _sqs(region: str) -> Any:
     return boto3.client("sqs", region_name=region)
+
+
+@lru_cache(maxsize=2)
+def _stepfunctions(region: str) -> Any:
+    return boto3.client("stepfunctions", region_name=region)
 
 
 @lru_cache(maxsize=2)
@@ -59,14 +68,17 @@ def _erasure(workspace_id: str) -> ErasureItem | None:
         return None
 
 
+def _enqueue(settings: Settings, erasure: ErasureItem, chunks: range | list[int]) -> None:
+    for chunk in chunks:
+        _sqs(settings.region).send_message(QueueUrl=settings.need("jobs_queue_url"), MessageBody=json.dumps(
+            {"workspace_id": erasure.job_workspace_id, "job_id": erasure.job_id, "chunk": chunk}))
+
+
 def _enqueue_missing(settings: Settings, erasure: ErasureItem) -> None:
-    """Queue every chunk that has not been counted yet (all of them for a new job)."""
+    """Queue every chunk not counted yet: the first alone until it is done (it queues the others)."""
     done = {int(r.row) for r in JobRowItem.query(f"WS#{erasure.job_workspace_id}#JOB#{erasure.job_id}",
                                                  JobRowItem.SK.startswith("CHUNK#"))}
-    for chunk in range(CHUNKS):
-        if chunk not in done:
-            _sqs(settings.region).send_message(QueueUrl=settings.need("jobs_queue_url"), MessageBody=json.dumps(
-                {"workspace_id": erasure.job_workspace_id, "job_id": erasure.job_id, "chunk": chunk}))
+    _enqueue(settings, erasure, [c for c in range(CHUNKS) if c not in done] if 0 in done else [0])
 
 
 def delete_workspace(settings: Settings, identity: Identity, workspace_id: str) -> Job:
@@ -134,23 +146,52 @@ def _erase_files(settings: Settings, workspace_id: str) -> int:
     return erased
 
 
+def _stop_flows(settings: Settings, workspace_id: str) -> dict[str, int]:
+    """Stop the workspace's running executions and delete its flows' state machines (queries of its own
+    partitions: the run listing and each flow's versions)."""
+    client, stopped, machines = _stepfunctions(settings.region), 0, 0
+    for entry in RunIndexItem.gsi1.query(workspace_runs_pk(workspace_id, "running")):
+        run = get_item(workspace_id, entry.run_id)
+        if run is not None and run.status == "running":
+            with suppress(client.exceptions.ExecutionDoesNotExist):
+                client.stop_execution(executionArn=run.execution_arn, error="LeadPilot.WorkspaceDeleted",
+                                      cause="the workspace is being deleted")
+            stopped += 1
+    for flow in FlowItem.query(f"WS#{workspace_id}#FLOWS", FlowItem.SK.startswith("FLOW#")):
+        for version in FlowVersionItem.query(f"WS#{workspace_id}#FLOW#{flow.flow_id}",
+                                             FlowVersionItem.SK.startswith("VERSION#")):
+            with suppress(client.exceptions.StateMachineDoesNotExist):  # deleted by an earlier delivery
+                client.delete_state_machine(stateMachineArn=version.state_machine_arn)
+            machines += 1
+    return {"runs_stopped": stopped, "state_machines": machines}
+
+
+def _do_chunk(settings: Settings, ws: str, chunk: int) -> dict[str, int]:
+    if chunk == 0:
+        return _stop_flows(settings, ws)
+    if chunk <= SEGMENTS:
+        return {"crm_items": _erase_segment(settings, settings.crm_table, ws, chunk - 1)}
+    if chunk <= 2 * SEGMENTS:
+        return {"identity_items": _erase_segment(settings, settings.identity_table, ws, chunk - 1 - SEGMENTS)}
+    return {"files": _erase_files(settings, ws)}
+
+
 def erase_chunk(settings: Settings, job_workspace: str, job_id: str, chunk: int) -> bool:
-    """One chunk: a segment of the CRM table, of the identity table, or the files; the last one done writes
-    the final report."""
+    """One chunk: the flows (then queue the rest), a segment of the CRM table, of the identity table, or the
+    files; the last one done writes the final report."""
     ws = str(jobs.to_job(jobs.get_item(job_workspace, job_id)).params["workspace_id"])
     erasure = _erasure(ws)
     if erasure is None:
         return False
-    if chunk < SEGMENTS:
-        counter, erased = "crm_items", _erase_segment(settings, settings.crm_table, ws, chunk)
-    elif chunk < 2 * SEGMENTS:
-        counter, erased = "identity_items", _erase_segment(settings, settings.identity_table, ws, chunk - SEGMENTS)
-    else:
-        counter, erased = "files", _erase_files(settings, ws)
-    if erased:  # counted after the deletes: a redelivered chunk finds (and counts) only what is left
-        erasure.update(actions=[getattr(ErasureItem, counter).add(erased)])
+    done = {name: n for name, n in _do_chunk(settings, ws, chunk).items() if n}
+    if done and chunk == 0:  # what the flows had: the same again when redelivered (its items are still there)
+        erasure.update(actions=[getattr(ErasureItem, name).set(n) for name, n in done.items()])
+    elif done:  # counted after the deletes: a redelivered chunk finds (and counts) only what is left
+        erasure.update(actions=[getattr(ErasureItem, name).add(n) for name, n in done.items()])
     counted = runner.finish_chunk(settings, job_workspace, job_id, chunk,
                                   {"processed": 1, "succeeded": 1, "skipped": 0, "failed": 0}, [])
+    if chunk == 0:
+        _enqueue(settings, erasure, range(1, CHUNKS))
     job = jobs.get_item(job_workspace, job_id)
     if job.finished_at is not None:
         _report(job, ws)

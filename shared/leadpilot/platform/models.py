@@ -50,6 +50,8 @@ class ErasureItem(CrmModel, discriminator="platform_erasure"):
     name = UnicodeAttribute()
     requested_by = UnicodeAttribute()
     requested_at = UnicodeAttribute()
-    crm_items = NumberAttribute(default=0)  # erased so far, moved by ADD as chunks finish
+    runs_stopped = NumberAttribute(default=0)  # done so far, moved by ADD as chunks finish
+    state_machines = NumberAttribute(default=0)
+    crm_items = NumberAttribute(default=0)
     identity_items = NumberAttribute(default=0)
     files = NumberAttribute(default=0)
