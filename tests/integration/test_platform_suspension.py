@@ -9,6 +9,9 @@ import pytest
 
 from leadpilot.automation.runs.models import RunIndexItem, RunItem
 from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
+from leadpilot.email.config import email_config
+from leadpilot.email.provider import provider
+from leadpilot.email.sending import send_to_contact
 from leadpilot.identity.suspension import WorkspaceSuspended
 from leadpilot.settings import get_settings
 from leadpilot.sms.config import messaging_config
@@ -17,6 +20,9 @@ from tests.integration.messaging_helpers import configure_sandbox, drain_sends, 
 from tests.integration.platform_helpers import platform_admin, run_jobs
 from tests.integration.test_automation_runs import enrol, in_state, run_in_its_delay, work
 from tests.integration.test_automation_runtime_helpers import deliver, texts, trigger_envelopes
+from tests.integration.test_email_helpers import contact as email_contact
+from tests.integration.test_email_helpers import deliver as deliver_emails
+from tests.integration.test_email_helpers import verified_sender
 from tests.support.apps import Api
 
 
@@ -38,6 +44,10 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     work(cloud, until=in_state(api, token, [other], "pause_here"))
     assert api.post(f"/runs/{other}/pause", token=token).status == 200
     queued = api.post("/sms", {"contact_id": contact_id, "body": "See you tomorrow"}, token=token)
+    verified_sender(api, token)
+    emailed = email_contact(api, token, "ada@example.com")
+    mail = api.post("/emails", {"contact_id": emailed, "subject": "Hi", "body": "Hello"}, token=token)
+    assert mail.status == 202, mail
     late = api.post("/contacts", {"first_name": "Flo", "phone": "+14155550190"}, token=token).body["id"]
     api.post(f"/contacts/{late}/tags", {"add": ["go"]}, token=token)  # its trigger is delivered after the suspension
     assert queued.status == 202, queued
@@ -67,7 +77,11 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     with pytest.raises(WorkspaceSuspended):
         queue_sms(get_settings(), messaging_config(), ws,
                   SendRequest(contact_id=contact_id, body="Hi", actor={"type": "system", "id": "test"}))
+    with pytest.raises(WorkspaceSuspended):
+        send_to_contact(get_settings(), email_config(), provider(get_settings().region), ws,
+                        {"contact_id": emailed, "subject": "Hi", "body": "Again"})
     drain_sends(cloud)
+    deliver_emails(cloud)
     # And a text the contact sends meanwhile is still answered and stored
     assert webhook(api, "/webhooks/twilio/sms", inbound("+14155550188", "+14155550100", "Still on?", "SM" + "1" * 32)
                    ).status == 200
@@ -99,6 +113,9 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     assert by_body["See you tomorrow"]["status"] == "blocked"
     assert by_body["See you tomorrow"]["error_code"] == "workspace_suspended"
     assert by_body["Still on?"]["direction"] == "inbound"
+    email = api.get(f"/emails/{mail.body['id']}", token=token).body
+    assert (email["status"], email["reason"]) == ("skipped", "workspace_suspended"), email
+    assert api.get("/dev/emails", token=token).body["items"] == []
     assert api.get(f"/jobs/{reactivated.body['job']['id']}", token=admin).body["result"]["runs"] == 2
 
 
