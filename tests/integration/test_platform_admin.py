@@ -2,10 +2,13 @@
 and erasing a workspace as a job. Platform administrators only; everyone else 403."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pytest
 
+from leadpilot.platform import settings as platform_settings
 from leadpilot.platform.flags import enabled
 from leadpilot.platform.settings import platform_secret
 from leadpilot.settings import get_settings
@@ -23,8 +26,16 @@ def _field(reply: Any) -> str:
                else reply.body["error"]["details"]["field"])
 
 
+@pytest.fixture
+def plan_defaults() -> Iterator[None]:
+    """The platform's plan overrides are kept per process for a while: none left for the next test."""
+    platform_settings._cache.clear()
+    yield
+    platform_settings._cache.clear()
+
+
 def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api: Api, owner: dict[str, Any],
-                                                                            cloud: Any) -> None:
+                                                                            cloud: Any, plan_defaults: None) -> None:
     # Given a workspace with a contact, a number and a text's worth of usage, and a platform administrator
     token, ws = owner["access_token"], owner["workspace"]["id"]
     assert api.post("/contacts", {"first_name": "Ada", "phone": "+14155550123"}, token=token).status == 201
@@ -91,6 +102,9 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
     assert saved.body["credentials"]["twilio"] == {"set": True, "last4": TOKEN[-4:],
                                                    "updated_at": saved.body["credentials"]["twilio"]["updated_at"]}
     assert saved.body["plans"]["starter"]["emails"] == {"day": 50, "month": 20_000}
+    # And the override applies to every workspace on that plan (the administrator's own is on starter)
+    assert api.get("/usage", token=admin).body["counters"]["emails"]["day"]["limit"] == 50
+    assert api.get("/usage", token=token).body["counters"]["emails"]["day"]["limit"] == 5  # its own override wins
     stored = boto3.client("dynamodb").scan(TableName=cloud.resources["CrmTable"].name)["Items"]
     assert TOKEN not in str(stored) and "sk-platform-secret-9876" not in str(stored)
     assert TOKEN not in api.get("/platform/settings", token=admin).raw

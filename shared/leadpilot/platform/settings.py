@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -21,6 +23,9 @@ from leadpilot.usage.plans import PLANS
 
 PK = "PLATFORM#SETTINGS"
 PLANS_SK = "PLANS"
+CACHE_S = 30.0
+_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_lock = threading.Lock()
 # Each kind of credential and the field whose last 4 characters are shown.
 CREDENTIALS = {"twilio": "auth_token", "openai": "api_key", "email": "from_email"}
 
@@ -41,6 +46,18 @@ def plan_overrides() -> dict[str, Any]:
     item = _item(PLANS_SK)
     plans: Any = item.plans if item is not None else {}
     return dict(plans.as_dict() if hasattr(plans, "as_dict") else plans or {})
+
+
+def plan_defaults() -> dict[str, Any]:
+    """The overrides of the default plans as the usage limits apply them, read at most once per CACHE_S."""
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(PLANS_SK)
+    if cached is None or now - cached[0] >= CACHE_S:
+        cached = (now, plan_overrides())
+        with _lock:
+            _cache[PLANS_SK] = cached
+    return cached[1]
 
 
 def effective_plans() -> dict[str, Any]:
@@ -81,6 +98,8 @@ def update(settings: Settings, identity: Identity, body: dict[str, Any]) -> dict
         plans = body["plans"] or {}
         _check_plans(plans)
         PlatformSettingItem(PK, PLANS_SK, plans=plans, updated_at=now_iso(), updated_by=identity.principal_id).save()
+        with _lock:  # this process applies the change at once; others within CACHE_S
+            _cache.pop(PLANS_SK, None)
         changed["plans"] = sorted(plans)
     sealing = any((body.get("credentials") or {}).values())
     cipher = cipher_for(vault_config().vault_key, settings.region) if sealing else None
