@@ -16,13 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from leadpilot.automation.runs.models import FlowItem, FlowVersionItem, RunIndexItem
 from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
 from leadpilot.clock import now_iso
 from leadpilot.db.identity_models import WorkspaceItem
-from leadpilot.errors import Conflict, NotFound
+from leadpilot.errors import Conflict
 from leadpilot.identity import suspension
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import parse_id
@@ -89,6 +89,7 @@ def delete_workspace(settings: Settings, identity: Identity, workspace_id: str) 
         if item.workspace_id == identity.workspace_id:
             raise Conflict("you cannot delete the workspace you are signed in to", {"field": "workspace_id"})
         erasure = _begin(identity, item)
+    _close(erasure.target_id)
     job = jobs.to_job(jobs.get_item(erasure.job_workspace_id, erasure.job_id))
     if job.finished_at is None:
         _enqueue_missing(settings, erasure)
@@ -96,21 +97,31 @@ def delete_workspace(settings: Settings, identity: Identity, workspace_id: str) 
 
 
 def _begin(identity: Identity, item: WorkspaceItem) -> ErasureItem:
-    """Close the workspace to every credential (status deleting), then record the job that erases it."""
-    try:
-        item.update(actions=[WorkspaceItem.status.set("deleting"), WorkspaceItem.updated_at.set(now_iso())],
-                    condition=WorkspaceItem.status != "deleting")
-    except UpdateError as exc:
-        raise NotFound("workspace not found", {"field": "workspace_id"}) from exc
-    suspension.forget(item.workspace_id)
+    """Record the job that erases the workspace: one per workspace (two DELETEs at once share the first's)."""
     job = jobs.create(identity.workspace_id, ERASE_JOB, CHUNKS, CHUNKS,
                       {"workspace_id": item.workspace_id, "name": item.name}, identity.principal_id)
     erasure = ErasureItem(f"PLATFORM#ERASURE#{item.workspace_id}", "ERASURE", target_id=item.workspace_id,
                           job_workspace_id=identity.workspace_id, job_id=job.id, name=item.name,
                           requested_by=identity.principal_id, requested_at=now_iso())
-    erasure.save()
+    try:
+        erasure.save(condition=ErasureItem.PK.does_not_exist())
+    except PutError:
+        jobs.fail(identity.workspace_id, job.id, "another request is already erasing this workspace")
+        first = _erasure(item.workspace_id)
+        if first is None:
+            raise
+        return first
     metrics.add_metric(name="WorkspaceDeletionStarted", unit="Count", value=1)
     return erasure
+
+
+def _close(workspace_id: str) -> None:
+    """Status deleting, while the workspace item is there: every credential of it is refused from now on."""
+    with suppress(UpdateError):  # erased already
+        WorkspaceItem(f"WS#{workspace_id}", "WORKSPACE").update(
+            actions=[WorkspaceItem.status.set("deleting"), WorkspaceItem.updated_at.set(now_iso())],
+            condition=WorkspaceItem.PK.exists())
+    suspension.forget(workspace_id)
 
 
 def _erase_segment(settings: Settings, table: str, workspace_id: str, segment: int) -> int:
