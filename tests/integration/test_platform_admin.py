@@ -13,6 +13,7 @@ from leadpilot.platform.flags import enabled
 from leadpilot.platform.settings import platform_secret
 from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue, sign_up
+from tests.integration.platform_helpers import as_documented as _as_documented
 from tests.integration.platform_helpers import platform_admin, run_jobs
 from tests.integration.test_automation_runs import run_in_its_delay
 from tests.support.apps import Api, load_module
@@ -66,6 +67,7 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
                                                        "addons": {"sms_segments": 100}}, token=admin)
     # Then the detail shows them, and the workspace's own usage too
     assert changed.status == 200, changed
+    assert not _as_documented("PATCH", "/platform/workspaces/{workspace_id}", changed)
     assert changed.body["plan"] == "growth" and changed.body["limits"]["counters"]["emails"]["day"]["limit"] == 5
     assert changed.body["limits"]["counters"]["sms_segments"]["month"]["limit"] == 10_100
     assert api.get("/usage", token=token).body["plan"] == "growth"
@@ -86,6 +88,7 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
     cleared = api.call("PUT", f"/platform/workspaces/{ws}/flags", {"flags": {"beta.inbox": None}}, token=admin)
     # Then the workspace has them, and `enabled` answers for other capabilities
     assert flags.status == 200 and cleared.body == {"flags": {"ai_voice": True}}, (flags, cleared)
+    assert not _as_documented("PUT", "/platform/workspaces/{workspace_id}/flags", flags)
     assert api.get(f"/platform/workspaces/{ws}/flags", token=admin).body == {"flags": {"ai_voice": True}}
     assert enabled(ws, "ai_voice") and not enabled(ws, "beta.inbox")
     bad = api.call("PUT", f"/platform/workspaces/{ws}/flags", {"flags": {"Bad Name": True}}, token=admin)
@@ -98,7 +101,7 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
                         "email": {"from_email": "hello@leadpilot.app", "from_name": "LeadPilot"}},
         "plans": {"starter": {"emails": {"day": 50}}}}, token=admin)
     # Then the answer and the stored items never hold a secret, and the platform can open them
-    assert saved.status == 200, saved
+    assert saved.status == 200 and not _as_documented("PUT", "/platform/settings", saved), saved
     assert saved.body["credentials"]["twilio"] == {"set": True, "last4": TOKEN[-4:],
                                                    "updated_at": saved.body["credentials"]["twilio"]["updated_at"]}
     assert saved.body["plans"]["starter"]["emails"] == {"day": 50, "month": 20_000}
@@ -154,6 +157,7 @@ def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: 
     again = api.delete(f"/platform/workspaces/{ws}", token=admin["access_token"])
     # Then one job answers both, the workspace's credentials stop working at once and it is no longer found
     assert started.status == 202 and again.status == 202 and again.body["id"] == started.body["id"], (started, again)
+    assert not _as_documented("DELETE", "/platform/workspaces/{workspace_id}", started)
     assert api.get("/contacts", token=token).status == 401
     assert api.get(f"/platform/workspaces/{ws}", token=admin["access_token"]).status == 404
 

@@ -17,7 +17,7 @@ from leadpilot.settings import get_settings
 from leadpilot.sms.config import messaging_config
 from leadpilot.sms.send import SendRequest, queue_sms
 from tests.integration.messaging_helpers import configure_sandbox, drain_sends, inbound, webhook
-from tests.integration.platform_helpers import platform_admin, run_jobs
+from tests.integration.platform_helpers import as_documented, platform_admin, run_jobs
 from tests.integration.test_automation_runs import enrol, in_state, run_in_its_delay, work
 from tests.integration.test_automation_runtime_helpers import deliver, texts, trigger_envelopes
 from tests.integration.test_email_helpers import contact as email_contact
@@ -63,6 +63,7 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     # When a platform administrator suspends it
     suspended = api.post(f"/platform/workspaces/{ws}/suspend", {"reason": "unpaid invoice"}, token=admin)
     assert suspended.status == 200, suspended
+    assert not as_documented("POST", "/platform/workspaces/{workspace_id}/suspend", suspended)
     assert suspended.body["workspace"]["status"] == "suspended"
     assert suspended.body["workspace"]["suspended_reason"] == "unpaid invoice"
     assert api.post(f"/platform/workspaces/{ws}/suspend", {"reason": "again"}, token=admin).status == 409
