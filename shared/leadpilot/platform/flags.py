@@ -40,18 +40,24 @@ def get_flags(workspace_id: str) -> dict[str, bool]:
     return {str(name): bool(value) for name, value in raw.items()}
 
 
-def set_flags(workspace_id: str, changes: dict[str, Any], actor_id: str) -> dict[str, bool]:
-    """Set (true/false) or clear (null) flags by name; returns every flag after the change."""
-    current = get_flags(workspace_id)
+def applied(current: dict[str, bool], changes: dict[str, Any]) -> dict[str, bool]:
+    """The flags after the changes (true/false sets, null clears); a bad name is a 422 naming it."""
+    after = dict(current)
     for name, value in changes.items():
         if not NAME.fullmatch(name):
             raise ValidationFailed.field(f"flags/{name}", "a flag name is lower case letters, digits, _ . or -")
         if value is None:
-            current.pop(name, None)
+            after.pop(name, None)
         else:
-            current[name] = bool(value)
-    if len(current) > MAX_FLAGS:
+            after[name] = bool(value)
+    if len(after) > MAX_FLAGS:
         raise ValidationFailed.field("flags", f"a workspace has at most {MAX_FLAGS} flags")
+    return after
+
+
+def set_flags(workspace_id: str, changes: dict[str, Any], actor_id: str) -> dict[str, bool]:
+    """Set (true/false) or clear (null) flags by name; returns every flag after the change."""
+    current = applied(get_flags(workspace_id), changes)
     WorkspaceFlagsItem(_pk(workspace_id), FLAGS_SK, flags=current, updated_at=now_iso(), updated_by=actor_id).save()
     with _lock:
         _cache[workspace_id] = (time.monotonic(), dict(current))

@@ -62,8 +62,13 @@ def plan_defaults() -> dict[str, Any]:
 
 def effective_plans() -> dict[str, Any]:
     """The default plans with the platform's overrides applied."""
-    plans = copy.deepcopy(PLANS)
-    for plan, kinds in plan_overrides().items():
+    return merged_plans(plan_overrides())
+
+
+def merged_plans(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The default plans with these overrides applied ({plan: {kind: {"day"|"month": n | None}}})."""
+    plans: dict[str, Any] = copy.deepcopy(PLANS)
+    for plan, kinds in overrides.items():
         for kind, periods in (kinds or {}).items():
             plans.setdefault(plan, {}).setdefault(kind, {"day": None, "month": None}).update(periods)
     return plans
