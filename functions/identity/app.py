@@ -151,9 +151,3 @@ def revoke_api_key(key_id: str) -> Response:
     api_keys.revoke_api_key(identity, parse_id(key_id, "key_id"))
     return edge.no_content()
 
-
-@edge.route("/platform/workspaces", "GET")
-def platform_workspaces() -> dict[str, Any]:
-    identity = edge.identity()
-    items, cursor = workspaces.list_all_workspaces(identity, edge.limit(), edge.query("cursor"))
-    return {"items": items, "next_cursor": cursor}

@@ -17,6 +17,7 @@ from leadpilot.lazy import lazy
 if TYPE_CHECKING:
     from leadpilot.agency import templates as agency_templates
     from leadpilot.jobs import bulk, exports, imports, runner, store
+    from leadpilot.platform import erase, suspend
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     agency_templates = lazy("leadpilot.agency.templates")
     bulk = lazy("leadpilot.jobs.bulk")
@@ -24,6 +25,8 @@ else:  # domain modules load on first use: a cold start pays only for what its r
     imports = lazy("leadpilot.jobs.imports")
     runner = lazy("leadpilot.jobs.runner")
     store = lazy("leadpilot.jobs.store")
+    erase = lazy("leadpilot.platform.erase")
+    suspend = lazy("leadpilot.platform.suspend")
 
 app = Chalice(app_name="leadpilot-jobs")
 edge = Edge(app, "leadpilot.jobs")
@@ -87,7 +90,10 @@ def _run_chunk(record: Any) -> None:
     ws, job_id, chunk = message["workspace_id"], message["job_id"], int(message["chunk"])
     runner.run_chunk(edge.settings, ws, job_id, chunk, {"import": imports.process_chunk,
                                                         "export": lambda s, w, j, _c: exports.process_export(s, w, j),
-                                                        "agency_template_apply": _apply_agency_template},
+                                                        "agency_template_apply": _apply_agency_template,
+                                                        "platform_pause_runs": suspend.pause_runs,
+                                                        "platform_resume_runs": suspend.resume_runs,
+                                                        "platform_erase_workspace": erase.erase_chunk},
                      default=bulk.process_bulk)
 
 

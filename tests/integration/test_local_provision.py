@@ -116,7 +116,7 @@ def test_every_function_is_described_with_its_events(deployment: Deployment) -> 
     assert contacts.environment["LEADPILOT_JWT_SECRET"] == PARAMETERS["JwtSecret"]
     assert contacts.environment["POWERTOOLS_SERVICE_NAME"] == "contacts"
     assert ("/contacts/{contact_id}", "GET") in {(r.path, r.method) for r in contacts.api_routes}
-    assert len(functions["IdentityFunction"].api_routes) == 19
+    assert len(functions["IdentityFunction"].api_routes) == 18
     consumer = functions["ContactEventsFunction"]
     assert consumer.handler == "app.on_contact_event" and consumer.timeout == 60 and consumer.memory_size == 512
     (source,) = consumer.sqs_sources

@@ -15,7 +15,7 @@ import pytest
 from leadpilot.identity.platform import set_platform_admin
 from tests.integration import isolation
 from tests.integration.conftest import seeded_once, sign_up
-from tests.integration.test_tenant_isolation import BODIES, PUBLIC, _all_routes
+from tests.integration.test_tenant_isolation import BODIES, PLATFORM, PUBLIC, _all_routes
 from tests.support.apps import Api, Reply
 
 FIELDS = ["first_name", "last_name", "email", "phone", "company", "source", "tags", "name", "role", "scopes",
@@ -199,14 +199,23 @@ def test_json_nested_past_32_levels_is_refused_naming_the_path(api: Api, seeded:
         assert reply.status == 422 and _named(reply) == field, (path, reply)
 
 
+def _platform_admin(api: Api) -> str:
+    """The access token of a platform administrator (the platform routes refuse everyone else before reading)."""
+    made = sign_up(api, "Platform")
+    set_platform_admin(made["user"]["email"])
+    return str(api.post("/auth/login", {"email": made["user"]["email"], "password": "correct-horse-battery"})
+               .body["access_token"])
+
+
 def test_a_lone_surrogate_in_any_body_field_is_refused_naming_it(api: Api, seeded: dict[str, Any]) -> None:
     checked = 0
+    admin = _platform_admin(api)
     for (method, path), body in sorted(BODIES.items()):
         # Given a valid body of the route whose first text value holds a lone UTF-16 surrogate (JSON "\ud800")
         hostile = _with_surrogate(body)
         if hostile is None:
             continue
-        token = None if (method, path) in ISOLATION_PUBLIC else seeded["token"]
+        token = None if (method, path) in ISOLATION_PUBLIC else admin if (method, path) in PLATFORM else seeded["token"]
         # When it is sent
         reply = api.call(method, _fill(path, seeded["ids"]), hostile[0], token=token)
         # Then the 422 names that field
@@ -303,10 +312,8 @@ def test_every_list_route_pages_with_limit_and_cursor_to_the_end(api: Api, seede
 
 def test_the_platform_listing_pages_too(api: Api, seeded: dict[str, Any]) -> None:
     # Given a platform administrator and several workspaces
-    admin = sign_up(api, "Platform")
     sign_up(api, "Other")
-    set_platform_admin(admin["user"]["email"])
-    token = api.post("/auth/login", {"email": admin["user"]["email"], "password": "correct-horse-battery"}).body
+    token = {"access_token": _platform_admin(api)}
 
     # When the workspaces are walked one at a time
     walked, cursor = [], None
@@ -320,8 +327,12 @@ def test_the_platform_listing_pages_too(api: Api, seeded: dict[str, Any]) -> Non
             break
 
     # Then every workspace comes once, newest first
-    whole = api.get("/platform/workspaces?limit=200", token=token["access_token"]).body["items"]
+    whole = api.get("/platform/workspaces?limit=100", token=token["access_token"]).body["items"]
     assert walked == [w["id"] for w in whole] and len(walked) >= 3
+    # And a limit past the page size, other scripts' digits or a forged cursor are 422 naming the parameter
+    for query, name in (("limit=101", "limit"), ("limit=²", "limit"), (f"cursor={FORGED_CURSOR}", "cursor")):
+        reply = api.get(f"/platform/workspaces?{query}", token=token["access_token"])
+        assert reply.status == 422 and _named(reply) == name, (query, reply)
 
 
 def _key(item: Any) -> str:

@@ -193,6 +193,15 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, "/workspace/audit-settings"): ("leadpilot.audit", "audit_settings", "one") for m in ("GET", "PUT")},
     ("GET", "/workspace/support-access"): ("leadpilot.audit", "support_access", "page"),
     ("POST", "/platform/impersonations"): ("leadpilot.audit", "impersonation", "one"),
+    ("GET", "/platform/workspaces"): ("leadpilot.platform", "platform_workspace", "page"),
+    **{(m, "/platform/workspaces/{workspace_id}"): ("leadpilot.platform", "platform_workspace_detail", "one")
+       for m in ("GET", "PATCH")},
+    ("DELETE", "/platform/workspaces/{workspace_id}"): ("leadpilot.jobs", "job", "one"),
+    **{("POST", f"/platform/workspaces/{{workspace_id}}/{verb}"): ("leadpilot.platform", "platform_workspace_action",
+                                                                   "one") for verb in ("suspend", "reactivate")},
+    **{(m, "/platform/workspaces/{workspace_id}/flags"): ("leadpilot.platform", "platform_flags_state", "one")
+       for m in ("GET", "PUT")},
+    **{(m, "/platform/settings"): ("leadpilot.platform", "platform_settings_state", "one") for m in ("GET", "PUT")},
 }
 
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).

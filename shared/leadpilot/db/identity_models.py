@@ -25,7 +25,9 @@ class WorkspaceItem(IdentityModel, discriminator="workspace"):
     name = UnicodeAttribute()
     timezone = UnicodeAttribute()
     default_region = UnicodeAttribute()
-    status = UnicodeAttribute(default="active")
+    status = UnicodeAttribute(default="active")  # active | suspended | deleting
+    suspended_reason = UnicodeAttribute(null=True)
+    suspended_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

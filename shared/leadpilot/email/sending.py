@@ -29,6 +29,7 @@ from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.provider import EmailProvider
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.identity import store as identity_store
+from leadpilot.identity import suspension
 from leadpilot.ids import crockford, new_id
 from leadpilot.messages.templates import render
 from leadpilot.observability import metrics
@@ -186,8 +187,8 @@ def send_notice(settings: Settings, config: EmailConfig, provider: EmailProvider
         return _queue(settings, config, workspace_id, contact, address, sender,
                       _subject(render(subject, context, "subject")), content.html,
                       content.text, message_id=message_id, from_name=None, attachments=attachments)
-    except usage.LimitReached as exc:
-        return Queued(message_id, "skipped", f"usage_limit_reached: {exc.message}")
+    except (usage.LimitReached, suspension.WorkspaceSuspended) as exc:
+        return Queued(message_id, "skipped", f"{exc.code}: {exc.message}")
 
 
 def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: Contact, address: str,
@@ -199,6 +200,7 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     name = from_name or sender.name
     if name and any(ord(ch) < 32 for ch in name):
         raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+    suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     if not keyed or outcomes.get_message(workspace_id, message_id) is None:  # a new id is a new message
         charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1)  # 429 over the plan
     else:

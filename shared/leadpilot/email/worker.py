@@ -29,6 +29,7 @@ from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.email.suppression import suppression_pk
 from leadpilot.events import outbox
 from leadpilot.events.record import event_item
+from leadpilot.identity import suspension
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 
@@ -143,6 +144,8 @@ def _blocked(items: list[EmailMessageItem]) -> list[str | None]:
     found = {(item.PK, item.SK): item for item in CrmModel.batch_get(list(keys), consistent_read=True)}
 
     def reason(item: EmailMessageItem) -> str | None:
+        if suspension.suspended_reason(item.workspace_id) is not None:
+            return "workspace_suspended"
         contact = found.get((contacts_store.contacts_pk(item.workspace_id), f"CONTACT#{item.contact_id}"))
         if not isinstance(contact, ContactItem):
             return "contact_deleted"

@@ -9,7 +9,7 @@ from pynamodb.exceptions import UpdateError
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.db.identity_models import ApiKeyItem, SessionItem
 from leadpilot.errors import Forbidden, Unauthorized
-from leadpilot.identity import store
+from leadpilot.identity import store, suspension
 from leadpilot.identity.access_tokens import decode_access_token
 from leadpilot.identity.entities import SCOPES, Identity
 from leadpilot.identity.secrets import same_hash, split_opaque
@@ -17,6 +17,7 @@ from leadpilot.settings import Settings
 
 API_KEY_PREFIX = "lpk"
 _LAST_USED_GRANULARITY_S = 60
+LIVE = ("active", suspension.SUSPENDED)  # a suspended workspace's credentials are 403 with the reason, not 401
 
 
 def from_authorization(settings: Settings, authorization: str | None, api_key_header: str | None) -> Identity:
@@ -41,8 +42,9 @@ def from_access_token(settings: Settings, token: str) -> Identity:
     session, membership, workspace = store.session_membership_workspace(claims["sid"], claims["ws"], claims["sub"])
     if session is None or session.revoked or session.user_id != claims["sub"] or session.workspace_id != claims["ws"]:
         raise Unauthorized("session has ended; log in again", {"reason": "revoked"})
-    if membership is None or workspace is None or workspace.status != "active":
+    if membership is None or workspace is None or workspace.status not in LIVE:
         raise Unauthorized("you are no longer a member of this workspace", {"reason": "no_membership"})
+    suspension.check_item(workspace)
     impersonator = _impersonator(session, claims)
     return Identity(workspace=store.to_workspace(workspace), principal_type="user",
                     principal_id=claims["sub"], role=membership.role, scopes=frozenset(SCOPES),
@@ -74,8 +76,9 @@ def from_api_key(token: str) -> Identity:
     if key is None or key.revoked_at is not None or not same_hash(presented, key.secret_hash):
         raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
     workspace = store.get_workspace_item(key.workspace_id)
-    if workspace is None or workspace.status != "active":
+    if workspace is None or workspace.status not in LIVE:
         raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
+    suspension.check_item(workspace)
     _touch(key)
     return Identity(workspace=store.to_workspace(workspace), principal_type="api_key", principal_id=key_id,
                     role=None, scopes=frozenset(key.scopes))

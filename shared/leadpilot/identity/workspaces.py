@@ -1,19 +1,16 @@
-"""Reading and changing a workspace's settings; the platform's list of workspaces."""
+"""Reading and changing a workspace's settings."""
 from __future__ import annotations
 
 from typing import Any
 
-from leadpilot.api.cursors import decode_cursor, gsi_page
 from leadpilot.audit.log import changed, record
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import check_region, check_timezone
 from leadpilot.contacts.stats import read_stats
-from leadpilot.db.base import IdentityModel
 from leadpilot.db.identity_models import WorkspaceItem
-from leadpilot.errors import Forbidden, NotFound
+from leadpilot.errors import NotFound
 from leadpilot.identity import store
 from leadpilot.identity.entities import Identity, Workspace
-from leadpilot.ids import is_valid_id
 
 
 def describe_workspace(identity: Identity) -> dict[str, Any]:
@@ -40,14 +37,3 @@ def update_workspace(identity: Identity, body: dict[str, Any]) -> Workspace:
            changed({f: before[f] for f in fields}, {f: after.to_dict()[f] for f in fields}))
     return after
 
-
-def list_all_workspaces(identity: Identity, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of every workspace on the platform, newest first: for platform super-admins only."""
-    if not identity.platform_admin:
-        raise Forbidden("platform administrators only")
-    # The cursor is a listing key, <created_at>#<workspace id>.
-    after = decode_cursor(cursor, lambda value: len(value) <= 100 and is_valid_id(value.rpartition("#")[2]))
-    items, next_cursor = gsi_page(IdentityModel.gsi1, "WORKSPACES", limit, after,
-                                  lambda key: (store.ws_pk(key.rpartition("#")[2]), "WORKSPACE"),
-                                  keep=lambda i: isinstance(i, WorkspaceItem), newest_first=True)
-    return [store.to_workspace(i).to_dict() for i in items], next_cursor

@@ -16,6 +16,7 @@ from leadpilot import usage
 from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import transaction
 from leadpilot.errors import DomainError, ValidationFailed
+from leadpilot.identity import suspension
 from leadpilot.ids import new_id
 from leadpilot.messages.segments import check_sms_body
 from leadpilot.messages.templates import render, variables
@@ -78,6 +79,7 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
     if not planned and not results:
         raise ValidationFailed.field("contact_ids", "is empty")
     total = sum(int(i.segments) for i in planned)
+    suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     charged = usage.charge(settings, workspace_id, "sms_segments", total, now=now)
     for item in planned:
         item.charged_at = charged.at

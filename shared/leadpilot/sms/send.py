@@ -20,6 +20,7 @@ from leadpilot.contacts import store as contacts_store
 from leadpilot.contacts.entities import Contact
 from leadpilot.db.base import transaction
 from leadpilot.errors import DomainError, NotFound, ValidationFailed
+from leadpilot.identity import suspension
 from leadpilot.ids import new_id
 from leadpilot.messages.segments import check_sms_body, segment_info
 from leadpilot.messages.templates import preview, render
@@ -125,6 +126,7 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
     existing = _existing(workspace_id, request.idempotency_key)
     if existing is not None:
         return existing, False
+    suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     now = now or datetime.now(UTC)
     contact = _contact(workspace_id, request.contact_id)
     compliance = request.purpose == "compliance"

@@ -24,6 +24,7 @@ from leadpilot.contacts import store as contacts_store
 from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ActivityItem, ContactItem
 from leadpilot.events.outbox import publish_now
+from leadpilot.identity import suspension
 from leadpilot.ids import new_id
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -196,6 +197,8 @@ def _prepare(settings: Settings, config: MessagingConfig, provider: SmsProvider,
         return "waiting"
     if item.status == "sending":
         return _recover(settings, config, provider, item, now, sink)
+    if suspension.suspended_reason(workspace_id) is not None:
+        return _block(settings, item, "workspace_suspended", now, sink)
     compliance = item.purpose == "compliance"
     contact_item = prefetched.contacts.get(f"{workspace_id}#{item.contact_id}") if prefetched else None
     contact_item = contact_item or contacts_store.get_item(workspace_id, item.contact_id)
@@ -415,8 +418,9 @@ def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, messa
 
 def _block(settings: Settings, item: SmsMessageItem, reason: str, now: datetime, sink: EventSink | None = None) -> str:
     """Refused at send time (do-not-contact): blocked, on the timeline, segments refunded; never sent."""
+    why = "the workspace is suspended" if reason == "workspace_suspended" else "the contact may not be texted"
     event = sms_store.sms_event(item, "sms.failed", sms_store.actor_of(item), status="blocked", error_code=reason,
-                                error_message="not sent: the contact may not be texted")
+                                error_message=f"not sent: {why}")
     try:
         with transaction(settings) as txn:
             txn.update(item, actions=[SmsMessageItem.status.set("blocked"), SmsMessageItem.error_code.set(reason),

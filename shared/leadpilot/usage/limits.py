@@ -26,10 +26,15 @@ def _plain(value: Any) -> dict[str, Any]:
 
 
 def _config(workspace_id: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The plan, its limits as the platform set them overlaid with the workspace's own overrides, and add-ons."""
+    from leadpilot.platform.settings import plan_defaults  # the platform's changes to the default plans (cached)
+
     item = _item(workspace_id)
-    if item is None:
-        return DEFAULT_PLAN, {}, {}
-    return item.plan, _plain(item.limits), _plain(item.addons)
+    plan, overrides, addons = (DEFAULT_PLAN, {}, {}) if item is None else (
+        item.plan, _plain(item.limits), _plain(item.addons))
+    platform = plan_defaults().get(plan) or {}
+    return plan, {kind: {**(platform.get(kind) or {}), **(overrides.get(kind) or {})}
+                  for kind in {*platform, *overrides}}, addons
 
 
 def effective_limits(workspace_id: str, kind: str) -> dict[str, int | None]:

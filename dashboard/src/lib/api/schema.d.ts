@@ -2121,6 +2121,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platform/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform provider credentials (whether set, never the secret) and the default plans. */
+        get: operations["platform_get_settings"];
+        /** Save platform provider credentials (sealed) and default-plan overrides. */
+        put: operations["platform_put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/platform/workspaces": {
         parameters: {
             query?: never;
@@ -2128,10 +2146,81 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Platform workspaces */
-        get: operations["platform_workspaces"];
+        /** Every workspace, newest first: plan, status, owners, counts and this month's usage. */
+        get: operations["platform_list_workspaces"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform get workspace */
+        get: operations["platform_get_workspace"];
+        put?: never;
+        post?: never;
+        /** Erase the workspace and all its data, as a job (progress: GET /jobs/{job_id}); asked again, the same job. */
+        delete: operations["platform_delete_workspace"];
+        options?: never;
+        head?: never;
+        /** Change the workspace's plan, limit overrides and add-ons. */
+        patch: operations["platform_update_workspace"];
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace_id}/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform get flags */
+        get: operations["platform_get_flags"];
+        /** Set (true/false) or clear (null) feature flags by name. */
+        put: operations["platform_put_flags"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift a suspension; the runs it paused resume (the job). */
+        post: operations["platform_reactivate_workspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend: its API answers 403 workspace_suspended, its sends are refused, its runs pause (the job). */
+        post: operations["platform_suspend_workspace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4455,6 +4544,199 @@ export interface components {
         };
         PipelineUpdate: {
             name: string;
+        };
+        /** PUT /platform/workspaces/{workspace_id}/flags */
+        PlatformFlags: {
+            flags: {
+                [key: string]: boolean | null;
+            };
+        };
+        /**
+         * PlatformFlags
+         * @description A workspace's feature flags; a flag not listed is off (response).
+         */
+        PlatformFlagsState: {
+            flags: {
+                [key: string]: boolean;
+            };
+        };
+        /** PUT /platform/settings */
+        PlatformSettings: {
+            credentials?: {
+                twilio?: null | {
+                    account_sid: string;
+                    auth_token: components["schemas"]["PlatformSettings.text"];
+                    messaging_service_sid?: string;
+                };
+                openai?: null | {
+                    api_key: components["schemas"]["PlatformSettings.text"];
+                };
+                email?: null | {
+                    /** Format: email */
+                    from_email: string;
+                    from_name?: string;
+                };
+            };
+            plans?: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["PlatformSettings.periods"];
+                };
+            } | null;
+        };
+        "PlatformSettings.periods": {
+            day?: number | null;
+            month?: number | null;
+        };
+        "PlatformSettings.text": string;
+        /**
+         * PlatformSettings
+         * @description Platform provider credentials (whether set and a hint, never the secret) and the default plans (response).
+         */
+        PlatformSettingsState: {
+            credentials: {
+                twilio: {
+                    set: boolean;
+                    last4: string | null;
+                    updated_at: string | null;
+                };
+                openai: {
+                    set: boolean;
+                    last4: string | null;
+                    updated_at: string | null;
+                };
+                email: {
+                    set: boolean;
+                    last4: string | null;
+                    updated_at: string | null;
+                };
+            };
+            /** @description each plan's day and month allowance by kind, overrides applied (null: unlimited) */
+            plans: {
+                [key: string]: {
+                    [key: string]: {
+                        day?: number | null;
+                        month?: number | null;
+                    };
+                };
+            };
+            /** @description what the platform changed of the default plans */
+            plan_overrides: {
+                [key: string]: {
+                    [key: string]: {
+                        day?: number | null;
+                        month?: number | null;
+                    };
+                };
+            };
+        };
+        /** POST /platform/workspaces/{workspace_id}/suspend */
+        PlatformSuspend: {
+            reason: string;
+        };
+        /**
+         * PlatformWorkspace
+         * @description A workspace as platform administrators see it in the listing (response).
+         */
+        PlatformWorkspace: {
+            id: string;
+            name: string;
+            timezone: string;
+            default_region: string;
+            /** @enum {unknown} */
+            status: "active" | "suspended" | "deleting";
+            created_at: string;
+            /** @enum {unknown} */
+            plan: "starter" | "growth" | "scale";
+            suspended_reason: string | null;
+            suspended_at: string | null;
+            owners: {
+                user_id: string;
+                email: string;
+                name: string;
+            }[];
+            /** @description contacts from the contacts' counter; the others kept up to 5 minutes */
+            counts: {
+                contacts: number;
+                users: number;
+                flows: number;
+                active_runs: number;
+                phone_numbers: number;
+            };
+            usage: {
+                /** @description the UTC month, yyyy-mm */
+                month: string;
+                /** @description this month's count by metered kind */
+                used: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /**
+         * PlatformWorkspaceAction
+         * @description A suspension or reactivation: the workspace now, and the job pausing or resuming its runs (response).
+         */
+        PlatformWorkspaceAction: {
+            /** @description as GET /platform/workspaces/{workspace_id} */
+            workspace: Record<string, never>;
+            /** @description as GET /jobs/{job_id} (in the administrator's workspace) */
+            job: Record<string, never>;
+        };
+        /**
+         * PlatformWorkspaceDetail
+         * @description One workspace as platform administrators see it: the listing's fields, its limits and its feature flags (response).
+         */
+        PlatformWorkspaceDetail: {
+            id: string;
+            name: string;
+            timezone: string;
+            default_region: string;
+            /** @enum {unknown} */
+            status: "active" | "suspended" | "deleting";
+            created_at: string;
+            /** @enum {unknown} */
+            plan: "starter" | "growth" | "scale";
+            suspended_reason: string | null;
+            suspended_at: string | null;
+            owners: {
+                user_id: string;
+                email: string;
+                name: string;
+            }[];
+            /** @description contacts from the contacts' counter; the others kept up to 5 minutes */
+            counts: {
+                contacts: number;
+                users: number;
+                flows: number;
+                active_runs: number;
+                phone_numbers: number;
+            };
+            usage: {
+                /** @description the UTC month, yyyy-mm */
+                month: string;
+                /** @description this month's count by metered kind */
+                used: {
+                    [key: string]: number;
+                };
+            };
+            /** @description its usage against its limits, as GET /usage answers it */
+            limits: Record<string, never>;
+            flags: {
+                [key: string]: boolean;
+            };
+        };
+        /** PATCH /platform/workspaces/{workspace_id} */
+        PlatformWorkspaceUpdate: {
+            /** @enum {string} */
+            plan?: "starter" | "growth" | "scale";
+            limits?: {
+                [key: string]: {
+                    day?: number | null;
+                    month?: number | null;
+                };
+            };
+            addons?: {
+                [key: string]: number;
+            };
         };
         PreferencesUpdate: {
             task_assigned?: {
@@ -9745,7 +10027,53 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
-    platform_workspaces: {
+    platform_get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformSettingsState"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformSettingsState"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_list_workspaces: {
         parameters: {
             query?: {
                 limit?: number;
@@ -9763,7 +10091,183 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        items: components["schemas"]["PlatformWorkspace"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_get_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceDetail"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_delete_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_update_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformWorkspaceUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceDetail"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_get_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformFlagsState"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_put_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformFlags"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformFlagsState"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_reactivate_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceAction"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    platform_suspend_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformSuspend"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceAction"];
                 };
             };
             "4XX": components["responses"]["Error"];

@@ -133,9 +133,12 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
     return runs.sync(settings, item)
 
 
-def pause(settings: Settings, identity: Identity | None, run_id: str, *, item: RunItem | None = None) -> Run:
-    """Stop the run's execution and remember where it was; resume starts it there again."""
+def pause(settings: Settings, identity: Identity | None, run_id: str, *, item: RunItem | None = None,
+          actor: str | None = None) -> Run:
+    """Stop the run's execution and remember where it was; resume starts it there again. `actor` names a system
+    pausing it (default: the identity)."""
     item = item or _fresh_running(settings, identity, run_id)  # type: ignore[arg-type]
+    actor = actor or actor_of(identity)
     if item.status != "running":
         raise Conflict(f"only a running run can be paused (it is {item.status})", {"field": "run_id",
                                                                                   "status": item.status})
@@ -147,21 +150,22 @@ def pause(settings: Settings, identity: Identity | None, run_id: str, *, item: R
             + ([RunItem.resume_until.set(ends)] if ends else [RunItem.resume_until.remove()]),
             condition=RunItem.execution_count == count):
         raise Conflict("the run changed meanwhile; reload it", {"field": "run_id"})
-    machines.stop(settings.region, item.execution_arn, f"paused by {actor_of(identity)}", error="LeadPilot.Paused")
+    machines.stop(settings.region, item.execution_arn, f"paused by {actor}", error="LeadPilot.Paused")
     replies.forget(item.workspace_id, item.contact_id, item.run_id)  # its wait parks again on resume
-    step_log.record(item, "pause", actor_of(identity), node)
+    step_log.record(item, "pause", actor, node)
     metrics.add_metric(name="FlowRunPaused", unit="Count", value=1)
     return runs.sync(settings, item)
 
 
-def resume(settings: Settings, identity: Identity | None, run_id: str, *, item: RunItem | None = None) -> Run:
+def resume(settings: Settings, identity: Identity | None, run_id: str, *, item: RunItem | None = None,
+           actor: str | None = None) -> Run:
     """Start a paused run again at the node it was paused at, with its variables."""
     item = item or runs.need_item(identity, run_id)  # type: ignore[arg-type]
     if item.status != "paused":
         raise Conflict(f"only a paused run can be resumed (it is {item.status})", {"field": "run_id",
                                                                                   "status": item.status})
     return relaunch(settings, item, item.resume_node or None, runs.state_of(item), step="resume",
-                    actor=actor_of(identity), resume_until=item.resume_until if item.resume_node else None)
+                    actor=actor or actor_of(identity), resume_until=item.resume_until if item.resume_node else None)
 
 
 def next_node(flow: Flow, node: str, label: str | None) -> str:

@@ -19,15 +19,16 @@ from pynamodb.exceptions import PutError
 
 from leadpilot.automation.flows.compiler import duration_seconds
 from leadpilot.automation.flows.templates import render
-from leadpilot.automation.runs import machines, replies, runs, snapshot, step_events
+from leadpilot.automation.runs import holds, machines, replies, runs, snapshot, step_events
 from leadpilot.automation.runs.actor import FlowIdentity, flow_identity
 from leadpilot.automation.runs.metrics import node_counted
-from leadpilot.automation.runs.models import ActionMarkerItem
+from leadpilot.automation.runs.models import ActionMarkerItem, RunItem
 from leadpilot.clock import now_iso
 from leadpilot.contacts import service as contacts_service
 from leadpilot.contacts import tags as contact_tags
 from leadpilot.errors import Conflict, DomainError
 from leadpilot.identity import store as identity_store
+from leadpilot.identity import suspension
 from leadpilot.observability import logger, metrics
 from leadpilot.pipelines import deals, listing
 from leadpilot.settings import Settings
@@ -121,6 +122,9 @@ def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> 
         logger.warning("action of an unknown or stopped run refused", extra={"run_id": job.run_id})
         machines.fail(region, token, FAILED, "the run is not known to this workspace, or not running")
         return
+    if suspension.suspended_reason(job.workspace_id) is not None:
+        _hold(job, token, deliveries, record)
+        return
     runs.at_node(job.workspace_id, job.run_id, job.node, job.context)
     replies.release(job.workspace_id, job.contact_id, job.run_id)
     done = _claim(job)
@@ -151,6 +155,16 @@ def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> 
     machines.succeed(region, token, output)
     logger.info("automation action done", extra=_about(job))
     metrics.add_metric(name="FlowActionPerformed", unit="Count", value=1)
+
+
+def _hold(job: Job, token: str, deliveries: int, record: RunItem) -> None:
+    """The workspace is suspended: the run pauses before this action (performed when reactivation resumes it)."""
+    try:
+        holds.pause_for(job.settings, record, holds.SUSPENSION)
+    except DomainError as exc:  # it changed meanwhile: try again shortly
+        _transient(job, token, deliveries, f"the workspace is suspended; pausing the run failed: {exc.message}")
+        return
+    logger.info("run paused: its workspace is suspended", extra=_about(job))
 
 
 def _about(job: Job) -> dict[str, str]:
