@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from infra import openapi as command
 from leadpilot.api import openapi
 from leadpilot.api.edge import Edge
+from leadpilot.identity.platform import set_platform_admin
 from tests.integration import isolation
 from tests.integration.conftest import drain_queue, sign_up
 from tests.integration.isolation.automations import FLOW
@@ -115,15 +116,22 @@ def _validator(built: dict[str, Any], method: str, path: str, status: str) -> Dr
 
 # Routes that answer only for one contact: the query string naming it.
 _BY_CONTACT = ("/runs", "/notes")
+_QUERIES = {"/platform/usage/monthly-reports": "?month=2026-10"}
 
 
 def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built: dict[str, Any]) -> None:
-    # Given a workspace holding one of every resource, its export job done (so it has a file to download)
-    token = sign_up(api, "Alpha")["access_token"]
+    # Given a workspace holding one of every resource, its export job done (so it has a file to download), whose
+    # owner is a platform administrator (for the platform's routes), a month's usage report and a reconciliation
+    owner = sign_up(api, "Alpha")
+    set_platform_admin(owner["user"]["email"])
+    token = api.post("/auth/login", {"email": owner["user"]["email"], "password": "correct-horse-battery"}
+                     ).body["access_token"]
     ids: dict[str, str] = {}
     for module in isolation.modules():
         ids.update(module.seed(api, token))
     drain_queue(cloud, "JobsQueue", load_module("functions/jobs").run_job_chunk)
+    assert api.post("/platform/usage/monthly-reports", {"month": "2026-10"}, token=token).status == 201
+    load_module("functions/usage").reconcile_usage({}, None)
     created = {"/contacts": {"first_name": "Ada"}, "/tasks": {"title": "Call Ada"},
                "/pipelines": {"name": "Sales"}, "/flows": FLOW}
     checked = 0
@@ -131,7 +139,8 @@ def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built:
     for (method, path), _declared in openapi.RESPONSES.items():
         if method == "GET":
             concrete = re.sub(r"\{([^}]+)\}", lambda m: ids[m.group(1)], path)
-            reply = api.get(concrete + (f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else ""), token=token)
+            query = f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else _QUERIES.get(path, "")
+            reply = api.get(concrete + query, token=token)
         elif path in created:
             reply = api.post(path, created[path], token=token)
         else:
