@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infra.local.cron import next_fire, parse_schedule
+from infra.local.scheduler import Scheduler
 from leadpilot import usage
 from leadpilot.db.base import bind_tables
 from leadpilot.email.provider import captured
 from leadpilot.identity.platform import set_platform_admin
 from leadpilot.settings import get_settings
 from leadpilot.usage import pricing
+from leadpilot.usage.monthly import last_month
 from tests.integration.conftest import sign_up
-from tests.support.apps import Api
+from tests.support.apps import ROOT, Api, load_module
 
 GOLDEN = Path(__file__).parent / "golden"
 OCT = "2026-10"
@@ -138,3 +141,33 @@ def test_the_monthly_report_refuses_this_month_and_future_months(api: Api, owner
     # and a month never generated is a 404 naming the month
     missing = api.get("/platform/usage/monthly-reports?month=2020-01", token=admin)
     assert missing.status == 404 and missing.body["error"]["details"] == {"field": "month"}, missing
+
+
+def test_the_local_scheduler_runs_reconciliation_daily_and_the_monthly_report_on_the_first(
+        cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given the template's schedules as the local cloud's scheduler reads them, invoking the real handlers
+    functions = {f.logical_id: f for f in cloud.functions}
+
+    def invoke(function_id: str, event: Any) -> Any:
+        spec = functions[function_id]
+        module = load_module(str(spec.code_uri.relative_to(ROOT)))
+        return getattr(module, spec.handler.rpartition(".")[2])(event, None)
+
+    scheduler = Scheduler(invoke, cloud)
+    daily, first = (parse_schedule(functions[f].schedules[0].expression)
+                    for f in ("UsageReconcileFunction", "UsageMonthlyReportFunction"))
+    after = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    assert next_fire(daily, after) == datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    assert next_fire(first, after) == datetime(2027, 1, 1, 6, 0, tzinfo=UTC)
+    admin = admin_token(api, owner)
+
+    # When each fires
+    reconciled = scheduler.fire("UsageReconcileFunction")
+    reported = scheduler.fire("UsageMonthlyReportFunction")
+
+    # Then yesterday was reconciled and last month's report was stored, both readable by the administrator
+    assert reconciled["workspaces_checked"] == 1 and reconciled["drifts"] == 0, reconciled
+    assert api.get(f"/platform/usage/reconciliation?date={reconciled['date']}", token=admin).status == 200
+    assert reported["month"] == last_month(datetime.now(UTC).date()), reported
+    stored = api.get(f"/platform/usage/monthly-reports?month={reported['month']}", token=admin)
+    assert stored.status == 200 and stored.body["emailed_to"] == [owner["user"]["email"]], stored
