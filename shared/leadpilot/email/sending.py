@@ -217,7 +217,9 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
         item.save(condition=EmailMessageItem.PK.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
-            if charged is not None:
+            # A new id will never be sent again: give its charge back. A keyed send (a flow's action) is retried
+            # with the same id, whose charge is then a repeat: it keeps this one
+            if charged is not None and not keyed:
                 usage.refund(settings, workspace_id, "emails", 1, charged_at=charged.at,
                              **usage.email_refund(message_id))
             raise
