@@ -36,7 +36,8 @@ PAGE_BYTES = 1024 * 1024
 
 
 class ReadCounter:
-    """Counts DynamoDB read requests and the items they read, at every botocore client of this process."""
+    """Counts DynamoDB read requests and the items they read, at every botocore client, made by the thread that
+    entered it (the local cloud's function host runs its schedules and pollers in other threads of this process)."""
 
     READS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems"})
 
@@ -47,11 +48,12 @@ class ReadCounter:
         self._original = botocore.client.BaseClient._make_api_call
 
     def __enter__(self) -> ReadCounter:
-        counter, original = self, self._original
+        counter, original, thread = self, self._original, threading.get_ident()
 
         def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
             reply = original(client, operation, params)
-            if operation in ReadCounter.READS and client.meta.service_model.service_name == "dynamodb":
+            if operation in ReadCounter.READS and client.meta.service_model.service_name == "dynamodb" \
+                    and threading.get_ident() == thread:
                 with counter.lock:
                     counter.requests[operation] += 1
                     counter.items += int(reply.get("ScannedCount", reply.get("Count", 0)) or 0)
