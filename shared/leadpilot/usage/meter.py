@@ -174,11 +174,6 @@ def _markup_of(workspace_id: str, kind: str, key: str | None) -> Decimal:
     return pricing.markups(workspace_id)[kind]
 
 
-def refund_key(charge_key: str | None) -> str | None:
-    """The idempotency key of the refund of a charge."""
-    return None if charge_key is None else REFUND_PREFIX + charge_key
-
-
 def used(workspace_id: str, kind: str, now: datetime | None = None) -> dict[str, int]:
     """Today's and this month's counts of one kind."""
     keys = periods(now or datetime.now(UTC))
