@@ -142,6 +142,9 @@ def test_openai_draft_is_retried_once_with_its_errors_then_saved(api: Api, owner
     doc = reply.body["flow"]["document"]
     assert next(n for n in doc["nodes"] if n["id"] == "mark")["fields"] == {"source": "ai-flow"}
     assert all(None not in e.values() for e in doc["edges"]) and "description" not in doc
+    # and the tokens of both calls (20 each) were metered as ai_tokens, on the platform's key
+    usage = api.get("/usage", token=owner["access_token"]).body["counters"]["ai_tokens"]
+    assert usage["day"]["used"] == 40 and usage["month"]["used"] == 40, usage
 
 
 def test_openai_drafts_invalid_twice_give_422_with_the_errors(api: Api, owner: dict[str, Any],

@@ -108,3 +108,6 @@ def test_with_a_key_the_model_classifies_and_writes(cloud: Any, api: Api, owner:
     assert label_schema["strict"] is True and label_schema["schema"]["properties"]["label"]["enum"] == ["yes", "no"]
     assert "tomorrow at 10 works" in classify["messages"][-1]["content"]
     assert "Thank Ada for agreeing" in stub.requests[1].json()["messages"][-1]["content"]
+    # and both steps' tokens (20 each) were charged to the run as ai_tokens
+    usage = api.get("/usage", token=owner["access_token"]).body["counters"]["ai_tokens"]
+    assert len(stub.requests) == 2 and usage["month"]["used"] == 40, usage

@@ -239,7 +239,9 @@ def test_a_lone_surrogate_in_a_query_path_or_header_is_refused_naming_it(api: Ap
              ("GET", f"/deals/{ids['deal_id']}?q=\ud800", token, "q"), ("GET", "/jobs?q=\ud800", token, "q"),
              ("GET", "/notes?contact_id=\ud800", token, "contact_id"), ("GET", "/notifications?\ud800", token,
                                                                          "\\ud800"),
-             ("GET", "/me?q=\ud800", token, "q"), ("GET", "/conversations?q=\ud800", token, "q")]
+             ("GET", "/me?q=\ud800", token, "q"), ("GET", "/conversations?q=\ud800", token, "q"),
+             ("GET", "/usage/reports?from=\ud800", token, "from"),
+             ("GET", "/platform/usage/reports?granularity=\ud800", token, "granularity")]
     for method, path, credential, field in cases:
         # When a request carries a lone surrogate in a query parameter, a path parameter
         reply = api.call(method, path, token=credential, raw="{}")

@@ -116,11 +116,12 @@ def _validator(built: dict[str, Any], method: str, path: str, status: str) -> Dr
 
 # Routes that answer only for one contact: the query string naming it.
 _BY_CONTACT = ("/runs", "/notes")
+_QUERIES = {"/platform/usage/monthly-reports": "?month=2026-10"}
 
 
 def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built: dict[str, Any]) -> None:
     # Given a workspace holding one of every resource, its export job done (so it has a file to download), whose
-    # owner is a platform administrator (the platform routes answer only them)
+    # owner is a platform administrator (for the platform's routes), a month's usage report and a reconciliation
     owner = sign_up(api, "Alpha")
     set_platform_admin(owner["user"]["email"])
     token = api.post("/auth/login", {"email": owner["user"]["email"], "password": "correct-horse-battery"}
@@ -130,6 +131,8 @@ def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built:
         ids.update(module.seed(api, token))
     drain_queue(cloud, "JobsQueue", load_module("functions/jobs").run_job_chunk)
     me = api.get("/me", token=token).body
+    assert api.post("/platform/usage/monthly-reports", {"month": "2026-10"}, token=token).status == 201
+    load_module("functions/usage").reconcile_usage({}, None)
     created = {"/contacts": {"first_name": "Ada"}, "/tasks": {"title": "Call Ada"},
                "/pipelines": {"name": "Sales"}, "/flows": FLOW,
                "/platform/impersonations": {"workspace_id": me["workspace"]["id"], "user_id": me["principal"]["id"],
@@ -141,8 +144,8 @@ def test_main_resources_answer_as_the_document_says(api: Api, cloud: Any, built:
         credential = admin if path.startswith("/platform/") else token
         if method == "GET":
             concrete = re.sub(r"\{([^}]+)\}", lambda m: ids[m.group(1)], path)
-            reply = api.get(concrete + (f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else ""),
-                            token=credential)
+            query = f"?contact_id={ids['contact_id']}" if path in _BY_CONTACT else _QUERIES.get(path, "")
+            reply = api.get(concrete + query, token=credential)
         elif path in created:
             reply = api.post(path, created[path], token=credential)
         else:

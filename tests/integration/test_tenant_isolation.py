@@ -111,6 +111,23 @@ def test_workspace_b_never_sees_workspace_a_data_on_collection_routes(api: Api, 
         assert not any(s in reply.raw for s in secrets), (method, path, reply)
 
 
+def test_platform_routes_refuse_every_tenant_with_403(api: Api, tenants: dict[str, Any]) -> None:
+    # Given the owners of two workspaces, neither a platform administrator
+    checked = 0
+    for tenant in (tenants["a"], tenants["b"]):
+        for method, path in _all_routes():
+            if not path.startswith("/platform/"):
+                continue
+            # When either calls a platform route, with a valid body where it takes one
+            reply = api.call(method, _fill(path, tenants["ids"]), BODIES.get((method, path)),
+                             token=tenant["access_token"])
+            # Then it is refused, and nothing of another workspace is in the answer
+            assert reply.status == 403, (method, path, reply)
+            assert tenants["a"]["workspace"]["id"] not in reply.raw
+            checked += 1
+    assert checked >= 2 * 6
+
+
 def _tokens(tenants: dict[str, Any]) -> dict[str, str]:
     now = int(time.time())
     a = tenants["a"]

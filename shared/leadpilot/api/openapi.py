@@ -148,6 +148,10 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, "/messaging/settings"): ("leadpilot.sms", "sms_settings", "one") for m in ("GET", "PUT")},
     **{(m, "/email/sender"): ("leadpilot.email", "email_sender", "one") for m in ("GET", "PUT")},
     **{(m, p): ("leadpilot.usage", "usage", "one") for m, p in (("GET", "/usage"), ("PUT", "/usage/limits"))},
+    **{("GET", p): ("leadpilot.usage", "usage_report", "one") for p in ("/usage/reports", "/platform/usage/reports")},
+    **{(m, "/platform/usage/monthly-reports"): ("leadpilot.usage", "monthly_usage_report", "one")
+       for m in ("GET", "POST")},
+    ("GET", "/platform/usage/reconciliation"): ("leadpilot.usage", "usage_reconciliation", "one"),
     **{(m, "/notifications/preferences"): ("leadpilot.notifications", "notification_preferences", "one")
        for m in ("GET", "PATCH")},
     ("GET", "/runs/{run_id}/steps"): ("leadpilot.automation", "run_step", "page"),

@@ -44,7 +44,7 @@ class MembershipItem(IdentityModel, discriminator="membership"):
 
 
 class UserItem(IdentityModel, discriminator="user"):
-    """PK: USER#<user_id>  SK: PROFILE."""
+    """PK: USER#<user_id>  SK: PROFILE  GSI1 (platform administrators only): PLATFORM_ADMINS / <user_id>."""
 
     user_id = UnicodeAttribute()
     email = UnicodeAttribute()

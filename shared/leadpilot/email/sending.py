@@ -202,7 +202,9 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
         raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
     suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     if not keyed or outcomes.get_message(workspace_id, message_id) is None:  # a new id is a new message
-        charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1)  # 429 over the plan
+        # 429 over the plan; keyed by the message, so a retry after a crash before the save is charged once
+        charged: usage.Charge | None = usage.charge(settings, workspace_id, "emails", 1,
+                                                    **usage.email_charge(message_id))
     else:
         charged = None  # the same send again (idempotency key): it was charged the first time
     item = EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
@@ -216,10 +218,14 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     try:
         item.save(condition=EmailMessageItem.PK.does_not_exist())
     except PutError as exc:
-        if charged is not None:
-            usage.refund(settings, workspace_id, "emails", 1, charged_at=charged.at)
         if exc.cause_response_code != "ConditionalCheckFailedException":
+            # A new id will never be sent again: give its charge back. A keyed send (a flow's action) is retried
+            # with the same id, whose charge is then a repeat: it keeps this one
+            if charged is not None and not keyed:
+                usage.refund(settings, workspace_id, "emails", 1, charged_at=charged.at,
+                             **usage.email_refund(message_id))
             raise
+        # The same message saved meanwhile: it holds the charge (one key, one charge), so nothing is refunded
         existing = outcomes.get_message(workspace_id, message_id)
         assert existing is not None
         return Queued(message_id, existing.status, existing.reason)

@@ -206,7 +206,8 @@ def _not_sent(settings: Settings, item: EmailMessageItem, from_status: str, stat
                                [EmailMessageItem.status.set(status), EmailMessageItem.reason.set(reason)],
                                EmailMessageItem.status == from_status, actor=outcomes.actor_of(item))
     if recorded and item.charged_at:  # it will not go out: its charge is given back (once, with the status)
-        usage.refund(settings, item.workspace_id, "emails", 1, charged_at=item.charged_at)
+        usage.refund(settings, item.workspace_id, "emails", 1, charged_at=item.charged_at,
+                     **usage.email_refund(str(item.message_id)))
     item.refresh(consistent_read=True)
     return str(item.status)
 

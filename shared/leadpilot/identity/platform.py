@@ -12,10 +12,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from leadpilot.audit.log import record_platform
 from leadpilot.contact_points import normalize_email
-from leadpilot.db.base import bind_tables
-from leadpilot.db.identity_models import EmailClaimItem, UserItem
+from leadpilot.db.base import IdentityModel, bind_tables
+from leadpilot.db.identity_models import EmailClaimItem, MembershipItem, UserItem
 from leadpilot.errors import ConfigurationError, NotFound
 from leadpilot.settings import get_settings
+
+ADMINS_GSI1PK = "PLATFORM_ADMINS"
 
 
 def set_platform_admin(email: str, value: bool = True) -> str:
@@ -25,11 +27,29 @@ def set_platform_admin(email: str, value: bool = True) -> str:
         claim = EmailClaimItem.get(f"EMAIL#{normalize_email(email)}", "USER", consistent_read=True)
     except DoesNotExist as exc:
         raise NotFound(f"no user with email {email}") from exc
-    UserItem(f"USER#{claim.user_id}", "PROFILE").update(actions=[UserItem.platform_admin.set(value)],
+    # Admins are also listed in GSI1 (PLATFORM_ADMINS / <user id>): platform reports are mailed to them
+    listing = ([UserItem.GSI1PK.set(ADMINS_GSI1PK), UserItem.GSI1SK.set(claim.user_id)] if value
+               else [UserItem.GSI1PK.remove(), UserItem.GSI1SK.remove()])
+    UserItem(f"USER#{claim.user_id}", "PROFILE").update(actions=[UserItem.platform_admin.set(value), *listing],
                                                          condition=UserItem.PK.exists())
     record_platform("platform.admin_granted" if value else "platform.admin_revoked",
                     {"type": "user", "id": claim.user_id, "email": normalize_email(email)})
     return claim.user_id
+
+
+def platform_admins() -> list[tuple[str, str]]:
+    """(user id, email) of every platform administrator."""
+    bind_tables(get_settings())
+    return [(str(i.user_id), str(i.email)) for i in IdentityModel.gsi1.query(ADMINS_GSI1PK)
+            if isinstance(i, UserItem) and i.platform_admin]
+
+
+def home_workspace(user_id: str) -> str | None:
+    """The first workspace a user belongs to (where their in-app notifications go)."""
+    for item in IdentityModel.gsi1.query(f"USER#{user_id}", limit=1):
+        if isinstance(item, MembershipItem):
+            return str(item.workspace_id)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,13 +80,17 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
         raise ValidationFailed.field("contact_ids", "is empty")
     total = sum(int(i.segments) for i in planned)
     suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
-    charged = usage.charge(settings, workspace_id, "sms_segments", total, now=now)
+    # One charge for the batch (all or nothing under the limit), keyed by its first text
+    ref = usage.sms_charge(planned[0].message_id) if planned else None
+    charged = usage.charge(settings, workspace_id, "sms_segments", total, now=now,
+                           key=ref and f"bulk:{ref['key']}", cause=ref and ref["cause"])
     for item in planned:
         item.charged_at = charged.at
     try:  # before the commit, as for one text (see sms_send.queue_sms)
         _enqueue_all(config, workspace_id, [i.message_id for i in planned], (due - now).total_seconds())
     except Exception:
-        usage.refund(settings, workspace_id, "sms_segments", total, charged_at=charged.at)
+        usage.refund(settings, workspace_id, "sms_segments", total, charged_at=charged.at,
+                     key=charged.key and f"refund:{charged.key}", cause=ref and ref["cause"])
         raise
     queued: list[SmsMessageItem] = []
     for start in range(0, len(planned), _PER_TRANSACTION):
@@ -102,7 +106,8 @@ def queue_bulk(settings: Settings, config: MessagingConfig, workspace_id: str, b
                 _save(settings, [item])
                 queued.append(item)
             except TransactWriteError:
-                usage.refund(settings, workspace_id, "sms_segments", int(item.segments), charged_at=charged.at)
+                usage.refund(settings, workspace_id, "sms_segments", int(item.segments), charged_at=charged.at,
+                             **usage.sms_refund(item.message_id))
                 results[item.contact_id] = _refused(item.contact_id, "conflict", "could not be queued; retry")
     for item in queued:
         results[item.contact_id] = {"contact_id": item.contact_id, "status": item.status, "message_id": item.message_id}

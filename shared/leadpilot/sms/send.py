@@ -145,10 +145,11 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
     sender = _from_number(config, workspace_id, request.from_number_id)
     if request.send_at is not None and request.send_at > now + MAX_SCHEDULE_AHEAD:
         raise ValidationFailed.field("send_at", "is more than a year ahead")
-    charged = usage.charge(settings, workspace_id, "sms_segments", info.segments, now=now, enforce=not compliance)
+    message_id = new_id()
+    charged = usage.charge(settings, workspace_id, "sms_segments", info.segments, now=now, enforce=not compliance,
+                           **usage.sms_charge(message_id))
     target = request.send_at if request.send_at is not None and request.send_at > now else now
     due = due_time(now, target, config.time_scale)
-    message_id = new_id()
     item = sms_store.new_item(
         workspace_id, message_id, contact.id, direction="outbound", to=contact.phone, from_=sender, body=text,
         status="scheduled" if target > now else "queued", segments=info.segments, encoding=info.encoding,
@@ -159,7 +160,8 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
     try:
         enqueue(config, workspace_id, message_id, (due - now).total_seconds())
     except Exception:
-        usage.refund(settings, workspace_id, "sms_segments", info.segments, charged_at=charged.at)
+        usage.refund(settings, workspace_id, "sms_segments", info.segments, charged_at=charged.at,
+                     **usage.sms_refund(message_id))
         raise
     try:
         with transaction(settings) as txn:
@@ -170,7 +172,8 @@ def queue_sms(settings: Settings, config: MessagingConfig, workspace_id: str, re
                          condition=IdempotencyItem.PK.does_not_exist())
             sms_store.touch_conversation(txn, item, unread=False)
     except TransactWriteError:
-        usage.refund(settings, workspace_id, "sms_segments", info.segments, charged_at=charged.at)
+        usage.refund(settings, workspace_id, "sms_segments", info.segments, charged_at=charged.at,
+                     **usage.sms_refund(message_id))
         raced = _existing(workspace_id, request.idempotency_key)
         if raced is not None:
             return raced, False  # the same request, sent twice at once: the first one won
@@ -214,5 +217,6 @@ def cancel_sms(settings: Settings, workspace_id: str, message_id: str) -> dict[s
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         raise ValidationFailed.field("message_id", "cannot be cancelled: it is being sent") from exc
-    usage.refund(settings, workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at))
+    usage.refund(settings, workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at),
+                 **usage.sms_refund(message_id))
     return sms_store.to_dict(item)

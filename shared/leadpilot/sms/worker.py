@@ -410,7 +410,8 @@ def _fail(settings: Settings, item: SmsMessageItem, token: str, code: str, messa
                                   SmsMessageItem.updated_at.set(_iso(now))],
                    condition=(SmsMessageItem.status == "sending") & (SmsMessageItem.claim == token))
         txn.save(event)
-    usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at))
+    usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at),
+                 **usage.sms_refund(item.message_id))
     _publish(settings, event, sink)
     metrics.add_metric(name="SmsFailed", unit="Count", value=1)
     return "failed"
@@ -430,7 +431,8 @@ def _block(settings: Settings, item: SmsMessageItem, reason: str, now: datetime,
                 txn.save(event)
     except TransactWriteError:
         return "done"  # changed meanwhile (cancelled, or blocked by a parallel delivery)
-    usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at))
+    usage.refund(settings, item.workspace_id, "sms_segments", int(item.segments or 0), charged_at=str(item.charged_at),
+                 **usage.sms_refund(item.message_id))
     if reason != "contact_deleted":
         _publish(settings, event, sink)
     metrics.add_metric(name="SmsBlocked", unit="Count", value=1)

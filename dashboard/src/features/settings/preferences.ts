@@ -11,6 +11,8 @@ const TYPE_LABELS: Record<string, string> = {
   mention: "Someone mentions me in a note",
   integration_attention: "A connected integration needs me to reconnect it",
   webhook_disabled: "A webhook endpoint was turned off after failing",
+  support_access: "Support signs in to my workspace as me",
+  usage_drift: "Usage counters disagree with the usage ledger (platform admins)",
 };
 const CHANNEL_LABELS: Record<string, string> = { in_app: "In the app", email: "By email", sms: "By text" };
 

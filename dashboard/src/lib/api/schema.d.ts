@@ -2139,6 +2139,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platform/usage/monthly-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A generated monthly report: its totals and a link to its CSV (platform administrators only). */
+        get: operations["get_monthly_usage_report"];
+        put?: never;
+        /** Generate a past month's report again: stored and mailed to the platform administrators. */
+        post: operations["post_monthly_usage_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/usage/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's reconciliation of counters against the ledger (platform administrators only). */
+        get: operations["get_usage_reconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/usage/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every workspace's usage summed, by day or month and product (platform administrators only). */
+        get: operations["get_platform_usage_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/usage/reports/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's usage report as CSV (platform administrators only). */
+        get: operations["get_platform_usage_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/platform/workspaces": {
         parameters: {
             query?: never;
@@ -2742,6 +2811,40 @@ export interface paths {
         get?: never;
         /** Put usage limits */
         put: operations["put_usage_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/usage/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's usage by day or month and product: quantity, cost and billed amount. */
+        get: operations["get_usage_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/usage/reports/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's usage report as CSV. */
+        get: operations["get_usage_report_csv"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -4399,6 +4502,38 @@ export interface components {
             };
         };
         /**
+         * MonthlyReportRequest
+         * @description Generate a past month's usage report again (stored and mailed to the platform administrators).
+         */
+        MonthlyReportRequest: {
+            /** @description yyyy-mm, a finished month */
+            month: string;
+        };
+        /**
+         * MonthlyUsageReport
+         * @description A month's usage report for every workspace: totals by product, who it was mailed to, and a short-lived link to its CSV (one line per workspace and product) (response).
+         */
+        MonthlyUsageReport: {
+            /** @description yyyy-mm */
+            month: string;
+            workspaces: number;
+            totals: {
+                /** @enum {unknown} */
+                product: "sms_segments" | "emails" | "voice_minutes" | "ai_tokens";
+                quantity: number;
+                cost_micros: number;
+                billed_micros: number;
+            }[];
+            cost_micros: number;
+            billed_micros: number;
+            /** @description lines of the CSV before its totals */
+            rows: number;
+            generated_at: string;
+            emailed_to: string[];
+            /** @description GET only: a link to the CSV, valid 15 minutes */
+            csv_url?: string;
+        };
+        /**
          * Note
          * @description A note on a contact (response).
          */
@@ -4429,7 +4564,7 @@ export interface components {
          * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
          */
         NotificationPreferences: {
-            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled, support_access), then by channel (in_app) */
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled, support_access, usage_drift), then by channel (in_app) */
             preferences: {
                 [key: string]: {
                     [key: string]: boolean;
@@ -4758,6 +4893,9 @@ export interface components {
                 in_app?: boolean;
             };
             support_access?: {
+                in_app?: boolean;
+            };
+            usage_drift?: {
                 in_app?: boolean;
             };
         };
@@ -5898,6 +6036,62 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * UsageReconciliation
+         * @description A day's reconciliation: every workspace's day and month counters against the sums of its ledger entries, and each difference found (response).
+         */
+        UsageReconciliation: {
+            date: string;
+            month: string;
+            workspaces_checked: number;
+            generated_at: string;
+            drifts: {
+                workspace_id: string;
+                /** @enum {unknown} */
+                product: "sms_segments" | "emails" | "voice_minutes" | "ai_tokens";
+                /** @enum {unknown} */
+                period: "day" | "month";
+                period_value: string;
+                counter: number;
+                ledger: number;
+                /** @description counter minus ledger */
+                drift: number;
+            }[];
+        };
+        /**
+         * UsageReport
+         * @description Usage by period and product from the ledger: quantity, our cost and the billed amount (markups applied), in integer micro-dollars (response). The platform's report also counts the workspaces it sums.
+         */
+        UsageReport: {
+            /** @description first period: yyyy-mm-dd by day, yyyy-mm by month */
+            from: string;
+            /** @description last period, inclusive */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "month";
+            /** @description one per period and product with usage, by period then product */
+            rows: {
+                period: string;
+                product: components["schemas"]["UsageReport.product"];
+                quantity: number;
+                cost_micros: number;
+                billed_micros: number;
+            }[];
+            /** @description one per product over the whole range */
+            totals: {
+                product: components["schemas"]["UsageReport.product"];
+                quantity: number;
+                cost_micros: number;
+                billed_micros: number;
+            }[];
+            cost_micros: number;
+            /** @description the exact billed amounts summed, rounded half-up once */
+            billed_micros: number;
+            /** @description platform report only: workspaces with usage in the range */
+            workspaces?: number;
+        };
+        /** @enum {unknown} */
+        "UsageReport.product": "sms_segments" | "emails" | "voice_minutes" | "ai_tokens";
         WebhookDelivery: {
             id: string;
             endpoint_id: string;
@@ -10073,6 +10267,127 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
+    get_monthly_usage_report: {
+        parameters: {
+            query?: {
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyUsageReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    post_monthly_usage_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonthlyReportRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyUsageReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_usage_reconciliation: {
+        parameters: {
+            query?: {
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReconciliation"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_platform_usage_report: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_platform_usage_report_csv: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     platform_list_workspaces: {
         parameters: {
             query?: {
@@ -11330,6 +11645,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Usage"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_usage_report: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_usage_report_csv: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             "4XX": components["responses"]["Error"];

@@ -18,7 +18,9 @@ from leadpilot.automation.runs import drafts
 from leadpilot.automation.runs.config import RuntimeConfig
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
+from leadpilot.ids import new_id
 from leadpilot.observability import metrics
+from leadpilot.settings import get_settings
 
 _PLACEHOLDER_QUEUE = "https://sqs.invalid/flow-generation-check"
 _SYSTEM = """You design automation flows for LeadPilot, a CRM for small businesses. Answer with one flow.
@@ -37,13 +39,16 @@ Rules:
 - Durations are objects such as {"days": 3}."""
 
 
-def _draft_from_model(config: ai.AiConfig, prompt: str, name: str | None) -> tuple[dict[str, Any], int]:
-    """The model's draft, validated; (document, attempts). ValidationFailed after a second invalid draft."""
+def _draft_from_model(config: ai.AiConfig, prompt: str, name: str | None,
+                      tokens: list[int]) -> tuple[dict[str, Any], int]:
+    """The model's draft, validated; (document, attempts). ValidationFailed after a second invalid draft.
+    Each call's tokens are appended to `tokens`, also when the drafts are refused (they were used)."""
     ask = prompt + (f"\nName the flow: {name}" if name else "")
     messages = [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": ask}]
     problems: list[dict[str, str]] = []
     for attempt in (1, 2):
-        answer = ai.structured(config, "leadpilot_flow", strict_flow_schema(), messages)
+        answer, used = ai.structured_answer(config, "leadpilot_flow", strict_flow_schema(), messages)
+        tokens.append(used)
         document = from_strict(answer)
         if name:
             document["name"] = name
@@ -73,7 +78,12 @@ def generate_flow(identity: Identity, config: RuntimeConfig, ai_settings: ai.AiC
     if not prompt:
         raise ValidationFailed.field("prompt", "must not be blank")
     if ai_settings.online:
-        document, attempts = _draft_from_model(ai_settings, prompt, name)
+        tokens: list[int] = []
+        try:
+            document, attempts = _draft_from_model(ai_settings, prompt, name, tokens)
+        finally:  # metered whether the draft is kept or refused
+            ai.meter(get_settings(), ai_settings, identity.workspace_id, sum(tokens), f"flow_generation:{new_id()}",
+                     {"type": "ai_feature", "id": "flow_generation"})
         pattern = None
     else:
         pattern, document = offline_builder.build(prompt, name)

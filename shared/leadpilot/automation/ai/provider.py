@@ -34,6 +34,7 @@ class AiConfig:
     base_url: str | None
     model: str
     timeout_s: float
+    own_key: bool = False  # the workspace's own OpenAI key: it pays OpenAI itself, so nothing is metered
 
     @property
     def online(self) -> bool:
@@ -64,7 +65,7 @@ def for_workspace(settings: Settings, config: AiConfig, workspace_id: str) -> Ai
     # (automations) would otherwise pay the vault's imports at every cold start
 
     own = credentials.workspace_secret(settings, workspace_id, "openai")
-    return config if own is None else replace(config, api_key=own["api_key"])
+    return config if own is None else replace(config, api_key=own["api_key"], own_key=True)
 
 
 @lru_cache(maxsize=32)
@@ -76,6 +77,12 @@ def _client(api_key: str, base_url: str | None, timeout_s: float) -> Any:
 
 def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> dict[str, Any]:
     """One chat completion constrained to a strict JSON schema; the parsed object it returned."""
+    return structured_answer(config, name, schema, messages)[0]
+
+
+def structured_answer(config: AiConfig, name: str, schema: dict[str, Any],
+                      messages: list[dict[str, str]]) -> tuple[dict[str, Any], int]:
+    """As `structured`, with the tokens the completion used (what is metered as ai_tokens)."""
     import openai
 
     try:
@@ -94,4 +101,16 @@ def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: li
         raise AiUnavailable("the AI provider returned something that is not JSON") from exc
     if not isinstance(parsed, dict):
         raise AiUnavailable("the AI provider returned JSON that is not an object")
-    return parsed
+    return parsed, int(getattr(getattr(completion, "usage", None), "total_tokens", 0) or 0)
+
+
+def meter(settings: Settings, config: AiConfig, workspace_id: str, tokens: int, key: str,
+          cause: dict[str, str]) -> None:
+    """Charge the tokens an AI feature used on the platform's key (after the call: counted, never refused).
+    `cause`: {"type": "run", "id": <run>} for a flow's AI step, {"type": "ai_feature", "id": <feature>} else."""
+    from leadpilot import usage  # on first use, like the vault above
+
+    if tokens <= 0 or config.own_key or not config.online:
+        return
+    usage.charge(settings, workspace_id, "ai_tokens", tokens, enforce=False, key=f"ai:{key}",
+                 cause=cause)

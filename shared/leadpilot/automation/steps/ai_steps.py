@@ -83,12 +83,19 @@ def classify(job: Job) -> dict[str, Any]:
                                               f"of the labels {labels} and a short reason."},
                 {"role": "user", "content": f"Question: {question}\nText: {text}"}]
     try:
-        answer = ai.structured(settings, "leadpilot_classification", schema, messages)
+        answer, tokens = ai.structured_answer(settings, "leadpilot_classification", schema, messages)
     except ai.AiUnavailable as exc:
         raise TransientFailure(f"ai_condition at {job.node}: {exc.message}") from exc
+    _meter(job, settings, tokens)
     label = str(answer.get("label"))
     return {"label": label if label in labels else default, "reason": str(answer.get("reason", ""))[:500],
             "generator": ai.OPENAI, "model": settings.model}
+
+
+def _meter(job: Job, settings: ai.AiConfig, tokens: int) -> None:
+    """Charge a step's tokens once per performed action (the action's key: a redelivery is not charged again)."""
+    ai.meter(job.settings, settings, job.workspace_id, tokens, f"run:{job.run_id}:{job.key}",
+             {"type": "run", "id": job.run_id})
 
 
 def offline_message(prompt: str, channel: str, first_name: str | None) -> str:
@@ -126,9 +133,11 @@ def generate_message(job: Job) -> dict[str, Any]:
                     {"role": "user", "content": f"Contact first name: {contact.get('first_name') or 'unknown'}; "
                                                 f"company: {contact.get('company') or 'unknown'}.\n{prompt}"}]
         try:
-            text = str(ai.structured(settings, "leadpilot_message", schema, messages).get("text", "")).strip()
+            answer, tokens = ai.structured_answer(settings, "leadpilot_message", schema, messages)
         except ai.AiUnavailable as exc:
             raise TransientFailure(f"ai_generate_message at {job.node}: {exc.message}") from exc
+        _meter(job, settings, tokens)
+        text = str(answer.get("text", "")).strip()
         text = text[:SMS_LIMIT] if channel == "sms" else text
         extra = {"generator": ai.OPENAI, "model": settings.model}
     else:
