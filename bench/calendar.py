@@ -1,11 +1,14 @@
 """Calendar benchmarks on a running local cloud (DynamoDB Local + the function host), two figures.
 
-slots     Availability for 30 days of a round-robin event type with 10 hosts (weekday hours in New York, busy
-          time from the workspace's stored appointments: `--appointments` of them, spread over the 30 days):
-          p50 and p95 of GET /book/<page>/<event type>/slots over HTTP, and of the domain call alone
-          (calendar.public.slots, no HTTP), each as a ratio to the raw DynamoDB calls the answer needs: GetItem
-          booking-page slug, GetItem workspace, UpdateItem public rate window, GetItem event-type slug, GetItem
-          event type, Query schedules partition, Query the appointments' by-time view for the range.
+slots     Availability for 30 days of a round-robin event type with 10 hosts (weekday hours in New York), each
+          with 2 connected calendars (Google and Microsoft, connected through the local cloud's OAuth stub and
+          synced from its fake calendars into the busy cache), and busy time from the workspace's stored
+          appointments (`--appointments` of them, spread over the 30 days): p50 and p95 of
+          GET /book/<page>/<event type>/slots over HTTP, and of the domain call alone (calendar.public.slots, no
+          HTTP), each as a ratio to the raw DynamoDB calls the answer needs: GetItem booking-page slug, GetItem
+          workspace, UpdateItem public rate window, GetItem event-type slug, GetItem event type, Query schedules
+          partition, Query the appointments' by-time view for the range, and one BatchGetItem of every host's
+          connected calendars (their busy cache, a key per host and provider).
 bookings  Bookings per second for one event type under contention: a single-host event type, `--threads`
           bookers at once over HTTP, each walking the same offered slots in the same order, so most attempts
           collide (exactly one per slot commits; the rest are 409 slot_taken).
@@ -27,9 +30,11 @@ import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 HOSTS = 10
 DAYS = 30
+PROVIDERS = ("google", "microsoft")
 WEEKDAYS = {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -82,11 +87,13 @@ def setup(client: Client, label: str) -> dict[str, Any]:
                                                      "password": "correct-horse-battery",
                                                      "timezone": "America/New_York"}))
     token, hosts = owner["access_token"], [owner["user"]["id"]]
+    tokens = [token]
     for n in range(HOSTS - 1):
         invite = _ok(client.call("POST", "/workspace/invites", {"email": f"host{n}-{stamp}@bench.test"}, token))
         member = _ok(client.call("POST", "/auth/accept-invite", {"token": invite["token"], "name": f"Host {n}",
                                                                  "password": "member-password-1"}))
         hosts.append(member["member"]["user_id"])
+        tokens.append(member["access_token"])
     for host in hosts:
         _ok(client.call("POST", "/availability/schedules", {"name": "Hours", "timezone": "America/New_York",
                                                             "weekly": WEEKDAYS, "user_id": host}, token))
@@ -98,7 +105,42 @@ def setup(client: Client, label: str) -> dict[str, Any]:
     _ok(client.call("PUT", "/booking-page", {"slug": page}, token))
     contact = _ok(client.call("POST", "/contacts", {"first_name": "Busy", "email": f"busy{stamp}@bench.test"}, token))
     return {"token": token, "workspace_id": owner["workspace"]["id"], "event_type": event_type, "page": page,
-            "contact_id": contact["id"], "hosts": hosts}
+            "contact_id": contact["id"], "hosts": hosts, "tokens": tokens}
+
+
+def connect_calendars(client: Client, ws: dict[str, Any], wait_s: float = 120) -> int:
+    """Each host connects Google and Microsoft as a browser would (start, follow the provider's consent
+    redirect, send the callback); then wait until calendar sync has filled every link's busy cache."""
+    from leadpilot.calendar_sync.links import links
+    from leadpilot.settings import get_settings
+
+    for token in ws["tokens"]:
+        for provider in PROVIDERS:
+            start = _ok(client.call("POST", "/integrations/oauth/start", {"provider": provider}, token))
+            request = urllib.request.Request(start["authorization_url"], method="GET")
+            try:
+                urllib.request.build_opener(_NoRedirect).open(request, timeout=30)
+                raise AssertionError("the consent page did not redirect back")
+            except urllib.error.HTTPError as back:
+                assert back.code == 302, back.code
+                query = parse_qs(urlsplit(back.headers["Location"]).query)
+            _ok(client.call("POST", "/integrations/oauth/callback", {k: v[0] for k, v in query.items()}, token))
+    settings = get_settings()
+    deadline = time.monotonic() + wait_s
+    while True:
+        cached = sum(1 for host in ws["hosts"] for item in links(settings, ws["workspace_id"], host)
+                     if item.busy_refreshed_at)
+        if cached == len(ws["hosts"]) * len(PROVIDERS):
+            return cached
+        assert time.monotonic() < deadline, f"only {cached} busy caches filled in {wait_s} s"
+        time.sleep(0.5)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Keep the provider's redirect back to the app: its query is what the callback is sent."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def seed_appointments(ws: dict[str, Any], count: int, first: date) -> int:
@@ -126,6 +168,7 @@ def _raw_reads(ws: dict[str, Any], first: date) -> Callable[[], None]:
     """The DynamoDB calls one availability answer needs at least, made directly."""
     import boto3
 
+    from leadpilot.calendar_sync.models import host_pk
     from leadpilot.settings import get_settings
 
     settings = get_settings()
@@ -148,6 +191,8 @@ def _raw_reads(ws: dict[str, Any], first: date) -> Callable[[], None]:
         _query_all(dynamodb, crm, f"WS#{ws_id}#CAL#SCHEDULES", None, None)
         _query_all(dynamodb, crm, f"WS#{ws_id}#CAL#APPTS", lo.strftime("%Y-%m-%dT%H:%M:%SZ"),
                    hi.strftime("%Y-%m-%dT%H:%M:%SZ") + "~")
+        keys = [key(host_pk(ws_id, host), f"LINK#{provider}") for host in ws["hosts"] for provider in PROVIDERS]
+        dynamodb.batch_get_item(RequestItems={crm: {"Keys": keys}})  # every host's connected calendars
 
     return run
 
@@ -176,6 +221,7 @@ def slots_bench(client: Client, n: int, count: int) -> dict[str, Any]:
     bind_tables(get_settings())
     ws = setup(client, "s")
     first = datetime.now(UTC).date() + timedelta(days=1)
+    connected = connect_calendars(client, ws)
     seeded = seed_appointments(ws, count, first)
     end = first + timedelta(days=DAYS - 1)
     path = f"/book/{ws['page']}/demo/slots?start={first}&end={end}&timezone=America/New_York"
@@ -186,7 +232,8 @@ def slots_bench(client: Client, n: int, count: int) -> dict[str, Any]:
                                             "America/New_York", None))
     raw = _timed(n, _raw_reads(ws, first))
     (h50, h95), (d50, d95), (r50, r95) = _percentiles(http), _percentiles(domain), _percentiles(raw)
-    return {"hosts": HOSTS, "days": DAYS, "appointments": seeded, "slots": len(found["slots"]), "n": n,
+    return {"hosts": HOSTS, "connected_calendars": connected, "days": DAYS, "appointments": seeded,
+            "slots": len(found["slots"]), "n": n,
             "http_ms": {"p50": round(h50, 1), "p95": round(h95, 1)},
             "domain_ms": {"p50": round(d50, 1), "p95": round(d95, 1)},
             "raw_reads_ms": {"p50": round(r50, 1), "p95": round(r95, 1)},

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from infra.local.calendar_fakes import FakeCalendars
 from infra.local.oauth_stub import OAuthStub
 from leadpilot.calendar_sync import watches
-from leadpilot.calendar_sync.busy import busy_intervals
+from leadpilot.calendar_sync.busy import busy_intervals, hosts_busy
 from leadpilot.calendar_sync.config import sync_config
 from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.links import link
@@ -109,6 +109,9 @@ def test_connecting_fills_the_busy_cache_and_availability_reads_only_the_cache(h
     # Then both calendars' busy times come back merged, and neither provider was called
     assert busy == [(DAY + timedelta(hours=9), DAY + timedelta(hours=11))]
     assert sum(fake.calls.values()) == calls
+    # And read for several hosts at once (one batch by key), each host gets its own; one with nothing, nothing
+    assert hosts_busy(settings, host["ws"], [host["user"], "usr_without_calendars"], DAY,
+                      DAY + timedelta(days=1)) == {host["user"]: busy, "usr_without_calendars": []}
     # And the Calendar API refuses a token the OAuth server did not issue (the client sees TokenRejected)
     with pytest.raises(TokenRejected):
         GoogleCalendar(fake.google_api, 5).busy("not-a-token", 0, 3600)

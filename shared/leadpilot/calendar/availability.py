@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from leadpilot.calendar import config
 from leadpilot.calendar.models import AppointmentViewItem
 from leadpilot.calendar.slots import Busy, collective, compute_slots, round_robin
-from leadpilot.calendar_sync.busy import busy_intervals
+from leadpilot.calendar_sync.busy import hosts_busy
 from leadpilot.settings import Settings, get_settings
 
 LONGEST = timedelta(minutes=240 + 240)  # the longest appointment plus its largest buffer: starts this early overlap
@@ -61,7 +61,8 @@ class AppointmentBusy:
 
 
 class ExternalBusy:
-    """The hosts' connected calendars: calendar sync's per-host busy cache (one Query per host, no provider call).
+    """The hosts' connected calendars: calendar sync's per-host busy cache (one BatchGetItem for all the hosts,
+    no provider call).
 
     Our own appointments are written into those calendars too, so the cache holds them as well: the parts of it
     that the host's own appointments cover are dropped, being counted (or, for the one being moved, deliberately
@@ -76,11 +77,9 @@ class ExternalBusy:
              exclude: str | None = None) -> dict[str, list[Busy]]:
         low, high = start - LONGEST, end + LONGEST  # what can overlap a slot starting in [start, end)
         own = self.own.busy(workspace_id, hosts, low, high)  # every appointment, the one being moved too
-        found: dict[str, list[Busy]] = {}
-        for host in hosts:
-            external = busy_intervals(self.settings, workspace_id, host, low, high)
-            found[host] = [Busy(a, b) for a, b in subtract(external, [(x.start, x.end) for x in own[host]])]
-        return found
+        external = hosts_busy(self.settings, workspace_id, hosts, low, high)
+        return {host: [Busy(a, b) for a, b in subtract(external[host], [(x.start, x.end) for x in own[host]])]
+                for host in hosts}
 
 
 def subtract(intervals: list[tuple[datetime, datetime]],

@@ -3,8 +3,9 @@
 The seams with the `calendar` capability (scheduling and booking):
 
 - Busy times, read on the request path from the per-host cache in DynamoDB (never from Google or Microsoft):
-    calendar_sync.busy.busy_intervals(settings, workspace_id, user_id, start, end)
-        -> list[tuple[datetime, datetime]]   (aware UTC, merged, sorted, clipped to [start, end))
+    calendar_sync.busy.hosts_busy(settings, workspace_id, hosts, start, end)
+        -> {host: list[tuple[datetime, datetime]]}   (aware UTC, merged, sorted, clipped to [start, end);
+    one BatchGetItem for every host; busy_intervals(settings, workspace_id, user_id, start, end) is one host's)
 - Writing bookings to the host's connected calendars, idempotent by appointment id:
     calendar_sync.events.upsert_event(settings, workspace_id, user_id, appointment: dict, version=None)
     calendar_sync.events.delete_event(settings, workspace_id, user_id, appointment_id: str, version=None)

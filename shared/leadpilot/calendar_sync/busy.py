@@ -1,6 +1,7 @@
 """The busy-time cache: per host and connected calendar, the busy intervals of the next `window_days`.
 
-`busy_intervals` is what availability calls: one Query of the host's partition, never Google or Microsoft.
+`hosts_busy` is what availability calls: one BatchGetItem of every host's links (a key per host and provider),
+never Google or Microsoft; `busy_intervals` is one host's, by a Query of its partition.
 The cache is refreshed on connect, after each push or sync, and after we write an appointment; a disconnect
 deletes the link and its cache with it.
 """
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from leadpilot.calendar_sync.config import SyncConfig
-from leadpilot.calendar_sync.links import api_of, links, token_for
-from leadpilot.calendar_sync.models import CalendarLinkItem
+from leadpilot.calendar_sync.links import PROVIDERS, api_of, links, token_for
+from leadpilot.calendar_sync.models import CalendarLinkItem, host_pk, link_sk
 from leadpilot.calendar_sync.providers import Interval
 from leadpilot.clock import now_iso
+from leadpilot.db.base import bind_tables
 from leadpilot.settings import Settings
 
 
@@ -26,6 +29,21 @@ def busy_intervals(settings: Settings, workspace_id: str, user_id: str, start: d
     for item in links(settings, workspace_id, user_id):
         found.extend((max(a, low), min(b, high)) for a, b in json.loads(item.busy) if a < high and b > low)
     return [(_utc(a), _utc(b)) for a, b in merge(found)]
+
+
+def hosts_busy(settings: Settings, workspace_id: str, hosts: Sequence[str], start: datetime,
+               end: datetime) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Every host's cached external busy times overlapping [start, end), as `busy_intervals` gives one host's:
+    the links are read by key in one BatchGetItem (a round trip, not one Query per host)."""
+    bind_tables(settings)
+    low, high = int(start.timestamp()), int(end.timestamp())
+    owner = {host_pk(workspace_id, host): host for host in hosts}
+    found: dict[str, list[Interval]] = {host: [] for host in hosts}
+    for item in CalendarLinkItem.batch_get([(pk, link_sk(provider)) for pk in owner for provider in PROVIDERS]):
+        if item.busy:
+            found[owner[item.PK]].extend((max(a, low), min(b, high)) for a, b in json.loads(item.busy)
+                                         if a < high and b > low)
+    return {host: [(_utc(a), _utc(b)) for a, b in merge(intervals)] for host, intervals in found.items()}
 
 
 def merge(intervals: list[Interval]) -> list[Interval]:
