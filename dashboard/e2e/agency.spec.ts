@@ -1,5 +1,5 @@
 import { test, expect, expectAccessible, screenshot } from "./fixtures";
-import { AgencyScreen } from "./pages/agency";
+import { AgencyScreen, previousMonth } from "./pages/agency";
 
 test("an owner makes the workspace an agency, bills a client, sets it up from a template and enters it", async ({
   signedIn: page,
@@ -34,16 +34,26 @@ test("an owner makes the workspace an agency, bills a client, sets it up from a 
   await expectAccessible(page);
   await screenshot(page, "agency-sub-accounts");
 
-  // Given the client has contacts of its own (created in its workspace, through a session there)
+  // Given the client's own activity (in its workspace, through a session there): contacts and two long texts,
+  // and a second client without any
   const subId = (await workspace.api("GET", "/agency/sub-accounts")).body.items[0].id as string;
   const opened = await workspace.api("POST", `/agency/sub-accounts/${subId}/open`);
-  for (const name of ["Ada", "Grace"]) {
-    const made = await request.post("/contacts", {
-      data: { first_name: name, email: `${name.toLowerCase()}@bright.example.com` },
+  const asClient = async (path: string, data: unknown) => {
+    const answer = await request.post(path, {
+      data,
       headers: { Authorization: `Bearer ${opened.body.access_token}` },
     });
-    expect(made.status()).toBe(201);
+    expect(answer.status(), await answer.text()).toBeLessThan(300);
+    return answer.json();
+  };
+  const line = 2_000_000 + ((Date.now() * 7 + process.pid * 131) % 8_000_000);
+  await asClient("/phone-numbers", { number: `+1415${line}`, label: "Front desk" });
+  const ada = await asClient("/contacts", { first_name: "Ada", phone: `+1415${line + 1}` });
+  await asClient("/contacts", { first_name: "Grace", email: "grace@bright.example.com" });
+  for (const reminder of ["Your cleaning is tomorrow at 9.", "Your check-up is on Friday at 10."]) {
+    await asClient("/sms", { contact_id: ada.id, body: `${reminder} ${"Reply C to confirm. ".repeat(8)}` });
   }
+  await workspace.api("POST", "/agency/sub-accounts", { name: "Harbor Plumbing", timezone: "America/New_York" });
 
   // When a markup out of range is saved / Then the API's refusal shows next to that product's field
   const drawer = await agency.openRebilling("Bright Dental");
@@ -79,10 +89,20 @@ test("an owner makes the workspace an agency, bills a client, sets it up from a 
     await expect(agency.rollupRow("Bright Dental")).toContainText("+2 new", { timeout: 1000 });
   }).toPass({ timeout: 10_000 });
   await expect(agency.rollupRow("Bright Dental")).toContainText("SMS +25%");
-  await expect(agency.rollupRow("Total")).toContainText("$0.00");
+  await expect(agency.rollupRow("Bright Dental")).toContainText(/[1-9]\d* SMS segments/);
+  await expect(agency.rollupRow("Harbor Plumbing")).toContainText("0 SMS segments");
+  await expect(agency.rollupRow("Total")).not.toContainText("$0.00");
   await expect(page.getByRole("img", { name: /^Billed per sub-account/ })).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, "agency-rollups");
+  // When an earlier month is picked / Then it shows that month (nothing happened then)
+  await agency.pickMonth(previousMonth());
+  await expect(agency.rollupRow("Total")).toContainText("$0.00");
+  // And the screen holds up in the dark theme
+  await page.getByRole("button", { name: "Switch to dark theme" }).click();
+  await agency.go("Rollups");
+  await expectAccessible(page);
+  await screenshot(page, "agency-rollups-dark");
 
   // When the owner opens the sub-account / Then the app is inside it, says so, and leads back
   await agency.go("Sub-accounts");

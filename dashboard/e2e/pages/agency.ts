@@ -1,6 +1,12 @@
 // The agency screens as a user drives them: becoming an agency, sub-accounts, rebilling, templates, rollups.
 import { expect, type Locator, type Page } from "@playwright/test";
 
+/** Last month as YYYY-MM (UTC, as the rollups count months). */
+export function previousMonth(now = new Date()): string {
+  const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
 export class AgencyScreen {
   constructor(readonly page: Page) {}
 

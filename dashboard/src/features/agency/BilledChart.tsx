@@ -21,6 +21,9 @@ export function BilledChart({
     WIDTH - LABEL - VALUE,
   );
   const height = shown.length * ROW + 4;
+  if (shown.every((row) => row.billed === 0)) {
+    return <p className="muted agency-chart-empty">{caption}: nothing billed yet.</p>;
+  }
   return (
     <figure className="agency-chart">
       <svg viewBox={`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label={caption}>
