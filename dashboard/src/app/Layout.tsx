@@ -9,8 +9,15 @@ import { api, unwrap } from "@/lib/api/client";
 import { readSession, writeSession } from "@/lib/auth/session";
 import { LiveProvider, useLiveConnected } from "@/lib/live/LiveProvider";
 import { NotificationBell } from "@/features/notifications/NotificationBell";
+import { SubAccountBanner } from "@/features/agency/SubAccountBanner";
+
+function useRole(): string | undefined {
+  const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
+  return (me.data as { role?: string } | undefined)?.role;
+}
 
 export function Layout({ children }: { children: ReactNode }) {
+  const role = useRole();
   return (
     <LiveProvider>
       <div className="shell">
@@ -18,7 +25,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <div className="brand">
             Lead<span>Pilot</span>
           </div>
-          {NAV.map((item) => (
+          {NAV.filter((item) => !item.roles || (role !== undefined && item.roles.includes(role))).map((item) => (
             <NavLink key={item.to} to={item.to} end={item.to === "/"} className="nav-link">
               <span aria-hidden="true">{item.icon}</span>
               {item.label}
@@ -26,6 +33,7 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <div className="main">
+          <SubAccountBanner />
           <TopBar />
           <main className="content" id="main">
             {children}

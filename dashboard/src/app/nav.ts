@@ -5,6 +5,8 @@ export interface NavItem {
   label: string;
   icon: string;
   soon?: boolean;
+  /** shown only to these workspace roles (all roles when absent) */
+  roles?: readonly string[];
 }
 
 export const NAV: NavItem[] = [
@@ -19,4 +21,5 @@ export const NAV: NavItem[] = [
   { to: "/settings", label: "Settings", icon: "⚙" },
   { to: "/integrations", label: "Integrations", icon: "⇄" },
   { to: "/webhooks", label: "Webhooks", icon: "↯" },
+  { to: "/agency", label: "Agency", icon: "⌘", roles: ["owner", "admin"] },
 ];

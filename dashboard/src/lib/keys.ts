@@ -29,6 +29,7 @@ export const RESOURCES = [
   "templates",
   "integrations",
   "webhooks",
+  "agency",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 

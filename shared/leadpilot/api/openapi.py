@@ -215,8 +215,16 @@ PAGE_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/agency/rollups"): {
         "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
         "totals": {"type": "object", "description": "the sums of this page's items, and how many sub-accounts",
+                   "additionalProperties": False,
                    "required": ["sub_accounts", "contacts", "messages", "calls", "appointments", "usage",
-                                "cost_micros", "billed_micros"]}},
+                                "cost_micros", "billed_micros"],
+                   "properties": {
+                       "sub_accounts": {"type": "integer", "minimum": 0},
+                       **{k: {"$ref": f"#/components/schemas/Rollup.{d}"} for k, d in (
+                           ("contacts", "contacts"), ("messages", "messages"), ("usage", "usage"),
+                           ("cost_micros", "money"), ("billed_micros", "money"))},
+                       "calls": {"type": "integer", "minimum": 0},
+                       "appointments": {"type": "integer", "minimum": 0}}}},
 }
 
 

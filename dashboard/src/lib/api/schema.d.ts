@@ -6293,7 +6293,16 @@ export interface operations {
                         next_cursor?: string | null;
                         month: string;
                         /** @description the sums of this page's items, and how many sub-accounts */
-                        totals: Record<string, never>;
+                        totals: {
+                            sub_accounts: number;
+                            contacts: components["schemas"]["Rollup.contacts"];
+                            messages: components["schemas"]["Rollup.messages"];
+                            usage: components["schemas"]["Rollup.usage"];
+                            cost_micros: components["schemas"]["Rollup.money"];
+                            billed_micros: components["schemas"]["Rollup.money"];
+                            calls: number;
+                            appointments: number;
+                        };
                     };
                 };
             };
