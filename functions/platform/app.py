@@ -85,7 +85,8 @@ def platform_delete_workspace(workspace_id: str) -> Response:
     """Erase the workspace and all its data, as a job (progress: GET /jobs/{job_id}); asked again, the same job."""
     identity = _admin("write")
     job = erase.delete_workspace(edge.settings, identity, workspace_id)
-    actions.record(identity, "workspace.deletion_requested", str(job.params["workspace_id"]), {"job_id": job.id})
+    actions.record(identity, "workspace.deletion_requested", str(job.params["workspace_id"]), {"job_id": job.id},
+                   workspace_log=False)
     return Response(body=job.to_dict(), status_code=202, headers=dict(JSON_HEADERS))
 
 

@@ -118,6 +118,12 @@ def test_suspend_refuses_the_api_and_sends_pauses_runs_and_reactivation_resumes_
     assert (email["status"], email["reason"]) == ("skipped", "workspace_suspended"), email
     assert api.get("/dev/emails", token=token).body["items"] == []
     assert api.get(f"/jobs/{reactivated.body['job']['id']}", token=admin).body["result"]["runs"] == 2
+    # And both actions are in the platform's audit log and in the workspace's own, with the reason
+    for log, credential in (("/platform/audit", admin), ("/workspace/audit", token)):
+        entries = api.get(f"{log}?limit=100", token=credential).body["items"]
+        actions = {e["action"]: e for e in entries if e["target"] == {"type": "workspace", "id": ws}}
+        assert {"platform.workspace.suspended", "platform.workspace.reactivated"} <= set(actions), (log, entries)
+        assert actions["platform.workspace.suspended"]["changes"]["reason"], actions
 
 
 def _status(workspace_id: str, run_id: str) -> str | None:

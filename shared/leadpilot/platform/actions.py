@@ -15,13 +15,15 @@ from leadpilot.observability import logger
 PLATFORM_TARGET = "platform"
 
 
-def record(identity: Identity, action: str, target: str, changes: dict[str, Any] | None = None) -> None:
+def record(identity: Identity, action: str, target: str, changes: dict[str, Any] | None = None, *,
+           workspace_log: bool = True) -> None:
     """Record one platform action (`workspace.suspended`, `settings.updated`, ...) on `target` (a workspace id,
-    or "platform" for the platform's own settings)."""
+    or "platform" for the platform's own settings); `workspace_log=False` keeps it out of the workspace's own log
+    (a workspace being erased)."""
     actor = {**identity.actor(), "workspace_id": identity.workspace_id}
     logger.info("platform_action", extra={"platform_action": {
         "action": action, "target": target, "changes": changes or {}, "actor": actor}})
     about = {"type": "platform"} if target == PLATFORM_TARGET else {"type": "workspace", "id": target}
     record_platform(f"platform.{action}", about, changes)
-    if target != PLATFORM_TARGET:
+    if workspace_log and target != PLATFORM_TARGET:
         record_workspace(target, f"platform.{action}", about, changes)
