@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention", "integration_attention",
-                          "webhook_disabled")
+                          "webhook_disabled", "call_missed", "call_handoff")
 CHANNELS: tuple[str, ...] = ("in_app",)
 
 

@@ -1,0 +1,159 @@
+"""AI voice calls end to end on moto: Twilio played by the voice simulator (signed webhooks, the
+ConversationRelay protocol, status callbacks), the real openai client against the streaming chat stub."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.local.voice_sim import VoiceSimulator
+from tests.integration.calendar_helpers import event_type, schedule
+from tests.integration.voice_helpers import NUMBER, analyse, call_events, number, simulator, voice_cloud
+from tests.support.apps import Api
+from tests.support.chat_stub import LONG_ANSWER
+from tests.support.http_stub import Stub
+
+CALLER = "+14155550123"
+
+
+@pytest.fixture
+def online(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Stub]]:
+    with voice_cloud(cloud, monkeypatch) as stubs:
+        yield stubs
+
+
+def _usage(api: Api, token: str) -> dict[str, Any]:
+    reply = api.get("/usage", token=token)
+    assert reply.status == 200, reply
+    return dict(reply.body)
+
+
+def test_an_inbound_call_books_an_appointment_through_tool_calls(
+        cloud: Any, online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a number whose AI receptionist books intro calls, and a calendar with open hours
+    _, gateway = online
+    token = owner["access_token"]
+    schedule(api, token)
+    event_type(api, token, min_notice_minutes=0)
+    number(api, token, greeting="Hi, Acme here.")
+    sim = simulator(api, gateway)
+
+    # When a stranger calls and asks to book, then says goodbye
+    call = sim.inbound(CALLER, NUMBER)
+    assert call.relay is not None and "<ConversationRelay" in call.twiml and 'welcomeGreeting="Hi, Acme here."' \
+        in call.twiml
+    first = call.relay.prompt("I'd like to book an appointment please")
+    last = call.relay.prompt("Great, bye")
+
+    # Then the agent's words streamed as separate tokens, it checked availability and booked through tool calls
+    assert first.startswith("Let me check.") and "You're booked for" in first, first
+    tokens = [r for r in gateway.requests if b'"type":"text"' in r.body]
+    assert len(tokens) > 6
+    appointments = api.get("/appointments", token=token).body["items"]
+    assert len(appointments) == 1 and appointments[0]["source"] == "voice"
+    assert appointments[0]["start"] in first
+    # And the goodbye ended the session, after which Twilio hangs up
+    assert "goodbye" in last.lower() and call.relay.ended == {"type": "end", "reason": "goodbye"}
+    assert "<Hangup/>" in sim.relay_ended(call)
+
+    # When Twilio reports the call completed after 75 seconds
+    assert sim.status(call.sid, "completed", duration=75) == 200
+    calls = api.get("/calls", token=token).body["items"]
+    assert len(calls) == 1
+    record = api.get(f"/calls/{calls[0]['id']}", token=token).body
+    # Then the call is completed, billed 2 minutes, with its cost, and its transcript turn by turn
+    assert (record["status"], record["direction"], record["mode"], record["minutes"]) == \
+        ("completed", "inbound", "relay", 2)
+    assert record["cost"]["telephony_micros"] == 28_000 and record["cost"]["relay_micros"] == 140_000
+    assert record["cost"]["tokens"] > 0 and record["cost"]["total_micros"] > 168_000
+    roles = [t["role"] for t in record["transcript"]]
+    assert roles[:2] == ["agent", "caller"] and roles.count("action") == 3  # availability, booking, end
+    assert record["transcript"][0]["text"] == "Hi, Acme here."
+    # And usage counts the minutes and tokens
+    usage = _usage(api, token)
+    assert usage["counters"]["voice_minutes"]["month"]["used"] == 2
+    assert usage["counters"]["ai_tokens"]["month"]["used"] == record["cost"]["tokens"]
+
+    # When the analysis queue runs (twice: a redelivery changes nothing)
+    assert analyse(cloud) == 1
+    record = api.get(f"/calls/{record['id']}", token=token).body
+    # Then the call has an outcome, a summary and a sentiment from the model
+    assert record["outcome"] == "booked" and record["analysis"]["generator"] == "openai"
+    assert record["sentiment"]["label"] == "positive" and record["summary"]
+    events = call_events(cloud)  # what flows trigger on (call.started is on the timeline, not a trigger)
+    assert [e["detail-type"] for e in events] == ["call.completed", "call.analyzed"]
+    assert events[1]["detail"]["data"]["outcome"] == "booked"
+    timeline = api.get(f"/contacts/{record['contact_id']}/timeline?limit=50", token=token).body["items"]
+    assert {"call.started", "call.completed", "call.analyzed"} <= {i["type"] for i in timeline}
+
+
+def test_an_interruption_keeps_only_the_words_the_caller_heard(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a call where the agent gives a long answer
+    _, gateway = online
+    token = owner["access_token"]
+    number(api, token)
+    sim = simulator(api, gateway)
+    call = sim.inbound(CALLER, NUMBER)
+    assert call.relay is not None
+    assert call.relay.prompt("Tell me the long version") == LONG_ANSWER
+
+    # When the caller speaks over it after hearing the first sentence, and asks something else
+    heard = LONG_ANSWER.split(". ")[0]
+    call.relay.interrupt(heard)
+    call.relay.prompt("What about prices?")
+
+    # Then the transcript keeps only what was heard, marked interrupted, and the model was told only that
+    record = api.get(f"/calls/{api.get('/calls', token=token).body['items'][0]['id']}", token=token).body
+    agent_turns = [t for t in record["transcript"] if t["role"] == "agent"]
+    assert agent_turns[1] == {**agent_turns[1], "text": heard, "interrupted": True}
+    sent = online[0].requests[-1]["messages"]
+    assert {"role": "assistant", "content": heard} in sent
+    assert not any(m.get("content") == LONG_ANSWER for m in sent)
+
+
+def test_a_caller_asking_for_a_person_is_handed_over_and_dialled(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a number with a human fallback
+    _, gateway = online
+    token = owner["access_token"]
+    number(api, token, fallback_number="+14155550999")
+    sim = simulator(api, gateway)
+    call = sim.inbound(CALLER, NUMBER)
+    assert call.relay is not None
+
+    # When the caller asks for a person
+    said = call.relay.prompt("Can I talk to a person?")
+
+    # Then the agent says so, ends the relay session with handoff data, and Twilio is told to dial the human
+    assert said == "Let me put you through."
+    assert call.relay.ended == {"type": "transfer", "reason": "the caller asked for a person", "to": "+14155550999"}
+    assert "<Dial>+14155550999</Dial>" in sim.relay_ended(call)
+    record = api.get("/calls", token=token).body["items"][0]
+    assert record["handoff"]["to"] == "+14155550999"
+    # And the owner is told
+    notifications = api.get("/notifications", token=token).body["items"]
+    assert [n["type"] for n in notifications] == ["call_handoff"]
+
+
+def test_forged_signatures_are_refused_and_store_nothing(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a workspace with a number
+    _, gateway = online
+    token = owner["access_token"]
+    number(api, token)
+    sim = simulator(api, gateway)
+    form = {"CallSid": "CA" + "f" * 32, "From": CALLER, "To": NUMBER, "CallStatus": "ringing"}
+
+    # When calls come with a forged, a missing, or a signature for another URL
+    forged = sim.post("/webhooks/twilio/voice", form, signature="Zm9yZ2Vk")
+    missing = sim.post("/webhooks/twilio/voice", form, signature=None)
+    other = VoiceSimulator(sim.transport, sim.base_url, "not-the-token").post("/webhooks/twilio/voice", form)
+    status = sim.post("/webhooks/twilio/voice/status", {"CallSid": form["CallSid"], "CallStatus": "completed"},
+                      signature="Zm9yZ2Vk")
+
+    # Then each is 403 and no call or contact was stored
+    assert [forged[0], missing[0], other[0], status[0]] == [403, 403, 403, 403]
+    assert api.get("/calls", token=token).body["items"] == []
+    assert api.get("/contacts", token=token).body["items"] == []
