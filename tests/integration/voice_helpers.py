@@ -134,5 +134,12 @@ def analyse(cloud: Any) -> int:
 
 
 def call_events(cloud: Any) -> list[dict[str, Any]]:
-    """The call events delivered to the automation triggers queue."""
-    return [e for e in receive_events(cloud, "AutomationTriggersQueue") if e["detail-type"].startswith("call.")]
+    """The call events delivered to the automation triggers queue, each checked against its JSON Schema."""
+    from jsonschema import Draft202012Validator
+
+    found = [e for e in receive_events(cloud, "AutomationTriggersQueue") if e["detail-type"].startswith("call.")]
+    for event in found:
+        schema = json.loads((EVENTS / "schemas" / f"{event['detail-type']}.json").read_text())
+        Draft202012Validator(schema).validate(event["detail"])
+        assert event["source"] == "leadpilot.calls"
+    return found

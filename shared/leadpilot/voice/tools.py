@@ -173,9 +173,13 @@ def cancel_appointment(session: Session, args: dict[str, Any]) -> dict[str, Any]
 
 
 def create_task(session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    from leadpilot.identity import store as identity_store
     from leadpilot.tasks import service as tasks_service
 
     body: dict[str, Any] = {"title": str(args["title"])[:200], "status": "open", "priority": "normal"}
+    owner = next((m.user_id for m in identity_store.members_of(session.workspace_id) if m.role == "owner"), None)
+    if owner:  # a call-back nobody owns would wait forever
+        body["assignee_id"] = owner
     if session.call.contact_id:
         body["related_to"] = {"type": "contact", "id": session.call.contact_id}
     task = tasks_service.create_task(session.settings, session.identity, body)
