@@ -94,7 +94,7 @@ LIST_ROUTES = {
     "/pipelines", "/deals", "/deals/{deal_id}/history", "/tasks",
     "/webhooks/event-types", "/webhooks/endpoints", "/webhooks/endpoints/{endpoint_id}/deliveries",
     "/webhooks/hooks/samples",
-    "/availability/schedules", "/event-types", "/appointments",
+    "/availability/schedules", "/event-types", "/appointments", "/calls",
 }
 FORGED_CURSOR = base64.urlsafe_b64encode(b"z" * 300).decode()  # decodes, but to no position any list has
 LIMIT_MAXIMUM = {"/jobs/{job_id}/errors": 1000, "/dev/sms/outbox": 500}

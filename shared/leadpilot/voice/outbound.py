@@ -35,6 +35,13 @@ class CallRefused(DomainError):
     code = "call_refused"
 
 
+class ProviderUnavailable(DomainError):
+    """Twilio could not be reached or failed; the call was not placed (its reserved minute is given back)."""
+
+    status = 503
+    code = "provider_unavailable"
+
+
 @dataclass(frozen=True)
 class CallRequest:
     contact_id: str
@@ -146,10 +153,11 @@ def _dial(settings: Settings, messaging: MessagingConfig, urls: Urls, call: Call
         _failed(settings, call, {"code": exc.code, "message": exc.message})
         raise CallRefused(f"the provider refused the call: {exc.message}",
                           {"field": "contact_id", "reason": "provider_refused", "code": exc.code}) from exc
-    except Exception:
+    except Exception as exc:  # the provider's boundary: network errors, 5xx, 429
         _failed(settings, call, {"code": "provider_error"})
-        logger.exception("placing a call failed", extra={"call_id": call.call_id})
-        raise
+        logger.warning("placing a call failed", extra={"call_id": call.call_id, "error": type(exc).__name__})
+        raise ProviderUnavailable("the telephony provider could not place the call; try again later",
+                                  {"field": "contact_id", "error": type(exc).__name__}) from exc
     calls.sid_item(sid, ws, call.call_id).save(condition=CallSidItem.PK.does_not_exist())
     call.update(actions=[CallItem.provider_sid.set(sid), CallItem.provider_status.set("queued"),
                          CallItem.updated_at.set(now_iso())])
