@@ -157,3 +157,24 @@ def test_forged_signatures_are_refused_and_store_nothing(
     assert [forged[0], missing[0], other[0], status[0]] == [403, 403, 403, 403]
     assert api.get("/calls", token=token).body["items"] == []
     assert api.get("/contacts", token=token).body["items"] == []
+
+
+def test_a_call_in_progress_ends_politely_at_the_token_limit(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a workspace with room for one answer's worth of AI tokens
+    _, gateway = online
+    token = owner["access_token"]
+    number(api, token)
+    assert api.call("PUT", "/usage/limits", {"limits": {"ai_tokens": {"month": 150}}}, token=token).status == 200
+    call = simulator(api, gateway).inbound(CALLER, NUMBER)
+    assert call.relay is not None
+
+    # When the caller asks two things (each answer uses 120 tokens)
+    first = call.relay.prompt("Hello there")
+    ended_after_first = call.relay.ended
+    second = call.relay.prompt("And another thing")
+
+    # Then the first is answered, the second answer is followed by a polite goodbye and the end of the session
+    assert first.startswith("You said: Hello there") and ended_after_first is None
+    assert "reached its calling limit" in second and second.endswith("Goodbye.")
+    assert call.relay.ended == {"type": "end", "reason": "usage_limit_reached"}
