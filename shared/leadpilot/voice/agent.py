@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from leadpilot.automation.ai.provider import AiConfig, _client
 from leadpilot.observability import logger
 from leadpilot.voice import calls, offline
+from leadpilot.voice.models import TurnItem
 from leadpilot.voice.tools import ENDING, Session, openai_tools, run
 
 Emit = Callable[[str], None]
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="voice-turns")
 APOLOGY = "Sorry, I'm having trouble right now. Let me take a message or have someone call you back."
 
 
@@ -35,10 +38,10 @@ def system_prompt(session: Session) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def history(session: Session) -> list[dict[str, Any]]:
+def history(session: Session, turns: list[TurnItem] | None = None) -> list[dict[str, Any]]:
     """The conversation so far as chat messages (tool calls with their results)."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(session)}]
-    for turn in calls.turns(session.workspace_id, session.call.call_id):
+    for turn in calls.turns(session.workspace_id, session.call.call_id) if turns is None else turns:
         if turn.role == "caller":
             messages.append({"role": "user", "content": turn.text})
         elif turn.role == "agent" and turn.text:
@@ -51,13 +54,18 @@ def history(session: Session) -> list[dict[str, Any]]:
     return messages
 
 
-def respond(session: Session, ai: AiConfig, said: str, emit: Emit, max_rounds: int = 4) -> Reply:
+def respond(session: Session, ai: AiConfig, said: str, emit: Emit, max_rounds: int = 4,
+            earlier: Callable[[], list[TurnItem]] | None = None) -> Reply:
     """Record what the caller said and answer it; words go to `emit` as they are produced."""
-    calls.add_turn(session.workspace_id, session.call.call_id, "caller", said)
     if not ai.online:
+        calls.add_turn(session.workspace_id, session.call.call_id, "caller", said)
         return offline.respond(session, said, emit)
+    # The caller's turn is written while the model streams: its id (time-ordered) is taken now, before the answer's.
+    turn = calls.new_turn(session.workspace_id, session.call.call_id, "caller", said)
+    saving = _POOL.submit(turn.save)
+    before = earlier() if earlier is not None else calls.turns(session.workspace_id, session.call.call_id)
     try:
-        return _online(session, ai, emit, max_rounds)
+        return _online(session, ai, emit, max_rounds, [*before, turn])
     except Exception as exc:  # the provider failed mid-call: the caller hears an apology, not silence
         import openai
 
@@ -67,11 +75,13 @@ def respond(session: Session, ai: AiConfig, said: str, emit: Emit, max_rounds: i
         emit(APOLOGY)
         calls.add_turn(session.workspace_id, session.call.call_id, "agent", APOLOGY)
         return Reply(APOLOGY, 0, "openai")
+    finally:
+        saving.result()
 
 
-def _online(session: Session, ai: AiConfig, emit: Emit, max_rounds: int) -> Reply:
+def _online(session: Session, ai: AiConfig, emit: Emit, max_rounds: int, turns: list[TurnItem]) -> Reply:
     client = _client(ai.api_key, ai.base_url, ai.timeout_s)
-    messages, tools = history(session), openai_tools(session)
+    messages, tools = history(session, turns), openai_tools(session)
     spoken: list[str] = []
     used = 0
     for _ in range(max_rounds):

@@ -136,9 +136,14 @@ def _brief(result: str | None) -> str:
     return str(value)[:200]
 
 
-def add_turn(workspace_id: str, call_id: str, role: str, text: str, **tool: Any) -> TurnItem:
-    turn = TurnItem(call_pk(workspace_id, call_id), f"TURN#{new_id()}", role=role, text=text[:MAX_TURN_CHARS],
+def new_turn(workspace_id: str, call_id: str, role: str, text: str, **tool: Any) -> TurnItem:
+    """A turn stamped now (its place in the conversation), not saved yet."""
+    return TurnItem(call_pk(workspace_id, call_id), f"TURN#{new_id()}", role=role, text=text[:MAX_TURN_CHARS],
                     at=now_iso(), **tool)
+
+
+def add_turn(workspace_id: str, call_id: str, role: str, text: str, **tool: Any) -> TurnItem:
+    turn = new_turn(workspace_id, call_id, role, text, **tool)
     turn.save()
     return turn
 

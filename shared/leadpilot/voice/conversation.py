@@ -3,6 +3,7 @@ agent's answer, and what the agent decided to do with the call (hand it over, en
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,11 @@ from leadpilot.settings import Settings
 from leadpilot.voice import calls, metering
 from leadpilot.voice import numbers as voice_numbers
 from leadpilot.voice.agent import Emit, respond
-from leadpilot.voice.answer import identity_of
 from leadpilot.voice.config import VoiceConfig
 from leadpilot.voice.models import CallItem
 from leadpilot.voice.tools import Session
 
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="voice-reads")
 LIMIT_GOODBYE = ("I'm sorry, this line has reached its calling limit for now, so I have to end the call. "
                  "Someone will get back to you. Goodbye.")
 
@@ -33,7 +34,7 @@ class Outcome:
 def session_of(settings: Settings, call: CallItem) -> Session:
     config = voice_numbers.load(call.workspace_id, call.number_id or "",
                                 call.to if call.direction == "inbound" else call.from_)
-    return Session(settings, identity_of(call.workspace_id), call, config)
+    return Session(settings, call, config)
 
 
 def caller_turn(settings: Settings, voice: VoiceConfig, call: CallItem, said: str, emit: Emit) -> Outcome:
@@ -43,9 +44,12 @@ def caller_turn(settings: Settings, voice: VoiceConfig, call: CallItem, said: st
     except metering.LimitReached:
         calls.add_turn(call.workspace_id, call.call_id, "caller", said)
         return _limit(call, emit)
+    # The conversation so far, the number's configuration and the workspace's AI key are read side by side: the
+    # first token waits for all three.
+    earlier = _POOL.submit(calls.turns, call.workspace_id, call.call_id)
+    ai_future = _POOL.submit(for_workspace, settings, ai_config(), call.workspace_id)
     session = session_of(settings, call)
-    ai = for_workspace(settings, ai_config(), call.workspace_id)
-    reply = respond(session, ai, said, emit, voice.max_agent_rounds)
+    reply = respond(session, ai_future.result(), said, emit, voice.max_agent_rounds, earlier.result)
     action = session.actions[-1] if session.actions else None
     try:
         metering.tokens(settings, call, reply.tokens)

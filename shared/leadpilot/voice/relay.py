@@ -39,19 +39,31 @@ def connect(settings: Settings, connection_id: str, query: Mapping[str, str]) ->
     call = calls.get_item(workspace_id, call_id)
     RelayConnectionItem(_conn_pk(connection_id), "CONN", workspace_id=workspace_id, call_id=call_id,
                         expires_at=int(time.time()) + CONNECTION_TTL_S).save()
+    _KNOWN[connection_id] = (workspace_id, call_id)
     return call
 
 
 def disconnect(connection_id: str) -> None:
+    _KNOWN.pop(connection_id, None)
     RelayConnectionItem(_conn_pk(connection_id), "CONN").delete()
 
 
+# connection id -> (workspace, call): it never changes for a connection, so a warm function reads it once.
+_KNOWN: dict[str, tuple[str, str]] = {}
+_KNOWN_MAX = 5000
+
+
 def _call_of(connection_id: str) -> CallItem:
-    try:
-        conn = RelayConnectionItem.get(_conn_pk(connection_id), "CONN", consistent_read=True)
-    except RelayConnectionItem.DoesNotExist as exc:
-        raise NotFound("this relay connection carries no call", {"field": "connectionId"}) from exc
-    return calls.get_item(conn.workspace_id, conn.call_id)
+    ref = _KNOWN.get(connection_id)
+    if ref is None:
+        try:
+            conn = RelayConnectionItem.get(_conn_pk(connection_id), "CONN", consistent_read=True)
+        except RelayConnectionItem.DoesNotExist as exc:
+            raise NotFound("this relay connection carries no call", {"field": "connectionId"}) from exc
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        ref = _KNOWN[connection_id] = (conn.workspace_id, conn.call_id)
+    return calls.get_item(*ref)
 
 
 @lru_cache(maxsize=4)

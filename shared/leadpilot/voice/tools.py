@@ -27,14 +27,23 @@ class Session:
     """One call as the agent sees it: who, where, and what the agent may do."""
 
     settings: Settings
-    identity: Identity
     call: CallItem
     config: VoiceSettings
     actions: list[dict[str, Any]] = field(default_factory=list)  # transfer / end, for the transport to carry out
+    _identity: Identity | None = None
 
     @property
     def workspace_id(self) -> str:
         return self.call.workspace_id
+
+    @property
+    def identity(self) -> Identity:
+        """Who the agent acts as, read on first use: most answers need no tool, and the first token waits for none."""
+        if self._identity is None:
+            from leadpilot.voice.answer import identity_of
+
+            self._identity = identity_of(self.workspace_id)
+        return self._identity
 
     def allowed(self) -> list[str]:
         return [t for t in self.config.config["tools"] if t in IMPLEMENTATIONS]
