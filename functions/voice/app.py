@@ -158,9 +158,9 @@ def twilio_voice_gather() -> Response:
 
 @edge.route("/webhooks/twilio/voice/relay-end", "POST")
 def twilio_voice_relay_end() -> Response:
-    """Public: a ConversationRelay session ended (signed): a handed-over call is dialled to a person."""
+    """Public: a ConversationRelay session or a <Dial> ended (signed): a handed-over call is dialled to a person."""
     signed = _signed()
-    return _twiml(gather.relay_ended(_own_call(signed), signed.form))
+    return _twiml(gather.relay_ended(_urls(), _own_call(signed), signed.form))
 
 
 def _ws_answer(status_code: int, body: dict[str, Any]) -> dict[str, Any]:

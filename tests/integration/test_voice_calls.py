@@ -3,11 +3,12 @@ ConversationRelay protocol, status callbacks), the real openai client against th
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from infra.local.voice_sim import VoiceSimulator
+from infra.local.voice_sim import VoiceSimulator, action_url
 from tests.integration.calendar_helpers import event_type, schedule
 from tests.integration.voice_helpers import NUMBER, analyse, call_events, number, simulator, voice_cloud
 from tests.support.apps import Api
@@ -113,12 +114,12 @@ def test_an_interruption_keeps_only_the_words_the_caller_heard(
     assert not any(m.get("content") == LONG_ANSWER for m in sent)
 
 
-def test_a_caller_asking_for_a_person_is_handed_over_and_dialled(
+def test_a_caller_asking_for_a_person_is_handed_over_and_out_of_hours_calls_go_to_a_person(
         online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
     # Given a number with a human fallback
     _, gateway = online
     token = owner["access_token"]
-    number(api, token, fallback_number="+14155550999")
+    line = number(api, token, fallback_number="+14155550999")
     sim = simulator(api, gateway)
     call = sim.inbound(CALLER, NUMBER)
     assert call.relay is not None
@@ -129,12 +130,36 @@ def test_a_caller_asking_for_a_person_is_handed_over_and_dialled(
     # Then the agent says so, ends the relay session with handoff data, and Twilio is told to dial the human
     assert said == "Let me put you through."
     assert call.relay.ended == {"type": "transfer", "reason": "the caller asked for a person", "to": "+14155550999"}
-    assert "<Dial>+14155550999</Dial>" in sim.relay_ended(call)
+    assert "+14155550999</Dial>" in sim.relay_ended(call)
     record = api.get("/calls", token=token).body["items"][0]
     assert record["handoff"]["to"] == "+14155550999"
     # And the owner is told
     notifications = api.get("/notifications", token=token).body["items"]
     assert [n["type"] for n in notifications] == ["call_handoff"]
+
+    # When pressing 0 on another call
+    pressed = sim.inbound("+14155550124", NUMBER)
+    assert pressed.relay is not None and pressed.relay.dtmf("0") == "Let me put you through."
+    # Then it is handed over too
+    assert pressed.relay.ended is not None and pressed.relay.ended["type"] == "transfer"
+
+    # When the AI's hours are over and a third caller rings, and nobody picks up the forwarded call
+    hour = datetime.now(UTC).hour
+    hours = {"timezone": "UTC", "start": "13:00", "end": "14:00"} if hour < 12 else \
+        {"timezone": "UTC", "start": "01:00", "end": "02:00"}
+    assert api.call("PUT", f"/phone-numbers/{line['id']}/voice", {"ai_hours": hours}, token=token).status == 200
+    late = sim.inbound("+14155550125", NUMBER)
+    dial_action = action_url(late.twiml, "Dial")
+    assert late.relay is None and "+14155550999</Dial>" in late.twiml and dial_action
+    assert "<Hangup/>" in sim.post(dial_action, {"CallSid": late.sid, "DialCallStatus": "no-answer"})[1]
+    assert sim.status(late.sid, "completed", duration=25) == 200
+
+    # Then the call is missed, and the owner is told about it
+    missed = api.get("/calls", token=token).body["items"][0]
+    assert (missed["from"], missed["mode"], missed["status"], missed["analysis"]) == \
+        ("+14155550125", "forward", "missed", None)
+    notifications = api.get("/notifications", token=token).body["items"]
+    assert [n["type"] for n in notifications] == ["call_missed", "call_handoff", "call_handoff"]
 
 
 def test_forged_signatures_are_refused_and_store_nothing(

@@ -123,7 +123,9 @@ def _replay(settings: Settings, urls: Urls, call: CallItem) -> str:
     if call.mode in ("relay", "gather") and config is not None:
         return agent_twiml(settings, urls, call, config)
     fallback = config.config.get("fallback_number") if config else None
-    return twiml.dial(fallback) if fallback and call.mode == "forward" else twiml.goodbye(BUSY_TEXT)
+    if fallback and call.mode == "forward":
+        return twiml.dial(fallback, urls.hook("relay-end", call.workspace_id, call.call_id))
+    return twiml.goodbye(BUSY_TEXT)
 
 
 def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, signed_by: str | None,
@@ -175,7 +177,7 @@ def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, 
             calls.add_turn(workspace_id, item.call_id, "agent", config.config["greeting"])
         return agent_twiml(settings, urls, item, config)
     if fallback:
-        return twiml.dial(fallback, LIMIT_TEXT if refused else None)
+        return twiml.dial(fallback, urls.hook("relay-end", workspace_id, item.call_id), LIMIT_TEXT if refused else None)
     return twiml.goodbye(LIMIT_TEXT if refused else BUSY_TEXT, config.config["language"])
 
 

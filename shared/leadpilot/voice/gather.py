@@ -35,15 +35,22 @@ def gather_turn(settings: Settings, voice: VoiceConfig, urls: Urls, call: CallIt
     if outcome.action is None:
         return twiml.gather(action_url, text, language)
     if outcome.action["type"] == "transfer":
-        return twiml.dial(outcome.action["to"], text, language)
+        return twiml.dial(outcome.action["to"], urls.hook("relay-end", call.workspace_id, call.call_id), text,
+                          language)
     return twiml.goodbye(text, language)
 
 
-def relay_ended(call: CallItem, form: Mapping[str, str]) -> str:
-    """After a ConversationRelay session: dial the person the agent handed over to, else hang up."""
+def relay_ended(urls: Urls, call: CallItem, form: Mapping[str, str]) -> str:
+    """After a ConversationRelay session: dial the person the agent handed over to, else hang up. After a <Dial>
+    (DialCallStatus): remember whether the person answered, then hang up."""
+    dialled = (form.get("DialCallStatus") or "").strip()[:20]
+    if dialled:
+        details = {**calls.details_of(call), "dial_status": dialled}
+        call.update(actions=[CallItem.details.set(json.dumps(details))])
+        return twiml.goodbye(None)
     raw = form.get("HandoffData") or ""
     data = loads(raw, "HandoffData") if raw else {}
     target = handoff_twiml_target(call)
     if isinstance(data, dict) and data.get("type") == "transfer" and target:
-        return twiml.dial(target)
+        return twiml.dial(target, urls.hook("relay-end", call.workspace_id, call.call_id))
     return twiml.goodbye(None)

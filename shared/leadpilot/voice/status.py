@@ -64,6 +64,8 @@ def _ours(call: CallItem, status: str) -> str:
     if call.status == "voicemail":
         return "voicemail"
     if status == "completed":
+        if call.mode == "forward":  # a person was dialled: missed unless they picked up
+            return "completed" if calls.details_of(call).get("dial_status") == "completed" else "missed"
         return "completed" if call.started_at or call.answered_by else "missed"
     return "failed" if status == "failed" else "missed"
 

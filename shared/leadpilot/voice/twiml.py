@@ -33,10 +33,10 @@ def gather(action_url: str, text: str, language: str, announcement: str | None =
     return _doc(*prefix, listen, f"<Redirect>{escape(action_url)}</Redirect>")
 
 
-def dial(number: str, text: str | None = None, language: str = "en-US") -> str:
-    """Hand the call to a human."""
+def dial(number: str, action_url: str, text: str | None = None, language: str = "en-US") -> str:
+    """Hand the call to a human; Twilio posts how the dial went (DialCallStatus) to `action_url`."""
     prefix = [say(text, language)] if text else []
-    return _doc(*prefix, f"<Dial>{escape(number)}</Dial>")
+    return _doc(*prefix, f"<Dial action={quoteattr(action_url)}>{escape(number)}</Dial>")
 
 
 def goodbye(text: str | None, language: str = "en-US") -> str:
