@@ -19,7 +19,7 @@ from leadpilot.sms.config import messaging_config
 
 if TYPE_CHECKING:
     from leadpilot.sms import webhooks as sms_webhooks
-    from leadpilot.voice import analysis, answer, calls, gather, outbound, recording, relay, status
+    from leadpilot.voice import analysis, answer, calls, gather, outbound, recording, relay, simulator, status
     from leadpilot.voice import config as voice_config
     from leadpilot.voice import numbers as voice_numbers
 else:  # domain modules load on first use: a webhook pays only for what it needs
@@ -31,6 +31,7 @@ else:  # domain modules load on first use: a webhook pays only for what it needs
     outbound = lazy("leadpilot.voice.outbound")
     recording = lazy("leadpilot.voice.recording")
     relay = lazy("leadpilot.voice.relay")
+    simulator = lazy("leadpilot.voice.simulator")
     status = lazy("leadpilot.voice.status")
     voice_config = lazy("leadpilot.voice.config")
     voice_numbers = lazy("leadpilot.voice.numbers")
@@ -161,6 +162,22 @@ def twilio_voice_relay_end() -> Response:
     """Public: a ConversationRelay session or a <Dial> ended (signed): a handed-over call is dialled to a person."""
     signed = _signed()
     return _twiml(gather.relay_ended(_urls(), _own_call(signed), signed.form))
+
+
+@edge.route("/dev/voice/calls", "POST")
+def simulate_call() -> dict[str, Any]:
+    """Sandbox only: ring one of the caller's numbers as Twilio would; speak ConversationRelay on `relay_url`."""
+    identity = edge.identity("write")
+    return simulator.start_call(edge.settings, messaging_config(), _urls(), identity.workspace_id,
+                                edge.body("sim_call"))
+
+
+@edge.route("/dev/voice/calls/{call_id}/hangup", "POST")
+def simulate_hang_up(call_id: str) -> dict[str, Any]:
+    """Sandbox only: the simulated caller hangs up (Twilio's completed status callback)."""
+    identity = edge.identity("write")
+    return simulator.hang_up(edge.settings, messaging_config(), _urls(), identity.workspace_id,
+                             parse_id(call_id, "call_id"))
 
 
 def _ws_answer(status_code: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.voice_sim import VoiceSimulator, action_url
+from infra.local.voice_sim import Relay, VoiceSimulator, action_url
 from tests.integration.calendar_helpers import event_type, schedule
 from tests.integration.voice_helpers import NUMBER, analyse, call_events, number, simulator, voice_cloud
 from tests.support.apps import Api
@@ -203,3 +203,26 @@ def test_a_call_in_progress_ends_politely_at_the_token_limit(
     assert first.startswith("You said: Hello there") and ended_after_first is None
     assert "reached its calling limit" in second and second.endswith("Goodbye.")
     assert call.relay.ended == {"type": "end", "reason": "usage_limit_reached"}
+
+
+def test_a_test_call_from_the_dashboard_speaks_on_the_relay_and_hangs_up(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a number
+    _, gateway = online
+    token = owner["access_token"]
+    line = number(api, token)
+
+    # When the dashboard rings it through the sandbox, speaks on the relay URL it got back, then hangs up
+    rung = api.post("/dev/voice/calls", {"number_id": line["id"]}, token=token)
+    assert rung.status == 200 and rung.body["relay_url"], rung
+    relay = Relay(simulator(api, gateway).transport.open_relay(rung.body["relay_url"]), timeout=1)
+    relay.setup(rung.body["call_sid"], "+15005550006", NUMBER)
+    answer = relay.prompt("Hello from the browser")
+    hung = api.post(f"/dev/voice/calls/{rung.body['call']['id']}/hangup", token=token)
+
+    # Then the agent answered, and the call is completed with its transcript
+    assert answer.startswith("You said: Hello from the browser")
+    assert hung.status == 200 and hung.body["status"] == "completed", hung
+    assert [t["role"] for t in hung.body["transcript"]] == ["agent", "caller", "agent"]
+    # And another workspace's number cannot be rung
+    assert api.post("/dev/voice/calls", {"number_id": "01M80A45J90JMESM0AR82N1PFF"}, token=token).status == 404

@@ -137,6 +137,8 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.voice", "call", shape) for m, p, shape in (
         ("POST", "/calls", "one"), ("GET", "/calls", "page"), ("GET", "/calls/{call_id}", "one"))},
     **{(m, "/phone-numbers/{number_id}/voice"): ("leadpilot.voice", "voice_settings", "one") for m in ("GET", "PUT")},
+    ("POST", "/dev/voice/calls"): ("leadpilot.voice", "sim_call_result", "one"),
+    ("POST", "/dev/voice/calls/{call_id}/hangup"): ("leadpilot.voice", "call", "one"),
     **{(m, p): ("leadpilot.sms", "sms_template", shape) for m, p, shape in (
         ("POST", "/sms-templates", "one"), ("GET", "/sms-templates", "page"),
         ("GET", "/sms-templates/{template_id}", "one"), ("PATCH", "/sms-templates/{template_id}", "one"))},

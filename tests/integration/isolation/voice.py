@@ -15,6 +15,7 @@ _ANY_ID = "01M80A45J90JMESM0AR82N1PFF"
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/calls"): {"contact_id": _ANY_ID, "consent": "express"},
     ("PUT", "/phone-numbers/{number_id}/voice"): {"greeting": "Stolen greeting"},
+    ("POST", "/dev/voice/calls"): {"number_id": _ANY_ID},
 }
 
 
