@@ -241,8 +241,8 @@ class HttpTransport:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local.voice_sim", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the local cloud's gateway")
-    parser.add_argument("--data-dir", default=".local", help="where the local cloud keeps its secrets")
+    parser.add_argument("--api", dest="url", default="http://127.0.0.1:3000", help="the local cloud's gateway")
+    parser.add_argument("--data-dir", default=".leadpilot", help="where the local cloud keeps its secrets")
     sub = parser.add_subparsers(dest="command", required=True)
     call = sub.add_parser("call", help="an inbound call: say each --say line to the agent, then hang up")
     call.add_argument("--from", dest="from_", required=True)
