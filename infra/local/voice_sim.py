@@ -210,7 +210,7 @@ class HttpChannel:
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        self.socket = connect(url, open_timeout=10)
+        self.socket = connect(url, open_timeout=30)
 
     def send(self, text: str) -> None:
         self.socket.send(text)

@@ -44,7 +44,8 @@ def schema(labels: list[str]) -> dict[str, Any]:
 def _labels(call: CallItem) -> list[str]:
     if not call.number_id:
         return list(voice_numbers.OUTCOMES)
-    config = voice_numbers.load(call.workspace_id, call.number_id, call.to)
+    config = voice_numbers.load(call.workspace_id, call.number_id,
+                                call.to if call.direction == "inbound" else call.from_)
     return list(config.config["outcome_labels"])
 
 

@@ -163,8 +163,10 @@ def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, 
             for event in events:
                 txn.save(event)
     except TransactWriteError:
-        if item.started_at:
-            metering.settle(settings, item)  # the reserved minute back: the first delivery answered
+        if item.started_at:  # the reserved minute back: the first delivery answered (this item was never saved)
+            from leadpilot.usage import meter
+
+            meter.refund(settings, workspace_id, "voice_minutes", 1, charged_at=item.created_at)
         known = calls.by_sid(sid)
         if known is None:
             raise

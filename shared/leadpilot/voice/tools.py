@@ -13,6 +13,7 @@ from leadpilot.calendar import config as calendar_config
 from leadpilot.contacts import store as contacts_store
 from leadpilot.errors import DomainError
 from leadpilot.identity.entities import Identity
+from leadpilot.observability import logger
 from leadpilot.settings import Settings
 from leadpilot.voice import calls
 from leadpilot.voice.models import CallItem
@@ -90,6 +91,9 @@ def run(session: Session, name: str, arguments: str, tool_call_id: str = "") -> 
             result = {"error": exc.message, "code": exc.code}
         except (ValueError, KeyError, TypeError) as exc:
             result = {"error": f"bad arguments: {exc}"}
+        except Exception:  # the tool's boundary: the caller hears the agent explain, not silence
+            logger.exception("a voice tool failed", extra={"tool": name, "call_id": session.call.call_id})
+            result = {"error": "that action failed on our side; offer to take a message instead"}
     calls.add_turn(session.workspace_id, session.call.call_id, "tool", "", tool=name, tool_call_id=tool_call_id,
                    arguments=(arguments or "{}")[:2000], result=json.dumps(result, default=str)[:4000])
     return result
