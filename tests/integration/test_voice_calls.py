@@ -10,7 +10,16 @@ import pytest
 
 from infra.local.voice_sim import Relay, VoiceSimulator, action_url
 from tests.integration.calendar_helpers import event_type, schedule
-from tests.integration.voice_helpers import NUMBER, analyse, call_events, number, simulator, voice_cloud
+from tests.integration.voice_helpers import (
+    NUMBER,
+    analyse,
+    call_events,
+    number,
+    receive_messages,
+    simulator,
+    voice,
+    voice_cloud,
+)
 from tests.support.apps import Api
 from tests.support.chat_stub import LONG_ANSWER
 from tests.support.http_stub import Stub
@@ -226,3 +235,35 @@ def test_a_test_call_from_the_dashboard_speaks_on_the_relay_and_hangs_up(
     assert [t["role"] for t in hung.body["transcript"]] == ["agent", "caller", "agent"]
     # And another workspace's number cannot be rung
     assert api.post("/dev/voice/calls", {"number_id": "01M80A45J90JMESM0AR82N1PFF"}, token=token).status == 404
+
+
+def test_a_failed_analysis_is_retried_and_fills_the_contact_fields_heard(
+        cloud: Any, online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a completed call where an unknown caller said their name, and a model that fails twice (both tries of
+    # the client) before answering
+    chat, gateway = online
+    token = owner["access_token"]
+    number(api, token)
+    sim = simulator(api, gateway)
+    call = sim.inbound(CALLER, NUMBER)
+    assert call.relay is not None and call.relay.prompt("Hi, my name is Grace")
+    assert sim.status(call.sid, "completed", duration=12) == 200
+    chat.fail_structured = 2
+    messages = receive_messages(cloud, "VoiceAnalysisQueue")
+    assert len(messages) == 1
+    event = {"Records": [{"messageId": "m-1", "body": messages[0]}]}
+
+    # When the queue delivers the call.completed event, and delivers it again after the failure (and once more)
+    first = voice().on_analysis(event, None)
+    second = voice().on_analysis(event, None)
+    third = voice().on_analysis(event, None)
+
+    # Then the first delivery is reported failed (the queue keeps it), the second analyses it, the third does nothing
+    assert first == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert second == third == {"batchItemFailures": []}
+    record = api.get("/calls", token=token).body["items"][0]
+    assert record["analysis"]["status"] == "done" and record["outcome"] == "interested"
+    # And the name the caller gave fills the contact's empty first name
+    assert api.get(f"/contacts/{record['contact_id']}", token=token).body["first_name"] == "Grace"
+    analyzed = [e for e in call_events(cloud) if e["detail-type"] == "call.analyzed"]
+    assert len(analyzed) == 1

@@ -128,6 +128,22 @@ def number(api: Api, token: str, **voice_settings: Any) -> dict[str, Any]:
     return dict(reply.body)
 
 
+def receive_messages(cloud: Any, queue_logical_id: str) -> list[str]:
+    """The bodies waiting on one of the template's queues (received, then deleted)."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    url = cloud.resources[queue_logical_id].url
+    bodies: list[str] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return bodies
+        for message in got:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def analyse(cloud: Any) -> int:
     """Play the analysis queue's event-source mapping."""
     return drain_queue(cloud, "VoiceAnalysisQueue", voice().on_analysis)

@@ -8,6 +8,7 @@ interrupted); anything else is echoed. A structured request (response_format) ge
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,8 +55,10 @@ def analysis(request: dict[str, Any]) -> dict[str, Any]:
     labels = schema["properties"]["outcome"]["enum"]
     text = json.dumps(request["messages"])
     outcome = "booked" if "book_appointment" in text and "booked" in labels else labels[0]
+    named = re.search(r"my name is ([A-Z][a-z]+)", text)
     return {"summary": "The caller talked to the assistant.", "sentiment": {"label": "positive", "score": 0.5},
-            "outcome": outcome, "fields": {"first_name": None, "last_name": None, "email": None, "company": None}}
+            "outcome": outcome, "fields": {"first_name": named.group(1) if named else None, "last_name": None,
+                                           "email": None, "company": None}}
 
 
 class ChatStub:
@@ -63,6 +66,7 @@ class ChatStub:
 
     def __init__(self, first_token_s: float = 0.0) -> None:
         self.first_token_s = first_token_s
+        self.fail_structured = 0  # answer this many structured (analysis) requests with a 500 first
         self.requests: list[dict[str, Any]] = []
         stub = self
 
@@ -74,6 +78,9 @@ class ChatStub:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.requests.append(request)
                 if request.get("response_format"):
+                    if stub.fail_structured > 0:
+                        stub.fail_structured -= 1
+                        return self._json({"error": {"message": "overloaded", "type": "server_error"}}, 500)
                     return self._json(stub._completion(json.dumps(analysis(request))))
                 text, tools = plan(request["messages"])
                 if not request.get("stream"):
@@ -86,9 +93,9 @@ class ChatStub:
                     self.wfile.flush()
                 self.wfile.write(b"data: [DONE]\n\n")
 
-            def _json(self, body: dict[str, Any]) -> None:
+            def _json(self, body: dict[str, Any], status: int = 200) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
