@@ -2,6 +2,9 @@
 ConversationRelay protocol, status callbacks), the real openai client against the streaming chat stub."""
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -267,3 +270,35 @@ def test_a_failed_analysis_is_retried_and_fills_the_contact_fields_heard(
     assert api.get(f"/contacts/{record['contact_id']}", token=token).body["first_name"] == "Grace"
     analyzed = [e for e in call_events(cloud) if e["detail-type"] == "call.analyzed"]
     assert len(analyzed) == 1
+
+
+def test_an_interruption_during_the_stream_stops_it_and_keeps_the_heard_words(
+        online: tuple[Any, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a slow, long answer being streamed (the relay's messages are handled concurrently, as on AWS)
+    chat, gateway = online
+    token = owner["access_token"]
+    number(api, token)
+    chat.piece_s = 0.05
+    call = simulator(api, gateway).inbound(CALLER, NUMBER)
+    assert call.relay is not None
+    relay = call.relay
+    relay.timeout = 30
+    answer: list[str] = []
+    streaming = threading.Thread(target=lambda: answer.append(relay.prompt("Tell me everything")))
+    streaming.start()
+
+    # When the caller speaks over it once a few words were sent
+    def sent_tokens() -> list[str]:
+        return [json.loads(r.body)["token"] for r in gateway.requests if b'"type":"text"' in r.body]
+    while len([t for t in sent_tokens() if t]) < 4 and streaming.is_alive():
+        time.sleep(0.01)
+    heard = "".join(sent_tokens()).strip()
+    relay.interrupt(heard)
+    streaming.join(30)
+
+    # Then the stream stopped well before its end, and the transcript keeps only what was heard
+    words = len(" ".join([LONG_ANSWER] * 4).split())
+    assert len([t for t in sent_tokens() if t]) < words // 2
+    record = api.get(f"/calls/{api.get('/calls', token=token).body['items'][0]['id']}", token=token).body
+    last = [t for t in record["transcript"] if t["role"] == "agent"][-1]
+    assert last["text"] == heard and last["interrupted"] is True

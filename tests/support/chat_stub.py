@@ -47,6 +47,8 @@ def plan(messages: list[dict[str, Any]]) -> tuple[str, list[tuple[str, dict[str,
         return "Thanks for calling, goodbye!", [("end_call", {"reason": "goodbye"})]
     if "long" in said:
         return LONG_ANSWER, []
+    if "everything" in said:
+        return " ".join([LONG_ANSWER] * 4), []
     return f"You said: {last.get('content')}. How else can I help?", []
 
 
@@ -67,6 +69,7 @@ class ChatStub:
     def __init__(self, first_token_s: float = 0.0) -> None:
         self.first_token_s = first_token_s
         self.fail_structured = 0  # answer this many structured (analysis) requests with a 500 first
+        self.piece_s = 0.0  # a pause between streamed pieces (a slow talker)
         self.requests: list[dict[str, Any]] = []
         stub = self
 
@@ -88,10 +91,13 @@ class ChatStub:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for chunk in stub._chunks(text, tools):
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                    self.wfile.flush()
-                self.wfile.write(b"data: [DONE]\n\n")
+                try:
+                    for chunk in stub._chunks(text, tools):
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client stopped reading (the caller interrupted the answer)
 
             def _json(self, body: dict[str, Any], status: int = 200) -> None:
                 data = json.dumps(body).encode()
@@ -124,7 +130,9 @@ class ChatStub:
     def _chunks(self, text: str, tools: list[tuple[str, dict[str, Any]]]) -> Any:
         yield self._base([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
         time.sleep(self.first_token_s)
-        for word in text.split(" ") if text else []:
+        for index, word in enumerate(text.split(" ") if text else []):
+            if index:
+                time.sleep(self.piece_s)
             yield self._base([{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}])
         for index, (name, arguments) in enumerate(tools):
             raw = json.dumps(arguments)

@@ -4,12 +4,14 @@ and templates for the common intents, and it says it is offline."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from leadpilot.automation.ai.provider import AiConfig, _client
+from leadpilot.clock import now_iso
 from leadpilot.observability import logger
 from leadpilot.voice import calls, offline
 from leadpilot.voice.models import TurnItem
@@ -79,18 +81,47 @@ def respond(session: Session, ai: AiConfig, said: str, emit: Emit, max_rounds: i
         saving.result()
 
 
+class _Listener:
+    """Passes the answer's words on while watching (every CHECK_S) for the caller speaking over it."""
+
+    CHECK_S = 0.3
+
+    def __init__(self, session: Session, emit: Emit) -> None:
+        self.session, self.emit = session, emit
+        self.since, self.checked = now_iso(), time.monotonic()
+        self.heard: str | None = None  # set once the caller interrupted: what they heard
+
+    def __call__(self, piece: str) -> None:
+        if self.heard is None and time.monotonic() - self.checked > self.CHECK_S:
+            self.check()
+        if self.heard is None:
+            self.emit(piece)
+
+    def check(self) -> None:
+        self.checked = time.monotonic()
+        mark = calls.interruption(self.session.workspace_id, self.session.call.call_id, self.since)
+        if mark is not None:
+            self.heard = mark.heard
+
+
 def _online(session: Session, ai: AiConfig, emit: Emit, max_rounds: int, turns: list[TurnItem]) -> Reply:
     client = _client(ai.api_key, ai.base_url, ai.timeout_s)
     messages, tools = history(session, turns), openai_tools(session)
+    listener = _Listener(session, emit)
     spoken: list[str] = []
     used = 0
     for _ in range(max_rounds):
-        text, tool_calls, tokens = _stream(client, ai.model, messages, tools, emit)
+        text, tool_calls, tokens = _stream(client, ai.model, messages, tools, listener,
+                                           lambda: listener.heard is not None)
         text, used = text.strip(), used + tokens
         if text:
+            turn = calls.add_turn(session.workspace_id, session.call.call_id, "agent", text)
+            listener.check()  # the caller may have spoken over it while it streamed (ADR 0025)
+            if listener.heard is not None:
+                calls.cut(turn, listener.heard)
+                return Reply(turn.text, used, "openai")
             spoken.append(text)
-            calls.add_turn(session.workspace_id, session.call.call_id, "agent", text)
-        if not tool_calls:
+        if not tool_calls or listener.heard is not None:
             break
         messages.append({"role": "assistant", "content": text or None, "tool_calls": [
             {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
@@ -104,8 +135,9 @@ def _online(session: Session, ai: AiConfig, emit: Emit, max_rounds: int, turns: 
 
 
 def _stream(client: Any, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
-            emit: Emit) -> tuple[str, list[dict[str, str]], int]:
-    """One streamed completion: the text (each piece emitted as it arrives), the tool calls, the tokens used."""
+            emit: Emit, stopped: Callable[[], bool] = lambda: False) -> tuple[str, list[dict[str, str]], int]:
+    """One streamed completion: the text (each piece emitted as it arrives), the tool calls, the tokens used.
+    `stopped()` true ends it early (the caller spoke over it: nothing more of it will be heard)."""
     kwargs: dict[str, Any] = {"model": model, "messages": messages, "stream": True, "temperature": 0.3,
                               "stream_options": {"include_usage": True}}
     if tools:
@@ -113,7 +145,8 @@ def _stream(client: Any, model: str, messages: list[dict[str, Any]], tools: list
     pieces: list[str] = []
     tool_calls: dict[int, dict[str, str]] = {}
     tokens = 0
-    for chunk in client.chat.completions.create(**kwargs):
+    stream = client.chat.completions.create(**kwargs)
+    for chunk in stream:
         if getattr(chunk, "usage", None) is not None:
             tokens = int(chunk.usage.total_tokens or 0)
         if not chunk.choices:
@@ -122,6 +155,10 @@ def _stream(client: Any, model: str, messages: list[dict[str, Any]], tools: list
         if delta.content:
             emit(delta.content)
             pieces.append(delta.content)
+            if stopped():
+                stream.close()
+                tokens = tokens or len("".join(pieces)) // 4  # no usage chunk came: about 4 characters a token
+                return "".join(pieces), [], tokens
         for call in delta.tool_calls or []:
             slot = tool_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
             slot["id"] = call.id or slot["id"]

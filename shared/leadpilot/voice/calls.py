@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from leadpilot.api.cursors import decode_cursor, query_page
@@ -11,7 +12,7 @@ from leadpilot.errors import NotFound
 from leadpilot.events.record import event_item
 from leadpilot.ids import new_id
 from leadpilot.voice.config import RELAY_MICROS_PER_MINUTE
-from leadpilot.voice.models import CallItem, CallSidItem, TurnItem, call_pk, calls_pk
+from leadpilot.voice.models import CallItem, CallSidItem, InterruptItem, TurnItem, call_pk, calls_pk
 
 PROVIDER_ACTOR = {"type": "system", "id": "voice"}
 MAX_TURN_CHARS = 4000
@@ -149,16 +150,37 @@ def add_turn(workspace_id: str, call_id: str, role: str, text: str, **tool: Any)
 
 
 def keep_heard(workspace_id: str, call_id: str, heard: str) -> bool:
-    """The caller interrupted the agent: its last turn keeps only the words the caller heard."""
+    """The caller interrupted the agent: its answer keeps only the words the caller heard.
+
+    The answer may still be streaming in another invocation (not saved yet). So the interruption is written first,
+    then the last turn is cut if it is the agent's; the streaming side, after saving its turn, looks for the
+    interruption and cuts its own turn. Whichever comes second applies it (cutting twice gives the same text)."""
+    mark = InterruptItem(call_pk(workspace_id, call_id), "INTERRUPT", heard=heard, at=now_iso(),
+                         expires_at=int(time.time()) + 3600)
+    mark.save()
     for turn in TurnItem.query(call_pk(workspace_id, call_id), TurnItem.SK.startswith("TURN#"),
                                scan_index_forward=False, limit=5, consistent_read=True):
         if turn.role == "agent":
-            kept = _heard_part(turn.text, heard)
-            turn.update(actions=[TurnItem.text.set(kept), TurnItem.interrupted.set(True)])
+            cut(turn, heard)
             return True
         if turn.role == "caller":
-            return False
+            return False  # the answer is still streaming: its side applies the interruption
     return False
+
+
+def cut(turn: TurnItem, heard: str) -> None:
+    turn.text = _heard_part(turn.text, heard)  # type: ignore[assignment]
+    turn.interrupted = True  # type: ignore[assignment]
+    turn.update(actions=[TurnItem.text.set(turn.text), TurnItem.interrupted.set(True)])
+
+
+def interruption(workspace_id: str, call_id: str, since: str) -> InterruptItem | None:
+    """The caller's interruption of an answer started at `since`, if any."""
+    try:
+        mark = InterruptItem.get(call_pk(workspace_id, call_id), "INTERRUPT", consistent_read=True)
+    except InterruptItem.DoesNotExist:
+        return None
+    return mark if mark.at >= since else None
 
 
 def _heard_part(said: str, heard: str) -> str:

@@ -99,3 +99,12 @@ class RelayConnectionItem(CrmModel, discriminator="voice_relay_connection"):
     call_id = UnicodeAttribute()
     state = UnicodeAttribute(default="{}")
     expires_at = NumberAttribute()
+
+
+class InterruptItem(CrmModel, discriminator="voice_interrupt"):
+    """PK: WS#<ws>#CALL#<call_id>  SK: INTERRUPT. The caller spoke over an answer still being streamed (relay
+    messages may be handled concurrently): the streaming side stops and keeps only `heard` (TTL)."""
+
+    heard = UnicodeAttribute(default="")
+    at = UnicodeAttribute()
+    expires_at = NumberAttribute()
