@@ -90,9 +90,12 @@ def test_an_inbound_call_books_an_appointment_through_tool_calls(
 
     # When the analysis queue runs (twice: a redelivery changes nothing)
     assert analyse(cloud) == 1
+    tokens_before = record["cost"]["tokens"]
     record = api.get(f"/calls/{record['id']}", token=token).body
-    # Then the call has an outcome, a summary and a sentiment from the model
+    # Then the call has an outcome, a summary and a sentiment from the model, whose tokens count for the call
     assert record["outcome"] == "booked" and record["analysis"]["generator"] == "openai"
+    assert record["cost"]["tokens"] == tokens_before + 60
+    assert _usage(api, token)["counters"]["ai_tokens"]["month"]["used"] == record["cost"]["tokens"]
     assert record["sentiment"]["label"] == "positive" and record["summary"]
     events = call_events(cloud)  # what flows trigger on (call.started is on the timeline, not a trigger)
     assert [e["detail-type"] for e in events] == ["call.completed", "call.analyzed"]

@@ -59,13 +59,16 @@ def _text(turns: list[TurnItem]) -> str:
     return "\n".join(lines)[:20000]
 
 
-def online(ai: AiConfig, labels: list[str], turns: list[TurnItem]) -> dict[str, Any]:
+def online(ai: AiConfig, labels: list[str], turns: list[TurnItem]) -> tuple[dict[str, Any], int]:
+    """The model's analysis (structured output) and the tokens it used."""
     messages = [{"role": "system", "content": "Analyse this phone call between a business's voice agent and a "
                                               "caller. Summarise it in two sentences, rate the caller's sentiment "
                                               "(score -1..1), pick the outcome, and extract contact fields "
                                               "the caller stated (null when not stated)."},
                 {"role": "user", "content": _text(turns)}]
-    return structured(ai, "call_analysis", schema(labels), messages)
+    used: list[int] = []
+    result = structured(ai, "call_analysis", schema(labels), messages, usage=used.append)
+    return result, sum(used)
 
 
 def _tool_ok(turns: list[TurnItem], name: str) -> bool:
@@ -111,7 +114,12 @@ def analyze(settings: Settings, workspace_id: str, call_id: str) -> str:
     turns = calls.turns(workspace_id, call_id)
     labels = _labels(call)
     ai = for_workspace(settings, ai_config(), workspace_id)
-    result = online(ai, labels, turns) if ai.online and turns else offline(labels, turns, call)
+    result, tokens = online(ai, labels, turns) if ai.online and turns else (offline(labels, turns, call), 0)
+    if tokens:  # the analysis is part of the call: its tokens are the call's (counted past the limit: it ran)
+        from leadpilot.usage import meter
+
+        meter.charge(settings, workspace_id, "ai_tokens", tokens, enforce=False)
+        call.update(actions=[CallItem.tokens.add(tokens), CallItem.tokens_charged.add(tokens)])
     analysis = {**result, "generator": ai.generator if turns else "offline", "analyzed_at": now_iso()}
     if analysis["generator"] == "offline":
         analysis["notice"] = "Analysed offline (VADER sentiment and rules): no OpenAI key is configured."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -74,8 +75,10 @@ def _client(api_key: str, base_url: str | None, timeout_s: float) -> Any:
     return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=1)
 
 
-def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> dict[str, Any]:
-    """One chat completion constrained to a strict JSON schema; the parsed object it returned."""
+def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]], *,
+               usage: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """One chat completion constrained to a strict JSON schema; the parsed object it returned (`usage` is told the
+    tokens it used, for callers that meter them)."""
     import openai
 
     try:
@@ -85,6 +88,8 @@ def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: li
     except openai.OpenAIError as exc:
         logger.warning("OpenAI call failed", extra={"error": type(exc).__name__})
         raise AiUnavailable(f"the AI provider failed ({type(exc).__name__}); try again later") from exc
+    if usage is not None and getattr(completion, "usage", None) is not None:
+        usage(int(completion.usage.total_tokens or 0))
     message = completion.choices[0].message
     if getattr(message, "refusal", None):
         raise AiUnavailable(f"the AI provider refused: {message.refusal}", {"field": "prompt"})
