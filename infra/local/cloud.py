@@ -147,6 +147,9 @@ class LocalCloud:
         parameters = {"Stage": STAGE, "JwtSecret": stored["JwtSecret"], "LinkSecret": stored["LinkSecret"],
                       "PublicBaseUrl": f"http://{self.host}:{self.port}", "SnsSignatureCheck": "off",
                       "LiveConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('LiveApi')}",
+                      # Twilio's ConversationRelay socket and the relay function's @connections: the gateway too.
+                      "VoiceRelayUrl": f"ws://{self.host}:{self.port}{mount_path('VoiceRelayApi')}",
+                      "VoiceRelayConnectionsUrl": f"http://{self.host}:{self.port}{mount_path('VoiceRelayApi')}",
                       # Integration secrets sealed with a key kept beside the data; OAuth through the gateway's stub.
                       "VaultKeySpec": f"local:{self.data_dir / 'vault.key'}",
                       "OAuthBaseUrl": f"http://{self.host}:{self.port}{OAUTH_STUB_PREFIX}",

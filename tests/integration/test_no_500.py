@@ -95,7 +95,7 @@ LIST_ROUTES = {
     "/pipelines", "/deals", "/deals/{deal_id}/history", "/tasks",
     "/webhooks/event-types", "/webhooks/endpoints", "/webhooks/endpoints/{endpoint_id}/deliveries",
     "/webhooks/hooks/samples",
-    "/availability/schedules", "/event-types", "/appointments",
+    "/availability/schedules", "/event-types", "/appointments", "/calls",
     "/agency/sub-accounts", "/agency/rollups", "/agency/templates",
 }
 PLATFORM_LISTS = {"/platform/workspaces", "/platform/audit"}  # a workspace's owner is refused these (403)

@@ -48,6 +48,13 @@ RAW: dict[tuple[str, str], Raw] = {
     ("POST", "/email/inbound"): Raw(body=JSON, note="An inbound email, signed with X-LeadPilot-Signature."),
     ("POST", "/webhooks/twilio/sms"): Raw(body=FORM, note="Twilio's inbound-message webhook (X-Twilio-Signature)."),
     ("POST", "/webhooks/twilio/status"): Raw(body=FORM, note="Twilio's status callback (X-Twilio-Signature)."),
+    ("POST", "/webhooks/twilio/voice"): Raw(body=FORM, note="Twilio's voice webhook (inbound call); answers TwiML."),
+    **{("POST", f"/webhooks/twilio/voice/{hook}"): Raw(body=FORM, query=("ws", "call_id"), note=note)
+       for hook, note in (
+        ("answer", "An outbound call answered (AnsweredBy); answers TwiML."),
+        ("status", "Twilio's call status callback."), ("recording", "Twilio's recording callback."),
+        ("gather", "One turn of the <Gather input=\"speech\"> loop; answers TwiML."),
+        ("relay-end", "A ConversationRelay session ended (HandoffData); answers TwiML."))},
     ("POST", "/calendar-sync/webhooks/google"): Raw(
         optional_body=True, note="Google Calendar push: X-Goog-Channel-ID and X-Goog-Channel-Token, no body."),
     ("POST", "/calendar-sync/webhooks/microsoft"): Raw(
@@ -127,6 +134,11 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/conversations/{contact_id}/messages"): ("leadpilot.sms", "sms_message", "page"),
     ("POST", "/conversations/{contact_id}/read"): ("leadpilot.sms", "conversation_read", "one"),
     ("POST", "/sms"): ("leadpilot.sms", "sms_message", "one"),
+    **{(m, p): ("leadpilot.voice", "call", shape) for m, p, shape in (
+        ("POST", "/calls", "one"), ("GET", "/calls", "page"), ("GET", "/calls/{call_id}", "one"))},
+    **{(m, "/phone-numbers/{number_id}/voice"): ("leadpilot.voice", "voice_settings", "one") for m in ("GET", "PUT")},
+    ("POST", "/dev/voice/calls"): ("leadpilot.voice", "sim_call_result", "one"),
+    ("POST", "/dev/voice/calls/{call_id}/hangup"): ("leadpilot.voice", "call", "one"),
     **{(m, p): ("leadpilot.sms", "sms_template", shape) for m, p, shape in (
         ("POST", "/sms-templates", "one"), ("GET", "/sms-templates", "page"),
         ("GET", "/sms-templates/{template_id}", "one"), ("PATCH", "/sms-templates/{template_id}", "one"))},

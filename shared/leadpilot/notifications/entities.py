@@ -5,7 +5,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 TYPES: tuple[str, ...] = ("task_assigned", "task_reminder", "task_overdue", "mention", "integration_attention",
-                          "webhook_disabled", "support_access", "usage_drift")
+                          "webhook_disabled", "support_access", "usage_drift", "call_missed",
+                          "call_handoff")
 CHANNELS: tuple[str, ...] = ("in_app",)
 
 

@@ -13,6 +13,8 @@ const TYPE_LABELS: Record<string, string> = {
   webhook_disabled: "A webhook endpoint was turned off after failing",
   support_access: "Support signs in to my workspace as me",
   usage_drift: "Usage counters disagree with the usage ledger (platform admins)",
+  call_missed: "A call to one of our numbers was missed",
+  call_handoff: "The AI receptionist hands a caller over to a person",
 };
 const CHANNEL_LABELS: Record<string, string> = { in_app: "In the app", email: "By email", sms: "By text" };
 

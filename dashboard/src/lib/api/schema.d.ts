@@ -630,6 +630,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List calls */
+        get: operations["list_calls"];
+        put?: never;
+        /** Call a contact with the AI agent (refused with details.reason when they must not be called now). */
+        post: operations["create_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get call */
+        get: operations["get_call"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contact-fields": {
         parameters: {
             query?: never;
@@ -1061,6 +1096,40 @@ export interface paths {
         put?: never;
         /** Sandbox only: a delivery receipt for one of the caller's texts, signed and verified like Twilio's. */
         post: operations["simulate_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/voice/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sandbox only: ring one of the caller's numbers as Twilio would; speak ConversationRelay on `relay_url`. */
+        post: operations["simulate_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/voice/calls/{call_id}/hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sandbox only: the simulated caller hangs up (Twilio's completed status callback). */
+        post: operations["simulate_hang_up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1942,6 +2011,24 @@ export interface paths {
         post?: never;
         /** Delete phone number */
         delete: operations["delete_phone_number"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/phone-numbers/{number_id}/voice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get voice settings */
+        get: operations["get_voice_settings"];
+        /** Put voice settings */
+        put: operations["put_voice_settings"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3082,6 +3169,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/twilio/voice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: Twilio's voice webhook for an inbound call (X-Twilio-Signature; 403 otherwise).
+         * @description Twilio's voice webhook (inbound call); answers TwiML.
+         */
+        post: operations["twilio_voice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/twilio/voice/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: an outbound call was answered (AnsweredBy from machine detection), signed by Twilio.
+         * @description An outbound call answered (AnsweredBy); answers TwiML.
+         */
+        post: operations["twilio_voice_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/twilio/voice/gather": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: one turn of the <Gather input="speech"> loop (signed).
+         * @description One turn of the <Gather input="speech"> loop; answers TwiML.
+         */
+        post: operations["twilio_voice_gather"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/twilio/voice/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: Twilio's recording callback, signed; the audio is copied to the files bucket.
+         * @description Twilio's recording callback.
+         */
+        post: operations["twilio_voice_recording"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/twilio/voice/relay-end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: a ConversationRelay session or a <Dial> ended (signed): a handed-over call is dialled to a person.
+         * @description A ConversationRelay session ended (HandoffData); answers TwiML.
+         */
+        post: operations["twilio_voice_relay_end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/twilio/voice/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: Twilio's call status callback, signed; each (CallSid, CallStatus) applied once, never backwards.
+         * @description Twilio's call status callback.
+         */
+        post: operations["twilio_voice_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workspace": {
         parameters: {
             query?: never;
@@ -3544,6 +3751,76 @@ export interface components {
             feed_id: string | null;
             /** @description when the working URL was made */
             created_at: string | null;
+        };
+        /** A voice call */
+        Call: {
+            id: string;
+            /** @enum {unknown} */
+            direction: "inbound" | "outbound";
+            from: string;
+            to: string;
+            number_id: string | null;
+            contact_id: string | null;
+            /** @enum {unknown} */
+            status: "queued" | "ringing" | "in_progress" | "completed" | "missed" | "voicemail" | "failed";
+            /** @enum {unknown} */
+            mode: "relay" | "gather" | "forward";
+            provider_status: string | null;
+            provider_sid: string | null;
+            answered_by: string | null;
+            duration_s: number | null;
+            /** @description billed minutes (each call rounded up) */
+            minutes: number;
+            /** @description the copy in the files bucket (s3://...) */
+            recording_url: string | null;
+            outcome: string | null;
+            summary: string | null;
+            sentiment: {
+                /** @enum {unknown} */
+                label: "positive" | "neutral" | "negative";
+                score: number;
+            } | null;
+            analysis: {
+                /** @enum {unknown} */
+                status: "pending" | "done";
+                /** @description openai or offline */
+                generator: string | null;
+                fields: Record<string, never>;
+                analyzed_at: string | null;
+            } | null;
+            handoff: Record<string, never> | null;
+            cost: {
+                telephony_micros: number;
+                relay_micros: number;
+                tokens_micros: number;
+                total_micros: number;
+                tokens: number;
+            };
+            transcript?: {
+                /** @enum {unknown} */
+                role: "caller" | "agent" | "action";
+                text: string;
+                at: string;
+                interrupted: boolean;
+            }[];
+            started_at: string | null;
+            ended_at: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        /** POST /calls */
+        CallCreate: {
+            contact_id: string;
+            /** @description default: the workspace's first number */
+            from_number_id?: string;
+            /** @description what the agent calls about */
+            purpose?: string;
+            /**
+             * @description the basis on which the contact agreed to be called (else custom field call_consent)
+             * @enum {unknown}
+             */
+            consent?: "express_written" | "express" | "existing_customer" | "inbound_request";
+            idempotency_key?: string;
         };
         /**
          * Contact
@@ -4564,7 +4841,7 @@ export interface components {
          * @description The caller's notification preferences in this workspace: per type, per channel, on or off (response).
          */
         NotificationPreferences: {
-            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled, support_access, usage_drift), then by channel (in_app) */
+            /** @description by type (task_assigned, task_reminder, task_overdue, mention, integration_attention, webhook_disabled, support_access, usage_drift, call_missed, call_handoff), then by channel (in_app) */
             preferences: {
                 [key: string]: {
                     [key: string]: boolean;
@@ -4896,6 +5173,12 @@ export interface components {
                 in_app?: boolean;
             };
             usage_drift?: {
+                in_app?: boolean;
+            };
+            call_missed?: {
+                in_app?: boolean;
+            };
+            call_handoff?: {
                 in_app?: boolean;
             };
         };
@@ -5604,6 +5887,75 @@ export interface components {
             timezone?: string;
             default_region?: string;
         };
+        /** POST /dev/voice/calls */
+        SimCall: {
+            /** @description the workspace's number to ring */
+            number_id: string;
+            /** @description the caller (default Twilio's test number) */
+            from?: string;
+        };
+        /** A simulated test call */
+        SimCallResult: {
+            call: {
+                id: string;
+                /** @enum {unknown} */
+                direction: "inbound" | "outbound";
+                from: string;
+                to: string;
+                number_id: string | null;
+                contact_id: string | null;
+                /** @enum {unknown} */
+                status: "queued" | "ringing" | "in_progress" | "completed" | "missed" | "voicemail" | "failed";
+                /** @enum {unknown} */
+                mode: "relay" | "gather" | "forward";
+                provider_status: string | null;
+                provider_sid: string | null;
+                answered_by: string | null;
+                duration_s: number | null;
+                /** @description billed minutes (each call rounded up) */
+                minutes: number;
+                /** @description the copy in the files bucket (s3://...) */
+                recording_url: string | null;
+                outcome: string | null;
+                summary: string | null;
+                sentiment: {
+                    /** @enum {unknown} */
+                    label: "positive" | "neutral" | "negative";
+                    score: number;
+                } | null;
+                analysis: {
+                    /** @enum {unknown} */
+                    status: "pending" | "done";
+                    /** @description openai or offline */
+                    generator: string | null;
+                    fields: Record<string, never>;
+                    analyzed_at: string | null;
+                } | null;
+                handoff: Record<string, never> | null;
+                cost: {
+                    telephony_micros: number;
+                    relay_micros: number;
+                    tokens_micros: number;
+                    total_micros: number;
+                    tokens: number;
+                };
+                transcript?: {
+                    /** @enum {unknown} */
+                    role: "caller" | "agent" | "action";
+                    text: string;
+                    at: string;
+                    interrupted: boolean;
+                }[];
+                started_at: string | null;
+                ended_at: string | null;
+                created_at: string;
+                updated_at: string;
+            } | null;
+            twiml: string;
+            /** @description speak ConversationRelay here (setup, prompt, interrupt, dtmf) */
+            relay_url: string | null;
+            call_sid: string;
+        };
         /** POST /dev/sms/inbound (sandbox only) */
         SimInbound: {
             from: string;
@@ -6092,6 +6444,71 @@ export interface components {
         };
         /** @enum {unknown} */
         "UsageReport.product": "sms_segments" | "emails" | "voice_minutes" | "ai_tokens";
+        /** A phone number's voice configuration */
+        VoiceSettings: {
+            number_id: string;
+            number: string;
+            /** @description the AI receptionist answers this number's calls */
+            ai_enabled: boolean;
+            greeting: string;
+            /** @description how the agent behaves */
+            instructions: string;
+            /** @description business hours, services, FAQ */
+            knowledge: string;
+            tools: ("lookup_caller" | "check_availability" | "book_appointment" | "reschedule_appointment" | "cancel_appointment" | "create_task" | "create_note" | "send_sms" | "transfer_to_human" | "end_call")[];
+            /** @description what the agent books */
+            event_type_id: string | null;
+            /** @description a human's phone */
+            fallback_number: string | null;
+            ai_hours: {
+                timezone: string;
+                start: string;
+                end: string;
+                weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            } | null;
+            recording: boolean;
+            recording_announcement: string;
+            language: string;
+            voice: string;
+            voicemail_message: string;
+            outcome_labels: string[];
+            calling_hours: {
+                start: string;
+                end: string;
+            };
+            updated_at: string | null;
+        };
+        /** PUT /phone-numbers/{number_id}/voice */
+        VoiceSettingsUpdate: {
+            /** @description the AI receptionist answers this number's calls */
+            ai_enabled?: boolean;
+            greeting?: string;
+            /** @description how the agent behaves */
+            instructions?: string;
+            /** @description business hours, services, FAQ */
+            knowledge?: string;
+            tools?: ("lookup_caller" | "check_availability" | "book_appointment" | "reschedule_appointment" | "cancel_appointment" | "create_task" | "create_note" | "send_sms" | "transfer_to_human" | "end_call")[];
+            /** @description what the agent books */
+            event_type_id?: string | null;
+            /** @description a human's phone */
+            fallback_number?: string | null;
+            ai_hours?: {
+                timezone: string;
+                start: string;
+                end: string;
+                weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            } | null;
+            recording?: boolean;
+            recording_announcement?: string;
+            language?: string;
+            voice?: string;
+            voicemail_message?: string;
+            outcome_labels?: string[];
+            calling_hours?: {
+                start: string;
+                end: string;
+            };
+        };
         WebhookDelivery: {
             id: string;
             endpoint_id: string;
@@ -7343,6 +7760,91 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
+    list_calls: {
+        parameters: {
+            query?: {
+                contact_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Call"][];
+                        next_cursor?: string | null;
+                    };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    create_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     list_contact_fields: {
         parameters: {
             query?: {
@@ -8221,6 +8723,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    simulate_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimCall"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimCallResult"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    simulate_hang_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Call"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -9866,6 +10416,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_voice_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceSettings"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    put_voice_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoiceSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceSettings"];
+                };
             };
             "4XX": components["responses"]["Error"];
         };
@@ -12091,6 +12691,171 @@ export interface operations {
     twilio_status: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_answer: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_gather: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_recording: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_relay_end: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_status: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

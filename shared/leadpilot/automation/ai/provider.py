@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -75,9 +76,14 @@ def _client(api_key: str, base_url: str | None, timeout_s: float) -> Any:
     return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=1)
 
 
-def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> dict[str, Any]:
-    """One chat completion constrained to a strict JSON schema; the parsed object it returned."""
-    return structured_answer(config, name, schema, messages)[0]
+def structured(config: AiConfig, name: str, schema: dict[str, Any], messages: list[dict[str, str]], *,
+               usage: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """One chat completion constrained to a strict JSON schema; the parsed object it returned (`usage` is told the
+    tokens it used, for callers that meter them)."""
+    parsed, tokens = structured_answer(config, name, schema, messages)
+    if usage is not None and tokens:
+        usage(tokens)
+    return parsed
 
 
 def structured_answer(config: AiConfig, name: str, schema: dict[str, Any],

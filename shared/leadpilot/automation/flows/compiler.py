@@ -6,6 +6,7 @@ from typing import Any
 
 from leadpilot.automation.flows.model import (
     ACTION_TYPES,
+    AI_CALL_TIMEOUT_S,
     CALLBACK_ANSWER_LABEL,
     CALLBACK_TYPES,
     ERROR,
@@ -193,6 +194,8 @@ class _Compiler:
                 "Choices": [{"Variable": f"$.nodes.{nid}.label", "StringEquals": lb, "Next": self._target(nid, lb)}
                             for lb in labels],
                 "Default": self._target(nid, cfg.get("default", labels[-1]))}
+        elif node.type == "ai_call":
+            self._ai_call(node)
         elif node.type in CALLBACK_TYPES:
             state = self._task(node, node.type, f"$.nodes.{nid}", self._target(nid, CALLBACK_ANSWER_LABEL[node.type]),
                                timeout_s=self._seconds(cfg["timeout"]), retry=False)
@@ -207,6 +210,23 @@ class _Compiler:
                 self._merge_vars(nid)
         else:  # pragma: no cover - the schema admits no other type
             raise ValueError(f"cannot compile node type {node.type!r} ({sorted(out)})")
+
+    def _ai_call(self, node: Node) -> None:
+        """Place the call and wait for it (the call's end or its analysis answers the token with its outcome),
+        then route on the outcome: a listed label with an edge, voicemail, no_answer, else answered."""
+        nid, out = node.id, self.flow.outgoing(node.id)
+        timeout = self._seconds(node.config["timeout"]) if "timeout" in node.config else AI_CALL_TIMEOUT_S
+        state = self._task(node, "ai_call", f"$.nodes.{nid}", f"{nid}@route", timeout_s=timeout, retry=False)
+        state["Catch"].insert(0, {"ErrorEquals": ["States.Timeout"], "ResultPath": f"$.nodes.{nid}",
+                                  "Next": self._target(nid, "timeout" if "timeout" in out else "no_answer")})
+        self.states[nid] = state
+        labels = [lb for lb in node.config.get("outcomes") or [] if lb in out] + ["voicemail", "no_answer"]
+        self.states[f"{nid}@route"] = {
+            "Type": "Choice",
+            "Choices": [{"And": [{"Variable": f"$.nodes.{nid}.outcome", "IsPresent": True},
+                                 {"Variable": f"$.nodes.{nid}.outcome", "StringEquals": lb}],
+                         "Next": self._target(nid, lb)} for lb in labels],
+            "Default": self._target(nid, "answered")}
 
     def _merge_vars(self, nid: str, name: str | None = None) -> None:
         # The worker answers {"vars": <all run variables, updated>}: copy them over the run's variables.

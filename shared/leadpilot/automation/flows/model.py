@@ -15,8 +15,11 @@ CALLBACK_TYPES = frozenset({"wait_for_reply", "wait_for_event", "wait_for_bookin
 # Labels on the outgoing edge of a callback node when the person/event answered in time.
 CALLBACK_ANSWER_LABEL = {"wait_for_reply": "reply", "wait_for_event": "event", "wait_for_booking": "booked",
                          "human_handoff": "done"}
+# The AI call node's edges: how the call went, then (optional) the analysed outcome labels it lists.
+AI_CALL_LABELS = frozenset({"answered", "voicemail", "no_answer"})
+AI_CALL_TIMEOUT_S = 2 * 3600  # a call never reported back (not time-scaled: it guards a lost callback)
 # Node types whose work goes through the action worker, and so may fail and take an "error" edge.
-TASK_TYPES = ACTION_TYPES | CALLBACK_TYPES | {"ai_condition", "delay"}
+TASK_TYPES = ACTION_TYPES | CALLBACK_TYPES | {"ai_condition", "delay", "ai_call"}
 NEXT = "next"
 ERROR = "error"
 # What a flow's running runs do when their contact opts out (the document's `on_opt_out`; absent: exit).
@@ -98,6 +101,8 @@ def edge_labels(node: Node) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset({"body", "done"}), optional
     if kind in CALLBACK_TYPES:
         return frozenset({CALLBACK_ANSWER_LABEL[kind], "timeout"}), optional
+    if kind == "ai_call":
+        return AI_CALL_LABELS, optional | frozenset(cfg.get("outcomes") or []) | {"timeout"}
     return frozenset({NEXT}), optional
 
 

@@ -357,6 +357,7 @@ _PARKERS: dict[str, Callable[[Job, str], None]] = {
     "wait_for_event": _extension("waits", "park_event"),
     "wait_for_booking": _extension("waits", "park_booking"),
     "human_handoff": _extension("handoff", "park"),
+    "ai_call": _extension("calls", "park"),
 }
 
 _PERFORMERS: dict[str, Callable[[Job], dict[str, Any]]] = {

@@ -1,0 +1,96 @@
+"""Placing calls: Twilio's Calls API through the real client, or the sandbox (no credentials), which only names
+the call; the voice simulator then plays Twilio's side against our webhooks."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from leadpilot.sms.config import MessagingConfig
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    call_id: str
+    to: str
+    from_: str
+    answer_url: str  # what Twilio fetches when the call is answered (with AnsweredBy: machine detection)
+    status_url: str
+    recording_url: str | None  # the recording callback, when the call is recorded
+
+
+class Refused(Exception):
+    """Twilio refused the call for good (a bad number, a number not ours)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+class CallProvider(Protocol):
+    name: str
+
+    def create(self, call: OutboundCall) -> str:
+        """Place the call; its CallSid."""
+        ...
+
+
+def sandbox_sid(call_id: str) -> str:
+    return "CA" + hashlib.sha256(f"sandbox:{call_id}".encode()).hexdigest()[:32]
+
+
+class SandboxCalls:
+    name = "sandbox"
+
+    def create(self, call: OutboundCall) -> str:
+        return sandbox_sid(call.call_id)
+
+
+_PERMANENT_HTTP = {400, 401, 403, 404, 409, 422}
+
+
+class TwilioCalls:
+    """Twilio's Calls API with answering-machine detection that waits for the greeting's end (DetectMessageEnd),
+    so a voicemail is left after the beep and a human is handed to the agent."""
+
+    name = "twilio"
+
+    def __init__(self, config: MessagingConfig) -> None:
+        self.config = config
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from twilio.rest import Client
+
+            from leadpilot.sms.provider import _http_client
+
+            self._client = Client(self.config.twilio_account_sid, self.config.twilio_auth_token,
+                                  http_client=_http_client(self.config.twilio_api_base_url))
+        return self._client
+
+    def create(self, call: OutboundCall) -> str:
+        from twilio.base.exceptions import TwilioRestException
+
+        params: dict[str, Any] = {
+            "to": call.to, "from_": call.from_, "url": call.answer_url, "method": "POST",
+            "status_callback": call.status_url, "status_callback_method": "POST",
+            "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+            "machine_detection": "DetectMessageEnd", "machine_detection_timeout": 8}
+        if call.recording_url:
+            params.update(record=True, recording_status_callback=call.recording_url,
+                          recording_status_callback_event=["completed"])
+        try:
+            return str(self.client.calls.create(**params).sid)
+        except TwilioRestException as exc:
+            if exc.status in _PERMANENT_HTTP:
+                raise Refused(str(exc.code or exc.status), str(exc.msg)) from exc
+            raise
+
+
+@lru_cache(maxsize=32)
+def calls_for(config: MessagingConfig) -> CallProvider:
+    """Twilio when credentials are configured (the platform's or the workspace's own), else the sandbox."""
+    return SandboxCalls() if config.sandbox else TwilioCalls(config)

@@ -1,0 +1,74 @@
+"""Voice with a real Twilio account: the real `twilio` client places the call (machine detection, status and
+recording callbacks) against a local stub of Twilio's Calls API, and the recording is copied to the files bucket."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import boto3
+import pytest
+
+from leadpilot.sms.config import messaging_config
+from leadpilot.voice.provider import calls_for
+from tests.integration.test_voice_outbound import contact, zone_at
+from tests.integration.voice_helpers import number, simulator, voice_cloud
+from tests.support.apps import Api
+from tests.support.http_stub import Recorded, Reply, Stub, http_stub
+
+ACCOUNT, AUTH = "AC" + "7e" * 16, "f00d" * 8
+AUDIO = b"ID3 fake mp3 audio"
+
+
+def _twilio(request: Recorded, index: int) -> Reply:
+    if request.method == "POST" and request.path.endswith("/Calls.json"):
+        return 201, {}, b'{"sid": "CA' + b"1" * 32 + b'", "status": "queued"}'
+    if request.method == "GET" and request.path.endswith(".mp3"):
+        return 200, {"Content-Type": "audio/mpeg"}, AUDIO
+    return 404, {}, b"{}"
+
+
+@pytest.fixture
+def twilio(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stub, Stub]]:
+    with voice_cloud(cloud, monkeypatch) as (_, gateway), http_stub(_twilio) as stub:
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH)
+        monkeypatch.setenv("TWILIO_API_BASE_URL", stub.url)
+        messaging_config.cache_clear()
+        calls_for.cache_clear()
+        yield stub, gateway
+        messaging_config.cache_clear()
+        calls_for.cache_clear()
+
+
+def test_a_call_is_placed_with_machine_detection_and_its_recording_is_copied(
+        cloud: Any, twilio: tuple[Stub, Stub], api: Api, owner: dict[str, Any]) -> None:
+    # Given a recorded number on a real Twilio account, and a contact who consented
+    stub, gateway = twilio
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    number(api, token, recording=True)
+    callee = contact(api, token, custom_fields={"timezone": zone_at(12), "call_consent": True})
+
+    # When a call is placed
+    placed = api.post("/calls", {"contact_id": callee}, token=token)
+
+    # Then Twilio was asked for it with machine detection, recording and our signed callbacks
+    assert placed.status == 201 and placed.body["provider_sid"] == "CA" + "1" * 32, placed
+    sent = dict(parse_qsl(stub.requests[0].body.decode()))
+    assert sent["MachineDetection"] == "DetectMessageEnd" and sent["Record"] == "true"
+    assert sent["Url"].endswith(f"/webhooks/twilio/voice/answer?ws={ws}&call_id={placed.body['id']}")
+    assert sent["StatusCallback"].endswith(f"/webhooks/twilio/voice/status?ws={ws}&call_id={placed.body['id']}")
+
+    # When Twilio reports the recording (twice)
+    sim = simulator(api, gateway)
+    recording = f"{stub.url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE{'2' * 32}"
+    url = sim.hook("recording", ws, placed.body["id"])
+    assert sim.recording(url, placed.body["provider_sid"], recording) == 200
+    assert sim.recording(url, placed.body["provider_sid"], recording) == 200
+
+    # Then the audio was fetched once with the account's credentials and kept in the files bucket
+    fetched = [r for r in stub.requests if r.method == "GET"]
+    assert len(fetched) == 1 and fetched[0].headers["authorization"].startswith("Basic ")
+    record = api.get(f"/calls/{placed.body['id']}", token=token).body
+    bucket, key = record["recording_url"].removeprefix("s3://").split("/", 1)
+    assert boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == AUDIO
