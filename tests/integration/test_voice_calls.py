@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from infra.local.voice_sim import Relay, VoiceSimulator, action_url
+from leadpilot.usage.ledger import ledger_pk
+from leadpilot.usage.models import LedgerEntryItem
 from tests.integration.calendar_helpers import event_type, schedule
 from tests.integration.voice_helpers import (
     NUMBER,
@@ -87,6 +89,13 @@ def test_an_inbound_call_books_an_appointment_through_tool_calls(
     usage = _usage(api, token)
     assert usage["counters"]["voice_minutes"]["month"]["used"] == 2
     assert usage["counters"]["ai_tokens"]["month"]["used"] == record["cost"]["tokens"]
+    # And every charge is a ledger entry caused by this call: the minutes add up to the billed 2
+    month = datetime.now(UTC).strftime("%Y-%m")
+    workspace_id = api.get("/workspace", token=token).body["id"]
+    entries = list(LedgerEntryItem.query(ledger_pk(workspace_id, month), LedgerEntryItem.SK.startswith("E#")))
+    minutes = [e for e in entries if e.product == "voice_minutes"]
+    assert {(e.cause_type, e.cause_id) for e in entries} == {("call", record["id"])}, entries
+    assert sum(int(e.quantity) for e in minutes) == 2 and len({e.idempotency_key for e in minutes}) == len(minutes)
 
     # When the analysis queue runs (twice: a redelivery changes nothing)
     assert analyse(cloud) == 1

@@ -21,7 +21,9 @@ def test_the_live_api_is_served_at_live_with_its_three_routes() -> None:
     # Given the project's template resolved for the local stage
     resolver = Resolver(load_template(TEMPLATE), {"JwtSecret": "x" * 32, "Stage": "dev"})
     # When its WebSocket APIs are read
-    (api,) = websocket_apis(resolver, _functions(resolver))
+    apis = {api.logical_id: api for api in websocket_apis(resolver, _functions(resolver))}
+    assert set(apis) == {"LiveApi", "VoiceRelayApi"}
+    api = apis["LiveApi"]
     # Then LiveApi is at /live on the dev stage, selecting routes by the body's action,
     assert (api.logical_id, api.path, api.stage, api.selection_expression) == (
         "LiveApi", "/live", "dev", "$request.body.action")
@@ -29,6 +31,13 @@ def test_the_live_api_is_served_at_live_with_its_three_routes() -> None:
     assert {key: (route.function_id, route.two_way) for key, route in api.routes.items()} == {
         "$connect": ("LiveConnectionsFunction", False), "$disconnect": ("LiveConnectionsFunction", False),
         "$default": ("LiveConnectionsFunction", True)}
+    # And the ConversationRelay API is at /voice-relay, selecting by Twilio's message type; the handshake and the
+    # hang-up have a function of their own so they never wait behind a streaming answer
+    relay = apis["VoiceRelayApi"]
+    assert (relay.path, relay.selection_expression) == ("/voice-relay", "$request.body.type")
+    assert {key: route.function_id for key, route in relay.routes.items()} == {
+        "$connect": "VoiceRelayConnectionsFunction", "$disconnect": "VoiceRelayConnectionsFunction",
+        "$default": "VoiceRelayFunction"}
 
 
 def test_the_fan_out_posts_to_the_endpoint_the_local_cloud_passes() -> None:

@@ -89,9 +89,10 @@ def test_only_functions_the_api_does_not_invoke_are_told_its_url() -> None:
     assert {urls[name] == custom_only for name in invoked} == {True}
     # And the send workers, which put the URL in emails and Twilio status callbacks, calendar sync's consumer and
     # renewal, which register it for Google's and Microsoft's pushes, and the calendar's consumer of external changes,
-    # which sends the booker a new manage link, get the stage URL otherwise
+    # which sends the booker a new manage link, and the automation actions, whose AI call step gives Twilio the
+    # call's webhook URLs, get the stage URL otherwise
     told = {name for name, url in urls.items() if url != custom_only}
     assert told == {"EmailSendFunction", "SmsSendFunction", "CalendarSyncEventsFunction", "CalendarSyncRenewFunction",
-                    "CalendarExternalChangesFunction"}
+                    "CalendarExternalChangesFunction", "AutomationActionsFunction"}
     for name in told:
         assert urls[name] == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, STAGE_URL]}

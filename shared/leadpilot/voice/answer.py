@@ -22,6 +22,7 @@ from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.events.outbox import publish_now
 from leadpilot.identity import store as identity_store
 from leadpilot.identity.entities import Identity
+from leadpilot.ids import new_id
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
 from leadpilot.sms import numbers as sms_numbers
@@ -144,14 +145,15 @@ def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, 
     fallback = config.config.get("fallback_number")
     mode = ("relay" if urls.relay.relay else "gather") if on_duty else "forward"
     refused = None
+    call_id = new_id()
     if on_duty:
         try:
-            metering.reserve(settings, workspace_id)
+            metering.reserve(settings, workspace_id, call_id)
         except metering.LimitReached as exc:
             refused, mode = exc.code, "forward"
     item = calls.new_call(workspace_id, "inbound", caller, to, number_id=number_id, contact_id=contact_id,
                           mode=mode, status="in_progress" if on_duty and not refused else "ringing", sid=sid,
-                          details={"refused": refused} if refused else None)
+                          details={"refused": refused} if refused else None, call_id=call_id)
     item.provider_status = "ringing"
     if mode != "forward":
         item.started_at, item.minutes_charged = now_iso(), 1  # type: ignore[assignment]

@@ -18,9 +18,14 @@ from leadpilot.voice.models import CallItem
 __all__ = ["LimitReached", "progress", "reserve", "settle", "tokens"]
 
 
-def reserve(settings: Settings, workspace_id: str) -> None:
-    """Charge a new call's first minute; LimitReached (429 usage_limit_reached) refuses the call."""
-    meter.charge(settings, workspace_id, "voice_minutes", 1)
+def _cause(call_id: str) -> dict[str, str]:
+    return {"type": "call", "id": call_id}
+
+
+def reserve(settings: Settings, workspace_id: str, call_id: str) -> None:
+    """Charge a new call's first minute (once per call: the ledger key is the call's); LimitReached (429
+    usage_limit_reached) refuses the call."""
+    meter.charge(settings, workspace_id, "voice_minutes", 1, key=f"call:{call_id}:reserve", cause=_cause(call_id))
 
 
 def progress(settings: Settings, call: CallItem, now: datetime | None = None) -> None:
@@ -30,8 +35,10 @@ def progress(settings: Settings, call: CallItem, now: datetime | None = None) ->
     started = datetime.fromisoformat(call.started_at.replace("Z", "+00:00"))
     elapsed = ((now or datetime.now(UTC)) - started).total_seconds()
     due = max(1, minutes_of(int(elapsed) + 1)) - int(call.minutes_charged or 0)
-    if due > 0:
-        meter.charge(settings, call.workspace_id, "voice_minutes", due)
+    if due > 0:  # keyed by the running total: a repeated tick for the same minutes is one ledger entry
+        total = int(call.minutes_charged or 0) + due
+        meter.charge(settings, call.workspace_id, "voice_minutes", due, key=f"call:{call.call_id}:minutes:{total}",
+                     cause=_cause(call.call_id))
         call.update(actions=[CallItem.minutes_charged.add(due)])
 
 
@@ -41,9 +48,9 @@ def tokens(settings: Settings, call: CallItem, used: int) -> None:
         return
     call.update(actions=[CallItem.tokens.add(used), CallItem.tokens_charged.add(used)])
     try:
-        meter.charge(settings, call.workspace_id, "ai_tokens", used)
+        meter.charge(settings, call.workspace_id, "ai_tokens", used, cause=_cause(call.call_id))
     except LimitReached:
-        meter.charge(settings, call.workspace_id, "ai_tokens", used, enforce=False)
+        meter.charge(settings, call.workspace_id, "ai_tokens", used, enforce=False, cause=_cause(call.call_id))
         raise
 
 
@@ -52,9 +59,11 @@ def settle(settings: Settings, call: CallItem) -> int:
     billed = minutes_of(int(call.duration_s) if call.duration_s is not None else None)
     extra = billed - int(call.minutes_charged or 0)
     if extra > 0:
-        meter.charge(settings, call.workspace_id, "voice_minutes", extra, enforce=False)
+        meter.charge(settings, call.workspace_id, "voice_minutes", extra, enforce=False,
+                     key=f"call:{call.call_id}:settle", cause=_cause(call.call_id))
     elif extra < 0:  # the reserved minute of a call never connected
-        meter.refund(settings, call.workspace_id, "voice_minutes", -extra, charged_at=call.created_at)
+        meter.refund(settings, call.workspace_id, "voice_minutes", -extra, charged_at=call.created_at,
+                     key=f"refund:call:{call.call_id}:reserve", cause=_cause(call.call_id))
     if extra:
         call.update(actions=[CallItem.minutes_charged.set(billed)])
     return billed

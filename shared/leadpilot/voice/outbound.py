@@ -13,6 +13,7 @@ from pynamodb.exceptions import PutError
 from leadpilot.clock import now_iso
 from leadpilot.contacts import store as contacts_store
 from leadpilot.errors import Conflict, DomainError, NotFound, ValidationFailed
+from leadpilot.identity import suspension
 from leadpilot.ids import new_id
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -124,8 +125,10 @@ def place_call(settings: Settings, messaging: MessagingConfig, urls: Urls, works
             except NotFound as missing:  # the first request is still placing it
                 raise Conflict("a call with this idempotency_key is being placed", {"field": "idempotency_key"}) \
                     from missing
+    suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is placed or charged
+    call_id = key.call_id if key is not None else new_id()
     try:
-        metering.reserve(settings, workspace_id)
+        metering.reserve(settings, workspace_id, call_id)
     except metering.LimitReached:
         if key is not None:
             key.delete()  # refused: the same key may be tried again later
@@ -134,7 +137,7 @@ def place_call(settings: Settings, messaging: MessagingConfig, urls: Urls, works
     call = calls.new_call(workspace_id, "outbound", number.number, str(contact.phone), number_id=number.id,
                           contact_id=contact.id, mode="relay" if urls.relay.relay else "gather",
                           details={k: v for k, v in details.items() if v},
-                          call_id=key.call_id if key is not None else None)
+                          call_id=call_id)
     call.minutes_charged, call.flow_token = 1, request.flow_token  # type: ignore[assignment]
     call.save()
     return _dial(settings, messaging, urls, call, config), True
