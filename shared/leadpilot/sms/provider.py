@@ -146,10 +146,7 @@ class TwilioProvider(SmsProvider):
     @property
     def client(self) -> Any:
         if self._client is None:
-            from twilio.rest import Client
-
-            self._client = Client(self.config.twilio_account_sid, self.config.twilio_auth_token,
-                                  http_client=_http_client(self.config.twilio_api_base_url))
+            self._client = twilio_client(self.config)
         return self._client
 
     def send(self, sms: OutboundSms) -> Accepted:
@@ -207,3 +204,11 @@ def workspace_config(settings: Settings, config: MessagingConfig, workspace_id: 
         return config
     return replace(config, twilio_account_sid=own["account_sid"], twilio_auth_token=own["auth_token"],
                    twilio_messaging_service_sid="")  # the platform's messaging service is not in their account
+
+
+def twilio_client(config: MessagingConfig) -> Any:
+    """The real twilio REST client for the config's account, on the API base it names (Twilio or the sandbox)."""
+    from twilio.rest import Client
+
+    return Client(config.twilio_account_sid, config.twilio_auth_token,
+                  http_client=_http_client(config.twilio_api_base_url))

@@ -63,12 +63,9 @@ class TwilioCalls:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from twilio.rest import Client
+            from leadpilot.sms.provider import twilio_client
 
-            from leadpilot.sms.provider import _http_client
-
-            self._client = Client(self.config.twilio_account_sid, self.config.twilio_auth_token,
-                                  http_client=_http_client(self.config.twilio_api_base_url))
+            self._client = twilio_client(self.config)
         return self._client
 
     def create(self, call: OutboundCall) -> str:
