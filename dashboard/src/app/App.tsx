@@ -27,6 +27,7 @@ const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 const CalendarPage = lazy(() => import("@/features/calendar/CalendarPage"));
 const BookingPage = lazy(() => import("@/features/calendar/BookingPage"));
 const ManagePage = lazy(() => import("@/features/calendar/ManagePage"));
+const AdminPage = lazy(() => import("@/features/admin/AdminPage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -96,6 +97,7 @@ const router = createBrowserRouter(
         { path: "settings/*", element: <SettingsPage /> },
         { path: "integrations", element: <IntegrationsPage /> },
         { path: "integrations/callback", element: <IntegrationCallbackPage /> },
+        { path: "admin/*", element: <AdminPage /> },
         { path: "*", element: <Navigate to="/" replace /> },
       ],
     },

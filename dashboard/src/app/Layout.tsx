@@ -9,16 +9,40 @@ import { api, unwrap } from "@/lib/api/client";
 import { readSession, writeSession } from "@/lib/auth/session";
 import { LiveProvider, useLiveConnected } from "@/lib/live/LiveProvider";
 import { NotificationBell } from "@/features/notifications/NotificationBell";
+import { SupportBanner } from "@/features/admin/SupportBanner";
+import { SuspendedPage } from "@/features/admin/SuspendedPage";
+import { clearSuspension, useSuspension } from "@/lib/api/suspension";
+
+function useSignOut() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  return async () => {
+    try {
+      await api.POST("/auth/logout");
+    } finally {
+      writeSession(null);
+      clearSuspension();
+      queryClient.clear();
+      navigate("/login");
+    }
+  };
+}
 
 export function Layout({ children }: { children: ReactNode }) {
+  const suspension = useSuspension();
+  const signOut = useSignOut();
+  const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
+  if (suspension) return <SuspendedPage suspension={suspension} onLogOut={() => void signOut()} />;
+  const nav = NAV.filter((item) => !item.platformAdmin || me.data?.platform_admin);
   return (
     <LiveProvider>
+      <SupportBanner />
       <div className="shell">
         <nav className="sidebar" aria-label="Main">
           <div className="brand">
             Lead<span>Pilot</span>
           </div>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <NavLink key={item.to} to={item.to} end={item.to === "/"} className="nav-link">
               <span aria-hidden="true">{item.icon}</span>
               {item.label}
@@ -39,21 +63,10 @@ export function Layout({ children }: { children: ReactNode }) {
 function TopBar() {
   const [theme, setTheme] = useState<Theme>(storedTheme());
   const live = useLiveConnected();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const signOut = useSignOut();
   const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
   const user = readSession()?.user;
-  const workspace = (me.data as { workspace?: { name?: string } } | undefined)?.workspace;
-
-  const signOut = async () => {
-    try {
-      await api.POST("/auth/logout");
-    } finally {
-      writeSession(null);
-      queryClient.clear();
-      navigate("/login");
-    }
-  };
+  const workspace = me.data?.workspace;
   const toggleTheme = () => {
     const next = theme === "dark" ? "light" : "dark";
     applyTheme(next);

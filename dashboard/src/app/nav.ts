@@ -5,6 +5,8 @@ export interface NavItem {
   label: string;
   icon: string;
   soon?: boolean;
+  /** shown only to LeadPilot platform administrators */
+  platformAdmin?: boolean;
 }
 
 export const NAV: NavItem[] = [
@@ -19,4 +21,5 @@ export const NAV: NavItem[] = [
   { to: "/settings", label: "Settings", icon: "⚙" },
   { to: "/integrations", label: "Integrations", icon: "⇄" },
   { to: "/webhooks", label: "Webhooks", icon: "↯" },
+  { to: "/admin", label: "Platform", icon: "♛", platformAdmin: true },
 ];

@@ -29,6 +29,9 @@ export const RESOURCES = [
   "templates",
   "integrations",
   "webhooks",
+  "platform",
+  "audit",
+  "support-access",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
