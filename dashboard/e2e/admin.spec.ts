@@ -58,7 +58,8 @@ test("an administrator logs in as a user with a reason; the workspace sees the s
   signedIn,
   workspace,
 }) => {
-  // Given a platform administrator and a workspace
+  // Given a platform administrator and a workspace that has sent a text
+  await sendOneText(workspace);
   const admin = await platformAdmin(request);
   const adminPage = await pageFor(browser, baseURL, admin);
   const screen = new AdminScreen(adminPage);
@@ -81,12 +82,17 @@ test("an administrator logs in as a user with a reason; the workspace sees the s
 
   // And the workspace's owner sees the session and its entries in Settings
   await signedIn.goto("/app/settings/audit");
-  await expect(signedIn.getByRole("row").filter({ hasText: "Customer asked for help" })).toBeVisible();
+  const sessions = signedIn.getByRole("region", { name: "Support sessions" });
+  await expect(sessions.getByRole("row").filter({ hasText: "Customer asked for help" })).toContainText(admin.email);
   await expect(signedIn.getByRole("row").filter({ hasText: "support.impersonation_started" })).toBeVisible();
   await expect(signedIn.getByRole("row").filter({ hasText: "support.impersonation_ended" })).toBeVisible();
   await expectAccessible(signedIn);
   await screenshot(signedIn, "settings-audit");
+  // And their usage report shows the text, downloadable as CSV
   await signedIn.goto("/app/settings/usage-report");
-  await expect(signedIn.getByRole("heading", { name: "Usage report" })).toBeVisible();
+  await new AdminScreen(signedIn).expectReportRow("SMS segments");
   await screenshot(signedIn, "settings-usage-report");
+  const download = signedIn.waitForEvent("download");
+  await signedIn.getByRole("button", { name: "Download CSV" }).click();
+  expect((await download).suggestedFilename()).toMatch(/^usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
 });

@@ -36,7 +36,6 @@ export function Layout({ children }: { children: ReactNode }) {
   const nav = NAV.filter((item) => !item.platformAdmin || me.data?.platform_admin);
   return (
     <LiveProvider>
-      <SupportBanner />
       <div className="shell">
         <nav className="sidebar" aria-label="Main">
           <div className="brand">
@@ -50,6 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <div className="main">
+          <SupportBanner />
           <TopBar />
           <main className="content" id="main">
             {children}

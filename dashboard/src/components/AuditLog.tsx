@@ -108,7 +108,7 @@ export function AuditLog({ scope }: { scope: "workspace" | "platform" }) {
       ) : items.length === 0 ? (
         <EmptyState>No entries match.</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit entries">
           <table className="audit-table">
             <caption className="muted">Audit entries, newest first</caption>
             <thead>

@@ -6,7 +6,7 @@ import { api, unwrap, type Schemas } from "@/lib/api/client";
 import { monthEnd, periodsBetween, stackBars, ticks } from "@/lib/chart";
 import { downloadFile } from "@/lib/download";
 import { formErrors } from "@/lib/forms";
-import { dollars, quantity } from "@/lib/money";
+import { axisDollars, dollars, quantity } from "@/lib/money";
 import { FormError, Panel, QueryState, SelectField, TextField } from "./ui";
 import { useToast } from "./toast";
 
@@ -169,7 +169,7 @@ export function UsageChart({ report }: { report: UsageReportData }) {
           <g key={tick} className="usage-chart-tick">
             <line x1={CHART.left} x2={CHART.width - 8} y1={y(tick / top)} y2={y(tick / top)} />
             <text x={CHART.left - 6} y={y(tick / top) + 4} textAnchor="end">
-              {dollars(tick)}
+              {axisDollars(tick, top / 5)}
             </text>
           </g>
         ))}
@@ -211,7 +211,7 @@ export function UsageChart({ report }: { report: UsageReportData }) {
 
 export function ReportTable({ report }: { report: UsageReportData }) {
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Usage figures">
       <table>
         <caption className="muted">Usage by {report.granularity} and product</caption>
         <thead>

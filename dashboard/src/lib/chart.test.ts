@@ -20,6 +20,7 @@ describe("niceMax", () => {
 describe("ticks", () => {
   it("spaces values evenly from zero to the top", () => {
     expect(ticks(20, 4)).toEqual([0, 5, 10, 15, 20]);
+    expect(ticks(50)).toEqual([0, 10, 20, 30, 40, 50]);
   });
 });
 

@@ -29,8 +29,8 @@ export function niceMax(value: number): number {
   return 10 * power;
 }
 
-/** `count` + 1 evenly spaced tick values from 0 to top. */
-export function ticks(top: number, count = 4): number[] {
+/** `count` + 1 evenly spaced tick values from 0 to top (5 steps of a nice top are round: 0.2, 0.4, 0.5 or 1 × 10^n). */
+export function ticks(top: number, count = 5): number[] {
   return Array.from({ length: count + 1 }, (_, i) => (top * i) / count);
 }
 

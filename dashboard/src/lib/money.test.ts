@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dollars, quantity } from "./money";
+import { axisDollars, dollars, quantity } from "./money";
 
 describe("dollars", () => {
   it("shows whole cents for amounts of a cent or more, rounded", () => {
@@ -23,5 +23,14 @@ describe("dollars", () => {
 describe("quantity", () => {
   it("groups thousands", () => {
     expect(quantity(1234567)).toBe("1,234,567");
+  });
+});
+
+describe("axisDollars", () => {
+  it("gives each tick the decimals its step needs, never fewer than two", () => {
+    // Given a chart whose axis steps by 1 cent, 0.4 cents and 200 dollars
+    expect(axisDollars(30_000, 10_000)).toBe("$0.03");
+    expect(axisDollars(12_000, 4_000)).toBe("$0.012");
+    expect(axisDollars(600_000_000, 200_000_000)).toBe("$600.00");
   });
 });

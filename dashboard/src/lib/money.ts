@@ -15,3 +15,14 @@ export function dollars(micros: number): string {
 export function quantity(value: number): string {
   return value.toLocaleString("en-US");
 }
+
+/** An axis label in dollars with as many decimals as the axis step needs (a $0.004 step shows "$0.012"). */
+export function axisDollars(micros: number, stepMicros: number): string {
+  const step = stepMicros / MICROS;
+  const decimals = step > 0 ? Math.min(6, Math.max(2, Math.ceil(-Math.log10(step) - 1e-9))) : 2;
+  const text = (micros / MICROS).toLocaleString("en-US", {
+    minimumFractionDigits: decimals,
+    maximumFractionDigits: decimals,
+  });
+  return `$${text}`;
+}

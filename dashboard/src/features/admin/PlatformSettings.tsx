@@ -128,7 +128,7 @@ function PlansPanel({ settings }: { settings: State }) {
   const show = (value: number | null | undefined) => (value === null || value === undefined ? "∞" : quantity(value));
   return (
     <Panel title="Default plans">
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Default plans table">
         <table>
           <caption className="muted">
             Day / month allowance by product (∞: unlimited); * changed by the platform

@@ -174,7 +174,7 @@ function PlanEditor({ workspace, usage }: { workspace: Detail; usage: Usage }) {
           </option>
         ))}
       </SelectField>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Limits by product">
         <table className="admin-limits">
           <thead>
             <tr>

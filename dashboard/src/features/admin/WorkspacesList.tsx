@@ -30,7 +30,7 @@ export function WorkspacesList() {
       ) : shown.length === 0 ? (
         <EmptyState>{all.length ? "No workspace matches." : "No workspaces yet."}</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Workspaces table">
           <table className="admin-workspaces">
             <caption className="muted">Newest first</caption>
             <thead>
@@ -39,18 +39,7 @@ export function WorkspacesList() {
                 <th scope="col">Plan</th>
                 <th scope="col">Status</th>
                 <th scope="col">Owners</th>
-                <th scope="col" className="num">
-                  Contacts
-                </th>
-                <th scope="col" className="num">
-                  Users
-                </th>
-                <th scope="col" className="num">
-                  Flows
-                </th>
-                <th scope="col" className="num">
-                  Active runs
-                </th>
+                <th scope="col">Size</th>
                 <th scope="col">This month</th>
               </tr>
             </thead>
@@ -84,10 +73,10 @@ function WorkspaceRow({ workspace }: { workspace: PlatformWorkspace }) {
         <span className={`badge ${statusTone(workspace.status)}`}>{workspace.status}</span>
       </td>
       <td>{workspace.owners.map((owner) => owner.email).join(", ") || "—"}</td>
-      <td className="num">{quantity(workspace.counts.contacts)}</td>
-      <td className="num">{quantity(workspace.counts.users)}</td>
-      <td className="num">{quantity(workspace.counts.flows)}</td>
-      <td className="num">{quantity(workspace.counts.active_runs)}</td>
+      <td>
+        {quantity(workspace.counts.contacts)} contacts · {quantity(workspace.counts.users)} users ·{" "}
+        {quantity(workspace.counts.flows)} flows · {quantity(workspace.counts.active_runs)} active runs
+      </td>
       <td>
         {used.length ? used.map(([kind, value]) => `${productLabel(kind)} ${quantity(value)}`).join(", ") : "No usage"}
       </td>

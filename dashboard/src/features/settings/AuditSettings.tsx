@@ -107,7 +107,7 @@ function SupportAccessPanel() {
       ) : items.length === 0 ? (
         <EmptyState>Support has never accessed this workspace.</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Support sessions">
           <table>
             <caption className="muted">Support sessions, newest first</caption>
             <thead>
