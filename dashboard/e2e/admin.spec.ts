@@ -40,6 +40,8 @@ test("an administrator suspends a workspace, its user sees why, then reactivates
   await screen.expectReportRow("SMS segments");
   await expectAccessible(adminPage);
   await screenshot(adminPage, "admin-usage");
+  await adminPage.getByRole("button", { name: "Switch to dark theme" }).click();
+  await screenshot(adminPage, "admin-usage-dark");
   await screen.openSection("Audit log");
   await adminPage.getByLabel("Action").fill("platform.workspace.suspended");
   await adminPage.getByRole("button", { name: "Filter" }).click();

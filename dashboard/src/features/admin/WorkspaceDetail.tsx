@@ -20,7 +20,7 @@ import {
   type Usage,
   type WorkspaceDetail as Detail,
 } from "./api";
-import { planChanges, planForm, statusTone, type PlanForm } from "./model";
+import { counted, planChanges, planForm, statusTone, type PlanForm } from "./model";
 import { beginSupport } from "./support";
 
 export function WorkspaceDetail() {
@@ -56,9 +56,9 @@ function DetailBody({ workspace }: { workspace: Detail }) {
           <dd>{workspace.owners.map((o) => `${o.name} <${o.email}>`).join(", ") || "—"}</dd>
           <dt>Counts</dt>
           <dd>
-            {quantity(workspace.counts.contacts)} contacts · {quantity(workspace.counts.users)} users ·{" "}
-            {quantity(workspace.counts.flows)} flows · {quantity(workspace.counts.active_runs)} active runs ·{" "}
-            {quantity(workspace.counts.phone_numbers)} phone numbers
+            {counted(workspace.counts.contacts, "contact")} · {counted(workspace.counts.users, "user")} ·{" "}
+            {counted(workspace.counts.flows, "flow")} · {counted(workspace.counts.active_runs, "active run")} ·{" "}
+            {counted(workspace.counts.phone_numbers, "phone number")}
           </dd>
           {workspace.status === "suspended" ? (
             <>

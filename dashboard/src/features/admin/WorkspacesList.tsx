@@ -6,7 +6,7 @@ import { EmptyState, ErrorState, Loading, Panel, TextField } from "@/components/
 import { productLabel } from "@/components/UsageReport";
 import { quantity } from "@/lib/money";
 import { useWorkspaces, type PlatformWorkspace } from "./api";
-import { matchesWorkspace, statusTone } from "./model";
+import { counted, matchesWorkspace, statusTone } from "./model";
 
 export function WorkspacesList() {
   const workspaces = useWorkspaces();
@@ -74,8 +74,8 @@ function WorkspaceRow({ workspace }: { workspace: PlatformWorkspace }) {
       </td>
       <td>{workspace.owners.map((owner) => owner.email).join(", ") || "—"}</td>
       <td>
-        {quantity(workspace.counts.contacts)} contacts · {quantity(workspace.counts.users)} users ·{" "}
-        {quantity(workspace.counts.flows)} flows · {quantity(workspace.counts.active_runs)} active runs
+        {counted(workspace.counts.contacts, "contact")} · {counted(workspace.counts.users, "user")} ·{" "}
+        {counted(workspace.counts.flows, "flow")} · {counted(workspace.counts.active_runs, "active run")}
       </td>
       <td>
         {used.length ? used.map(([kind, value]) => `${productLabel(kind)} ${quantity(value)}`).join(", ") : "No usage"}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlatformWorkspace, Usage } from "./api";
-import { lastMonth, matchesWorkspace, planChanges, planForm, statusTone, yesterday } from "./model";
+import { counted, lastMonth, matchesWorkspace, planChanges, planForm, statusTone, yesterday } from "./model";
 
 const workspace = {
   id: "01JABCDEF",
@@ -71,5 +71,13 @@ describe("lastMonth and yesterday", () => {
     const newYear = new Date("2027-01-01T03:00:00Z");
     expect(lastMonth(newYear)).toBe("2026-12");
     expect(yesterday(newYear)).toBe("2026-12-31");
+  });
+});
+
+describe("counted", () => {
+  it("names one thing in the singular and the rest in the plural", () => {
+    expect(counted(1, "contact")).toBe("1 contact");
+    expect(counted(0, "flow")).toBe("0 flows");
+    expect(counted(1200, "active run")).toBe("1,200 active runs");
   });
 });

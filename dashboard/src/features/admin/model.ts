@@ -71,3 +71,8 @@ export function lastMonth(today = new Date()): string {
 export function yesterday(today = new Date()): string {
   return new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
 }
+
+/** "1 contact", "2 contacts", "1,200 active runs". */
+export function counted(value: number, noun: string): string {
+  return `${value.toLocaleString("en-US")} ${value === 1 ? noun : `${noun}s`}`;
+}
