@@ -8,7 +8,7 @@ import { isApiError } from "@/lib/api/errors";
 import { formErrors } from "@/lib/forms";
 import { dollars, quantity } from "@/lib/money";
 import { useMonthlyReport, useReconciliation, useRegenerateMonthly, type MonthlyReport } from "./api";
-import { lastMonth, yesterday } from "./model";
+import { counted, lastMonth, yesterday } from "./model";
 
 export function MonthlyReports() {
   const [month, setMonth] = useState(lastMonth());
@@ -59,8 +59,13 @@ function MonthlyBody({ report }: { report: MonthlyReport }) {
       <p>
         {quantity(report.workspaces)} workspaces · cost <strong>{dollars(report.cost_micros)}</strong> · billed{" "}
         <strong>{dollars(report.billed_micros)}</strong> · made {new Date(report.generated_at).toLocaleString()}
-        {report.emailed_to.length ? ` · mailed to ${report.emailed_to.join(", ")}` : ""}
       </p>
+      {report.emailed_to.length ? (
+        <details>
+          <summary>Mailed to {counted(report.emailed_to.length, "administrator")}</summary>
+          <p className="muted">{report.emailed_to.join(", ")}</p>
+        </details>
+      ) : null}
       <table>
         <caption className="muted">Totals by product, {report.month}</caption>
         <thead>
@@ -104,14 +109,16 @@ export function ReconciliationReport() {
   return (
     <Panel title="Reconciliation">
       <p className="muted">Each day's counters against the sums of the ledger; a difference is drift.</p>
-      <TextField
-        label="Day"
-        type="date"
-        value={date}
-        required
-        onChange={(e) => e.target.value && setDate(e.target.value)}
-        error={errors.fields.date}
-      />
+      <div className="admin-narrow">
+        <TextField
+          label="Day"
+          type="date"
+          value={date}
+          required
+          onChange={(e) => e.target.value && setDate(e.target.value)}
+          error={errors.fields.date}
+        />
+      </div>
       {report.isPending ? (
         <Loading />
       ) : isApiError(report.error, 404) ? (

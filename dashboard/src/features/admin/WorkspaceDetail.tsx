@@ -393,6 +393,7 @@ function DeletePanel({ workspace }: { workspace: Detail }) {
               ? `Erasure ${job.data.status === "completed" ? "finished" : job.data.status.replace(/_/g, " ")}.`
               : `Erasing… ${job.data?.progress_percent ?? 0}%`}
           </span>
+          {job.data?.finished_at ? <Link to="/admin/workspaces">Back to all workspaces</Link> : null}
         </div>
       ) : (
         <button type="button" className="danger" onClick={() => setOpen(true)}>
