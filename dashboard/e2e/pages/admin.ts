@@ -36,12 +36,17 @@ export class AdminScreen {
     await expect(this.page.getByRole("status", { name: "Loading" })).toHaveCount(0);
   }
 
-  /** From the sidebar's Platform entry (only administrators have it) to a workspace's page, found by name. */
-  async findWorkspace(name: string): Promise<void> {
+  /** The sidebar's Platform entry (only administrators have it) opens the workspaces list. */
+  async openWorkspaces(): Promise<void> {
     await this.page.goto("/app/");
     await this.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Platform" }).click();
     await expect(this.page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
     await this.settled();
+  }
+
+  /** From the workspaces list to a workspace's page, found by name. */
+  async findWorkspace(name: string, listOpen = false): Promise<void> {
+    if (!listOpen) await this.openWorkspaces();
     await this.page.getByLabel("Filter workspaces").fill(name);
     await this.page.getByRole("link", { name }).click();
     await expect(this.page.getByRole("heading", { name: new RegExp(name) })).toBeVisible();
