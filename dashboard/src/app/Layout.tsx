@@ -1,5 +1,6 @@
 // The signed-in frame: sidebar navigation, a top bar with the live indicator, the notification bell, the theme
-// switch and sign-out, and the screen.
+// switch and sign-out, and the screen. A support session adds its banner on top; a suspended workspace gets one
+// page saying why instead of the frame.
 import { useState, type ReactNode } from "react";
 import { NavLink, useNavigate } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
