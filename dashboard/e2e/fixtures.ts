@@ -47,6 +47,33 @@ export async function signUp(request: APIRequestContext, label = "browser"): Pro
   };
 }
 
+/** A new workspace whose owner is a LeadPilot platform administrator: the local cloud's dev-only route grants it
+ * (404 in a deployed stage), and a new login picks it up (the flag is read at login). */
+export async function platformAdmin(request: APIRequestContext): Promise<Workspace> {
+  const admin = await signUp(request, "platform");
+  const granted = await admin.api("POST", "/dev/platform-admin", {});
+  expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+  const login = await request.post("/auth/login", { data: { email: admin.email, password: admin.password } });
+  expect(login.status(), await login.text()).toBe(200);
+  const tokens = await login.json();
+  const call = async (method: string, path: string, data?: unknown) => {
+    const reply = await request.fetch(path, {
+      method,
+      data,
+      headers: { Authorization: `Bearer ${tokens.access_token}` },
+    });
+    const text = await reply.text();
+    return { status: reply.status(), body: text ? JSON.parse(text) : null };
+  };
+  return {
+    ...admin,
+    token: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    expiresIn: tokens.expires_in,
+    api: call,
+  };
+}
+
 /** Put the workspace's session where the app keeps it, before the app's first script runs. */
 export async function signInPage(page: Page, workspace: Workspace): Promise<void> {
   const session = {

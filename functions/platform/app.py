@@ -8,10 +8,12 @@ from chalice import Chalice, Response
 
 from leadpilot.api.edge import Edge
 from leadpilot.api.errors import JSON_HEADERS
+from leadpilot.errors import Forbidden
 from leadpilot.identity.entities import Identity
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
+    from leadpilot.identity import platform
     from leadpilot.platform import access, actions, erase, flags, settings, suspend, workspaces
     from leadpilot.usage import limits
 else:  # domain modules load on first use: a cold start pays only for what its request needs
@@ -23,6 +25,7 @@ else:  # domain modules load on first use: a cold start pays only for what its r
     suspend = lazy("leadpilot.platform.suspend")
     workspaces = lazy("leadpilot.platform.workspaces")
     limits = lazy("leadpilot.usage.limits")
+    platform = lazy("leadpilot.identity.platform")
 
 app = Chalice(app_name="leadpilot-platform")
 edge = Edge(app, "leadpilot.platform")
@@ -121,3 +124,15 @@ def platform_put_settings() -> dict[str, Any]:
     changed = settings.update(edge.settings, identity, edge.body("platform_settings"))
     actions.record(identity, "platform.settings_changed", "platform", changed)
     return settings.describe(edge.settings)
+
+
+@edge.route("/dev/platform-admin", "POST")
+def dev_grant_platform_admin() -> dict[str, Any]:
+    """Make the signed-in user a platform administrator, effective at their next login (dev tools only: the local
+    cloud, where the browser tests need one; elsewhere `python -m leadpilot.identity.platform grant-admin`)."""
+    identity = edge.identity("write")
+    if identity.principal_type != "user" or identity.email is None or identity.impersonator is not None:
+        raise Forbidden("only a user signed in as themselves can be made a platform administrator",
+                        {"field": "authorization"})
+    user_id = platform.set_platform_admin(identity.email)
+    return {"user_id": user_id, "platform_admin": True}

@@ -53,3 +53,21 @@ def test_the_local_cloud_serves_the_dev_routes(cloud: Any, api: Api, owner: dict
     # Then both answer with their (empty) lists
     assert emails.status == 200 and emails.body == {"items": [], "next_cursor": None}
     assert outbox.status == 200 and outbox.body == {"items": [], "next_cursor": None}
+
+
+def test_the_local_cloud_makes_the_signed_in_user_a_platform_administrator(cloud: Any, api: Api,
+                                                                            owner: dict[str, Any]) -> None:
+    # Given a signed-in owner who is not a platform administrator (the browser tests need one on the local cloud)
+    assert api.get("/platform/workspaces", token=owner["access_token"]).status == 403
+
+    # When they ask the dev route to grant it, and log in again (the flag is read at login)
+    granted = api.post("/dev/platform-admin", {}, token=owner["access_token"])
+    login = api.post("/auth/login", {"email": owner["user"]["email"], "password": "correct-horse-battery"})
+
+    # Then they are one from that login on: /me says so and the platform routes answer
+    assert granted.status == 200 and granted.body == {"user_id": owner["user"]["id"], "platform_admin": True}
+    token = login.body["access_token"]
+    assert api.get("/me", token=token).body["platform_admin"] is True
+    assert api.get("/platform/workspaces", token=token).status == 200
+    # and without credentials the route grants nothing
+    assert api.post("/dev/platform-admin", {}).status == 401

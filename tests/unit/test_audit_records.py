@@ -1,8 +1,11 @@
 """What the audit log and the event envelope take from the request being served, and what they never keep."""
 from __future__ import annotations
 
+import pytest
+
 from leadpilot import request_context
-from leadpilot.audit.log import changed, without_secrets
+from leadpilot.audit.log import changed, filters_from, without_secrets
+from leadpilot.errors import ValidationFailed
 from leadpilot.events.envelope import domain_event
 
 ADMIN = {"type": "user", "id": "01M80A45J90JMESM0AR82N1PAA", "email": "support@leadpilot.test"}
@@ -45,3 +48,15 @@ def test_an_event_made_while_impersonating_names_the_admin_and_the_user() -> Non
     after = domain_event("e3", "contact.created", WS, user_actor, {})
     assert after["actor"] == user_actor and "subject" not in after
     assert request_context.current() == request_context.Caller()
+
+
+def test_the_action_filter_takes_every_recorded_action_name_and_nothing_else() -> None:
+    # Given action names as the log records them: two parts, and a platform action's three
+    for action in ("auth.login", "support.impersonation_started", "platform.workspace.suspended"):
+        # When a filter names one, Then it is taken as given
+        assert filters_from(action, None, None, None).action == action
+    # And anything else is a 422 naming the parameter
+    for bad in ("auth", "DROP TABLE", "a.b.c.d", "auth..login", "auth.login."):
+        with pytest.raises(ValidationFailed) as refused:
+            filters_from(bad, None, None, None)
+        assert refused.value.details["errors"][0]["field"] == "action", bad

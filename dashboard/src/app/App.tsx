@@ -28,6 +28,7 @@ const CalendarPage = lazy(() => import("@/features/calendar/CalendarPage"));
 const BookingPage = lazy(() => import("@/features/calendar/BookingPage"));
 const ManagePage = lazy(() => import("@/features/calendar/ManagePage"));
 const AgencyPage = lazy(() => import("@/features/agency/AgencyPage"));
+const AdminPage = lazy(() => import("@/features/admin/AdminPage"));
 
 function subscribe(callback: () => void) {
   return onSessionChange(() => callback());
@@ -98,6 +99,7 @@ const router = createBrowserRouter(
         { path: "integrations", element: <IntegrationsPage /> },
         { path: "integrations/callback", element: <IntegrationCallbackPage /> },
         { path: "agency/*", element: <AgencyPage /> },
+        { path: "admin/*", element: <AdminPage /> },
         { path: "*", element: <Navigate to="/" replace /> },
       ],
     },

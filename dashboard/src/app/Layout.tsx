@@ -1,5 +1,6 @@
 // The signed-in frame: sidebar navigation, a top bar with the live indicator, the notification bell, the theme
-// switch and sign-out, and the screen.
+// switch and sign-out, and the screen. A support session adds its banner on top; a suspended workspace gets one
+// page saying why instead of the frame.
 import { useState, type ReactNode } from "react";
 import { NavLink, useNavigate } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
@@ -10,14 +11,36 @@ import { readSession, writeSession } from "@/lib/auth/session";
 import { LiveProvider, useLiveConnected } from "@/lib/live/LiveProvider";
 import { NotificationBell } from "@/features/notifications/NotificationBell";
 import { SubAccountBanner } from "@/features/agency/SubAccountBanner";
+import { SupportBanner } from "@/features/admin/SupportBanner";
+import { SuspendedPage } from "@/features/admin/SuspendedPage";
+import { clearSuspension, useSuspension } from "@/lib/api/suspension";
 
-function useRole(): string | undefined {
-  const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
-  return (me.data as { role?: string } | undefined)?.role;
+function useSignOut() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  return async () => {
+    try {
+      await api.POST("/auth/logout");
+    } finally {
+      writeSession(null);
+      clearSuspension();
+      queryClient.clear();
+      navigate("/login");
+    }
+  };
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  const role = useRole();
+  const suspension = useSuspension();
+  const signOut = useSignOut();
+  const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
+  if (suspension) return <SuspendedPage suspension={suspension} onLogOut={() => void signOut()} />;
+  const role = me.data?.role ?? undefined;
+  const nav = NAV.filter(
+    (item) =>
+      (!item.platformAdmin || me.data?.platform_admin) &&
+      (!item.roles || (role !== undefined && item.roles.includes(role))),
+  );
   return (
     <LiveProvider>
       <div className="shell">
@@ -25,7 +48,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <div className="brand">
             Lead<span>Pilot</span>
           </div>
-          {NAV.filter((item) => !item.roles || (role !== undefined && item.roles.includes(role))).map((item) => (
+          {nav.map((item) => (
             <NavLink key={item.to} to={item.to} end={item.to === "/"} className="nav-link">
               <span aria-hidden="true">{item.icon}</span>
               {item.label}
@@ -34,6 +57,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </nav>
         <div className="main">
           <SubAccountBanner />
+          <SupportBanner />
           <TopBar />
           <main className="content" id="main">
             {children}
@@ -47,21 +71,10 @@ export function Layout({ children }: { children: ReactNode }) {
 function TopBar() {
   const [theme, setTheme] = useState<Theme>(storedTheme());
   const live = useLiveConnected();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const signOut = useSignOut();
   const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/me")), staleTime: 5 * 60_000 });
   const user = readSession()?.user;
-  const workspace = (me.data as { workspace?: { name?: string } } | undefined)?.workspace;
-
-  const signOut = async () => {
-    try {
-      await api.POST("/auth/logout");
-    } finally {
-      writeSession(null);
-      queryClient.clear();
-      navigate("/login");
-    }
-  };
+  const workspace = me.data?.workspace;
   const toggleTheme = () => {
     const next = theme === "dark" ? "light" : "dark";
     applyTheme(next);

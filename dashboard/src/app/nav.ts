@@ -7,6 +7,8 @@ export interface NavItem {
   soon?: boolean;
   /** shown only to these workspace roles (all roles when absent) */
   roles?: readonly string[];
+  /** shown only to LeadPilot platform administrators */
+  platformAdmin?: boolean;
 }
 
 export const NAV: NavItem[] = [
@@ -22,4 +24,5 @@ export const NAV: NavItem[] = [
   { to: "/integrations", label: "Integrations", icon: "⇄" },
   { to: "/webhooks", label: "Webhooks", icon: "↯" },
   { to: "/agency", label: "Agency", icon: "⌘", roles: ["owner", "admin"] },
+  { to: "/admin", label: "Platform", icon: "♛", platformAdmin: true },
 ];

@@ -1,7 +1,11 @@
-import { QueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { isApiError } from "@/lib/api/errors";
+import { noteError } from "@/lib/api/suspension";
 
 export const queryClient = new QueryClient({
+  // A suspended workspace answers every request 403 workspace_suspended: noted once, the shell shows why.
+  queryCache: new QueryCache({ onError: noteError }),
+  mutationCache: new MutationCache({ onError: noteError }),
   defaultOptions: {
     queries: {
       staleTime: 30_000,

@@ -30,6 +30,9 @@ export const RESOURCES = [
   "integrations",
   "webhooks",
   "agency",
+  "platform",
+  "audit",
+  "support-access",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 

@@ -129,6 +129,7 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, p): ("leadpilot.notes", "note", shape) for m, p, shape in (
         ("POST", "/notes", "one"), ("GET", "/notes", "page"), ("GET", "/notes/{note_id}", "one"),
         ("PATCH", "/notes/{note_id}", "one"))},
+    ("GET", "/me"): ("leadpilot.identity", "me", "one"),
     ("GET", "/workspace/members"): ("leadpilot.identity", "member", "page"),
     ("GET", "/conversations"): ("leadpilot.sms", "conversation", "page"),
     ("GET", "/conversations/{contact_id}/messages"): ("leadpilot.sms", "sms_message", "page"),

@@ -155,7 +155,8 @@ def _epoch_ms(value: str, field: str) -> int:
 
 def filters_from(action: str | None, actor: str | None, since: str | None, until: str | None) -> Filters:
     """Filters read from a query string, each checked (a 422 names the parameter)."""
-    if action is not None and not re.fullmatch(r"[a-z_]{1,40}\.[a-z_]{1,40}", action):
+    # platform actions have three parts (platform.workspace.suspended), the others two (auth.login)
+    if action is not None and not re.fullmatch(r"[a-z_]{1,40}(\.[a-z_]{1,40}){1,2}", action):
         raise ValidationFailed.field("action", "must be an action name such as auth.login")
     for value, field in ((since, "since"), (until, "until")):
         if value is not None:

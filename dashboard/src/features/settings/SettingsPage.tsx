@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Navigate, NavLink, Route, Routes } from "react-router";
 import { Page } from "@/components/ui";
 import { ApiKeysSettings } from "./ApiKeysSettings";
+import { AuditSettings, UsageReportSettings } from "./AuditSettings";
 import { EmailSenderSettings } from "./EmailSenderSettings";
 import { MembersSettings } from "./MembersSettings";
 import { MessagingSettings } from "./MessagingSettings";
@@ -22,6 +23,8 @@ export const SECTIONS: { path: string; label: string; element: ReactNode }[] = [
   { path: "messaging", label: "Messaging", element: <MessagingSettings /> },
   { path: "usage", label: "Usage and limits", element: <UsageSettings /> },
   { path: "notifications", label: "Notifications", element: <NotificationSettings /> },
+  { path: "usage-report", label: "Usage report", element: <UsageReportSettings /> },
+  { path: "audit", label: "Audit and support access", element: <AuditSettings /> },
 ];
 
 export default function SettingsPage() {

@@ -1051,6 +1051,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dev/platform-admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the signed-in user a platform administrator, effective at their next login (dev tools only: the local */
+        post: operations["dev_grant_platform_admin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dev/sms/inbound": {
         parameters: {
             query?: never;
@@ -4748,6 +4765,39 @@ export interface components {
             email: string;
             password: string;
             workspace_id?: string;
+        };
+        /**
+         * Me
+         * @description Who the caller is (response): their workspace, principal, role and scopes, whether they are a platform administrator, and the administrator acting as them during a support session.
+         */
+        Me: {
+            workspace: {
+                id: string;
+                name: string;
+                timezone: string;
+                default_region: string;
+                status: string;
+                /** Format: date-time */
+                created_at: string;
+            };
+            principal: {
+                /** @enum {unknown} */
+                type: "user" | "api_key";
+                id: string;
+            };
+            /**
+             * @description null for an API key
+             * @enum {unknown}
+             */
+            role: "owner" | "admin" | "member" | null;
+            scopes: ("read" | "write")[];
+            /** @description false while a platform administrator acts as the user */
+            platform_admin: boolean;
+            /** @description the platform administrator acting as the user (a support session), else null */
+            impersonated_by: null | {
+                id: string;
+                email: string;
+            };
         };
         /**
          * Member
@@ -8654,6 +8704,27 @@ export interface operations {
             "4XX": components["responses"]["Error"];
         };
     };
+    dev_grant_platform_admin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
     simulate_inbound: {
         parameters: {
             query?: never;
@@ -9954,7 +10025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             "4XX": components["responses"]["Error"];
