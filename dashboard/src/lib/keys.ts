@@ -30,6 +30,7 @@ export const RESOURCES = [
   "integrations",
   "webhooks",
   "agency",
+  "calls",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
@@ -47,6 +48,7 @@ export function resourcesFor(eventType: string): Resource[] {
     automation: ["runs", "flows", "home", "timeline"],
     notification: ["notifications"],
     integration: ["integrations"],
+    call: ["calls", "timeline", "home", "usage"],
   };
   return touched[prefix] ?? [];
 }
