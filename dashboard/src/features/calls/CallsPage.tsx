@@ -78,10 +78,14 @@ function CallsTab() {
           query={calls}
           isEmpty={(page) => page.items.length === 0}
           empty={
-            <>
-              No calls yet. Calls to your numbers and AI calls to contacts appear here. Try a{" "}
-              <Link to="/calls/numbers">test call</Link>.
-            </>
+            contactId ? (
+              <>No calls with this contact yet.</>
+            ) : (
+              <>
+                No calls yet. Calls to your numbers and AI calls to contacts appear here. Try a{" "}
+                <Link to="/calls/numbers">test call</Link>.
+              </>
+            )
           }
         >
           {() =>
