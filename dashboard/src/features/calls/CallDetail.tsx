@@ -1,5 +1,6 @@
 // One call in a drawer: facts, the recording, the analysis (summary, sentiment, outcome), the cost in dollars
 // and the transcript turn by turn with the time into the call.
+import { useState } from "react";
 import { Drawer, QueryState } from "@/components/ui";
 import { useCall } from "./api";
 import { STATUS_TONE, formatDuration, formatMoney, groupTranscript, label, type Call } from "./model";
@@ -10,14 +11,16 @@ export function CallDetail({ callId, onClose }: { callId: string; onClose: () =>
   const call = useCall(callId);
   return (
     <Drawer title="Call" onClose={onClose}>
-      <QueryState query={call}>{(data) => <CallBody call={data} />}</QueryState>
+      <QueryState query={call}>{(data) => <CallBody key={data.id} call={data} />}</QueryState>
     </Drawer>
   );
 }
 
 function CallBody({ call }: { call: Call }) {
   const started = call.started_at ?? call.created_at;
-  const audio = call.recording_url?.startsWith("http") ? call.recording_url : null;
+  // A refetch signs a new link: keep the first so a playing recording is not reloaded.
+  const [audio, setAudio] = useState(call.recording_audio_url ?? null);
+  if (!audio && call.recording_audio_url) setAudio(call.recording_audio_url);
   return (
     <div className="stack call-detail">
       <dl className="call-facts">
@@ -52,7 +55,7 @@ function CallBody({ call }: { call: Call }) {
       {audio ? (
         <audio controls src={audio} aria-label="Call recording" preload="none" />
       ) : call.recording_url ? (
-        <p className="muted">The recording is stored with the call.</p>
+        <p className="muted">The recording is being copied; it plays here shortly.</p>
       ) : null}
       <section aria-label="Analysis" className="call-analysis">
         <h3>Analysis</h3>
