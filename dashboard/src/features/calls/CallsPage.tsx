@@ -46,7 +46,7 @@ function CallsTab() {
     });
   const shown = useMemo(
     () =>
-      (calls.data?.items ?? []).filter(
+      (calls.data?.pages.flatMap((page) => page.items) ?? []).filter(
         (c) => (!direction || c.direction === direction) && (!status || c.status === status),
       ),
     [calls.data, direction, status],
@@ -76,7 +76,7 @@ function CallsTab() {
       >
         <QueryState
           query={calls}
-          isEmpty={(page) => page.items.length === 0}
+          isEmpty={(data) => data.pages.every((page) => page.items.length === 0) && !calls.hasNextPage}
           empty={
             contactId ? (
               <>No calls with this contact yet.</>
@@ -88,33 +88,42 @@ function CallsTab() {
             )
           }
         >
-          {() =>
-            shown.length === 0 ? (
-              <p className="state">No calls match these filters.</p>
-            ) : (
-              <div className="table-scroll">
-                <table aria-label="Calls">
-                  <thead>
-                    <tr>
-                      <th scope="col">Call</th>
-                      <th scope="col">From</th>
-                      <th scope="col">To</th>
-                      <th scope="col">Contact</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Duration</th>
-                      <th scope="col">Outcome</th>
-                      <th scope="col">Started</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {shown.map((call) => (
-                      <CallRow key={call.id} call={call} onOpen={() => set("call", call.id)} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {() => (
+            <>
+              {shown.length === 0 ? (
+                <p className="state">No calls match these filters.</p>
+              ) : (
+                <div className="table-scroll">
+                  <table aria-label="Calls">
+                    <thead>
+                      <tr>
+                        <th scope="col">Call</th>
+                        <th scope="col">From</th>
+                        <th scope="col">To</th>
+                        <th scope="col">Contact</th>
+                        <th scope="col">Status</th>
+                        <th scope="col">Duration</th>
+                        <th scope="col">Outcome</th>
+                        <th scope="col">Started</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {shown.map((call) => (
+                        <CallRow key={call.id} call={call} onOpen={() => set("call", call.id)} />
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              {calls.hasNextPage ? (
+                <div className="row calls-more">
+                  <button type="button" onClick={() => void calls.fetchNextPage()} disabled={calls.isFetchingNextPage}>
+                    {calls.isFetchingNextPage ? "Loading…" : "Load older calls"}
+                  </button>
+                </div>
+              ) : null}
+            </>
+          )}
         </QueryState>
       </Panel>
       {openId ? <CallDetail callId={openId} onClose={() => set("call", null)} /> : null}

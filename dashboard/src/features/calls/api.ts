@@ -1,6 +1,6 @@
 // Server state of the call screens: calls (list, one with its transcript), the numbers and their voice
 // configuration, an outbound AI call and the sandbox's test call. Keys start with "calls" or "phone-numbers".
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 import { usePolling } from "@/lib/live/LiveProvider";
 import type { Call } from "./model";
@@ -19,14 +19,27 @@ export const callKeys = {
 
 const LIVE = new Set<Call["status"]>(["queued", "ringing", "in_progress"]);
 
-/** The newest calls (one page of 100); refreshed by call.* live events, and every 2 s while one is under way. */
+/** The calls, newest first, 100 a page ("Load more" fetches the next); refreshed by call.* live events, and
+ * every 2 s while one on the first page is under way. */
 export function useCalls(contactId: string | null) {
   const polling = usePolling();
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: callKeys.list(contactId),
-    queryFn: () =>
-      unwrap(api.GET("/calls", { params: { query: { limit: 100, ...(contactId ? { contact_id: contactId } : {}) } } })),
-    refetchInterval: (query) => (query.state.data?.items.some((c) => LIVE.has(c.status)) ? 2000 : polling),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/calls", {
+          params: {
+            query: {
+              limit: 100,
+              ...(contactId ? { contact_id: contactId } : {}),
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    refetchInterval: (query) => (query.state.data?.pages[0]?.items.some((c) => LIVE.has(c.status)) ? 2000 : polling),
   });
 }
 
