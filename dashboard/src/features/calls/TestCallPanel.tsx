@@ -25,7 +25,19 @@ export function TestCallPanel({ numberId }: { numberId: string }) {
   const [problem, setProblem] = useState<string | null>(null);
   const session = useRef<RelaySession | null>(null);
 
-  useEffect(() => () => session.current?.close(), []);
+  // Leaving the screen mid-call hangs up, so the test call does not stay "in progress".
+  const liveCall = useRef<string | null>(null);
+  const hangUpLater = useRef(hangUp.mutate);
+  useEffect(() => {
+    hangUpLater.current = hangUp.mutate;
+  });
+  useEffect(
+    () => () => {
+      session.current?.close();
+      if (liveCall.current) hangUpLater.current(liveCall.current);
+    },
+    [],
+  );
 
   const agentSays = (text: string, done: boolean) =>
     setLines((list) => {
@@ -52,6 +64,7 @@ export function TestCallPanel({ numberId }: { numberId: string }) {
           return;
         }
         if (greeting) setLines([{ who: "agent", text: greeting, done: true }]);
+        liveCall.current = call.id;
         session.current = new RelaySession(
           result.relay_url,
           { callSid: result.call_sid, from: call.from, to: call.to },
@@ -78,6 +91,7 @@ export function TestCallPanel({ numberId }: { numberId: string }) {
   const end = () => {
     session.current?.close();
     session.current = null;
+    liveCall.current = null;
     if (callId) hangUp.mutate(callId, { onSuccess: () => setEnded(true) });
     else setEnded(true);
   };
