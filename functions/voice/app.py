@@ -93,7 +93,8 @@ def list_calls() -> dict[str, Any]:
 @edge.route("/calls/{call_id}", "GET")
 def get_call(call_id: str) -> dict[str, Any]:
     identity = edge.identity()
-    return calls.get_call(identity.workspace_id, parse_id(call_id, "call_id"))
+    call = calls.get_call(identity.workspace_id, parse_id(call_id, "call_id"))
+    return {**call, "recording_audio_url": recording.listen_url(edge.settings, call["recording_url"])}
 
 
 def _signed() -> Any:

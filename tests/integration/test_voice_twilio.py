@@ -72,3 +72,5 @@ def test_a_call_is_placed_with_machine_detection_and_its_recording_is_copied(
     record = api.get(f"/calls/{placed.body['id']}", token=token).body
     bucket, key = record["recording_url"].removeprefix("s3://").split("/", 1)
     assert boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == AUDIO
+    # And the call's page gets a short-lived link to play it
+    assert key in record["recording_audio_url"] and "Signature" in record["recording_audio_url"]

@@ -27,6 +27,7 @@ const WebhooksPage = lazy(() => import("@/features/webhooks/WebhooksPage"));
 const CalendarPage = lazy(() => import("@/features/calendar/CalendarPage"));
 const BookingPage = lazy(() => import("@/features/calendar/BookingPage"));
 const ManagePage = lazy(() => import("@/features/calendar/ManagePage"));
+const CallsPage = lazy(() => import("@/features/calls/CallsPage"));
 const AgencyPage = lazy(() => import("@/features/agency/AgencyPage"));
 const AdminPage = lazy(() => import("@/features/admin/AdminPage"));
 
@@ -95,6 +96,8 @@ const router = createBrowserRouter(
         { path: "sequences/:sequenceId", element: <SequencesPage /> },
         { path: "webhooks", element: <WebhooksPage /> },
         { path: "webhooks/:endpointId", element: <WebhooksPage /> },
+        { path: "calls", element: <CallsPage /> },
+        { path: "calls/numbers", element: <CallsPage /> },
         { path: "settings/*", element: <SettingsPage /> },
         { path: "integrations", element: <IntegrationsPage /> },
         { path: "integrations/callback", element: <IntegrationCallbackPage /> },

@@ -18,6 +18,7 @@ export const NAV: NavItem[] = [
   { to: "/tasks", label: "Tasks", icon: "✓" },
   { to: "/calendar", label: "Calendar", icon: "▦" },
   { to: "/inbox", label: "Inbox", icon: "✉" },
+  { to: "/calls", label: "Calls", icon: "☎" },
   { to: "/automations", label: "Automations", icon: "⚡" },
   { to: "/sequences", label: "Sequences", icon: "≡" },
   { to: "/settings", label: "Settings", icon: "⚙" },

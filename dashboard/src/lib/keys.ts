@@ -33,6 +33,7 @@ export const RESOURCES = [
   "platform",
   "audit",
   "support-access",
+  "calls",
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
@@ -50,6 +51,7 @@ export function resourcesFor(eventType: string): Resource[] {
     automation: ["runs", "flows", "home", "timeline"],
     notification: ["notifications"],
     integration: ["integrations"],
+    call: ["calls", "timeline", "home", "usage"],
   };
   return touched[prefix] ?? [];
 }

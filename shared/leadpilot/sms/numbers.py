@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_phone
-from leadpilot.db.base import CrmModel, transaction
+from leadpilot.db.base import transaction
 from leadpilot.errors import Conflict, NotFound
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import new_id
@@ -89,7 +89,8 @@ def get_number(workspace_id: str, number_id: str) -> PhoneNumber:
 
 def workspace_for(number: str) -> tuple[str, str] | None:
     """(workspace_id, number_id) owning a provider number, through GSI1; None when nobody has it."""
-    for item in CrmModel.gsi1.query(f"SMS_NUMBER#{number}", limit=1):
-        if isinstance(item, PhoneNumberItem):
-            return item.workspace_id, item.number_id
+    # Queried through PhoneNumberItem: the base model's query filters on every registered item kind, and
+    # DynamoDB refuses an IN of more than 100 operands once enough capabilities are loaded in one process.
+    for item in PhoneNumberItem.gsi1.query(f"SMS_NUMBER#{number}"):
+        return item.workspace_id, item.number_id
     return None

@@ -56,3 +56,13 @@ def on_recording(settings: Settings, config: MessagingConfig, call: CallItem, fo
     _s3(settings.region).put_object(Bucket=bucket, Key=key, Body=audio, ContentType="audio/mpeg")
     call.update(actions=[CallItem.recording_key.set(f"s3://{bucket}/{key}")])
     return "copied"
+
+
+def listen_url(settings: Settings, recording_key: str | None, expires_s: int = 900) -> str | None:
+    """A short-lived link to play a call's copied recording (None when there is no copy)."""
+    if not recording_key or not recording_key.startswith("s3://"):
+        return None
+    bucket, key = recording_key.removeprefix("s3://").split("/", 1)
+    return str(_s3(settings.region).generate_presigned_url(
+        "get_object", ExpiresIn=expires_s,
+        Params={"Bucket": bucket, "Key": key, "ResponseContentType": "audio/mpeg"}))

@@ -33,6 +33,7 @@ export default function ContactPage() {
           <>
             <span className="badge accent">Score {contact.data.score}</span>
             {contact.data.do_not_contact ? <span className="badge danger">Do not contact</span> : null}
+            <Link to={`/calls?contact_id=${contactId}`}>Calls</Link>
             <Link to="/contacts">All contacts</Link>
           </>
         ) : undefined

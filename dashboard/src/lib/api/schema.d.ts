@@ -3790,6 +3790,8 @@ export interface components {
             minutes: number;
             /** @description the copy in the files bucket (s3://...) */
             recording_url: string | null;
+            /** @description a link valid 15 minutes to play the recording (GET /calls/{id} only) */
+            recording_audio_url?: string | null;
             outcome: string | null;
             summary: string | null;
             sentiment: {

@@ -76,13 +76,23 @@ describe("node types and outcomes from the flow schema", () => {
     const kinds = nodeTypes(schema);
     expect(kinds).toContain("wait_for_reply");
     expect(kinds).toContain("wait_for_booking");
-    expect(kinds).toHaveLength(22);
+    expect(kinds).toContain("ai_call");
+    expect(kinds).toHaveLength(23);
     expect(nodeSchema(schema, "send_sms").required).toEqual(["body"]);
     expect(nodeSchema(schema, "add_tag").required).toEqual(["tag"]);
   });
 
   it("names the outcomes each node has", () => {
     expect(handlesOf("wait_for_reply", {})).toEqual(["reply", "timeout", "error"]);
+    expect(handlesOf("ai_call", { outcomes: ["interested", "call_back"] })).toEqual([
+      "answered",
+      "voicemail",
+      "no_answer",
+      "interested",
+      "call_back",
+      "timeout",
+      "error",
+    ]);
     expect(handlesOf("wait_for_booking", {})).toEqual(["booked", "timeout", "error"]);
     expect(handlesOf("send_booking_link", {})).toEqual(["next", "error"]);
     expect(handlesOf("branch", { cases: [{ label: "hot" }, { label: "warm" }] })).toEqual(["hot", "warm", "else"]);

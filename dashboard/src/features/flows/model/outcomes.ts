@@ -25,7 +25,10 @@ const TASK_TYPES = new Set([
   "human_handoff",
   "ai_condition",
   "delay",
+  "ai_call",
 ]);
+// An AI call's ways out: how the call went, then (optional) each outcome label its analysis may give.
+const AI_CALL_LABELS = ["answered", "voicemail", "no_answer"];
 
 export interface Outcomes {
   required: string[];
@@ -49,6 +52,10 @@ export function outcomesOf(type: string, config: NodeConfig): Outcomes {
     return { required: [...new Set(labels), "else"], optional };
   }
   if (type === "loop") return { required: ["body", "done"], optional };
+  if (type === "ai_call") {
+    const labels = Array.isArray(config.outcomes) ? config.outcomes.map(String) : [];
+    return { required: AI_CALL_LABELS, optional: [...new Set(labels), "timeout", ...optional] };
+  }
   const answer = CALLBACK_ANSWER[type];
   if (answer) return { required: [answer, "timeout"], optional };
   return { required: [NEXT], optional };
@@ -65,5 +72,6 @@ export function outcomeLabel(type: string, label: string): string {
   if (label === NEXT) return "";
   if (label === "timeout" && type === "wait_for_reply") return "no reply";
   if (label === "timeout" && type === "wait_for_booking") return "not booked";
+  if (label === "no_answer" && type === "ai_call") return "no answer";
   return label.replace(/_/g, " ");
 }
