@@ -15,26 +15,23 @@ import pytest
 
 from tests.e2e.conftest import LocalCloudProcess
 
-pytestmark = [pytest.mark.e2e]
-# The journeys wait on the app far more than they compute: split in shards, each in an xdist group of its own (on
-# its own worker, with its own local cloud), they run beside each other and beside the other e2e modules.
-SHARDS = 2
+# Its own group: on another worker it gets a local cloud of its own and runs beside the other e2e modules.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-@pytest.mark.parametrize("shard", [pytest.param(n, marks=pytest.mark.xdist_group(f"browser-{n}"))
-                                   for n in range(1, SHARDS + 1)])
-def test_the_dashboard_works_in_a_browser(local_cloud: LocalCloudProcess, shard: int) -> None:
+def test_the_dashboard_works_in_a_browser(local_cloud: LocalCloudProcess) -> None:
     # Given the built dashboard served by the local cloud and a browser (both prepared by `make test`)
     assert (DASHBOARD / "dist" / "index.html").is_file(), "the dashboard is not built: run `make dashboard`"
     assert Path(CHROMIUM).exists() or shutil.which("chromium"), "chromium is missing: run `make browser`"
     # When the Playwright suite runs against it
     env = {**os.environ, "LEADPILOT_URL": local_cloud.url, "CI": "1",
            "LEADPILOT_WEBHOOK_RECEIVER": local_cloud.env["LEADPILOT_WEBHOOK_ALLOW"]}
-    command = ["npx", "--no-install", "playwright", "test", f"--shard={shard}/{SHARDS}",
-               f"--output=test-results/artifacts-{shard}"]  # each shard cleans only its own output folder
-    result = subprocess.run(command, cwd=DASHBOARD, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["npx", "--no-install", "playwright", "test"], cwd=DASHBOARD, env=env, capture_output=True, text=True,
+        timeout=900,
+    )
     # Then every browser test passed
     assert result.returncode == 0, f"browser tests failed:\n{result.stdout[-12000:]}\n{result.stderr[-4000:]}"
