@@ -9,7 +9,7 @@ export default defineConfig({
   fullyParallel: true,
   workers: Number(process.env.LEADPILOT_BROWSER_WORKERS ?? 2),
   retries: 0,
-  timeout: 60_000,
+  timeout: 120_000, // a journey is a whole user task; CI runs these beside the rest of the suite on 2 cores
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
