@@ -145,7 +145,11 @@ def receive_messages(cloud: Any, queue_logical_id: str) -> list[str]:
 
 
 def analyse(cloud: Any) -> int:
-    """Play the analysis queue's event-source mapping."""
+    """Play the outbox publisher's schedule (an event whose immediate publish did not go through is published from
+    the outbox, as on AWS a minute later) and the analysis queue's event-source mapping."""
+    from leadpilot.events.outbox import drain
+
+    drain(get_settings(), min_age_s=0)
     return drain_queue(cloud, "VoiceAnalysisQueue", voice().on_analysis)
 
 
