@@ -1,18 +1,22 @@
 """Voice with a real Twilio account: the real `twilio` client places the call (machine detection, status and
-recording callbacks) against a local stub of Twilio's Calls API, and the recording is copied to the files bucket."""
+recording callbacks) against a local stub of Twilio's Calls API, and recordings of outbound and inbound calls are
+copied to the files bucket."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qsl
 
 import boto3
 import pytest
 
+from infra.local.voice_sim import VoiceSimulator
 from leadpilot.sms.config import messaging_config
 from leadpilot.voice.provider import calls_for
 from tests.integration.test_voice_outbound import contact, zone_at
-from tests.integration.voice_helpers import number, simulator, voice_cloud
+from tests.integration.voice_helpers import NUMBER, number, simulator, voice_cloud
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, Stub, http_stub
 
@@ -74,3 +78,29 @@ def test_a_call_is_placed_with_machine_detection_and_its_recording_is_copied(
     assert boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == AUDIO
     # And the call's page gets a short-lived link to play it
     assert key in record["recording_audio_url"] and "Signature" in record["recording_audio_url"]
+    _an_inbound_call_is_recorded_too(api, token, sim, stub)
+
+
+def _an_inbound_call_is_recorded_too(api: Api, token: str, sim: VoiceSimulator, stub: Stub) -> None:
+    # When someone calls the recorded number
+    call = sim.inbound("+14155550199", NUMBER)
+
+    # Then the announcement is said first, then the recording starts with our signed callback, then the agent
+    twiml = call.twiml
+    announced, started, connected = (twiml.index(s) for s in ("<Say", "<Start><Recording", "<Connect"))
+    assert announced < started < connected, twiml
+    found = re.search(r'<Recording recordingStatusCallback="([^"]+)"', twiml)
+    assert found is not None and 'channels="dual"' in twiml
+    url = unescape(found.group(1))
+    inbound = api.get("/calls", token=token).body["items"][0]
+    assert inbound["direction"] == "inbound" and url.endswith(f"call_id={inbound['id']}")
+
+    # When Twilio reports the recording
+    recording = f"{stub.url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE{'3' * 32}"
+    assert sim.recording(url, call.sid, recording) == 200
+
+    # Then it lands on the inbound call's record and in the files bucket
+    record = api.get(f"/calls/{inbound['id']}", token=token).body
+    bucket, key = record["recording_url"].removeprefix("s3://").split("/", 1)
+    assert key.endswith(f"/calls/{inbound['id']}/recording.mp3")
+    assert boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == AUDIO

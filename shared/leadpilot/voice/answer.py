@@ -91,18 +91,36 @@ def caller_contact(settings: Settings, identity: Identity, phone: str) -> tuple[
     raise Conflict("the caller's contact is being changed; retry", {"field": "From"})
 
 
+def _recording(urls: Urls, call: CallItem, config: voice_numbers.VoiceSettings) -> tuple[str | None, str | None]:
+    """(announcement, recording callback URL) of a recorded number. An inbound call is recorded by our TwiML
+    (<Start><Recording>); an outbound one already is by the call's `Record` parameter."""
+    cfg = config.config
+    if not cfg["recording"]:
+        return None, None
+    hook = urls.hook("recording", call.workspace_id, call.call_id) if call.direction == "inbound" else None
+    return cfg["recording_announcement"] or None, hook
+
+
 def agent_twiml(settings: Settings, urls: Urls, call: CallItem, config: voice_numbers.VoiceSettings) -> str:
     """Connect the call to the agent: ConversationRelay when this deployment has it, else the Gather loop."""
     cfg = config.config
-    announcement = cfg["recording_announcement"] if cfg["recording"] else None
+    announcement, recording_url = _recording(urls, call, config)
     greeting = calls.details_of(call).get("greeting") or cfg["greeting"]
     if call.mode == "relay":
         token = relay_token(settings.jwt_secret, call.workspace_id, call.call_id)
         url = f"{urls.relay.relay_url}?" + urlencode({"ws": call.workspace_id, "call": call.call_id, "t": token})
         return twiml.relay(url, greeting, cfg["language"], cfg["voice"],
-                           urls.hook("relay-end", call.workspace_id, call.call_id), announcement)
+                           urls.hook("relay-end", call.workspace_id, call.call_id), announcement, recording_url)
     return twiml.gather(urls.hook("gather", call.workspace_id, call.call_id), greeting, cfg["language"],
-                        announcement)
+                        announcement, recording_url)
+
+
+def forward_twiml(urls: Urls, call: CallItem, config: voice_numbers.VoiceSettings, number: str,
+                  text: str | None = None) -> str:
+    """Dial a person (outside the AI's hours, or at the limit), recorded as the agent's calls are."""
+    announcement, recording_url = _recording(urls, call, config)
+    return twiml.dial(number, urls.hook("relay-end", call.workspace_id, call.call_id), text,
+                      config.config["language"], announcement, recording_url)
 
 
 def answer(settings: Settings, urls: Urls, form: Mapping[str, str], signed_by: str | None,
@@ -124,8 +142,8 @@ def _replay(settings: Settings, urls: Urls, call: CallItem) -> str:
     if call.mode in ("relay", "gather") and config is not None:
         return agent_twiml(settings, urls, call, config)
     fallback = config.config.get("fallback_number") if config else None
-    if fallback and call.mode == "forward":
-        return twiml.dial(fallback, urls.hook("relay-end", call.workspace_id, call.call_id))
+    if fallback and call.mode == "forward" and config is not None:
+        return forward_twiml(urls, call, config, fallback)
     return twiml.goodbye(BUSY_TEXT)
 
 
@@ -181,7 +199,7 @@ def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, 
             calls.add_turn(workspace_id, item.call_id, "agent", config.config["greeting"])
         return agent_twiml(settings, urls, item, config)
     if fallback:
-        return twiml.dial(fallback, urls.hook("relay-end", workspace_id, item.call_id), LIMIT_TEXT if refused else None)
+        return forward_twiml(urls, item, config, fallback, LIMIT_TEXT if refused else None)
     return twiml.goodbye(LIMIT_TEXT if refused else BUSY_TEXT, config.config["language"])
 
 
