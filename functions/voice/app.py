@@ -19,11 +19,12 @@ from leadpilot.sms.config import messaging_config
 
 if TYPE_CHECKING:
     from leadpilot.sms import webhooks as sms_webhooks
-    from leadpilot.voice import analysis, answer, calls, gather, outbound, recording, relay, simulator, status
+    from leadpilot.voice import amd, analysis, answer, calls, gather, outbound, recording, relay, simulator, status
     from leadpilot.voice import config as voice_config
     from leadpilot.voice import numbers as voice_numbers
 else:  # domain modules load on first use: a webhook pays only for what it needs
     sms_webhooks = lazy("leadpilot.sms.webhooks")
+    amd = lazy("leadpilot.voice.amd")
     analysis = lazy("leadpilot.voice.analysis")
     answer = lazy("leadpilot.voice.answer")
     calls = lazy("leadpilot.voice.calls")
@@ -147,6 +148,15 @@ def twilio_voice_recording() -> Response:
     from leadpilot.sms.provider import workspace_config
 
     recording.on_recording(edge.settings, workspace_config(edge.settings, own, call.workspace_id), call, signed.form)
+    return _twiml(answer.twiml.empty())
+
+
+@edge.route("/webhooks/twilio/voice/amd", "POST")
+def twilio_voice_amd() -> Response:
+    """Public: the answering machine's verdict on an outbound call, signed; a machine gets the voicemail."""
+    signed = _signed()
+    call = _own_call(signed)
+    amd.on_amd(edge.settings, messaging_config(), call, signed.form)
     return _twiml(answer.twiml.empty())
 
 

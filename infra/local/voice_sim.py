@@ -158,16 +158,23 @@ class VoiceSimulator:
         """A webhook URL LeadPilot gave Twilio for one of its outbound calls (answer, status, recording)."""
         return f"{self.base_url}/webhooks/twilio/voice/{path}?" + urlencode({"ws": workspace_id, "call_id": call_id})
 
-    def answer(self, call: dict[str, Any], workspace_id: str, answered_by: str = "human") -> Call:
-        """An outbound call of ours picked up (machine detection says by whom); connected when a person answers."""
+    def answer(self, call: dict[str, Any], workspace_id: str, answered_by: str | None = None) -> Call:
+        """An outbound call of ours picked up; connected to the agent at once. With asynchronous machine detection
+        (how LeadPilot places calls) the answer says nothing of who answered: `amd` posts that later. With
+        `answered_by`, the answer carries the verdict, as synchronous detection does."""
         sid = str(call["provider_sid"])
         url = self.hook("answer", workspace_id, call["id"])
-        status, twiml = self.post(url, {"CallSid": sid, "From": call["from"], "To": call["to"],
-                                        "CallStatus": "in-progress", "Direction": "outbound-api",
-                                        "AnsweredBy": answered_by})
+        form = {"CallSid": sid, "From": call["from"], "To": call["to"], "CallStatus": "in-progress",
+                "Direction": "outbound-api", **({"AnsweredBy": answered_by} if answered_by else {})}
+        status, twiml = self.post(url, form)
         if status != 200:
             raise RuntimeError(f"the answer webhook answered {status}: {twiml[:300]}")
         return self._connected(Call(sid, call["from"], call["to"], twiml))
+
+    def amd(self, call: dict[str, Any], workspace_id: str, answered_by: str) -> int:
+        """The asynchronous answering-machine verdict (human, machine_end_beep, fax…) on an outbound call."""
+        form = {"CallSid": str(call["provider_sid"]), "AnsweredBy": answered_by, "MachineDetectionDuration": "4200"}
+        return self.post(self.hook("amd", workspace_id, call["id"]), form)[0]
 
     def _connected(self, call: Call) -> Call:
         url = relay_url(call.twiml)

@@ -1,5 +1,5 @@
-"""Outbound AI calls: refusals with reasons, the usage limit, voicemail by machine detection, and status
-callbacks that apply once and never move a call backwards; the offline agent over the <Gather> loop."""
+"""Outbound AI calls: refusals with reasons, the usage limit, voicemail by asynchronous machine detection, and
+status callbacks that apply once and never move a call backwards; the offline agent over the <Gather> loop."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -96,22 +96,27 @@ def test_a_voicemail_is_left_after_the_beep_and_duplicate_or_late_statuses_apply
     sim = simulator(api, gateway)
     status_url = sim.hook("status", ws, call["id"])
 
-    # When it rings, a machine answers (the voicemail is left), the call completes, and Twilio repeats and
-    # reorders its callbacks
+    # When it rings and is answered: the agent starts at once (the machine verdict comes later)
     assert sim.status(call["provider_sid"], "ringing", url=status_url) == 200
-    answered = sim.answer(call, ws, answered_by="machine_end_beep")
+    answered = sim.answer(call, ws)
+    assert answered.relay is not None and "<ConversationRelay" in answered.twiml
+    assert sim.status(call["provider_sid"], "in-progress", url=status_url) == 200
+    # When the asynchronous detection says a machine answered, after its beep (and Twilio repeats it)
+    assert sim.amd(call, ws, "machine_end_beep") == 200
+    assert sim.amd(call, ws, "machine_end_beep") == 200
+    # And the call completes, with Twilio repeating and reordering its callbacks
     assert sim.status(call["provider_sid"], "completed", duration=31, url=status_url) == 200
     for late in ("completed", "in-progress", "ringing"):
         assert sim.status(call["provider_sid"], late, duration=31, url=status_url) == 200
 
-    # Then the voicemail message was said and the call hung up, never connecting the agent
-    assert "Hi Ada, Acme here. Call us back!" in answered.twiml and "<Hangup/>" in answered.twiml
-    assert answered.relay is None
+    # Then the call is a voicemail whose last words are the voicemail message, said once
     record = api.get(f"/calls/{call['id']}", token=token).body
     assert (record["status"], record["answered_by"], record["provider_status"], record["minutes"]) == \
         ("voicemail", "machine_end_beep", "completed", 1)
+    said = [t["text"] for t in record["transcript"] if t["role"] == "agent"]
+    assert said[-1] == "Hi Ada, Acme here. Call us back!" and said.count(said[-1]) == 1
     assert record["analysis"] is None
-    # And exactly one voicemail event went out, no completed or started one
+    # And exactly one voicemail event went out, no completed one
     assert [e["detail-type"] for e in call_events(cloud)] == ["call.voicemail"]
     usage = api.get("/usage", token=token).body["counters"]["voice_minutes"]["month"]["used"]
     assert usage == 1
@@ -128,22 +133,30 @@ def test_a_person_answering_gets_the_agent_and_a_missed_call_is_refunded(
     second = api.post("/calls", {"contact_id": callee}, token=token).body
     sim = simulator(api, gateway)
 
-    # When a person picks up the first and talks to the agent, and nobody answers the second
-    answered = sim.answer(first, ws, answered_by="human")
+    # When a person picks up the first and talks to the agent at once, and the detection then says human
+    answered = sim.answer(first, ws)
     assert answered.relay is not None
     assert answered.relay.prompt("Who is this?").startswith("You said: Who is this?")
+    assert sim.amd(first, ws, "human") == 200
+    assert answered.relay.prompt("Still there?").startswith("You said: Still there?")
     assert sim.status(first["provider_sid"], "in-progress", url=sim.hook("status", ws, first["id"])) == 200
     assert sim.status(first["provider_sid"], "completed", duration=61, url=sim.hook("status", ws, first["id"])) == 200
+    # And nobody answers the second
     assert sim.status(second["provider_sid"], "no-answer", url=sim.hook("status", ws, second["id"])) == 200
 
-    # Then the first completed (2 minutes) with an analysis pending, the second is missed with its minute refunded
+    # Then the first completed (2 minutes) by a person with an analysis pending, the second is missed with its
+    # minute refunded
     one = api.get(f"/calls/{first['id']}", token=token).body
     two = api.get(f"/calls/{second['id']}", token=token).body
-    assert (one["status"], one["minutes"], one["analysis"]["status"]) == ("completed", 2, "pending")
+    assert (one["status"], one["answered_by"], one["minutes"], one["analysis"]["status"]) == \
+        ("completed", "human", 2, "pending")
     assert (two["status"], two["minutes"]) == ("missed", 0)
     assert api.get("/usage", token=token).body["counters"]["voice_minutes"]["month"]["used"] == 2
     events = sorted(e["detail-type"] for e in call_events(cloud))
     assert events == ["call.completed", "call.missed"]
+    # And a verdict for a call that already ended changes nothing
+    assert sim.amd(second, ws, "machine_end_beep") == 200
+    assert api.get(f"/calls/{second['id']}", token=token).body["status"] == "missed"
 
 
 def test_the_offline_agent_over_the_gather_loop_takes_a_message(

@@ -27,6 +27,8 @@ AUDIO = b"ID3 fake mp3 audio"
 def _twilio(request: Recorded, index: int) -> Reply:
     if request.method == "POST" and request.path.endswith("/Calls.json"):
         return 201, {}, b'{"sid": "CA' + b"1" * 32 + b'", "status": "queued"}'
+    if request.method == "POST" and request.path.endswith(f"/Calls/CA{'1' * 32}.json"):  # a live call redirected
+        return 200, {}, b'{"sid": "CA' + b"1" * 32 + b'", "status": "in-progress"}'
     if request.method == "GET" and request.path.endswith(".mp3"):
         return 200, {"Content-Type": "audio/mpeg"}, AUDIO
     return 404, {}, b"{}"
@@ -45,26 +47,37 @@ def twilio(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stub, 
         calls_for.cache_clear()
 
 
-def test_a_call_is_placed_with_machine_detection_and_its_recording_is_copied(
+def test_a_call_is_placed_with_async_machine_detection_and_its_recording_is_copied(
         cloud: Any, twilio: tuple[Stub, Stub], api: Api, owner: dict[str, Any]) -> None:
     # Given a recorded number on a real Twilio account, and a contact who consented
     stub, gateway = twilio
     token, ws = owner["access_token"], owner["workspace"]["id"]
-    number(api, token, recording=True)
+    number(api, token, recording=True, voicemail_message="Acme here, call us back.")
     callee = contact(api, token, custom_fields={"timezone": zone_at(12), "call_consent": True})
 
     # When a call is placed
     placed = api.post("/calls", {"contact_id": callee}, token=token)
 
-    # Then Twilio was asked for it with machine detection, recording and our signed callbacks
+    # Then Twilio was asked for it with asynchronous machine detection, recording and our signed callbacks
     assert placed.status == 201 and placed.body["provider_sid"] == "CA" + "1" * 32, placed
     sent = dict(parse_qsl(stub.requests[0].body.decode()))
     assert sent["MachineDetection"] == "DetectMessageEnd" and sent["Record"] == "true"
+    assert sent["AsyncAmd"] == "true" and sent["AsyncAmdStatusCallbackMethod"] == "POST"
+    assert sent["AsyncAmdStatusCallback"].endswith(f"/webhooks/twilio/voice/amd?ws={ws}&call_id={placed.body['id']}")
     assert sent["Url"].endswith(f"/webhooks/twilio/voice/answer?ws={ws}&call_id={placed.body['id']}")
     assert sent["StatusCallback"].endswith(f"/webhooks/twilio/voice/status?ws={ws}&call_id={placed.body['id']}")
 
-    # When Twilio reports the recording (twice)
+    # When the call is answered (the agent starts) and the detection then says a machine answered, after its beep
     sim = simulator(api, gateway)
+    assert "<ConversationRelay" in sim.answer(placed.body, ws).twiml
+    assert sim.amd(placed.body, ws, "machine_end_beep") == 200
+
+    # Then the live call is redirected to the voicemail message, then hangs up
+    redirect = dict(parse_qsl(stub.requests[-1].body.decode()))
+    assert stub.requests[-1].path.endswith(f"/Calls/{placed.body['provider_sid']}.json")
+    assert redirect["Twiml"].endswith("<Say language=\"en-US\">Acme here, call us back.</Say><Hangup/></Response>")
+
+    # When Twilio reports the recording (twice)
     recording = f"{stub.url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE{'2' * 32}"
     url = sim.hook("recording", ws, placed.body["id"])
     assert sim.recording(url, placed.body["provider_sid"], recording) == 200

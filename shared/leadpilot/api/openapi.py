@@ -51,7 +51,8 @@ RAW: dict[tuple[str, str], Raw] = {
     ("POST", "/webhooks/twilio/voice"): Raw(body=FORM, note="Twilio's voice webhook (inbound call); answers TwiML."),
     **{("POST", f"/webhooks/twilio/voice/{hook}"): Raw(body=FORM, query=("ws", "call_id"), note=note)
        for hook, note in (
-        ("answer", "An outbound call answered (AnsweredBy); answers TwiML."),
+        ("answer", "An outbound call answered; answers TwiML (the agent)."),
+        ("amd", "The answering machine's verdict (AnsweredBy) on an outbound call, asynchronous."),
         ("status", "Twilio's call status callback."), ("recording", "Twilio's recording callback."),
         ("gather", "One turn of the <Gather input=\"speech\"> loop; answers TwiML."),
         ("relay-end", "A ConversationRelay session ended (HandoffData); answers TwiML."))},

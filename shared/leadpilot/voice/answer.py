@@ -8,6 +8,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from pynamodb.exceptions import TransactWriteError
@@ -203,20 +204,26 @@ def _inbound(settings: Settings, urls: Urls, form: Mapping[str, str], sid: str, 
     return twiml.goodbye(LIMIT_TEXT if refused else BUSY_TEXT, config.config["language"])
 
 
+def voicemail_twiml(call: CallItem, cfg: dict[str, Any]) -> str:
+    """The number's voicemail message (kept as the call's last agent turn), then hang up."""
+    calls.add_turn(call.workspace_id, call.call_id, "agent", cfg["voicemail_message"])
+    return twiml.goodbye(cfg["voicemail_message"], cfg["language"])
+
+
 def _answered(settings: Settings, urls: Urls, call: CallItem, form: Mapping[str, str]) -> str:
-    """An outbound call picked up: a machine gets the voicemail after its beep, a person gets the agent."""
-    answered_by = (form.get("AnsweredBy") or "unknown").strip()[:40]
+    """An outbound call picked up: the agent at once (the machine verdict comes later, to `amd`). A verdict in
+    the answer itself (synchronous detection) is still followed: a machine gets the voicemail after its beep."""
+    answered_by = (form.get("AnsweredBy") or call.answered_by or "unknown").strip()[:40]
     config = voice_numbers.load(call.workspace_id, call.number_id or "", call.from_)
     cfg = config.config
+    if call.status == "voicemail":  # the machine verdict came first
+        return twiml.goodbye(cfg["voicemail_message"], cfg["language"])
     if answered_by.startswith("machine_end") or answered_by in ("fax", "machine_start"):
         voicemail = answered_by.startswith("machine_end")
         call.update(actions=[CallItem.answered_by.set(answered_by), CallItem.updated_at.set(now_iso()),
                              *([CallItem.status.set("voicemail")] if voicemail else [])],
                     condition=CallItem.status.is_in("queued", "ringing", "in_progress"))
-        if voicemail:
-            calls.add_turn(call.workspace_id, call.call_id, "agent", cfg["voicemail_message"])
-            return twiml.goodbye(cfg["voicemail_message"], cfg["language"])
-        return twiml.goodbye(None)
+        return voicemail_twiml(call, cfg) if voicemail else twiml.goodbye(None)
     call.update(actions=[CallItem.answered_by.set(answered_by), CallItem.updated_at.set(now_iso())])
     greeting = calls.details_of(call).get("greeting") or cfg["greeting"]
     if not calls.turns(call.workspace_id, call.call_id):

@@ -1,6 +1,6 @@
-"""POST /calls and the AI call flow node: an outbound call through Twilio with answering-machine detection,
-refused with a clear reason when the contact must not be called (do-not-contact, no consent, outside calling
-hours in their zone) or the workspace is at its voice-minute limit."""
+"""POST /calls and the AI call flow node: an outbound call through Twilio with asynchronous answering-machine
+detection (its verdict is handled by `amd`), refused with a clear reason when the contact must not be called
+(do-not-contact, no consent, outside calling hours in their zone) or the workspace is at its voice-minute limit."""
 from __future__ import annotations
 
 import json
@@ -149,7 +149,8 @@ def _dial(settings: Settings, messaging: MessagingConfig, urls: Urls, call: Call
     outbound = provider.OutboundCall(
         call.call_id, call.to, call.from_, answer_url=urls.hook("answer", ws, call.call_id),
         status_url=urls.hook("status", ws, call.call_id),
-        recording_url=urls.hook("recording", ws, call.call_id) if config.config["recording"] else None)
+        recording_url=urls.hook("recording", ws, call.call_id) if config.config["recording"] else None,
+        amd_url=urls.hook("amd", ws, call.call_id))
     try:
         sid = provider.calls_for(workspace_config(settings, messaging, ws)).create(outbound)
     except provider.Refused as exc:

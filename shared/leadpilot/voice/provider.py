@@ -15,9 +15,10 @@ class OutboundCall:
     call_id: str
     to: str
     from_: str
-    answer_url: str  # what Twilio fetches when the call is answered (with AnsweredBy: machine detection)
+    answer_url: str  # what Twilio fetches as soon as the call is answered (the agent, at once)
     status_url: str
     recording_url: str | None  # the recording callback, when the call is recorded
+    amd_url: str  # where Twilio posts the answering machine's verdict (AnsweredBy), seconds later
 
 
 class Refused(Exception):
@@ -35,6 +36,10 @@ class CallProvider(Protocol):
         """Place the call; its CallSid."""
         ...
 
+    def redirect(self, sid: str, document: str) -> None:
+        """Replace what a live call is doing with `document` (TwiML)."""
+        ...
+
 
 def sandbox_sid(call_id: str) -> str:
     return "CA" + hashlib.sha256(f"sandbox:{call_id}".encode()).hexdigest()[:32]
@@ -46,13 +51,17 @@ class SandboxCalls:
     def create(self, call: OutboundCall) -> str:
         return sandbox_sid(call.call_id)
 
+    def redirect(self, sid: str, document: str) -> None:
+        """The sandbox's calls are simulated: nothing is live to redirect."""
+
 
 _PERMANENT_HTTP = {400, 401, 403, 404, 409, 422}
 
 
 class TwilioCalls:
-    """Twilio's Calls API with answering-machine detection that waits for the greeting's end (DetectMessageEnd),
-    so a voicemail is left after the beep and a human is handed to the agent."""
+    """Twilio's Calls API with asynchronous answering-machine detection: the call is connected to the agent as soon
+    as it is answered (a person hears it at once), and the verdict, which waits for a greeting's end
+    (DetectMessageEnd), comes to `amd_url`; a machine's call is then redirected to the voicemail after the beep."""
 
     name = "twilio"
 
@@ -75,7 +84,9 @@ class TwilioCalls:
             "to": call.to, "from_": call.from_, "url": call.answer_url, "method": "POST",
             "status_callback": call.status_url, "status_callback_method": "POST",
             "status_callback_event": ["initiated", "ringing", "answered", "completed"],
-            "machine_detection": "DetectMessageEnd", "machine_detection_timeout": 8}
+            "machine_detection": "DetectMessageEnd", "machine_detection_timeout": 8,
+            "async_amd": "true", "async_amd_status_callback": call.amd_url,
+            "async_amd_status_callback_method": "POST"}
         if call.recording_url:
             params.update(record=True, recording_status_callback=call.recording_url,
                           recording_status_callback_event=["completed"])
@@ -85,6 +96,9 @@ class TwilioCalls:
             if exc.status in _PERMANENT_HTTP:
                 raise Refused(str(exc.code or exc.status), str(exc.msg)) from exc
             raise
+
+    def redirect(self, sid: str, document: str) -> None:
+        self.client.calls(sid).update(twiml=document)
 
 
 @lru_cache(maxsize=32)

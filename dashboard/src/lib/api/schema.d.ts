@@ -3206,6 +3206,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/twilio/voice/amd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: the answering machine's verdict on an outbound call, signed; a machine gets the voicemail.
+         * @description The answering machine's verdict (AnsweredBy) on an outbound call, asynchronous.
+         */
+        post: operations["twilio_voice_amd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/twilio/voice/answer": {
         parameters: {
             query?: never;
@@ -3217,7 +3237,7 @@ export interface paths {
         put?: never;
         /**
          * Public: an outbound call was answered (AnsweredBy from machine detection), signed by Twilio.
-         * @description An outbound call answered (AnsweredBy); answers TwiML.
+         * @description An outbound call answered; answers TwiML (the agent).
          */
         post: operations["twilio_voice_answer"];
         delete?: never;
@@ -12789,6 +12809,34 @@ export interface operations {
     twilio_voice: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    twilio_voice_amd: {
+        parameters: {
+            query?: {
+                ws?: string;
+                call_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
