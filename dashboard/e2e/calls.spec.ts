@@ -1,5 +1,5 @@
 import { test, expect, expectAccessible, screenshot } from "./fixtures";
-import { CallsScreen, numberForCalls } from "./pages/calls";
+import { CallsScreen, eventTypeForCalls, numberForCalls } from "./pages/calls";
 
 test("a number's voice is set up, a test call is answered, and the call shows with its transcript", async ({
   signedIn: page,
@@ -7,7 +7,8 @@ test("a number's voice is set up, a test call is answered, and the call shows wi
 }) => {
   const calls = new CallsScreen(page);
   const number = await numberForCalls(workspace);
-  // Given the Numbers tab of a workspace with one number
+  await eventTypeForCalls(workspace, "New patient visit");
+  // Given the Numbers tab of a workspace with one number and one event type
   await calls.openNumbers();
   await expect(page.getByLabel("Phone number")).toHaveValue(/.+/);
 
@@ -16,15 +17,24 @@ test("a number's voice is set up, a test call is answered, and the call shows wi
   await expect(calls.settings().getByLabel("Fallback number")).toHaveAttribute("aria-invalid", "true");
   await expect(calls.settings().getByRole("alert")).toContainText("is not a phone number");
 
-  // When the greeting and knowledge are saved with a real fallback number
+  // When the greeting, knowledge, event type to book and voice are saved with a real fallback number
   await calls.saveSettings({
     greeting: "Thanks for calling Bright Dental, how can I help?",
     knowledge: "Open Monday to Friday, 9 to 5.",
     fallback: "+1 415 555 0100",
+    eventType: "New patient visit",
+    voice: "en-US-Journey-F",
   });
   // Then the number is stored normalised and the error is gone
   await expect(calls.settings().getByLabel("Fallback number")).toHaveValue("+14155550100");
   await expect(calls.settings().getByLabel("Fallback number")).not.toHaveAttribute("aria-invalid");
+  // And the event type and voice are still there after a reload
+  await calls.openNumbers();
+  await expect(calls.settings().getByLabel("Booking event type")).toHaveValue(/.+/);
+  await expect(calls.settings().getByLabel("Booking event type").locator("option:checked")).toHaveText(
+    "New patient visit",
+  );
+  await expect(calls.settings().getByLabel("Voice", { exact: true })).toHaveValue("en-US-Journey-F");
   await expectAccessible(page);
 
   // When a test call is placed, Then the agent greets with the new greeting

@@ -10,6 +10,16 @@ function uniqueNumber(): string {
   return `+1628${tail}`;
 }
 
+/** An event type of the workspace's calendar (on weekday office hours), for the agent to book into. */
+export async function eventTypeForCalls(workspace: Workspace, name: string): Promise<void> {
+  const hours = [{ start: "09:00", end: "17:00" }];
+  const weekly = { mon: hours, tue: hours, wed: hours, thu: hours, fri: hours };
+  const schedule = await workspace.api("POST", "/availability/schedules", { name: "Office", timezone: "UTC", weekly });
+  expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+  const created = await workspace.api("POST", "/event-types", { name, slug: "new-patient", durations: [30] });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+}
+
 /** The workspace gets a phone number for the AI receptionist to answer. */
 export async function numberForCalls(workspace: Workspace): Promise<string> {
   const number = await workspace.api("POST", "/phone-numbers", { number: uniqueNumber(), label: "Front desk" });
@@ -30,11 +40,20 @@ export class CallsScreen {
     return this.page.getByRole("form", { name: /^Voice settings of / });
   }
 
-  async saveSettings(changes: { greeting?: string; knowledge?: string; fallback?: string }): Promise<void> {
+  async saveSettings(changes: {
+    greeting?: string;
+    knowledge?: string;
+    fallback?: string;
+    eventType?: string;
+    voice?: string;
+  }): Promise<void> {
     const form = this.settings();
     if (changes.greeting !== undefined) await form.getByLabel("Greeting").fill(changes.greeting);
     if (changes.knowledge !== undefined) await form.getByLabel("Knowledge").fill(changes.knowledge);
     if (changes.fallback !== undefined) await form.getByLabel("Fallback number").fill(changes.fallback);
+    if (changes.eventType !== undefined)
+      await form.getByLabel("Booking event type").selectOption({ label: changes.eventType });
+    if (changes.voice !== undefined) await form.getByLabel("Voice", { exact: true }).fill(changes.voice);
     await form.getByRole("button", { name: "Save voice settings" }).click();
   }
 

@@ -1,10 +1,11 @@
-// A number's voice settings: the AI receptionist, what it says and knows, its tools, the human fallback,
-// recording, the voicemail message, outcome labels and hours. The API's 422s show next to the fields they name.
+// A number's voice settings: the AI receptionist, what it says and knows, its tools and the event type it books,
+// the human fallback, recording, language and voice, the voicemail message, outcome labels and hours (with their
+// weekdays). The API's 422s show next to the fields they name.
 import { useState, type FormEvent } from "react";
-import { FormError, TextArea, TextField } from "@/components/ui";
+import { FormError, SelectField, TextArea, TextField } from "@/components/ui";
 import { useToast } from "@/components/toast";
 import { formErrors } from "@/lib/forms";
-import { useSaveVoiceSettings, type VoiceSettings } from "./api";
+import { useEventTypes, useSaveVoiceSettings, type VoiceSettings } from "./api";
 import { label } from "./model";
 
 type Tool = VoiceSettings["tools"][number];
@@ -20,15 +21,41 @@ const TOOLS: Tool[] = [
   "transfer_to_human",
   "end_call",
 ];
+type Weekday = NonNullable<NonNullable<VoiceSettings["ai_hours"]>["weekdays"]>[number];
+const WEEKDAYS: [Weekday, string][] = [
+  ["mon", "Mon"],
+  ["tue", "Tue"],
+  ["wed", "Wed"],
+  ["thu", "Thu"],
+  ["fri", "Fri"],
+  ["sat", "Sat"],
+  ["sun", "Sun"],
+];
+// The languages ConversationRelay speaks and transcribes well; a saved one not listed here stays selectable.
+const LANGUAGES: [string, string][] = [
+  ["en-US", "English (US)"],
+  ["en-GB", "English (UK)"],
+  ["en-AU", "English (Australia)"],
+  ["es-US", "Spanish (US)"],
+  ["es-ES", "Spanish (Spain)"],
+  ["fr-FR", "French"],
+  ["de-DE", "German"],
+  ["it-IT", "Italian"],
+  ["pt-BR", "Portuguese (Brazil)"],
+  ["nl-NL", "Dutch"],
+];
 const FIELDS = [
   "ai_enabled",
   "greeting",
   "instructions",
   "knowledge",
   "tools",
+  "event_type_id",
   "fallback_number",
   "recording",
   "recording_announcement",
+  "language",
+  "voice",
   "voicemail_message",
   "outcome_labels",
   "calling_hours/start",
@@ -36,6 +63,7 @@ const FIELDS = [
   "ai_hours/timezone",
   "ai_hours/start",
   "ai_hours/end",
+  "ai_hours/weekdays",
 ] as const;
 
 interface Draft {
@@ -44,9 +72,12 @@ interface Draft {
   instructions: string;
   knowledge: string;
   tools: Tool[];
+  event_type_id: string;
   fallback_number: string;
   recording: boolean;
   recording_announcement: string;
+  language: string;
+  voice: string;
   voicemail_message: string;
   outcome_labels: string;
   calling_start: string;
@@ -55,6 +86,7 @@ interface Draft {
   ai_timezone: string;
   ai_start: string;
   ai_end: string;
+  ai_weekdays: Weekday[];
 }
 
 function draftOf(s: VoiceSettings): Draft {
@@ -64,9 +96,12 @@ function draftOf(s: VoiceSettings): Draft {
     instructions: s.instructions,
     knowledge: s.knowledge,
     tools: [...s.tools],
+    event_type_id: s.event_type_id ?? "",
     fallback_number: s.fallback_number ?? "",
     recording: s.recording,
     recording_announcement: s.recording_announcement,
+    language: s.language,
+    voice: s.voice,
     voicemail_message: s.voicemail_message,
     outcome_labels: s.outcome_labels.join(", "),
     calling_start: s.calling_hours.start,
@@ -75,12 +110,14 @@ function draftOf(s: VoiceSettings): Draft {
     ai_timezone: s.ai_hours?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     ai_start: s.ai_hours?.start ?? "09:00",
     ai_end: s.ai_hours?.end ?? "17:00",
+    ai_weekdays: [...(s.ai_hours?.weekdays ?? [])],
   };
 }
 
 export function VoiceSettingsForm({ settings }: { settings: VoiceSettings }) {
   const [draft, setDraft] = useState(() => draftOf(settings));
   const save = useSaveVoiceSettings(settings.number_id);
+  const eventTypes = useEventTypes();
   const toast = useToast();
   const errors = formErrors(save.error, FIELDS);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
@@ -97,16 +134,27 @@ export function VoiceSettingsForm({ settings }: { settings: VoiceSettings }) {
         instructions: draft.instructions,
         knowledge: draft.knowledge,
         tools: draft.tools,
+        event_type_id: draft.event_type_id || null,
         fallback_number: draft.fallback_number.trim() || null,
         recording: draft.recording,
         recording_announcement: draft.recording_announcement,
+        language: draft.language,
+        voice: draft.voice.trim(),
         voicemail_message: draft.voicemail_message,
         outcome_labels: draft.outcome_labels
           .split(",")
           .map((l) => l.trim())
           .filter(Boolean),
         calling_hours: { start: draft.calling_start, end: draft.calling_end },
-        ai_hours: draft.limit_hours ? { timezone: draft.ai_timezone, start: draft.ai_start, end: draft.ai_end } : null,
+        ai_hours: draft.limit_hours
+          ? {
+              timezone: draft.ai_timezone,
+              start: draft.ai_start,
+              end: draft.ai_end,
+              // in the week's order, whatever order they were ticked in; none ticked = every day
+              weekdays: WEEKDAYS.map(([day]) => day).filter((day) => draft.ai_weekdays.includes(day)),
+            }
+          : null,
       },
       {
         onSuccess: (saved) => {
@@ -151,6 +199,23 @@ export function VoiceSettingsForm({ settings }: { settings: VoiceSettings }) {
           </span>
         ) : null}
       </fieldset>
+      <SelectField
+        label="Booking event type"
+        value={draft.event_type_id}
+        onChange={(e) => set("event_type_id", e.target.value)}
+        error={errors.fields.event_type_id ?? (eventTypes.isError ? "The event types could not be loaded." : undefined)}
+        hint="What the agent books when a caller asks for an appointment."
+      >
+        <option value="">{eventTypes.isPending ? "Loading event types…" : "None (the agent does not book)"}</option>
+        {(eventTypes.data?.items ?? []).map((type) => (
+          <option key={type.id} value={type.id}>
+            {type.name}
+          </option>
+        ))}
+        {draft.event_type_id && eventTypes.data && !eventTypes.data.items.some((t) => t.id === draft.event_type_id) ? (
+          <option value={draft.event_type_id}>An event type that no longer exists</option>
+        ) : null}
+      </SelectField>
       <TextField
         label="Fallback number"
         type="tel"
@@ -169,6 +234,29 @@ export function VoiceSettingsForm({ settings }: { settings: VoiceSettings }) {
           error={errors.fields.recording_announcement}
         />
       ) : null}
+      <div className="row calls-voice">
+        <SelectField
+          label="Language"
+          value={draft.language}
+          onChange={(e) => set("language", e.target.value)}
+          error={errors.fields.language}
+        >
+          {LANGUAGES.map(([code, name]) => (
+            <option key={code} value={code}>
+              {name}
+            </option>
+          ))}
+          {LANGUAGES.some(([code]) => code === draft.language) ? null : (
+            <option value={draft.language}>{draft.language}</option>
+          )}
+        </SelectField>
+        <TextField
+          label="Voice"
+          {...text("voice")}
+          error={errors.fields.voice}
+          hint="A text-to-speech voice of the language, e.g. en-US-Journey-O."
+        />
+      </div>
       <TextArea
         label="Voicemail message"
         rows={2}
@@ -191,11 +279,34 @@ export function VoiceSettingsForm({ settings }: { settings: VoiceSettings }) {
         The AI answers only during set hours
       </label>
       {draft.limit_hours ? (
-        <fieldset className="row">
+        <fieldset className="row calls-hours">
           <legend>AI hours</legend>
           <TextField label="Time zone" {...text("ai_timezone")} error={errors.fields["ai_hours/timezone"]} />
           <TextField label="Opens" type="time" {...text("ai_start")} error={errors.fields["ai_hours/start"]} />
           <TextField label="Closes" type="time" {...text("ai_end")} error={errors.fields["ai_hours/end"]} />
+          <fieldset className="calls-weekdays">
+            <legend>Days (none ticked: every day)</legend>
+            {WEEKDAYS.map(([day, name]) => (
+              <label key={day} className="chip">
+                <input
+                  type="checkbox"
+                  checked={draft.ai_weekdays.includes(day)}
+                  onChange={(e) =>
+                    set(
+                      "ai_weekdays",
+                      e.target.checked ? [...draft.ai_weekdays, day] : draft.ai_weekdays.filter((d) => d !== day),
+                    )
+                  }
+                />
+                {name}
+              </label>
+            ))}
+            {errors.fields["ai_hours/weekdays"] ? (
+              <span className="field-error" role="alert">
+                {errors.fields["ai_hours/weekdays"]}
+              </span>
+            ) : null}
+          </fieldset>
         </fieldset>
       ) : null}
       <FormError message={errors.form} />

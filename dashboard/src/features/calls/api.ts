@@ -69,6 +69,13 @@ export const useVoiceSettings = (numberId: string) =>
     queryFn: () => unwrap(api.GET("/phone-numbers/{number_id}/voice", { params: { path: { number_id: numberId } } })),
   });
 
+/** The calendar's event types, for the one the agent books into (the calendar screens share this cache). */
+export const useEventTypes = () =>
+  useQuery({
+    queryKey: ["calendar", "event-types"],
+    queryFn: () => unwrap(api.GET("/event-types", { params: { query: { limit: 200 } } })),
+  });
+
 export function useSaveVoiceSettings(numberId: string) {
   const queryClient = useQueryClient();
   return useMutation({
