@@ -12,6 +12,7 @@ from leadpilot.sms import status as sms_status
 from leadpilot.sms.config import messaging_config
 from leadpilot.sms.models import EarlyStatusItem
 from leadpilot.sms.provider import SandboxProvider, sandbox_outbox
+from tests.integration.conftest import receive_events
 from tests.integration.messaging_helpers import (
     PUBLIC_BASE,
     bus_events,
@@ -57,10 +58,14 @@ def test_an_inbound_text_creates_the_contact_threads_it_and_emits_sms_received(
     thread = api.get(f"/conversations/{contact_id}/messages", token=token).body
     assert [(m["direction"], m["body"], m["provider_sid"]) for m in thread["items"]] == [
         ("inbound", "Do you do boilers?", SID)]
-    events = bus_events(sms_cloud)
+    delivered = receive_events(sms_cloud, "AutomationTriggersQueue")
+    events = [e for e in delivered if e["detail-type"].startswith("sms.")]
     assert [e["detail-type"] for e in events] == ["sms.received"]
     assert events[0]["detail"]["data"]["contact_id"] == contact_id  # what the automation triggers read
     assert events[0]["detail"]["data"]["contact_created"] is True
+    # And the contact was created by the inbound webhook as a system actor (what opt-out handling recognises)
+    created = [e["detail"] for e in delivered if e["detail-type"] == "contact.created"]
+    assert [c["actor"] for c in created] == [{"type": "system", "id": "sms-inbound"}]
 
     # And the conversation is unread until read
     convos = api.get("/conversations", token=token).body

@@ -3,7 +3,6 @@ handled). Status callbacks are in `sms.status`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import TransactWriteError
@@ -15,8 +14,7 @@ from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ContactClaimItem
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.events.outbox import publish_now
-from leadpilot.identity import store as identity_store
-from leadpilot.identity.entities import Identity
+from leadpilot.identity.system import SystemIdentity, system_identity
 from leadpilot.ids import new_id
 from leadpilot.messages.segments import segment_info
 from leadpilot.observability import logger, metrics
@@ -34,22 +32,6 @@ INBOUND_ACTOR = {"type": "system", "id": "sms-inbound"}
 MAX_INBOUND_BODY = 1600
 
 
-@dataclass(frozen=True)
-class InboundSmsIdentity(Identity):
-    """The inbound webhook acting in a workspace (creating contacts, recording opt-outs)."""
-
-    def actor(self) -> dict[str, str]:
-        return dict(INBOUND_ACTOR)
-
-
-def _identity(workspace_id: str) -> InboundSmsIdentity:
-    item = identity_store.get_workspace_item(workspace_id)
-    if item is None:
-        raise NotFound("workspace not found", {"field": "To"})
-    return InboundSmsIdentity(workspace=identity_store.to_workspace(item), principal_type="api_key",
-                              principal_id="sms-inbound", role=None, scopes=frozenset({"read", "write"}))
-
-
 def form_field(form: Mapping[str, str], name: str) -> str:
     value = (form.get(name) or "").strip()
     if not value:
@@ -57,7 +39,7 @@ def form_field(form: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _sender_contact(settings: Settings, identity: InboundSmsIdentity, phone: str) -> tuple[str, bool]:
+def _sender_contact(settings: Settings, identity: SystemIdentity, phone: str) -> tuple[str, bool]:
     """The contact with this E.164 phone in the workspace, created when there is none: (id, created)."""
     key = contacts_store.claim_key(identity.workspace_id, "phone", phone)
     for _ in range(2):
@@ -86,7 +68,7 @@ def receive(settings: Settings, config: MessagingConfig, form: Mapping[str, str]
     if owner is None:
         raise NotFound("no workspace has this number", {"field": "To"})
     workspace_id = owner[0]
-    identity = _identity(workspace_id)
+    identity = system_identity(workspace_id, INBOUND_ACTOR["id"])
     sender = normalize_phone(form_field(form, "From"), identity.workspace.default_region, "From")
     try:
         ProviderSidItem.get(f"SMS_SID#{sid}", "SID", consistent_read=True)
@@ -140,7 +122,7 @@ def _opted_out(workspace_id: str, contact_id: str) -> bool:
     return bool(convo is not None and convo.opted_out) or bool(item is not None and item.do_not_contact)
 
 
-def _apply_keyword(settings: Settings, identity: InboundSmsIdentity, contact_id: str, keyword: Keyword) -> None:
+def _apply_keyword(settings: Settings, identity: SystemIdentity, contact_id: str, keyword: Keyword) -> None:
     """STOP: do-not-contact (and remember it came from SMS); START: lift it, when a STOP set it."""
     ws = identity.workspace_id
     convo = ConversationItem(sms_store.conversations_pk(ws), f"CONTACT#{contact_id}")

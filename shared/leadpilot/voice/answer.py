@@ -21,8 +21,8 @@ from leadpilot.db.base import transaction
 from leadpilot.db.crm_models import ContactClaimItem
 from leadpilot.errors import Conflict, NotFound, ValidationFailed
 from leadpilot.events.outbox import publish_now
-from leadpilot.identity import store as identity_store
 from leadpilot.identity.entities import Identity
+from leadpilot.identity.system import SystemIdentity, system_identity
 from leadpilot.ids import new_id
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -37,20 +37,9 @@ BUSY_TEXT = "Sorry, we cannot take your call right now. Please try again later. 
 LIMIT_TEXT = "Sorry, this line cannot take more calls right now. Please try again later. Goodbye."
 
 
-@dataclass(frozen=True)
-class VoiceIdentity(Identity):
+def identity_of(workspace_id: str) -> SystemIdentity:
     """The voice webhooks and agent acting in a workspace (creating contacts, tasks, notes, bookings)."""
-
-    def actor(self) -> dict[str, str]:
-        return dict(calls.PROVIDER_ACTOR)
-
-
-def identity_of(workspace_id: str) -> VoiceIdentity:
-    item = identity_store.get_workspace_item(workspace_id)
-    if item is None:
-        raise NotFound("workspace not found", {"field": "To"})
-    return VoiceIdentity(workspace=identity_store.to_workspace(item), principal_type="api_key",
-                         principal_id="voice", role=None, scopes=frozenset({"read", "write"}))
+    return system_identity(workspace_id, calls.PROVIDER_ACTOR["id"])
 
 
 def field(form: Mapping[str, str], name: str) -> str:
