@@ -97,8 +97,9 @@ def get_rollups() -> dict[str, Any]:
 def get_rollups_csv() -> Response:
     """Every sub-account's month (?month=YYYY-MM) as CSV, one line each and the agency's TOTAL line."""
     text, month = rollups.rollups_csv(edge.identity(), edge.query("month"))
+    disposition = f'attachment; filename="rollups-{month}.csv"'
     return Response(body=text, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
-                                                         "Content-Disposition": f'attachment; filename="rollups-{month}.csv"'})
+                                                         "Content-Disposition": disposition})
 
 
 @edge.route("/agency/templates", "POST")
