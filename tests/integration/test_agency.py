@@ -131,6 +131,27 @@ def test_an_agency_creates_opens_and_isolates_its_sub_accounts(api: Api) -> None
     opened = api.post(f"/agency/sub-accounts/{first['id']}/open", token=member["access_token"])
     assert _error(opened)[:2] == (403, "forbidden")
 
+    # And an agency admin who opened the first sub-account, and was invited into the second by hand
+    invite = api.post("/workspace/invites", {"email": "ada@agency.test", "role": "admin"}, token=token).body
+    ada = api.post("/auth/accept-invite", {"token": invite["token"], "name": "Ada", "password": PASSWORD}).body
+    ada_first = _open(api, ada["access_token"], first["id"])
+    invite = api.post("/workspace/invites", {"email": "ada@agency.test"}, token=in_second).body
+    ada_second = api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD}).body
+    assert api.get("/contacts", token=ada_first).status == 200
+    # When the agency removes her
+    assert api.delete(f"/workspace/members/{ada['member']['user_id']}", token=token).status == 204
+    # Then the sub-account she had through the agency refuses her at once, and she cannot switch into it again
+    assert _error(api.get("/contacts", token=ada_first))[0] == 401
+    assert _error(api.post("/auth/login", {"email": "ada@agency.test", "password": PASSWORD,
+                                           "workspace_id": first["id"]}))[0] == 401
+    members = api.get("/workspace/members", token=dana).body["items"]
+    assert "ada@agency.test" not in [m["email"] for m in members]
+    removed = api.get("/workspace/audit?action=member.removed", token=dana).body["items"]
+    assert [e["target"]["email"] for e in removed] == ["ada@agency.test"], removed
+    # But the membership the second sub-account gave her itself stays, and the agency's other admin keeps theirs
+    assert api.get("/contacts", token=ada_second["access_token"]).status == 200
+    assert api.get("/contacts", token=in_first).status == 200
+
 
 def _charge(sub_id: str, at: datetime, amounts: dict[str, int]) -> None:
     settings = get_settings()

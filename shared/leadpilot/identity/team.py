@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor, gsi_page, query_page
 from leadpilot.audit.log import record
@@ -66,6 +66,21 @@ def remove_member(identity: Identity, user_id: str) -> None:
         raise Conflict("a workspace needs at least one owner", {"field": "user_id"})
     item.delete()
     record(identity.workspace_id, "member.removed", _target(item), {"role": {"before": item.role, "after": None}})
+    _remove_granted(identity.workspace_id, user_id)
+
+
+def _remove_granted(workspace_id: str, user_id: str) -> None:
+    """Remove the memberships the person got through this workspace (an agency's sub-accounts they opened): they
+    came with their place here and go with it. The user's memberships are one GSI Query."""
+    for granted in IdentityModel.gsi1.query(f"USER#{user_id}"):
+        if isinstance(granted, MembershipItem) and granted.granted_by == workspace_id:
+            try:
+                granted.delete(condition=MembershipItem.granted_by == workspace_id)
+            except DeleteError:  # replaced meanwhile (by an invite): not the agency's to take away
+                continue
+            record(granted.workspace_id, "member.removed", _target(granted),
+                   {"role": {"before": granted.role, "after": None},
+                    "granted_by": {"before": workspace_id, "after": None}})
 
 
 def _invite_dict(item: InviteItem) -> dict[str, Any]:
