@@ -9,8 +9,9 @@ import boto3
 import jwt
 
 from leadpilot.identity.platform import set_platform_admin
-from tests.integration.conftest import JWT_SECRET, receive_events, sign_up
-from tests.support.apps import Api, template_routes
+from tests.integration.conftest import JWT_SECRET, drain_queue, receive_events, sign_up
+from tests.integration.platform_helpers import run_jobs
+from tests.support.apps import Api, load_module, template_routes
 
 PASSWORD = "correct-horse-battery"
 LOCAL_IP = "127.0.0.1"  # what the Chalice test client reports as the caller's address
@@ -37,6 +38,12 @@ def _named(reply: Any) -> str:
 def _crm_item(cloud: Any, pk: str, sk: str) -> dict[str, Any]:
     table = cloud.resources["CrmTable"].name
     return dict(boto3.client("dynamodb").get_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})["Item"])
+
+
+def _stored_events(cloud: Any) -> list[dict[str, Any]]:
+    """The domain events the outbox holds (every activity item's `event`; a whole-table scan: tests only)."""
+    items = boto3.resource("dynamodb").Table(cloud.resources["CrmTable"].name).scan()["Items"]
+    return [item["event"] for item in items if isinstance(item.get("event"), dict)]
 
 
 def _team(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -226,6 +233,20 @@ def test_an_impersonation_is_marked_recorded_visible_and_ends(api: Api, cloud: A
     # Then the event names the admin as actor and the user as subject, and its schema allows it
     [event] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.created"]
     assert event["actor"] == {"type": "user", "id": admin_id} and event["subject"] == {"type": "user", "id": user_id}
+    # And so do the events of the work it queued: a bulk tag (the jobs worker) and a text (the send worker)
+    assert api.post("/phone-numbers", {"number": "+14155550100"}, token=owner["access_token"]).status == 201
+    texted = api.post("/contacts", {"first_name": "Tex", "phone": "+14155550123"}, token=token).body["id"]
+    assert api.post("/bulk-actions", {"action": "tag", "contact_ids": [texted], "tags": ["vip"]},
+                    token=token).status == 201
+    assert api.post("/sms", {"contact_id": texted, "body": "Hello from support"}, token=token).status == 202
+    receive_events(cloud)
+    run_jobs(cloud)
+    drain_queue(cloud, "SmsSendQueue", load_module("functions/messaging").on_send)
+    [tagged] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.tag_added"]
+    [sent] = [e for e in _stored_events(cloud) if e["type"] == "sms.sent"]
+    for queued in (tagged, sent):
+        assert queued["actor"] == {"type": "user", "id": admin_id}, queued
+        assert queued["subject"] == {"type": "user", "id": user_id}, queued
     # And so do the audit entries, while the workspace's and the platform's logs both show the session's start
     entries = _log(api, owner["access_token"])
     made = _one(entries, "export.started")
