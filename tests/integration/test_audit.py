@@ -3,12 +3,16 @@ secret), who may read it, its retention, and impersonation from start to end."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import jwt
 
+from leadpilot.db.base import _connection
 from leadpilot.identity.platform import set_platform_admin
+from leadpilot.settings import get_settings
 from tests.integration.conftest import JWT_SECRET, drain_queue, receive_events, sign_up
 from tests.integration.platform_helpers import run_jobs
 from tests.support.apps import Api, load_module, template_routes
@@ -38,6 +42,23 @@ def _named(reply: Any) -> str:
 def _crm_item(cloud: Any, pk: str, sk: str) -> dict[str, Any]:
     table = cloud.resources["CrmTable"].name
     return dict(boto3.client("dynamodb").get_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})["Item"])
+
+
+@contextmanager
+def _meanwhile(change: Callable[[], Any]) -> Iterator[None]:
+    """Make `change` (another writer's) just before the next DynamoDB transaction is sent: it wins the race."""
+    events = _connection(get_settings().region).client.meta.events
+    pending = [change]
+
+    def before(**_: Any) -> None:
+        while pending:
+            pending.pop()()
+
+    events.register_first("before-call.dynamodb.TransactWriteItems", before)
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", before)
 
 
 def _stored_events(cloud: Any) -> list[dict[str, Any]]:
@@ -104,6 +125,24 @@ def test_security_actions_are_recorded_with_actor_ip_and_changes(api: Api, cloud
                          ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "until")):
         reply = api.get(f"/workspace/audit?{query}", token=token)
         assert reply.status in (400, 422) and _named(reply) == field, (query, reply)
+
+    # When another writer wins the race just before a role change's or a revocation's transaction is sent
+    # (the member is removed; the key revoked)
+    identity_table = boto3.resource("dynamodb").Table(cloud.resources["IdentityTable"].name)
+    other = api.post("/workspace/api-keys", {"name": "other", "scopes": ["read"]}, token=token).body
+    with _meanwhile(lambda: identity_table.delete_item(Key={"PK": f"WS#{owner['workspace']['id']}",
+                                                             "SK": f"MEMBER#{member_id}"})):
+        promoted = api.patch(f"/workspace/members/{member_id}", {"role": "owner"}, token=token)
+    with _meanwhile(lambda: identity_table.update_item(
+            Key={"PK": f"APIKEY#{other['id']}", "SK": "APIKEY"}, UpdateExpression="SET revoked_at = :at",
+            ExpressionAttributeValues={":at": "2026-01-01T00:00:00Z"})):
+        revoked = api.delete(f"/workspace/api-keys/{other['id']}", token=token)
+    # Then the failed changes leave no audit entry: the role change is a 404, the revocation was already done
+    assert promoted.status == 404 and revoked.status == 204, (promoted, revoked)
+    after = _log(api, token)
+    assert [e["action"] for e in after if e["action"] in ("member.role_changed", "api_key.revoked")] == [
+        "api_key.revoked", "member.role_changed"]
+    assert [e["target"]["id"] for e in after if e["action"] == "api_key.created"] == [other["id"], key["id"]]
 
 
 def test_data_leaving_and_settings_changing_are_recorded_too(api: Api, cloud: Any) -> None:

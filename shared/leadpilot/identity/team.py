@@ -6,7 +6,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor, gsi_page, query_page
-from leadpilot.audit.log import record
+from leadpilot.audit.log import record, record_in
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import IdentityModel, transaction
@@ -40,16 +40,23 @@ def _owners(identity: Identity) -> int:
     return sum(1 for m in store.members_of(identity.workspace_id) if m.role == "owner")
 
 
-def change_role(identity: Identity, user_id: str, role: str) -> Member:
-    """Only an owner changes roles; the last owner cannot be demoted."""
+def change_role(settings: Settings, identity: Identity, user_id: str, role: str) -> Member:
+    """Only an owner changes roles; the last owner cannot be demoted. The change and its audit entry are one
+    transaction, conditional on the role read (a member removed or changed meanwhile is a 404 and no entry)."""
     item = _member_or_404(identity, user_id)
     if identity.role != "owner":
         raise Forbidden("only an owner can change roles", {"required_roles": ["owner"]})
     if item.role == "owner" and role != "owner" and _owners(identity) <= 1:
         raise Conflict("a workspace needs at least one owner", {"field": "role"})
     before = item.role
-    item.update(actions=[MembershipItem.role.set(role)], condition=MembershipItem.PK.exists())
-    record(identity.workspace_id, "member.role_changed", _target(item), {"role": {"before": before, "after": role}})
+    try:
+        with transaction(settings) as txn:
+            txn.update(item, actions=[MembershipItem.role.set(role)], condition=MembershipItem.role == before)
+            record_in(txn, identity.workspace_id, "member.role_changed", _target(item),
+                      {"role": {"before": before, "after": role}})
+    except TransactWriteError as exc:
+        raise NotFound("no such member in this workspace", {"field": "user_id"}) from exc
+    item.role = role
     return store.to_member(item)
 
 
