@@ -15,6 +15,9 @@ from leadpilot.identity.platform import set_platform_admin
 from leadpilot.settings import get_settings
 from tests.integration.conftest import JWT_SECRET, drain_queue, receive_events, sign_up
 from tests.integration.platform_helpers import run_jobs
+from tests.integration.test_email_helpers import deliver as deliver_emails
+from tests.integration.test_email_helpers import send as send_email
+from tests.integration.test_email_helpers import verified_sender
 from tests.support.apps import Api, load_module, template_routes
 
 PASSWORD = "correct-horse-battery"
@@ -272,20 +275,27 @@ def test_an_impersonation_is_marked_recorded_visible_and_ends(api: Api, cloud: A
     # Then the event names the admin as actor and the user as subject, and its schema allows it
     [event] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.created"]
     assert event["actor"] == {"type": "user", "id": admin_id} and event["subject"] == {"type": "user", "id": user_id}
-    # And so do the events of the work it queued: a bulk tag (the jobs worker) and a text (the send worker)
+    # And so do the events of the work it queued: a bulk tag (the jobs worker), a text and an email (the send
+    # workers; an email's events name the email system as actor, and the user as subject)
     assert api.post("/phone-numbers", {"number": "+14155550100"}, token=owner["access_token"]).status == 201
-    texted = api.post("/contacts", {"first_name": "Tex", "phone": "+14155550123"}, token=token).body["id"]
+    verified_sender(api, owner["access_token"])
+    texted = api.post("/contacts", {"first_name": "Tex", "phone": "+14155550123", "email": "tex@example.com"},
+                      token=token).body["id"]
     assert api.post("/bulk-actions", {"action": "tag", "contact_ids": [texted], "tags": ["vip"]},
                     token=token).status == 201
     assert api.post("/sms", {"contact_id": texted, "body": "Hello from support"}, token=token).status == 202
+    assert send_email(api, token, texted).status == 202
     receive_events(cloud)
     run_jobs(cloud)
     drain_queue(cloud, "SmsSendQueue", load_module("functions/messaging").on_send)
+    deliver_emails(cloud)
     [tagged] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.tag_added"]
     [sent] = [e for e in _stored_events(cloud) if e["type"] == "sms.sent"]
     for queued in (tagged, sent):
         assert queued["actor"] == {"type": "user", "id": admin_id}, queued
         assert queued["subject"] == {"type": "user", "id": user_id}, queued
+    [mailed] = [e for e in _stored_events(cloud) if e["type"] == "email.sent"]
+    assert mailed["subject"] == {"type": "user", "id": user_id}, mailed
     # And so do the audit entries, while the workspace's and the platform's logs both show the session's start
     entries = _log(api, owner["access_token"])
     made = _one(entries, "export.started")
