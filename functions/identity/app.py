@@ -102,7 +102,7 @@ def update_member(user_id: str) -> dict[str, Any]:
 def remove_member(user_id: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    team.remove_member(identity, parse_id(user_id, "user_id"))
+    team.remove_member(edge.settings, identity, parse_id(user_id, "user_id"))
     return edge.no_content()
 
 

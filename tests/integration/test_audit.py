@@ -140,11 +140,19 @@ def test_security_actions_are_recorded_with_actor_ip_and_changes(api: Api, cloud
             Key={"PK": f"APIKEY#{other['id']}", "SK": "APIKEY"}, UpdateExpression="SET revoked_at = :at",
             ExpressionAttributeValues={":at": "2026-01-01T00:00:00Z"})):
         revoked = api.delete(f"/workspace/api-keys/{other['id']}", token=token)
-    # Then the failed changes leave no audit entry: the role change is a 404, the revocation was already done
-    assert promoted.status == 404 and revoked.status == 204, (promoted, revoked)
+    invite = api.post("/workspace/invites", {"email": "third@audited.test"}, token=token).body
+    third = api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD, "name": "Third"}
+                     ).body["member"]
+    with _meanwhile(lambda: identity_table.delete_item(Key={"PK": f"WS#{owner['workspace']['id']}",
+                                                             "SK": f"MEMBER#{third['user_id']}"})):
+        removed = api.delete(f"/workspace/members/{third['user_id']}", token=token)
+    # Then the failed changes leave no audit entry: the role change and the removal are 404s, the revocation was
+    # already done
+    assert (promoted.status, removed.status, revoked.status) == (404, 404, 204), (promoted, removed, revoked)
     after = _log(api, token)
-    assert [e["action"] for e in after if e["action"] in ("member.role_changed", "api_key.revoked")] == [
-        "api_key.revoked", "member.role_changed"]
+    assert [e["action"] for e in after if e["action"] in ("member.role_changed", "api_key.revoked",
+                                                          "member.removed")] == ["api_key.revoked",
+                                                                                 "member.role_changed"]
     assert [e["target"]["id"] for e in after if e["action"] == "api_key.created"] == [other["id"], key["id"]]
 
 
