@@ -95,6 +95,12 @@ test("an owner makes the workspace an agency, bills a client, sets it up from a 
   await expect(page.getByRole("img", { name: /^Billed per sub-account/ })).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, "agency-rollups");
+  // And the month downloads as CSV: a line per sub-account, then the agency's total
+  const csv = await agency.downloadCsv();
+  expect(csv.name).toMatch(/^rollups-\d{4}-\d{2}\.csv$/);
+  expect(csv.lines).toHaveLength(4);
+  expect(csv.lines.some((line) => line.includes(",Bright Dental,"))).toBe(true);
+  expect(csv.lines.at(-1)).toContain(",TOTAL,2 sub-accounts,");
   // When an earlier month is picked / Then it shows that month (nothing happened then)
   await agency.pickMonth(previousMonth());
   await expect(agency.rollupRow("Total")).toContainText("$0.00");

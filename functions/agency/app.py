@@ -93,6 +93,15 @@ def get_rollups() -> dict[str, Any]:
     return rollups.rollups(identity, edge.query("month"), edge.limit(), edge.query("cursor"))
 
 
+@edge.route("/agency/rollups/csv", "GET")
+def get_rollups_csv() -> Response:
+    """Every sub-account's month (?month=YYYY-MM) as CSV, one line each and the agency's TOTAL line."""
+    text, month = rollups.rollups_csv(edge.identity(), edge.query("month"))
+    disposition = f'attachment; filename="rollups-{month}.csv"'
+    return Response(body=text, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+                                                         "Content-Disposition": disposition})
+
+
 @edge.route("/agency/templates", "POST")
 def capture_template() -> Response:
     identity = edge.identity("write")

@@ -95,14 +95,14 @@ def update_member(user_id: str) -> dict[str, Any]:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
     member_id = parse_id(user_id, "user_id")
-    return team.change_role(identity, member_id, edge.body("member_update")["role"]).to_dict()
+    return team.change_role(edge.settings, identity, member_id, edge.body("member_update")["role"]).to_dict()
 
 
 @edge.route("/workspace/members/{user_id}", "DELETE")
 def remove_member(user_id: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    team.remove_member(identity, parse_id(user_id, "user_id"))
+    team.remove_member(edge.settings, identity, parse_id(user_id, "user_id"))
     return edge.no_content()
 
 
@@ -133,7 +133,7 @@ def revoke_invite(invite_id: str) -> Response:
 def create_api_key() -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    return edge.created(api_keys.create_api_key(identity, edge.body("api_key_create")))
+    return edge.created(api_keys.create_api_key(edge.settings, identity, edge.body("api_key_create")))
 
 
 @edge.route("/workspace/api-keys", "GET")
@@ -148,6 +148,6 @@ def list_api_keys() -> dict[str, Any]:
 def revoke_api_key(key_id: str) -> Response:
     identity = edge.identity("write")
     require_role(identity, *ADMINS)
-    api_keys.revoke_api_key(identity, parse_id(key_id, "key_id"))
+    api_keys.revoke_api_key(edge.settings, identity, parse_id(key_id, "key_id"))
     return edge.no_content()
 

@@ -17,6 +17,7 @@ from infra.local.host import shared_environment
 from infra.local.model import Deployment
 from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
+from infra.local.sqs_poller import sqs_record
 from leadpilot.settings import get_settings, password_hashing
 from tests.support import localstack, moto_reset
 from tests.support.apps import TEMPLATE, Api
@@ -160,13 +161,10 @@ def drain_queue(deployment: Any, queue_logical_id: str, handler: Any, rounds: in
     handled = 0
     for _ in range(rounds):
         msgs = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                   AttributeNames=["All"]).get("Messages", [])
+                                   AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         if not msgs:
             return handled
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                              "attributes": m.get("Attributes", {}), "messageAttributes": {},
-                              "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": queue.arn,
-                              "awsRegion": "us-east-1"} for m in msgs]}
+        event = {"Records": [sqs_record(m, queue.arn, "us-east-1") for m in msgs]}
         failed = {f["itemIdentifier"] for f in handler(event, None).get("batchItemFailures", [])}
         for m in msgs:
             if m["MessageId"] not in failed:

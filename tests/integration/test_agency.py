@@ -17,6 +17,7 @@ from tests.integration.conftest import drain_queue, sign_up
 from tests.support.apps import Api, load_module
 
 GOLDEN = Path(__file__).parent / "golden" / "agency_rollup_2025-06.json"
+GOLDEN_CSV = GOLDEN.with_suffix(".csv")
 PASSWORD = "correct-horse-battery"
 
 
@@ -52,7 +53,7 @@ def test_an_agency_creates_opens_and_isolates_its_sub_accounts(api: Api) -> None
     # Given a plain workspace: agency routes refuse it
     plain = sign_up(api, "Plain")["access_token"]
     for method, path in (("GET", "/agency"), ("GET", "/agency/sub-accounts"), ("GET", "/agency/rollups"),
-                         ("GET", "/agency/templates")):
+                         ("GET", "/agency/rollups/csv"), ("GET", "/agency/templates")):
         assert _error(api.call(method, path, token=plain))[:2] == (403, "not_an_agency"), path
     refused = api.post("/agency/sub-accounts", {"name": "X", "timezone": "UTC"}, token=plain)
     assert _error(refused)[:2] == (403, "not_an_agency")
@@ -130,6 +131,27 @@ def test_an_agency_creates_opens_and_isolates_its_sub_accounts(api: Api) -> None
     opened = api.post(f"/agency/sub-accounts/{first['id']}/open", token=member["access_token"])
     assert _error(opened)[:2] == (403, "forbidden")
 
+    # And an agency admin who opened the first sub-account, and was invited into the second by hand
+    invite = api.post("/workspace/invites", {"email": "ada@agency.test", "role": "admin"}, token=token).body
+    ada = api.post("/auth/accept-invite", {"token": invite["token"], "name": "Ada", "password": PASSWORD}).body
+    ada_first = _open(api, ada["access_token"], first["id"])
+    invite = api.post("/workspace/invites", {"email": "ada@agency.test"}, token=in_second).body
+    ada_second = api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD}).body
+    assert api.get("/contacts", token=ada_first).status == 200
+    # When the agency removes her
+    assert api.delete(f"/workspace/members/{ada['member']['user_id']}", token=token).status == 204
+    # Then the sub-account she had through the agency refuses her at once, and she cannot switch into it again
+    assert _error(api.get("/contacts", token=ada_first))[0] == 401
+    assert _error(api.post("/auth/login", {"email": "ada@agency.test", "password": PASSWORD,
+                                           "workspace_id": first["id"]}))[0] == 401
+    members = api.get("/workspace/members", token=dana).body["items"]
+    assert "ada@agency.test" not in [m["email"] for m in members]
+    removed = api.get("/workspace/audit?action=member.removed", token=dana).body["items"]
+    assert [e["target"]["email"] for e in removed] == ["ada@agency.test"], removed
+    # But the membership the second sub-account gave her itself stays, and the agency's other admin keeps theirs
+    assert api.get("/contacts", token=ada_second["access_token"]).status == 200
+    assert api.get("/contacts", token=in_first).status == 200
+
 
 def _charge(sub_id: str, at: datetime, amounts: dict[str, int]) -> None:
     settings = get_settings()
@@ -196,11 +218,28 @@ def test_rollups_bill_a_months_usage_at_each_sub_accounts_markup(api: Api, cloud
     assert body["items"][0]["billed_micros"]["sms_segments"] == 12_185_750
     assert body["items"][0]["messages"]["total"] == 6 and body["items"][1]["appointments"] == 1
 
-    # And the page walks, and a malformed or future month is refused naming it
+    # And the page walks; the first page of any size carries the agency's totals over every sub-account
+    assert body["agency_totals"] == body["totals"] and body["totals"]["sub_accounts"] == 2
     one = api.get("/agency/rollups?month=2025-06&limit=1", token=token).body
     assert [i["name"] for i in one["items"]] == ["Alpha Dental"] and one["totals"]["sub_accounts"] == 1
+    assert one["agency_totals"] == body["totals"]
+    rest = api.get(f"/agency/rollups?month=2025-06&limit=1&cursor={one['next_cursor']}", token=token).body
+    assert [i["name"] for i in rest["items"]] == ["Bravo Roofing"] and rest["agency_totals"] is None
+
+    # And the CSV has a line per sub-account and the agency's TOTAL line, in dollars (a golden file)
+    csv = api.get("/agency/rollups/csv?month=2025-06", token=token)
+    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv"), csv
+    assert csv.headers["content-disposition"] == 'attachment; filename="rollups-2025-06.csv"'
+    if os.environ.get("LEADPILOT_UPDATE_GOLDEN"):
+        GOLDEN_CSV.write_text(csv.raw.replace(alpha["id"], "ALPHA").replace(bravo["id"], "BRAVO"), newline="")
+    assert csv.raw.replace(alpha["id"], "ALPHA").replace(bravo["id"], "BRAVO") == GOLDEN_CSV.read_bytes().decode()
+    total = csv.raw.splitlines()[-1].split(",")
+    assert total[1] == "TOTAL" and total[-1] == f"{body['totals']['billed_micros']['total'] / 1e6:.6f}"
+
+    # And a malformed or future month is refused naming it, as JSON and as CSV
     for month in ("2025-6", "June", "2999-01", "2025-13"):
         assert _error(api.get(f"/agency/rollups?month={month}", token=token))[::2] == (422, "month"), month
+    assert _error(api.get("/agency/rollups/csv?month=2999-01", token=token))[::2] == (422, "month")
     assert api.get("/agency/rollups", token=token).body["month"] == datetime.now(UTC).strftime("%Y-%m")
 
 

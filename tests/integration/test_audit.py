@@ -3,14 +3,22 @@ secret), who may read it, its retention, and impersonation from start to end."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 import jwt
 
+from leadpilot.db.base import _connection
 from leadpilot.identity.platform import set_platform_admin
-from tests.integration.conftest import JWT_SECRET, receive_events, sign_up
-from tests.support.apps import Api, template_routes
+from leadpilot.settings import get_settings
+from tests.integration.conftest import JWT_SECRET, drain_queue, receive_events, sign_up
+from tests.integration.platform_helpers import run_jobs
+from tests.integration.test_email_helpers import deliver as deliver_emails
+from tests.integration.test_email_helpers import send as send_email
+from tests.integration.test_email_helpers import verified_sender
+from tests.support.apps import Api, load_module, template_routes
 
 PASSWORD = "correct-horse-battery"
 LOCAL_IP = "127.0.0.1"  # what the Chalice test client reports as the caller's address
@@ -37,6 +45,29 @@ def _named(reply: Any) -> str:
 def _crm_item(cloud: Any, pk: str, sk: str) -> dict[str, Any]:
     table = cloud.resources["CrmTable"].name
     return dict(boto3.client("dynamodb").get_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": sk}})["Item"])
+
+
+@contextmanager
+def _meanwhile(change: Callable[[], Any]) -> Iterator[None]:
+    """Make `change` (another writer's) just before the next DynamoDB transaction is sent: it wins the race."""
+    events = _connection(get_settings().region).client.meta.events
+    pending = [change]
+
+    def before(**_: Any) -> None:
+        while pending:
+            pending.pop()()
+
+    events.register_first("before-call.dynamodb.TransactWriteItems", before)
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", before)
+
+
+def _stored_events(cloud: Any) -> list[dict[str, Any]]:
+    """The domain events the outbox holds (every activity item's `event`; a whole-table scan: tests only)."""
+    items = boto3.resource("dynamodb").Table(cloud.resources["CrmTable"].name).scan()["Items"]
+    return [item["event"] for item in items if isinstance(item.get("event"), dict)]
 
 
 def _team(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -97,6 +128,32 @@ def test_security_actions_are_recorded_with_actor_ip_and_changes(api: Api, cloud
                          ("since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "until")):
         reply = api.get(f"/workspace/audit?{query}", token=token)
         assert reply.status in (400, 422) and _named(reply) == field, (query, reply)
+
+    # When another writer wins the race just before a role change's or a revocation's transaction is sent
+    # (the member is removed; the key revoked)
+    identity_table = boto3.resource("dynamodb").Table(cloud.resources["IdentityTable"].name)
+    other = api.post("/workspace/api-keys", {"name": "other", "scopes": ["read"]}, token=token).body
+    with _meanwhile(lambda: identity_table.delete_item(Key={"PK": f"WS#{owner['workspace']['id']}",
+                                                             "SK": f"MEMBER#{member_id}"})):
+        promoted = api.patch(f"/workspace/members/{member_id}", {"role": "owner"}, token=token)
+    with _meanwhile(lambda: identity_table.update_item(
+            Key={"PK": f"APIKEY#{other['id']}", "SK": "APIKEY"}, UpdateExpression="SET revoked_at = :at",
+            ExpressionAttributeValues={":at": "2026-01-01T00:00:00Z"})):
+        revoked = api.delete(f"/workspace/api-keys/{other['id']}", token=token)
+    invite = api.post("/workspace/invites", {"email": "third@audited.test"}, token=token).body
+    third = api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD, "name": "Third"}
+                     ).body["member"]
+    with _meanwhile(lambda: identity_table.delete_item(Key={"PK": f"WS#{owner['workspace']['id']}",
+                                                             "SK": f"MEMBER#{third['user_id']}"})):
+        removed = api.delete(f"/workspace/members/{third['user_id']}", token=token)
+    # Then the failed changes leave no audit entry: the role change and the removal are 404s, the revocation was
+    # already done
+    assert (promoted.status, removed.status, revoked.status) == (404, 404, 204), (promoted, removed, revoked)
+    after = _log(api, token)
+    assert [e["action"] for e in after if e["action"] in ("member.role_changed", "api_key.revoked",
+                                                          "member.removed")] == ["api_key.revoked",
+                                                                                 "member.role_changed"]
+    assert [e["target"]["id"] for e in after if e["action"] == "api_key.created"] == [other["id"], key["id"]]
 
 
 def test_data_leaving_and_settings_changing_are_recorded_too(api: Api, cloud: Any) -> None:
@@ -226,6 +283,27 @@ def test_an_impersonation_is_marked_recorded_visible_and_ends(api: Api, cloud: A
     # Then the event names the admin as actor and the user as subject, and its schema allows it
     [event] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.created"]
     assert event["actor"] == {"type": "user", "id": admin_id} and event["subject"] == {"type": "user", "id": user_id}
+    # And so do the events of the work it queued: a bulk tag (the jobs worker), a text and an email (the send
+    # workers; an email's events name the email system as actor, and the user as subject)
+    assert api.post("/phone-numbers", {"number": "+14155550100"}, token=owner["access_token"]).status == 201
+    verified_sender(api, owner["access_token"])
+    texted = api.post("/contacts", {"first_name": "Tex", "phone": "+14155550123", "email": "tex@example.com"},
+                      token=token).body["id"]
+    assert api.post("/bulk-actions", {"action": "tag", "contact_ids": [texted], "tags": ["vip"]},
+                    token=token).status == 201
+    assert api.post("/sms", {"contact_id": texted, "body": "Hello from support"}, token=token).status == 202
+    assert send_email(api, token, texted).status == 202
+    receive_events(cloud)
+    run_jobs(cloud)
+    drain_queue(cloud, "SmsSendQueue", load_module("functions/messaging").on_send)
+    deliver_emails(cloud)
+    [tagged] = [e["detail"] for e in receive_events(cloud) if e["detail-type"] == "contact.tag_added"]
+    [sent] = [e for e in _stored_events(cloud) if e["type"] == "sms.sent"]
+    for queued in (tagged, sent):
+        assert queued["actor"] == {"type": "user", "id": admin_id}, queued
+        assert queued["subject"] == {"type": "user", "id": user_id}, queued
+    [mailed] = [e for e in _stored_events(cloud) if e["type"] == "email.sent"]
+    assert mailed["subject"] == {"type": "user", "id": user_id}, mailed
     # And so do the audit entries, while the workspace's and the platform's logs both show the session's start
     entries = _log(api, owner["access_token"])
     made = _one(entries, "export.started")

@@ -8,17 +8,23 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.local.calendar_fakes import FakeCalendars
 from leadpilot.platform import settings as platform_settings
 from leadpilot.platform.flags import enabled
 from leadpilot.platform.settings import platform_secret
 from leadpilot.settings import get_settings
+from leadpilot.webhooks import queue as webhook_queue
+from leadpilot.webhooks.config import webhooks_config
 from tests.integration.conftest import drain_queue, sign_up
 from tests.integration.platform_helpers import as_documented as _as_documented
 from tests.integration.platform_helpers import platform_admin, run_jobs
 from tests.integration.test_automation_runs import run_in_its_delay
 from tests.support.apps import Api, load_module
+from tests.support.calendars import fake_calendars
+from tests.support.oauth import connect, oauth_stub
 
 UNKNOWN = "01M80A45J90JMESM0AR82N1PFF"
+PASSWORD = "correct-horse-battery"
 TOKEN = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
 
 
@@ -119,6 +125,18 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
     assert bad_plan.status == 422 and _field(bad_plan) == "plans/gold", bad_plan
 
 
+@pytest.fixture
+def calendars() -> Iterator[FakeCalendars]:
+    """Google and Microsoft calendars (and the OAuth server whose tokens they accept) for the test's duration."""
+    with oauth_stub() as stub, fake_calendars(stub) as fake:
+        yield fake
+
+
+def _retry_schedules() -> list[str]:
+    group = webhooks_config().need("schedule_group")
+    return [s["Name"] for s in boto3.client("scheduler").list_schedules(GroupName=group)["Schedules"]]
+
+
 def _items_of(cloud: Any, ws: str) -> list[dict[str, Any]]:
     """Every item of both tables that belongs to the workspace (a whole-table scan: tests only)."""
     client, found = boto3.client("dynamodb"), []
@@ -130,10 +148,23 @@ def _items_of(cloud: Any, ws: str) -> list[dict[str, Any]]:
 
 
 def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: Api, owner: dict[str, Any],
-                                                                           cloud: Any) -> None:
-    # Given a workspace with contacts, a number (its global claim), an API key, an invite, an export file in S3
-    # and a second member who also belongs to another workspace; and an unrelated workspace
+                                                                           cloud: Any, calendars: FakeCalendars
+                                                                           ) -> None:
+    # Given a workspace with contacts, a number (its global claim), an API key, an invite, an export file in S3,
+    # its owner's Google and Microsoft calendars connected (a push channel and a subscription open there), an SES
+    # from identity, a webhook retry waiting on a one-off schedule, and a second member who also belongs to
+    # another workspace; and an unrelated workspace
     token, ws = owner["access_token"], owner["workspace"]["id"]
+    for provider in ("google", "microsoft"):
+        connect(api, token, provider)
+    drain_queue(cloud, "CalendarSyncEventsQueue", load_module("functions/calendar_sync").on_calendar_event)
+    assert (len(calendars.channels), len(calendars.subscriptions)) == (1, 1)
+    assert api.call("PUT", "/email/sender", {"email": "hello@erased.test"}, token=token).status == 200
+    endpoint = api.post("/webhooks/endpoints", {"url": "https://hooks.example.com/in", "event_types": ["deal.won"]},
+                        token=token).body["id"]
+    config, region = webhooks_config(), get_settings().region
+    webhook_queue.send_later(config, region, webhook_queue.task(ws, endpoint, "01M80A45J90JMESM0AR82N1PAA", 2), 3600)
+    webhook_queue.send_later(config, region, webhook_queue.task("elsewhere", UNKNOWN, UNKNOWN, 2), 3600)
     for n in range(3):
         api.post("/contacts", {"first_name": f"C{n}", "email": f"c{n}@x.test"}, token=token)
     assert api.post("/phone-numbers", {"number": "+14155550100"}, token=token).status == 201
@@ -146,6 +177,8 @@ def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: 
     assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"workspaces/{ws}/").get("KeyCount", 0) >= 1
     other = sign_up(api, "Other")
     assert api.post("/contacts", {"first_name": "Stays"}, token=other["access_token"]).status == 201
+    invite = api.post("/workspace/invites", {"email": other["user"]["email"]}, token=token).body
+    assert api.post("/auth/accept-invite", {"token": invite["token"], "password": PASSWORD}).status == 200
     admin = platform_admin(api)
     before = len(_items_of(cloud, ws))
 
@@ -174,7 +207,20 @@ def test_deleting_a_workspace_erases_everything_it_owns_as_a_resumable_job(api: 
     assert report["crm_items"] + report["identity_items"] == before, (report, before)
     assert _items_of(cloud, ws) == []
     assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"workspaces/{ws}/").get("KeyCount", 0) == 0
-    # And the other workspace and the administrator's are untouched; the number can be claimed again
+    # And what it had elsewhere is gone: the calendar channels, its retry schedule, its SES identity, and the
+    # owner, who belonged to no other workspace (their email can sign up afresh)
+    assert (report["calendar_channels"], report["schedules"], report["email_identities"], report["users"]) == (
+        2, 1, 1, 1), report
+    assert (calendars.channels, calendars.subscriptions) == ({}, {})
+    assert [n for n in _retry_schedules() if endpoint in n] == [] and len(_retry_schedules()) == 1
+    assert "hello@erased.test" not in boto3.client("ses").list_identities()["Identities"]
+    email = owner["user"]["email"]
+    assert api.post("/auth/login", {"email": email, "password": PASSWORD}).status == 401
+    assert api.post("/auth/signup", {"workspace_name": "Again", "email": email, "password": PASSWORD, "name": "A",
+                                     "default_region": "US", "timezone": "UTC"}).status == 201
+    # And the other workspace and the administrator's are untouched (its owner, a member here too, still logs
+    # in); the number can be claimed again
+    assert api.post("/auth/login", {"email": other["user"]["email"], "password": PASSWORD}).status == 200
     assert len(api.get("/contacts", token=other["access_token"]).body["items"]) == 1
     assert api.post("/phone-numbers", {"number": "+14155550100"}, token=other["access_token"]).status == 201
     # And deleting it again answers the finished job; an unknown workspace is a 404

@@ -92,6 +92,17 @@ export class AgencyScreen {
       .filter({ hasText: name });
   }
 
+  /** Download the month's rollups as CSV; returns the file's name and its lines. */
+  async downloadCsv(): Promise<{ name: string; lines: string[] }> {
+    const download = this.page.waitForEvent("download");
+    await this.page.getByRole("button", { name: "Download CSV" }).click();
+    const file = await download;
+    const stream = await file.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { name: file.suggestedFilename(), lines: Buffer.concat(chunks).toString("utf8").trim().split("\r\n") };
+  }
+
   async pickMonth(month: string): Promise<void> {
     await this.page.getByLabel("Month", { exact: true }).fill(month);
     await this.loaded();

@@ -163,6 +163,7 @@ def open_sub_account(settings: Settings, identity: Identity, sub_account_id: str
     membership = store.get_membership_item(sub.sub_account_id, user.user_id)
     if membership is None:
         membership = membership_item(sub.sub_account_id, user, OPENED_ROLE)
+        membership.granted_by = identity.workspace_id  # leaving the agency takes it away (identity.team)
         with suppress(PutError):  # opened twice at once: one membership either way
             membership.save(condition=MembershipItem.PK.does_not_exist())
     workspace = store.get_workspace_item(sub.sub_account_id)

@@ -7,6 +7,7 @@ the contact-count projection, the monthly activity counters) plus its markups: n
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
 from leadpilot.usage import meter, pricing
 from leadpilot.usage.models import UsageCounterItem
+from leadpilot.usage.reports import dollars, to_csv
 
 _CENTS = Decimal("0.01")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -108,14 +110,52 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _all_rollups(agency_id: str, month: str) -> list[dict[str, Any]]:
+    """Every sub-account's month (their listing, then each one's BatchGetItem, a few at a time)."""
+    subs = list(SubAccountItem.query(sub_accounts_pk(agency_id), SubAccountItem.SK.startswith("SUB#"),
+                                     consistent_read=True))
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(subs)))) as pool:
+        return list(pool.map(lambda sub: sub_account_rollup(sub, month), subs))
+
+
 def rollups(identity: Identity, month: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
-    """A page of the agency's sub-accounts with their month, and the totals of that page."""
+    """A page of the agency's sub-accounts with their month, the totals of that page and, on the first page, the
+    agency's totals over every sub-account (later pages answer null: the client has them already)."""
     require_agency(identity)
     wanted = check_month(month)
     subs, next_cursor = query_page(SubAccountItem, sub_accounts_pk(identity.workspace_id), "SUB#", limit,
                                    decode_cursor(cursor), consistent_read=True)
     items = [sub_account_rollup(sub, wanted) for sub in subs]
-    return {"month": wanted, "items": items, "next_cursor": next_cursor, "totals": _totals(items)}
+    agency_totals = None
+    if cursor is None:  # one page is everything: its totals are the agency's, at no extra read
+        agency_totals = _totals(items if next_cursor is None else _all_rollups(identity.workspace_id, wanted))
+    return {"month": wanted, "items": items, "next_cursor": next_cursor, "totals": _totals(items),
+            "agency_totals": agency_totals}
+
+
+_CSV_HEADER = ("month", "sub_account_id", "name", "contacts", "contacts_created", "sms_sent", "sms_received",
+               "emails_sent", "calls", "appointments", *(f"{kind}_used" for kind in meter.KINDS),
+               *(f"{kind}_cost_usd" for kind in pricing.PRODUCTS), "cost_usd",
+               *(f"{kind}_billed_usd" for kind in pricing.PRODUCTS), "billed_usd")
+
+
+def _csv_line(month: str, sub_account_id: str, name: str, row: dict[str, Any]) -> list[Any]:
+    cost, billed = row["cost_micros"], row["billed_micros"]
+    return [month, sub_account_id, name, row["contacts"]["total"], row["contacts"]["created"],
+            row["messages"]["sms_sent"], row["messages"]["sms_received"], row["messages"]["emails_sent"],
+            row["calls"], row["appointments"], *(row["usage"][kind] for kind in meter.KINDS),
+            *(dollars(cost[kind]) for kind in pricing.PRODUCTS), dollars(cost["total"]),
+            *(dollars(billed[kind]) for kind in pricing.PRODUCTS), dollars(billed["total"])]
+
+
+def rollups_csv(identity: Identity, month: str | None) -> tuple[str, str]:
+    """Every sub-account's month as CSV (amounts in dollars), then a TOTAL line for the agency; and the month."""
+    require_agency(identity)
+    wanted = check_month(month)
+    items = sorted(_all_rollups(identity.workspace_id, wanted), key=lambda r: (r["name"].lower(), r["id"]))
+    lines = [_csv_line(wanted, r["id"], r["name"], r) for r in items]
+    lines.append(_csv_line(wanted, "TOTAL", f"{len(items)} sub-accounts", _totals(items)))
+    return to_csv(_CSV_HEADER, lines), wanted
 
 
 def _rebilling_view(sub_account_id: str, markups: dict[str, Decimal]) -> dict[str, Any]:

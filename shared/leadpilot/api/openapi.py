@@ -222,23 +222,30 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     **{(m, "/platform/settings"): ("leadpilot.platform", "platform_settings_state", "one") for m in ("GET", "PUT")},
 }
 
+# The sums of agency rollups (a page's, or the agency's over every sub-account).
+_ROLLUP_TOTALS: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["sub_accounts", "contacts", "messages", "calls", "appointments", "usage", "cost_micros",
+                 "billed_micros"],
+    "properties": {
+        "sub_accounts": {"type": "integer", "minimum": 0},
+        **{k: {"$ref": f"#/components/schemas/Rollup.{d}"} for k, d in (
+            ("contacts", "contacts"), ("messages", "messages"), ("usage", "usage"),
+            ("cost_micros", "money"), ("billed_micros", "money"))},
+        "calls": {"type": "integer", "minimum": 0},
+        "appointments": {"type": "integer", "minimum": 0}}}
+
 # Fields a page answers with besides items and next_cursor (the inbox's unread counts).
 PAGE_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/conversations"): {"unread_total": {"type": "integer", "minimum": 0}},
     ("GET", "/conversations/{contact_id}/messages"): {"unread": {"type": "integer", "minimum": 0}},
     ("GET", "/agency/rollups"): {
         "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-        "totals": {"type": "object", "description": "the sums of this page's items, and how many sub-accounts",
-                   "additionalProperties": False,
-                   "required": ["sub_accounts", "contacts", "messages", "calls", "appointments", "usage",
-                                "cost_micros", "billed_micros"],
-                   "properties": {
-                       "sub_accounts": {"type": "integer", "minimum": 0},
-                       **{k: {"$ref": f"#/components/schemas/Rollup.{d}"} for k, d in (
-                           ("contacts", "contacts"), ("messages", "messages"), ("usage", "usage"),
-                           ("cost_micros", "money"), ("billed_micros", "money"))},
-                       "calls": {"type": "integer", "minimum": 0},
-                       "appointments": {"type": "integer", "minimum": 0}}}},
+        "totals": {**_ROLLUP_TOTALS, "description": "the sums of this page's items, and how many sub-accounts"},
+        "agency_totals": {"anyOf": [{**_ROLLUP_TOTALS, "description": "the sums over every sub-account"},
+                                    {"type": "null"}],
+                          "description": "the agency's totals over every sub-account on the first page; null on "
+                                         "later pages"}},
 }
 
 

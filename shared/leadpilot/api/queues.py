@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from leadpilot import request_context
+
 
 def process_sqs_batch(event: dict[str, Any], context: Any, handler: Callable[[Any], None], *,
                       raise_on_entire_batch_failure: bool = True) -> dict[str, Any]:
@@ -20,4 +22,10 @@ def process_sqs_batch(event: dict[str, Any], context: Any, handler: Callable[[An
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=raise_on_entire_batch_failure)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor, context=context))
+
+    def as_its_caller(record: Any) -> None:  # work queued during an impersonation records both names
+        with request_context.resumed(request_context.carried_by(record.raw_event)):
+            handler(record)
+
+    return dict(process_partial_response(event=event, record_handler=as_its_caller, processor=processor,
+                                         context=context))

@@ -1,6 +1,7 @@
 """Recording and reading audit entries.
 
-`record(workspace_id, action, ...)` is the one call every capability makes after a security-relevant change;
+`record(workspace_id, action, ...)` is the one call every capability makes after a security-relevant change
+(`record_in(txn, ...)` where the change is one transaction: the entry is then part of it);
 who did it (actor, and the impersonated subject) and from where (source IP) come from the request being served
 (`leadpilot.request_context`) unless given. What changed is {field: {"before", "after"}}; a field whose name
 says it holds a secret never reaches the log, whatever a caller passes.
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
 
 from leadpilot import request_context
 from leadpilot.api.cursors import decode_cursor, take_page
@@ -84,16 +86,31 @@ def record_platform(action: str, target: dict[str, Any] | None = None, changes: 
     return _append(None, action, target, changes, actor, subject, expires)
 
 
-def _append(workspace_id: str | None, action: str, target: dict[str, Any] | None, changes: dict[str, Any] | None,
-            actor: dict[str, Any] | None, subject: dict[str, Any] | None, expires_at: int) -> AuditEntry:
+def record_in(txn: TransactWrite, workspace_id: str, action: str, target: dict[str, Any] | None = None,
+              changes: dict[str, Any] | None = None) -> AuditEntry:
+    """`record`, as part of the change's own transaction: the entry is written if and only if the change is."""
+    item = _entry_item(workspace_id, action, target, changes, None, None,
+                       now_epoch() + retention_days(workspace_id) * _DAY_S)
+    txn.save(item, condition=AuditEntryItem.PK.does_not_exist())
+    return _to_entry(item)
+
+
+def _entry_item(workspace_id: str | None, action: str, target: dict[str, Any] | None,
+                changes: dict[str, Any] | None, actor: dict[str, Any] | None, subject: dict[str, Any] | None,
+                expires_at: int) -> AuditEntryItem:
     caller = request_context.current()
     who = actor or caller.actor or SYSTEM
     entry_id = new_id()
-    item = AuditEntryItem(log_pk(workspace_id), f"ENTRY#{entry_id}", entry_id=entry_id, workspace_id=workspace_id,
+    return AuditEntryItem(log_pk(workspace_id), f"ENTRY#{entry_id}", entry_id=entry_id, workspace_id=workspace_id,
                           action=action, actor=dict(who), actor_id=str(who.get("id", "")),
                           subject=subject or caller.subject, target=without_secrets(target),
                           source_ip=caller.source_ip, changes=without_secrets(changes or {}),
                           occurred_at=now_iso(), expires_at=expires_at)
+
+
+def _append(workspace_id: str | None, action: str, target: dict[str, Any] | None, changes: dict[str, Any] | None,
+            actor: dict[str, Any] | None, subject: dict[str, Any] | None, expires_at: int) -> AuditEntry:
+    item = _entry_item(workspace_id, action, target, changes, actor, subject, expires_at)
     item.save(condition=AuditEntryItem.PK.does_not_exist())  # append-only: an entry is never overwritten
     return _to_entry(item)
 

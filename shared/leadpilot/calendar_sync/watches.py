@@ -13,7 +13,7 @@ from typing import Any
 from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.changes import sync_google
 from leadpilot.calendar_sync.config import SyncConfig
-from leadpilot.calendar_sync.links import Secret, Skipped, api_of, ensure_link, link, token_for, workspace_of
+from leadpilot.calendar_sync.links import Secret, Skipped, api_of, ensure_link, link, links, token_for, workspace_of
 from leadpilot.calendar_sync.models import RENEW_BUCKET, CalendarLinkItem, SyncedEventItem
 from leadpilot.calendar_sync.providers import ProviderError, Watch
 from leadpilot.observability import logger, metrics
@@ -51,6 +51,21 @@ def on_disconnected(settings: Settings, config: SyncConfig, workspace_id: str, u
     for synced in SyncedEventItem.query(item.PK, SyncedEventItem.SK.startswith(f"EVENT#{provider}#")):
         synced.delete()
     item.delete()
+
+
+def stop_watches(settings: Settings, config: SyncConfig, workspace_id: str, user_id: str) -> int:
+    """Stop the host's push channels and subscriptions (the workspace is being erased); returns how many it had.
+    The links stay for the caller to delete, so asking again stops (and counts) the same ones."""
+    stopped = 0
+    for item in links(settings, workspace_id, user_id):
+        if not item.channel_id:
+            continue
+        try:
+            api_of(config, item.provider).stop(token_for(settings, item), _current(item))
+        except (Skipped, ProviderError):  # stopped before, or the tokens are gone: the channel just expires
+            logger.info("the push channel could not be stopped; it will expire")
+        stopped += 1
+    return stopped
 
 
 def renew_due(settings: Settings, config: SyncConfig, now: int | None = None) -> int:

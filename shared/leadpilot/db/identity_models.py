@@ -41,6 +41,7 @@ class MembershipItem(IdentityModel, discriminator="membership"):
     email = UnicodeAttribute()
     name = UnicodeAttribute()
     joined_at = UnicodeAttribute()
+    granted_by = UnicodeAttribute(null=True)  # the agency workspace whose admin opened this sub-account (ADR 0029)
 
 
 class UserItem(IdentityModel, discriminator="user"):

@@ -44,6 +44,7 @@ class EmailMessageItem(CrmModel, discriminator="email_message"):
     created_at = UnicodeAttribute()
     sending_at = UnicodeAttribute(null=True)
     charged_at = UnicodeAttribute(null=True)  # the usage charge (emails) taken when it was queued
+    impersonation = UnicodeAttribute(null=True)  # queued during one: its admin and user (request_context.carried)
     sent_at = UnicodeAttribute(null=True)
     sent_recorded = BooleanAttribute(default=False)
     delivered_at = UnicodeAttribute(null=True)

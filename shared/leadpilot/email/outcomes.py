@@ -6,7 +6,9 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot import request_context
 from leadpilot.db.base import transaction
+from leadpilot.db.crm_models import ActivityItem
 from leadpilot.email.models import EmailMessageItem, EmailStatsItem
 from leadpilot.events.outbox import publish_now
 from leadpilot.events.record import event_item
@@ -47,13 +49,19 @@ def stats_pk(workspace_id: str, flow_id: str) -> str:
     return f"WS#{workspace_id}#EMAIL_STATS#{flow_id}"
 
 
+def event_of(item: EmailMessageItem, actor: dict[str, str], event_type: str, data: dict[str, Any]) -> ActivityItem:
+    """An event about the message on its contact's timeline, made as the request that queued it (one queued during
+    an impersonation names the admin and the user whenever the worker records what became of it)."""
+    with request_context.resumed(request_context.from_carried(item.impersonation)):
+        return event_item(item.workspace_id, actor, event_type, data, contact_id=item.contact_id)
+
+
 def record(settings: Settings, item: EmailMessageItem, event_type: str | None, data: dict[str, Any],
            actions: list[Any], condition: Any, stat: str | None = None,
            actor: dict[str, str] | None = None) -> bool:
     """Apply `actions` to the message if `condition` holds, with its event and counter; False if it did not
     hold (the outcome was recorded before: a duplicate has no second effect)."""
-    events = [event_item(item.workspace_id, actor or dict(EMAIL_ACTOR), event_type,
-                         {**base_data(item), **data}, contact_id=item.contact_id)] if event_type else []
+    events = [event_of(item, actor or dict(EMAIL_ACTOR), event_type, {**base_data(item), **data})] if event_type else []
     try:
         with transaction(settings) as txn:
             txn.update(item, actions=actions, condition=condition)

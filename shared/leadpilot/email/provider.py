@@ -33,6 +33,9 @@ class EmailProvider(Protocol):
     def is_verified(self, identity: str) -> bool:
         """True once the identity may send."""
 
+    def delete_identity(self, identity: str) -> None:
+        """Forget an address or a domain (nothing more is sent from it)."""
+
 
 class SesProvider:
     """Amazon SES (classic API): send_raw_email with our own headers, identity verification."""
@@ -63,6 +66,9 @@ class SesProvider:
         attrs = self.client.get_identity_verification_attributes(Identities=[identity])
         status = attrs.get("VerificationAttributes", {}).get(identity, {}).get("VerificationStatus")
         return status == "Success"
+
+    def delete_identity(self, identity: str) -> None:
+        self.client.delete_identity(Identity=identity)  # SES answers success for an unknown identity too
 
 
 @lru_cache(maxsize=4)

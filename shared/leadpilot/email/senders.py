@@ -72,6 +72,21 @@ def get_sender(workspace_id: str, provider: EmailProvider | None = None) -> Send
     return _view(item)
 
 
+def release_sender(workspace_id: str, provider: EmailProvider) -> int:
+    """Delete the workspace's from identity in SES unless another workspace's sender uses it (a Scan: erasure
+    only); returns how many identities were deleted (0 or 1)."""
+    try:
+        item = SenderItem.get(sender_pk(workspace_id), "SENDER", consistent_read=True)
+    except SenderItem.DoesNotExist:
+        return 0
+    shared = SenderItem.scan((SenderItem.SK == "SENDER") & (SenderItem.identity == item.identity)
+                             & ~SenderItem.PK.startswith(f"WS#{workspace_id}#"), consistent_read=True)
+    if next(iter(shared), None) is not None:
+        return 0
+    provider.delete_identity(item.identity)
+    return 1
+
+
 def require_sender(workspace_id: str, provider: EmailProvider) -> Sender:
     """The verified sender, or a 422 saying how to get one."""
     sender = get_sender(workspace_id, provider)

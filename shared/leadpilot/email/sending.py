@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from pynamodb.exceptions import PutError
 
-from leadpilot import usage
+from leadpilot import request_context, usage
 from leadpilot.clock import now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.contacts import store as contacts_store
@@ -213,7 +213,7 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
                             attachments=json.dumps(list(attachments)) if attachments else None,
                             flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
                             run_id=flow[2] if flow else None, created_at=now_iso(),
-                            charged_at=charged.at if charged else None,
+                            charged_at=charged.at if charged else None, impersonation=request_context.carried(),
                             GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
     try:
         item.save(condition=EmailMessageItem.PK.does_not_exist())

@@ -28,7 +28,6 @@ from leadpilot.email.models import EmailMessageItem, EmailStatsItem, Suppression
 from leadpilot.email.provider import EmailProvider, ProviderRejected
 from leadpilot.email.suppression import suppression_pk
 from leadpilot.events import outbox
-from leadpilot.events.record import event_item
 from leadpilot.identity import suspension
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -219,8 +218,8 @@ def _record_sent(settings: Settings, sent: list[tuple[EmailMessageItem, str]],
     for start in range(0, len(sent), _SENT_PER_TRANSACTION):
         chunk = sent[start:start + _SENT_PER_TRANSACTION]
         at = now_iso()
-        events = [event_item(item.workspace_id, outcomes.actor_of(item), "email.sent",
-                             {**outcomes.base_data(item), "provider_message_id": ses_id}, contact_id=item.contact_id)
+        events = [outcomes.event_of(item, outcomes.actor_of(item), "email.sent",
+                                    {**outcomes.base_data(item), "provider_message_id": ses_id})
                   for item, ses_id in chunk]
         try:
             _commit_sent(settings, chunk, events, at)

@@ -1,12 +1,13 @@
 """Members and invites of a workspace."""
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor, gsi_page, query_page
-from leadpilot.audit.log import record
+from leadpilot.audit.log import record, record_in
 from leadpilot.clock import epoch_to_iso, now_epoch, now_iso
 from leadpilot.contact_points import normalize_email
 from leadpilot.db.base import IdentityModel, transaction
@@ -40,16 +41,23 @@ def _owners(identity: Identity) -> int:
     return sum(1 for m in store.members_of(identity.workspace_id) if m.role == "owner")
 
 
-def change_role(identity: Identity, user_id: str, role: str) -> Member:
-    """Only an owner changes roles; the last owner cannot be demoted."""
+def change_role(settings: Settings, identity: Identity, user_id: str, role: str) -> Member:
+    """Only an owner changes roles; the last owner cannot be demoted. The change and its audit entry are one
+    transaction, conditional on the role read (a member removed or changed meanwhile is a 404 and no entry)."""
     item = _member_or_404(identity, user_id)
     if identity.role != "owner":
         raise Forbidden("only an owner can change roles", {"required_roles": ["owner"]})
     if item.role == "owner" and role != "owner" and _owners(identity) <= 1:
         raise Conflict("a workspace needs at least one owner", {"field": "role"})
     before = item.role
-    item.update(actions=[MembershipItem.role.set(role)], condition=MembershipItem.PK.exists())
-    record(identity.workspace_id, "member.role_changed", _target(item), {"role": {"before": before, "after": role}})
+    try:
+        with transaction(settings) as txn:
+            txn.update(item, actions=[MembershipItem.role.set(role)], condition=MembershipItem.role == before)
+            record_in(txn, identity.workspace_id, "member.role_changed", _target(item),
+                      {"role": {"before": before, "after": role}})
+    except TransactWriteError as exc:
+        raise NotFound("no such member in this workspace", {"field": "user_id"}) from exc
+    item.role = role
     return store.to_member(item)
 
 
@@ -57,15 +65,35 @@ def _target(item: MembershipItem) -> dict[str, str]:
     return {"type": "user", "id": item.user_id, "email": item.email}
 
 
-def remove_member(identity: Identity, user_id: str) -> None:
-    """Owners remove anyone; admins remove members and admins; the last owner stays."""
+def remove_member(settings: Settings, identity: Identity, user_id: str) -> None:
+    """Owners remove anyone; admins remove members and admins; the last owner stays. The removal and its audit
+    entry are one transaction (removed meanwhile: a 404 and no entry)."""
     item = _member_or_404(identity, user_id)
     if item.role == "owner" and identity.role != "owner":
         raise Forbidden("only an owner can remove an owner", {"required_roles": ["owner"]})
     if item.role == "owner" and _owners(identity) <= 1:
         raise Conflict("a workspace needs at least one owner", {"field": "user_id"})
-    item.delete()
-    record(identity.workspace_id, "member.removed", _target(item), {"role": {"before": item.role, "after": None}})
+    try:
+        with transaction(settings) as txn:
+            txn.delete(item, condition=MembershipItem.PK.exists())
+            record_in(txn, identity.workspace_id, "member.removed", _target(item),
+                      {"role": {"before": item.role, "after": None}})
+    except TransactWriteError as exc:
+        raise NotFound("no such member in this workspace", {"field": "user_id"}) from exc
+    _remove_granted(settings, identity.workspace_id, user_id)
+
+
+def _remove_granted(settings: Settings, workspace_id: str, user_id: str) -> None:
+    """Remove the memberships the person got through this workspace (an agency's sub-accounts they opened): they
+    came with their place here and go with it. The user's memberships are one GSI Query."""
+    for granted in IdentityModel.gsi1.query(f"USER#{user_id}"):
+        if isinstance(granted, MembershipItem) and granted.granted_by == workspace_id:
+            # Replaced meanwhile (by an invite: the condition fails): not the agency's to take away, no entry
+            with suppress(TransactWriteError), transaction(settings) as txn:
+                txn.delete(granted, condition=MembershipItem.granted_by == workspace_id)
+                record_in(txn, granted.workspace_id, "member.removed", _target(granted),
+                          {"role": {"before": granted.role, "after": None},
+                           "granted_by": {"before": workspace_id, "after": None}})
 
 
 def _invite_dict(item: InviteItem) -> dict[str, Any]:
@@ -89,8 +117,10 @@ def create_invite(settings: Settings, identity: Identity, body: dict[str, Any]) 
                       email=email, role=role, secret_hash=secret_hash, invited_by=identity.principal_id,
                       created_at=now_iso(), expires_at=now_epoch() + settings.invite_ttl_s,
                       GSI1PK=f"WS#{identity.workspace_id}#INVITES", GSI1SK=invite_id)
-    item.save(condition=InviteItem.PK.does_not_exist())
-    record(identity.workspace_id, "invite.sent", _invite_target(item), {"role": {"before": None, "after": role}})
+    with transaction(settings) as txn:  # the invite and its audit entry: both or neither
+        txn.save(item, condition=InviteItem.PK.does_not_exist())
+        record_in(txn, identity.workspace_id, "invite.sent", _invite_target(item),
+                  {"role": {"before": None, "after": role}})
     return {**_invite_dict(item), "token": token}
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from leadpilot import request_context
 from leadpilot.contacts import segments, tags
 from leadpilot.contacts import service as contacts
 from leadpilot.db.base import transaction
@@ -154,8 +155,12 @@ def process_bulk(settings: Settings, workspace_id: str, job_id: str, chunk: int)
     first = chunk * runner.CHUNK_ROWS
     selection = list(enumerate(ids[first:first + runner.CHUNK_ROWS], start=first + 1))
     action = params["action"]
-    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-        results = list(pool.map(lambda nc: _apply(settings, identity, action, params, nc[0], nc[1]), selection))
+
+    def apply(row: tuple[int, str]) -> dict[str, Any] | None:
+        return _apply(settings, identity, action, params, row[0], row[1])
+
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:  # each thread acts as the job's caller, too
+        results = list(pool.map(request_context.carrying(apply), selection))
     errors = [r for r in results if r is not None]
     counts = {"processed": len(selection), "succeeded": len(selection) - len(errors), "skipped": 0,
               "failed": len(errors)}

@@ -6,6 +6,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from leadpilot import request_context
 from leadpilot.api.request import load_schema, validate
 from leadpilot.contacts import service as contacts
 from leadpilot.contacts.normalize import normalize_fields
@@ -106,9 +107,12 @@ def _apply_rows(settings: Settings, identity: Identity, job_id: str, rows: list[
     new = [(n, b) for n, b in rows if match(b) is None]
     known = [(n, b) for n, b in rows if match(b) is not None]
     outcomes = _create_many(settings, identity, job_id, new, parallel)
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        outcomes += list(pool.map(
-            lambda nb: _apply_row(settings, identity, job_id, nb[0], nb[1], match(nb[1]), dedupe), known))
+
+    def apply(row: tuple[int, dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
+        return _apply_row(settings, identity, job_id, row[0], row[1], match(row[1]), dedupe)
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:  # each thread acts as the job's caller, too
+        outcomes += list(pool.map(request_context.carrying(apply), known))
     return outcomes
 
 
@@ -125,7 +129,7 @@ def _create_many(settings: Settings, identity: Identity, job_id: str, rows: list
                 for (n, _), r in zip(batch, results, strict=True)]
 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        return [outcome for chunk in pool.map(run, batches) for outcome in chunk]
+        return [outcome for chunk in pool.map(request_context.carrying(run), batches) for outcome in chunk]
 
 
 def _row_error(number: int, exc: DomainError) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from pynamodb.exceptions import TransactWriteError
 
+from leadpilot import request_context
 from leadpilot.clock import now_epoch
 from leadpilot.db.base import transaction
 from leadpilot.errors import NotFound
@@ -30,8 +31,9 @@ def _sqs(region: str) -> Any:
 def enqueue_chunks(settings: Settings, workspace_id: str, job_id: str, chunks: int) -> None:
     """One message per chunk, so chunks run in parallel and each invocation stays bounded."""
     url = settings.need("jobs_queue_url")
-    messages = [{"Id": str(n), "MessageBody": json.dumps({"workspace_id": workspace_id, "job_id": job_id, "chunk": n})}
-                for n in range(chunks)]
+    carried = request_context.message_attributes()  # a job started during an impersonation records both names
+    messages = [{"Id": str(n), "MessageBody": json.dumps({"workspace_id": workspace_id, "job_id": job_id, "chunk": n}),
+                 **({"MessageAttributes": carried} if carried else {})} for n in range(chunks)]
     for start in range(0, len(messages), 10):
         _sqs(settings.region).send_message_batch(QueueUrl=url, Entries=messages[start:start + 10])
 

@@ -1,12 +1,14 @@
 """Erasing a workspace: every item of both tables that is its (each partition starting `WS#<id>`, and the global
 lookups that name it: phone-number claims, provider-account owners, API keys, sessions, invites, hooks, booking
-pages), so its users' memberships too, and its files in S3.
+pages), so its users' memberships too, its files in S3, and what it has elsewhere (erase_outside: users of no other
+workspace, calendar push channels, webhook retry schedules, its SES identity).
 
-A job in the administrator's workspace does it in chunks. The first stops the workspace's running flow executions
-and deletes its state machines, then queues the others, which run side by side: one per segment of a parallel
-Scan of each table, and one for the files. Deleting is idempotent, so a redelivered chunk simply does its part
-again; a repeated DELETE answers the same job and re-queues the chunks not yet done (resumable). The final report
-(runs stopped, state machines, items erased per table, files) is the job's `result`.
+A job in the administrator's workspace does it in chunks. The first stops the workspace's running flow executions,
+deletes its state machines and undoes what it has elsewhere, then queues the others, which run side by side: one
+per segment of a parallel Scan of each table, and one for the files. Deleting is idempotent, so a redelivered chunk
+simply does its part again; a repeated DELETE answers the same job and re-queues the chunks not yet done
+(resumable). The final report (runs stopped, state machines, items erased per table, files, what it had elsewhere)
+is the job's `result`.
 """
 from __future__ import annotations
 
@@ -32,13 +34,15 @@ from leadpilot.jobs.models import JobItem, JobRowItem
 from leadpilot.jobs.store import Job
 from leadpilot.observability import logger, metrics
 from leadpilot.platform.access import target_item
+from leadpilot.platform.erase_outside import erase_outside
 from leadpilot.platform.models import ErasureItem
 from leadpilot.settings import Settings
 
 ERASE_JOB = "platform_erase_workspace"
 SEGMENTS = 4  # per table
 CHUNKS = 1 + 2 * SEGMENTS + 1  # the flows' executions and machines, each table's segments, then the files
-_COUNTERS = ("runs_stopped", "state_machines", "crm_items", "identity_items", "files")
+_COUNTERS = ("runs_stopped", "state_machines", "crm_items", "identity_items", "files", "users", "calendar_channels",
+             "schedules", "email_identities")
 
 
 @lru_cache(maxsize=2)
@@ -179,7 +183,7 @@ def _stop_flows(settings: Settings, workspace_id: str) -> dict[str, int]:
 
 def _do_chunk(settings: Settings, ws: str, chunk: int) -> dict[str, int]:
     if chunk == 0:
-        return _stop_flows(settings, ws)
+        return {**_stop_flows(settings, ws), **erase_outside(settings, ws)}
     if chunk <= SEGMENTS:
         return {"crm_items": _erase_segment(settings, settings.crm_table, ws, chunk - 1)}
     if chunk <= 2 * SEGMENTS:
@@ -195,7 +199,7 @@ def erase_chunk(settings: Settings, job_workspace: str, job_id: str, chunk: int)
     if erasure is None:
         return False
     done = {name: n for name, n in _do_chunk(settings, ws, chunk).items() if n}
-    if done and chunk == 0:  # what the flows had: the same again when redelivered (its items are still there)
+    if done and chunk == 0:  # what the flows and the outside had: the same again when redelivered (items remain)
         erasure.update(actions=[getattr(ErasureItem, name).set(n) for name, n in done.items()])
     elif done:  # counted after the deletes: a redelivered chunk finds (and counts) only what is left
         erasure.update(actions=[getattr(ErasureItem, name).add(n) for name, n in done.items()])

@@ -55,3 +55,7 @@ class ErasureItem(CrmModel, discriminator="platform_erasure"):
     crm_items = NumberAttribute(default=0)
     identity_items = NumberAttribute(default=0)
     files = NumberAttribute(default=0)
+    users = NumberAttribute(default=0)  # outside its partitions (platform.erase_outside)
+    calendar_channels = NumberAttribute(default=0)
+    schedules = NumberAttribute(default=0)
+    email_identities = NumberAttribute(default=0)

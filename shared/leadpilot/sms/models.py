@@ -52,6 +52,7 @@ class SmsMessageItem(CrmModel, discriminator="sms_message"):
     purpose = UnicodeAttribute(default="message")  # message | compliance (a STOP/START/HELP reply)
     source = UnicodeAttribute(null=True)  # manual | automation | bulk | compliance | inbound
     actor = UnicodeAttribute(null=True)  # JSON of who asked for it
+    impersonation = UnicodeAttribute(null=True)  # asked for during one: its admin and user (request_context.carried)
     send_at = UnicodeAttribute(null=True)  # what was asked for (scheduled) or the quiet-hours window opening
     due_at = UnicodeAttribute(null=True)
     deferred = BooleanAttribute(default=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from leadpilot import request_context
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.errors import NotFound
 from leadpilot.events.record import event_item
@@ -53,10 +54,11 @@ def to_dict(item: SmsMessageItem) -> dict[str, Any]:
 
 
 def new_item(workspace_id: str, message_id: str, contact_id: str, **values: Any) -> SmsMessageItem:
-    """A text item with its thread index set."""
+    """A text item with its thread index set (and the impersonation it is asked for during, if any: the worker's
+    events about it name the admin and the user too)."""
     return SmsMessageItem(message_pk(workspace_id, message_id), "MESSAGE", message_id=message_id,
                           workspace_id=workspace_id, contact_id=contact_id, GSI1PK=thread_pk(workspace_id, contact_id),
-                          GSI1SK=message_id, **values)
+                          GSI1SK=message_id, impersonation=request_context.carried(), **values)
 
 
 def touch_conversation(txn: TransactWrite, item: SmsMessageItem, *, unread: bool) -> None:
@@ -92,4 +94,5 @@ def sms_event(item: SmsMessageItem, event_type: str, actor: dict[str, str], **ex
     data: dict[str, Any] = {"message_id": item.message_id, "contact_id": item.contact_id,
                             "direction": item.direction, "to": item.to, "from": item.from_, "body": item.body,
                             "segments": int(item.segments or 0), "provider_sid": item.provider_sid, **extra}
-    return event_item(item.workspace_id, actor, event_type, data, contact_id=item.contact_id)
+    with request_context.resumed(request_context.from_carried(item.impersonation)):
+        return event_item(item.workspace_id, actor, event_type, data, contact_id=item.contact_id)

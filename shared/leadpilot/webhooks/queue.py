@@ -78,3 +78,19 @@ def send_later(config: WebhooksConfig, region: str, message: dict[str, Any], del
         if exc.response.get("Error", {}).get("Code") != "ConflictException":
             raise  # a schedule of that name exists: this attempt is already planned
     return due
+
+
+def cancel_schedules(config: WebhooksConfig, region: str, endpoint_id: str) -> int:
+    """Delete the endpoint's one-off retry schedules that have not fired (its endpoint is going away); returns
+    how many were found."""
+    scheduler, group, prefix = _scheduler(region), config.need("schedule_group"), f"wh-{endpoint_id}-"
+    names = [s["Name"] for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group,
+                                                                                        NamePrefix=prefix)
+             for s in page.get("Schedules", []) if s["Name"].startswith(prefix)]
+    for name in names:
+        try:
+            scheduler.delete_schedule(GroupName=group, Name=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise  # fired (and deleted itself) meanwhile: nothing left to cancel
+    return len(names)

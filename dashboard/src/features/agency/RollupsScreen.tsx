@@ -1,7 +1,10 @@
-// The month across all sub-accounts: activity, usage, our cost and what each is billed, with totals, a chart of
-// billed per sub-account and a month picker (?month=YYYY-MM, this UTC month by default).
+// The month across all sub-accounts: activity, usage, our cost and what each is billed, with the agency's totals,
+// a chart of billed per sub-account, a month picker (?month=YYYY-MM, this UTC month by default) and a CSV download.
+import { useState } from "react";
 import { useSearchParams } from "react-router";
+import { useToast } from "@/components/toast";
 import { EmptyState, ErrorState, Loading, Panel, TextField } from "@/components/ui";
+import { downloadFile } from "@/lib/download";
 import { formErrors } from "@/lib/forms";
 import { useRollups, type Rollup } from "./api";
 import { BilledChart } from "./BilledChart";
@@ -30,6 +33,20 @@ export function RollupsScreen() {
   };
   const items = rollups.data?.pages.flatMap((page) => page.items) ?? [];
   const totals = sumTotals(rollups.data?.pages.map((page) => page.totals) ?? []);
+  // The first page carries the agency's totals over every sub-account, loaded or not
+  const agencyTotals = rollups.data?.pages[0]?.agency_totals ?? totals;
+  const toast = useToast();
+  const [downloading, setDownloading] = useState(false);
+  const csv = async () => {
+    setDownloading(true);
+    try {
+      await downloadFile(`/agency/rollups/csv?month=${month}`, `rollups-${month}.csv`);
+    } catch (error) {
+      toast(formErrors(error).form ?? "The download failed", "error");
+    } finally {
+      setDownloading(false);
+    }
+  };
   return (
     <div className="stack">
       <Panel
@@ -55,6 +72,9 @@ export function RollupsScreen() {
             >
               Next month <span aria-hidden="true">›</span>
             </button>
+            <button type="button" className="small" onClick={() => void csv()} disabled={downloading}>
+              {downloading ? "Preparing…" : "Download CSV"}
+            </button>
           </div>
         }
       >
@@ -62,16 +82,16 @@ export function RollupsScreen() {
           <Loading label="Loading the month" />
         ) : rollups.isError ? (
           <ErrorState error={rollups.error} onRetry={() => void rollups.refetch()} />
-        ) : items.length === 0 || !totals ? (
+        ) : items.length === 0 || !totals || !agencyTotals ? (
           <EmptyState>No sub-accounts yet: the month of each one you create shows here.</EmptyState>
         ) : (
           <div className="stack">
-            <Summary totals={totals} />
+            <Summary totals={agencyTotals} />
             <BilledChart
               caption={`Billed per sub-account, ${monthLabel(month)}`}
               rows={items.map((r) => ({ id: r.id, name: r.name, billed: r.billed_micros.total }))}
             />
-            <RollupTable month={month} items={items} totals={totals} />
+            <RollupTable month={month} items={items} totals={totals} complete={!rollups.hasNextPage} />
             {rollups.hasNextPage ? (
               <button type="button" onClick={() => void rollups.fetchNextPage()} disabled={rollups.isFetchingNextPage}>
                 {rollups.isFetchingNextPage ? "Loading…" : "Show more sub-accounts"}
@@ -123,7 +143,17 @@ function Money({ micros }: { micros: number }) {
   return <span title={exactDollars(micros)}>{formatMicros(micros)}</span>;
 }
 
-function RollupTable({ month, items, totals }: { month: string; items: Rollup[]; totals: RollupTotals }) {
+function RollupTable({
+  month,
+  items,
+  totals,
+  complete,
+}: {
+  month: string;
+  items: Rollup[];
+  totals: RollupTotals;
+  complete: boolean;
+}) {
   return (
     <div className="table-scroll">
       <table aria-label={`Rollups for ${monthLabel(month)}`} className="agency-rollups">
@@ -189,7 +219,7 @@ function RollupTable({ month, items, totals }: { month: string; items: Rollup[];
         </tbody>
         <tfoot>
           <tr>
-            <th scope="row">Total</th>
+            <th scope="row">{complete ? "Total" : "Total of those shown"}</th>
             <td className="num">
               {count.format(totals.contacts.total)}
               <span className="muted agency-sub">+{count.format(totals.contacts.created)} new</span>

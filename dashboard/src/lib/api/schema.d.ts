@@ -39,6 +39,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agency/rollups/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every sub-account's month (?month=YYYY-MM) as CSV, one line each and the agency's TOTAL line. */
+        get: operations["get_rollups_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agency/sub-accounts": {
         parameters: {
             query?: never;
@@ -6792,7 +6809,41 @@ export interface operations {
                             calls: number;
                             appointments: number;
                         };
+                        /** @description the agency's totals over every sub-account on the first page; null on later pages */
+                        agency_totals: {
+                            sub_accounts: number;
+                            contacts: components["schemas"]["Rollup.contacts"];
+                            messages: components["schemas"]["Rollup.messages"];
+                            usage: components["schemas"]["Rollup.usage"];
+                            cost_micros: components["schemas"]["Rollup.money"];
+                            billed_micros: components["schemas"]["Rollup.money"];
+                            calls: number;
+                            appointments: number;
+                        } | null;
                     };
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    get_rollups_csv: {
+        parameters: {
+            query?: {
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             "4XX": components["responses"]["Error"];
