@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from infra.local.host import shared_environment
 from infra.local.model import Deployment
-from infra.local.moto_main import patch_dynamodb, patch_sqs, patch_stepfunctions
+from infra.local.moto_main import patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from infra.local.sqs_poller import sqs_record
 from leadpilot.settings import get_settings, password_hashing
@@ -26,6 +26,7 @@ JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
 # In-process moto gets the same fixes as the local cloud's server (workers use threads; retries count as on AWS).
 patch_dynamodb()
 patch_sqs()
+patch_events()
 patch_stepfunctions()
 _counter = itertools.count()
 T = TypeVar("T")
