@@ -1,5 +1,8 @@
 # The commands people type. `make dev` and `make test` work on a fresh machine.
 SHELL := /bin/bash
+# Every test worker, local cloud and function process imports the same modules: compiled once into __pycache__
+# and read back after that, instead of compiled again by each process (an environment may turn that off).
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
