@@ -95,11 +95,15 @@ def _value(text: str, names: list[str] | None, low: int) -> int:
     return int(text)
 
 
+SCALED_RATE_FLOOR_S = 5.0
+
+
 def next_fire(schedule: Rate | Cron, after: datetime, time_scale: float = 1.0) -> datetime | None:
     """First firing time strictly after ``after`` (UTC); rates are divided by ``time_scale``."""
     if isinstance(schedule, Rate):
-        # Scaled rates still wait at least a second so a demo cannot spin the CPU.
-        return after + timedelta(seconds=max(1.0, schedule.seconds / time_scale))
+        # Scaled rates still wait a few seconds: at 43,200x the seven once-a-minute-or-so sweeps (outbox,
+        # reminders, reconciler...) would otherwise each run every second, a third of a core on an idle cloud.
+        return after + timedelta(seconds=max(SCALED_RATE_FLOOR_S, schedule.seconds / time_scale))
     start = after.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     day = start.date()
     for _ in range(_SEARCH_DAYS):

@@ -353,7 +353,7 @@ def test_successful_batch_without_partial_reporting_deletes_all(
 def test_scheduler_fires_and_fire_schedule(
     make_host: Callable[..., FunctionHost], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a function on rate(1 minute), with time scaled 60x so it fires every second
+    # Given a function on rate(1 minute), with time scaled 60x so it fires every few seconds
     monkeypatch.setenv("LEADPILOT_TIME_SCALE", "60")
     worker = _write(tmp_path / "worker", WORKER)
     schedule = ScheduleSpec("Tick", "rate(1 minute)", "arn:aws:events:us-east-1:123456789012:rule/tick")
@@ -363,7 +363,7 @@ def test_scheduler_fires_and_fire_schedule(
     result = host.fire_schedule("Ticker")
     assert result["function"] == "leadpilot-local-Ticker"
     assert result["event"]["detail-type"] == "Scheduled Event" and result["event"]["resources"] == [schedule.rule_arn]
-    # When the scheduler thread runs for a while / Then it fires on its own, about once a second
+    # When the scheduler thread runs for a while / Then it fires on its own, within seconds
     calls: list[Any] = []
     original = host.scheduler._invoke
     host.scheduler._invoke = lambda logical_id, event: calls.append(event) or original(logical_id, event)

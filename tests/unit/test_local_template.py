@@ -182,12 +182,12 @@ def test_rate_expressions(expression: str, seconds: int) -> None:
     assert parse_schedule(expression) == Rate(seconds)
 
 
-def test_rate_is_scaled_but_never_below_one_second() -> None:
-    # Given rate(1 minute) / When the time scale is 60 or 6000 / Then it fires after 1 s either way
+def test_rate_is_scaled_but_never_below_five_seconds() -> None:
+    # Given rate(1 minute) / When the time scale is 1, 6 or 6000 / Then it fires after 60 s, 10 s, and 5 s
     start = at("2026-01-01T00:00:00")
     assert next_fire(Rate(60), start) == at("2026-01-01T00:01:00")
-    assert next_fire(Rate(60), start, time_scale=60) == at("2026-01-01T00:00:01")
-    assert next_fire(Rate(60), start, time_scale=6000) == at("2026-01-01T00:00:01")
+    assert next_fire(Rate(60), start, time_scale=6) == at("2026-01-01T00:00:10")
+    assert next_fire(Rate(60), start, time_scale=6000) == at("2026-01-01T00:00:05")
 
 
 @pytest.mark.parametrize(
