@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from leadpilot.automation.ai.provider import ai_config
-from leadpilot.platform import settings as platform_settings
 from leadpilot.sms.config import SANDBOX_ACCOUNT
 from tests.integration.conftest import sign_up
 from tests.integration.messaging_helpers import (
@@ -168,16 +167,8 @@ def test_flow_generation_uses_the_workspace_openai_key(cloud: Any, api: Api, own
     assert openai.requests and openai.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
-@pytest.fixture
-def platform_defaults() -> Iterator[None]:
-    """The platform's saved credentials are kept per process for a while: none left for the next test."""
-    platform_settings._cache.clear()
-    yield
-    platform_settings._cache.clear()
-
-
 def test_workspaces_without_their_own_use_the_credentials_the_platform_saved(
-        sandboxed: TwilioStub, platform_defaults: None, cloud: Any, api: Api, owner: dict[str, Any],
+        sandboxed: TwilioStub, cloud: Any, api: Api, owner: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
     def script(request: Recorded, index: int) -> Reply:
         return chat_completion({"name": "x"})  # who asked matters, not the answer

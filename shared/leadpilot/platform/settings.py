@@ -33,6 +33,12 @@ _lock = threading.Lock()
 CREDENTIALS = {"twilio": "auth_token", "openai": "api_key", "email": "from_email"}
 
 
+def forget_cached() -> None:
+    """Read the settings afresh next time, as a new process would (tests: each starts from an empty platform)."""
+    with _lock:
+        _cache.clear()
+
+
 def _context(kind: str) -> str:
     return f"platform/credential/{kind}"
 
