@@ -64,9 +64,9 @@ def ai_config() -> AiConfig:
 def for_workspace(settings: Settings, config: AiConfig, workspace_id: str) -> AiConfig:
     """The AI configuration a workspace uses: its own OpenAI key when it saved one, else the key the platform saved
     in its settings (cached per process), else the deployment's (OPENAI_API_KEY, or offline)."""
-    from leadpilot.integrations import credentials  # on first use: the functions that load this module eagerly
-
-    # (automations) would otherwise pay the vault's imports at every cold start
+    # on first use: the functions that load this module eagerly (automations) would otherwise pay the vault's
+    # imports at every cold start
+    from leadpilot.integrations import credentials
     from leadpilot.platform.settings import platform_credential
 
     own = credentials.workspace_secret(settings, workspace_id, "openai")
