@@ -1,5 +1,6 @@
 // Platform administration: a LeadPilot administrator suspends and reactivates a workspace (whose user sees why),
-// reads the usage report and the audit log; and logs in as a user for support, which the workspace then sees.
+// reads the usage report and the audit log, edits a default plan; and logs in as a user for support, which the
+// workspace then sees.
 import { expect, expectAccessible, platformAdmin, screenshot, test } from "./fixtures";
 import { AdminScreen, pageFor, sendOneText } from "./pages/admin";
 
@@ -51,6 +52,20 @@ test("an administrator suspends a workspace, its user sees why, then reactivates
   await expect(screen.auditRow("platform.workspace.suspended")).toBeVisible();
   await expectAccessible(adminPage);
   await screenshot(adminPage, "admin-audit");
+
+  // When the administrator raises a default plan's allowance past what the API accepts: the field says why
+  await screen.openSection("Plans");
+  const limit = "growth Voice minutes per month";
+  const raised = String(Number(await adminPage.getByLabel(limit).inputValue()) + 1);
+  await screen.setPlanLimit(limit, "2000000000");
+  await expect(adminPage.getByLabel(limit)).toHaveAccessibleDescription(/1000000000/);
+  // Then a valid allowance is saved, and is still there after a reload
+  await screen.setPlanLimit(limit, raised);
+  await expect(adminPage.getByText("Default plans saved")).toBeVisible();
+  await adminPage.reload();
+  await expect(adminPage.getByLabel(limit)).toHaveValue(raised);
+  await expectAccessible(adminPage);
+  await screenshot(adminPage, "admin-plans");
 });
 
 test("an administrator logs in as a user with a reason; the workspace sees the support access", async ({

@@ -13,10 +13,12 @@ from leadpilot.identity.entities import Identity
 from leadpilot.lazy import lazy
 
 if TYPE_CHECKING:
+    from leadpilot.email import provider as email_provider
     from leadpilot.identity import platform
     from leadpilot.platform import access, actions, erase, flags, settings, suspend, workspaces
     from leadpilot.usage import limits
 else:  # domain modules load on first use: a cold start pays only for what its request needs
+    email_provider = lazy("leadpilot.email.provider")
     access = lazy("leadpilot.platform.access")
     actions = lazy("leadpilot.platform.actions")
     erase = lazy("leadpilot.platform.erase")
@@ -121,7 +123,11 @@ def platform_get_settings() -> dict[str, Any]:
 def platform_put_settings() -> dict[str, Any]:
     """Save platform provider credentials (sealed) and default-plan overrides."""
     identity = _admin("write")
-    changed = settings.update(edge.settings, identity, edge.body("platform_settings"))
+    body = edge.body("platform_settings")
+    changed = settings.update(edge.settings, identity, body)
+    sender = (body.get("credentials") or {}).get("email")
+    if sender:  # SES sends only from a verified identity: ask for it now (a click away in AWS)
+        email_provider.provider(edge.settings.region).verify_identity(sender["from_email"], "address")
     actions.record(identity, "platform.settings_changed", "platform", changed)
     return settings.describe(edge.settings)
 

@@ -18,6 +18,7 @@ from infra.local.model import Deployment
 from infra.local.moto_main import patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from infra.local.sqs_poller import sqs_record
+from leadpilot.platform import settings as platform_settings
 from leadpilot.settings import get_settings, password_hashing
 from tests.support import localstack, moto_reset
 from tests.support.apps import TEMPLATE, Api
@@ -88,18 +89,21 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def function_environment(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> Iterator[None]:
     """The functions' environment as the local cloud gives it (every variable all functions that have it agree on:
     the globals, and the send workers' PUBLIC_BASE_URL), with metrics off and argon2's cheapest profile (stage
-    "test" only; production parameters: tests/unit/test_credentials.py); settings read afresh."""
+    "test" only; production parameters: tests/unit/test_credentials.py); settings (and the platform's cached
+    ones) read afresh."""
     for key, value in shared_environment(deployment.functions).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
     get_settings.cache_clear()
     password_hashing.cache_clear()
+    platform_settings.forget_cached()  # credentials and plans another test saved are gone with its data
     try:
         yield
     finally:
         get_settings.cache_clear()
         password_hashing.cache_clear()
+        platform_settings.forget_cached()
 
 
 _SEEDS: dict[str, tuple[dict[str, Any], Any]] = {}

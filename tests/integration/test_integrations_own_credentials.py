@@ -17,6 +17,7 @@ from tests.integration.messaging_helpers import (
     setup_workspace,
     webhook,
 )
+from tests.integration.platform_helpers import platform_admin
 from tests.support.apps import Api
 from tests.support.http_stub import Recorded, Reply, chat_completion, http_stub
 from tests.support.twilio_stub import TwilioStub
@@ -25,6 +26,8 @@ SID, AUTH = "AC" + "7" * 32, "a" * 28 + "b0b0"
 SID_B, AUTH_B = "AC" + "8" * 32, "c" * 28 + "b1b1"  # another workspace's own account
 SID_NEW, AUTH_NEW = "AC" + "9" * 32, "d" * 28 + "b2b2"
 KEY = "sk-own-" + "k" * 24 + "9999"
+SID_P, AUTH_P = "AC" + "5" * 32, "e" * 28 + "b3b3"  # the account the platform saved in its settings
+KEY_P = "sk-platform-" + "p" * 24 + "4321"
 
 
 @pytest.fixture
@@ -162,3 +165,58 @@ def test_flow_generation_uses_the_workspace_openai_key(cloud: Any, api: Api, own
         ai_config.cache_clear()
     # Then OpenAI was called with the workspace's key
     assert openai.requests and openai.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_workspaces_without_their_own_use_the_credentials_the_platform_saved(
+        sandboxed: TwilioStub, cloud: Any, api: Api, owner: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def script(request: Recorded, index: int) -> Reply:
+        return chat_completion({"name": "x"})  # who asked matters, not the answer
+
+    with http_stub(script) as openai:
+        monkeypatch.setenv("OPENAI_BASE_URL", openai.url + "/v1")
+        ai_config.cache_clear()
+        # Given a platform administrator who saves the platform's Twilio account, OpenAI key and from address
+        sandboxed.also(SID_P, AUTH_P)
+        admin = platform_admin(api)["access_token"]
+        saved = api.call("PUT", "/platform/settings", {"credentials": {
+            "twilio": {"account_sid": SID_P, "auth_token": AUTH_P}, "openai": {"api_key": KEY_P},
+            "email": {"from_email": "hello@leadpilot.test", "from_name": "LeadPilot"}}}, token=admin)
+        assert saved.status == 200, saved
+        # And workspace A with nothing of its own, workspace B with its own Twilio account and OpenAI key
+        token_a = owner["access_token"]
+        token_b = sign_up(api, "Beta")["access_token"]
+        for kind, body in (("twilio", {"account_sid": SID, "auth_token": AUTH}), ("openai", {"api_key": KEY})):
+            assert api.call("PUT", f"/integrations/{kind}/credentials", body, token=token_b).status == 200
+
+        # When each texts a contact and asks for a flow from a sentence
+        texts, contacts = {}, {}
+        for token, text, number in ((token_a, "From the platform", "+14155550100"),
+                                    (token_b, "From our own account", "+14155550111")):
+            assert api.post("/phone-numbers", {"number": number}, token=token).status == 201
+            made = api.post("/contacts", {"first_name": "Ada", "phone": "+14155550123"}, token=token)
+            contacts[token] = made.body["id"]
+            texts[token] = api.post("/sms", {"contact_id": contacts[token], "body": text}, token=token)
+            assert texts[token].status == 202, texts[token]
+            api.post("/flows/generate", {"prompt": "Text new leads a welcome"}, token=token)
+        drain_sends(cloud)
+        ai_config.cache_clear()
+
+    # Then A's text went through the platform's account, B's through its own (the stub authenticates each)
+    assert {m["body"]: m["account_sid"] for m in sandboxed.messages} == {
+        "From the platform": SID_P, "From our own account": SID}
+    # And OpenAI was asked with the platform's key for A, B's own key for B (a bad flow is asked again)
+    asked = [r.headers["authorization"] for r in openai.requests]
+    assert list(dict.fromkeys(asked)) == [f"Bearer {KEY_P}", f"Bearer {KEY}"], asked
+    # And A's delivery receipt, signed by the platform's account, is accepted
+    sent = api.get(f"/sms/{texts[token_a].body['id']}", token=token_a).body
+    assert webhook(api, "/webhooks/twilio/status", _receipt(sent, SID_P), token=AUTH_P).status == 200
+    assert api.get(f"/sms/{sent['id']}", token=token_a).body["status"] == "delivered"
+    # And A, with no sender of its own, emails from the platform's address
+    assert api.patch(f"/contacts/{contacts[token_a]}", {"email": "ada@example.com"}, token=token_a).status == 200
+    email = api.post("/emails", {"contact_id": contacts[token_a], "subject": "Hi", "body": "Hello"}, token=token_a)
+    assert email.status == 202, email
+    assert api.get(f"/emails/{email.body['id']}", token=token_a).body["from"] == "hello@leadpilot.test"
+    # And no answer holds a secret
+    shown = api.get("/platform/settings", token=admin).raw
+    assert AUTH_P not in shown and KEY_P not in shown and AUTH_P[-4:] in shown

@@ -123,6 +123,9 @@ def test_workspaces_plan_limits_flags_and_settings_for_platform_admins_only(api:
     assert removed.body["credentials"]["openai"]["set"] is False
     bad_plan = api.call("PUT", "/platform/settings", {"plans": {"gold": {}}}, token=admin)
     assert bad_plan.status == 422 and _field(bad_plan) == "plans/gold", bad_plan
+    too_many = api.call("PUT", "/platform/settings", {"plans": {"growth": {"voice_minutes": {"month": 2 * 10**9}}}},
+                        token=admin)
+    assert too_many.status == 422 and _field(too_many) == "plans/growth/voice_minutes/month", too_many
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ def test_platform_reports_are_for_platform_admins_and_the_monthly_report_is_mail
     # When the administrator reads the platform's month, and has the monthly report generated twice
     platform = api.get(f"/platform/usage/reports?granularity=month&from={OCT}&to={OCT}", token=admin)
     first = api.post("/platform/usage/monthly-reports", {"month": OCT}, token=admin)
+    sender = {"from_email": "ops@leadpilot.test", "from_name": "LeadPilot Ops"}  # the platform's own from address
+    assert api.call("PUT", "/platform/settings", {"credentials": {"email": sender}}, token=admin).status == 200
     again = api.post("/platform/usage/monthly-reports", {"month": OCT}, token=admin)
     stored = api.get(f"/platform/usage/monthly-reports?month={OCT}", token=admin)
 
@@ -128,6 +130,8 @@ def test_platform_reports_are_for_platform_admins_and_the_monthly_report_is_mail
     reports = [m for m in mails
                if m["Subject"] == f"LeadPilot usage report {OCT}" and m["To"] == owner["user"]["email"]]
     assert len(reports) == 2
+    # (the second from the address the platform saved, the first from the deployment's)
+    assert sorted(m["From"] == "LeadPilot Ops <ops@leadpilot.test>" for m in reports) == [False, True]
     attachment = next(p for p in reports[0].walk() if p.get_filename() == f"leadpilot-usage-{OCT}.csv")
     lines = attachment.get_payload(decode=True).decode().splitlines()
     assert lines[0] == "month,workspace_id,product,quantity,cost_usd,billed_usd" and len(lines) == 1 + 8 + 5

@@ -19,6 +19,7 @@ class TwilioStub:
 
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
+        self.accounts = {account_sid: auth_token}  # every account it serves (`also`); messages name theirs
         self.messages: list[dict[str, Any]] = []
         self.creates: list[dict[str, str]] = []
         self.fail_next_create_with: int | None = None
@@ -36,9 +37,14 @@ class TwilioStub:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _account(self) -> str:
+                parts = urlsplit(self.path).path.split("/")
+                return parts[3] if len(parts) > 3 and parts[2] == "Accounts" else ""
+
             def _authorized(self) -> bool:
-                expected = base64.b64encode(f"{stub.account_sid}:{stub.auth_token}".encode()).decode()
-                return self.headers.get("Authorization") == f"Basic {expected}"
+                account = self._account()
+                expected = base64.b64encode(f"{account}:{stub.accounts.get(account)}".encode()).decode()
+                return account in stub.accounts and self.headers.get("Authorization") == f"Basic {expected}"
 
             def do_POST(self) -> None:
                 if not self._authorized():
@@ -52,7 +58,7 @@ class TwilioStub:
                 if form.get("To") == INVALID_NUMBER:
                     return self._reply(400, {"code": 21211, "message": "The 'To' number is not a valid phone number.",
                                              "status": 400})
-                message = {"sid": "SM" + secrets.token_hex(16), "account_sid": stub.account_sid, "to": form["To"],
+                message = {"sid": "SM" + secrets.token_hex(16), "account_sid": self._account(), "to": form["To"],
                            "from": form.get("From"), "body": form["Body"], "status": "queued",
                            "date_created": format_datetime(datetime.now(UTC)), "num_segments": "1",
                            "status_callback": form.get("StatusCallback")}
@@ -70,6 +76,10 @@ class TwilioStub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def also(self, account_sid: str, auth_token: str) -> None:
+        """Serve another account too (the platform's beside a workspace's own)."""
+        self.accounts[account_sid] = auth_token
 
     @property
     def url(self) -> str:

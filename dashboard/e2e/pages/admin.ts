@@ -1,5 +1,6 @@
 // The platform screens as a LeadPilot administrator drives them: find a workspace, suspend or reactivate it, log
-// in as its owner, read the reports and the audit log; and what the workspace's own users then see.
+// in as its owner, read the reports and the audit log, edit the default plans; and what the workspace's own users
+// then see.
 import { expect, type Browser, type Page } from "@playwright/test";
 import { signInPage, type Workspace } from "../fixtures";
 
@@ -81,6 +82,12 @@ export class AdminScreen {
   async expectReportRow(product: string): Promise<void> {
     await expect(this.page.getByRole("img", { name: /Billed amount by day/ })).toBeVisible();
     await expect(this.page.getByRole("row").filter({ hasText: product }).first()).toBeVisible();
+  }
+
+  /** In the Plans section: type an allowance and save the default plans. */
+  async setPlanLimit(label: string, value: string): Promise<void> {
+    await this.page.getByLabel(label).fill(value);
+    await this.page.getByRole("button", { name: "Save default plans" }).click();
   }
 
   auditRow(action: string) {

@@ -10,6 +10,7 @@ from leadpilot.contact_points import normalize_email
 from leadpilot.email.models import SenderItem
 from leadpilot.email.provider import EmailProvider
 from leadpilot.errors import ValidationFailed
+from leadpilot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,25 @@ def release_sender(workspace_id: str, provider: EmailProvider) -> int:
     return 1
 
 
-def require_sender(workspace_id: str, provider: EmailProvider) -> Sender:
-    """The verified sender, or a 422 saying how to get one."""
-    sender = get_sender(workspace_id, provider)
+def platform_sender(settings: Settings, provider: EmailProvider) -> Sender | None:
+    """The from address the platform saved in its settings (cached per process), for workspaces without their own:
+    None when there is none or SES has not verified it."""
+    from leadpilot.platform.settings import platform_credential  # lazy: the platform sits beside the channels
+
+    saved = platform_credential(settings, "email")
+    if saved is None or not provider.is_verified(saved["from_email"]):
+        return None
+    return Sender(saved["from_email"], saved.get("from_name"), saved["from_email"], "address", "verified", "")
+
+
+def sender_for(settings: Settings, workspace_id: str, provider: EmailProvider) -> Sender | None:
+    """The workspace's own sender, else the platform's verified one."""
+    return get_sender(workspace_id, provider) or platform_sender(settings, provider)
+
+
+def require_sender(settings: Settings, workspace_id: str, provider: EmailProvider) -> Sender:
+    """The verified sender (the workspace's own, else the platform's), or a 422 saying how to get one."""
+    sender = sender_for(settings, workspace_id, provider)
     if sender is None:
         raise ValidationFailed.field("from", "the workspace has no sender: PUT /email/sender first")
     if sender.status != "verified":

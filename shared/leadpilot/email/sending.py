@@ -130,7 +130,7 @@ def send_to_contact(settings: Settings, config: EmailConfig, provider: EmailProv
     blocked = _reachable(workspace_id, contact, address)
     if blocked:
         raise Conflict(f"the contact may not be emailed ({blocked})", {"field": "contact_id", "reason": blocked})
-    sender = senders.require_sender(workspace_id, provider)
+    sender = senders.require_sender(settings, workspace_id, provider)
     message_id = key_id(f"{workspace_id}|api|{body['idempotency_key']}") if body.get("idempotency_key") else None
     return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html, content.text,
                   message_id=message_id, from_name=body.get("from_name"))
@@ -159,7 +159,7 @@ def send_for_flow(settings: Settings, config: EmailConfig, provider: EmailProvid
     _check_body_size(str(node_config["body"]))
     subject = _subject(_flow_text(str(node_config["subject"]), context, escape=False))
     content = render_email(_flow_text(str(node_config["body"]), context, escape=True), {}, "body")
-    sender = senders.require_sender(workspace_id, provider)
+    sender = senders.require_sender(settings, workspace_id, provider)
     try:
         return _queue(settings, config, workspace_id, contact, address, sender, subject, content.html,
                       content.text, message_id=message_id, from_name=node_config.get("from_name"),
@@ -178,7 +178,7 @@ def send_notice(settings: Settings, config: EmailConfig, provider: EmailProvider
     address = _address(contact)
     message_id = key_id(f"{workspace_id}|notice|{idempotency_key}")
     blocked = _reachable(workspace_id, contact, address)
-    sender = senders.get_sender(workspace_id, provider)
+    sender = senders.sender_for(settings, workspace_id, provider)
     if blocked or sender is None or sender.status != "verified":
         return Queued(message_id, "skipped", blocked or "no_verified_sender")
     context = {"vars": dict(variables)}

@@ -1,5 +1,8 @@
 """Platform settings: the platform's own provider credentials (sealed like a workspace's own, never shown again)
-and overrides of the default plans' allowances."""
+and overrides of the default plans' allowances.
+
+The providers ask `platform_credential` when a workspace has no credential of its own, before the deployment's
+environment: it is kept per process for CACHE_S (an unset one too), so a send costs no read of it."""
 from __future__ import annotations
 
 import copy
@@ -28,6 +31,12 @@ _cache: dict[str, tuple[float, dict[str, Any]]] = {}
 _lock = threading.Lock()
 # Each kind of credential and the field whose last 4 characters are shown.
 CREDENTIALS = {"twilio": "auth_token", "openai": "api_key", "email": "from_email"}
+
+
+def forget_cached() -> None:
+    """Read the settings afresh next time, as a new process would (tests: each starts from an empty platform)."""
+    with _lock:
+        _cache.clear()
 
 
 def _context(kind: str) -> str:
@@ -117,6 +126,8 @@ def update(settings: Settings, identity: Identity, body: dict[str, Any]) -> dict
                                 last4=str(fields[CREDENTIALS[kind]])[-4:], updated_at=now_iso(),
                                 updated_by=identity.principal_id).save()
         changed["credentials"].append(kind)
+        with _lock:  # as for the plans: this process at once, others within CACHE_S
+            _cache.pop(f"CRED#{kind}", None)
     return changed
 
 
@@ -128,3 +139,16 @@ def platform_secret(settings: Settings, kind: str) -> dict[str, str] | None:
         return None
     opened = cipher_for(vault_config().vault_key, settings.region).open(item.sealed, _context(kind))
     return dict(json.loads(opened))
+
+
+def platform_credential(settings: Settings, kind: str) -> dict[str, str] | None:
+    """`platform_secret`, read at most once per CACHE_S per process (what the send paths ask)."""
+    key, now = f"CRED#{kind}", time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+    if cached is None or now - cached[0] >= CACHE_S:
+        cached = (now, {"secret": platform_secret(settings, kind)})
+        with _lock:
+            _cache[key] = cached
+    secret: dict[str, str] | None = cached[1]["secret"]
+    return None if secret is None else dict(secret)

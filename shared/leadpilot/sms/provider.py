@@ -198,12 +198,24 @@ def provider_for(config: MessagingConfig) -> SmsProvider:
 
 
 def workspace_config(settings: Settings, config: MessagingConfig, workspace_id: str) -> MessagingConfig:
-    """The configuration a workspace sends with: its own Twilio account when it saved one, else the platform's."""
+    """The configuration a workspace sends with: its own Twilio account when it saved one, else the account the
+    platform saved in its settings, else the deployment's (its environment, or the sandbox)."""
     own = credentials.workspace_secret(settings, workspace_id, "twilio")
-    if own is None:
+    if own is not None:
+        return replace(config, twilio_account_sid=own["account_sid"], twilio_auth_token=own["auth_token"],
+                       twilio_messaging_service_sid="")  # the platform's messaging service is not in their account
+    return platform_config(settings, config)
+
+
+def platform_config(settings: Settings, config: MessagingConfig) -> MessagingConfig:
+    """The deployment's configuration with the Twilio account the platform saved (cached per process), if any."""
+    from leadpilot.platform.settings import platform_credential  # lazy: the platform sits beside the channels
+
+    saved = platform_credential(settings, "twilio")
+    if saved is None:
         return config
-    return replace(config, twilio_account_sid=own["account_sid"], twilio_auth_token=own["auth_token"],
-                   twilio_messaging_service_sid="")  # the platform's messaging service is not in their account
+    return replace(config, twilio_account_sid=saved["account_sid"], twilio_auth_token=saved["auth_token"],
+                   twilio_messaging_service_sid=saved.get("messaging_service_sid", ""))
 
 
 def twilio_client(config: MessagingConfig) -> Any:

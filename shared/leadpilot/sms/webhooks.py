@@ -23,6 +23,7 @@ from leadpilot.integrations import credentials
 from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature, twilio_signature_valid
 from leadpilot.settings import Settings
 from leadpilot.sms.config import MessagingConfig
+from leadpilot.sms.provider import platform_config
 from leadpilot.untrusted import check_texts
 
 FORM = "application/x-www-form-urlencoded"
@@ -105,6 +106,9 @@ def signer(settings: Settings, config: MessagingConfig, form: Mapping[str, str])
     account = (form.get("AccountSid") or "").strip()
     if not account or account.lower() == config.webhook_account_sid.lower():
         return None, config.webhook_auth_token  # the platform's own account is never a workspace's
+    saved = platform_config(settings, config)  # the account the platform saved in its settings, if any
+    if account.lower() == saved.twilio_account_sid.lower():
+        return None, saved.twilio_auth_token
     workspace_id = credentials.account_owner(settings, "twilio", account)
     own = credentials.workspace_secret(settings, workspace_id, "twilio") if workspace_id else None
     if workspace_id is None or own is None:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 
 from leadpilot.email import provider as email_provider
 from leadpilot.identity.platform import platform_admins
 from leadpilot.observability import logger
+from leadpilot.platform.settings import platform_credential
 from leadpilot.settings import Settings
 from leadpilot.usage.config import report_sender
 
@@ -21,13 +22,16 @@ def _ensure_sender(provider: email_provider.EmailProvider, sender: str) -> None:
 def mail_admins(settings: Settings, subject: str, text: str, attachment: tuple[str, str] | None = None) -> list[str]:
     """Send one message to every platform administrator, with an optional (filename, CSV text) attached;
     returns the addresses it went to."""
-    provider, sender = email_provider.provider(settings.region), report_sender()
+    provider, sender, name = email_provider.provider(settings.region), report_sender(), "LeadPilot"
+    saved = platform_credential(settings, "email")  # the platform's own from address comes first
+    if saved is not None:
+        sender, name = saved["from_email"], saved.get("from_name") or name
     admins = [email for _user, email in platform_admins()]
     if admins:
         _ensure_sender(provider, sender)
     for address in admins:
         msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = f"LeadPilot <{sender}>", address, subject
+        msg["From"], msg["To"], msg["Subject"] = formataddr((name, sender)), address, subject
         msg["Date"], msg["Message-ID"] = formatdate(usegmt=True), make_msgid(domain=sender.rpartition("@")[2])
         msg.set_content(text)
         if attachment is not None:

@@ -1,5 +1,6 @@
 // Platform administration (platform administrators only): every workspace and its controls, usage reports,
-// monthly reports, reconciliation, the platform's audit log and its settings, each a nested route under /admin.
+// monthly reports, reconciliation, the platform's audit log, the default plans and the platform's settings, each
+// a nested route under /admin.
 import { Navigate, NavLink, Route, Routes } from "react-router";
 import { EmptyState, Loading, Page, Panel } from "@/components/ui";
 import { AuditLog } from "@/components/AuditLog";
@@ -8,6 +9,7 @@ import { useMe } from "./api";
 import { WorkspacesList } from "./WorkspacesList";
 import { WorkspaceDetail } from "./WorkspaceDetail";
 import { PlatformSettings } from "./PlatformSettings";
+import { DefaultPlans } from "./Plans";
 import { MonthlyReports, ReconciliationReport } from "./Reports";
 import "./admin.css";
 
@@ -17,6 +19,7 @@ const SECTIONS = [
   { path: "monthly", label: "Monthly reports" },
   { path: "reconciliation", label: "Reconciliation" },
   { path: "audit", label: "Audit log" },
+  { path: "plans", label: "Plans" },
   { path: "settings", label: "Platform settings" },
 ];
 
@@ -56,6 +59,7 @@ export default function AdminPage() {
                 </Panel>
               }
             />
+            <Route path="plans" element={<DefaultPlans />} />
             <Route path="settings" element={<PlatformSettings />} />
             <Route path="*" element={<Navigate to="/admin/workspaces" replace />} />
           </Routes>

@@ -1,11 +1,9 @@
 // The platform's provider credentials (only whether each is set and its last 4 characters ever come back; a new
-// value replaces it, Remove falls back to the deployment's) and the default plans in force.
+// value replaces it, Remove falls back to the deployment's). The default plans have their own section (Plans.tsx).
 import { useState, type FormEvent } from "react";
 import { FormError, Panel, QueryState, TextField } from "@/components/ui";
 import { useToast } from "@/components/toast";
-import { productLabel } from "@/components/UsageReport";
 import { formErrors } from "@/lib/forms";
-import { quantity } from "@/lib/money";
 import { usePlatformSettings, useSavePlatformSettings, type PlatformSettings as State } from "./api";
 
 type Kind = "twilio" | "openai" | "email";
@@ -40,7 +38,6 @@ export function PlatformSettings() {
           {CREDENTIALS.map((credential) => (
             <CredentialPanel key={credential.kind} credential={credential} state={data.credentials[credential.kind]} />
           ))}
-          <PlansPanel settings={data} />
         </div>
       )}
     </QueryState>
@@ -118,46 +115,6 @@ function CredentialPanel({
           ) : null}
         </div>
       </form>
-    </Panel>
-  );
-}
-
-function PlansPanel({ settings }: { settings: State }) {
-  const plans = Object.entries(settings.plans);
-  const kinds = [...new Set(plans.flatMap(([, kinds]) => Object.keys(kinds)))];
-  const show = (value: number | null | undefined) => (value === null || value === undefined ? "∞" : quantity(value));
-  return (
-    <Panel title="Default plans">
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Default plans table">
-        <table>
-          <caption className="muted">
-            Day / month allowance by product (∞: unlimited); * changed by the platform
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              {kinds.map((kind) => (
-                <th scope="col" key={kind}>
-                  {productLabel(kind)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {plans.map(([plan, byKind]) => (
-              <tr key={plan}>
-                <th scope="row">{plan}</th>
-                {kinds.map((kind) => (
-                  <td key={kind}>
-                    {show(byKind[kind]?.day)} / {show(byKind[kind]?.month)}
-                    {settings.plan_overrides[plan]?.[kind] ? " *" : ""}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
     </Panel>
   );
 }

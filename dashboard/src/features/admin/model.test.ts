@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { PlatformWorkspace, Usage } from "./api";
-import { counted, lastMonth, matchesWorkspace, planChanges, planForm, statusTone, yesterday } from "./model";
+import type { PlatformSettings, PlatformWorkspace, Usage } from "./api";
+import {
+  counted,
+  defaultPlansChanges,
+  defaultPlansForm,
+  lastMonth,
+  matchesWorkspace,
+  planChanges,
+  planForm,
+  statusTone,
+  yesterday,
+} from "./model";
 
 const workspace = {
   id: "01JABCDEF",
@@ -62,6 +72,41 @@ describe("planChanges", () => {
       "limits/emails/day": "a whole number, or empty for unlimited",
       "limits/emails/month": "a whole number, or empty for unlimited",
       "addons/emails": "a whole number",
+    });
+  });
+});
+
+describe("defaultPlansChanges", () => {
+  const settings = {
+    plans: {
+      starter: { emails: { day: 50, month: 20000 }, sms_segments: { day: 500, month: 2000 } },
+      scale: { emails: { day: null, month: 1000000 } },
+    },
+    plan_overrides: { starter: { emails: { day: 50 } } },
+  } as unknown as PlatformSettings;
+
+  it("keeps the platform's earlier changes and adds the new ones; empty means unlimited", () => {
+    // Given the default plans with starter's daily emails already changed to 50
+    const form = defaultPlansForm(settings);
+    expect(form["scale/emails/day"]).toBe("");
+    // When starter's monthly texts are raised and scale's daily emails capped, then uncapped again
+    const edited = { ...form, "starter/sms_segments/month": " 3000 ", "scale/emails/month": "" };
+    // Then the body holds the earlier change and both new ones
+    expect(defaultPlansChanges(settings, edited)).toEqual({
+      body: {
+        plans: {
+          starter: { emails: { day: 50 }, sms_segments: { month: 3000 } },
+          scale: { emails: { month: null } },
+        },
+      },
+      errors: {},
+    });
+  });
+
+  it("names the fields typed wrong as the API would", () => {
+    const edited = { ...defaultPlansForm(settings), "starter/emails/day": "1.5" };
+    expect(defaultPlansChanges(settings, edited).errors).toEqual({
+      "plans/starter/emails/day": "a whole number, or empty for unlimited",
     });
   });
 });

@@ -1,5 +1,5 @@
 // Small rules of the platform screens, kept apart from the components so they are tested on their own.
-import type { PlatformWorkspace, Usage, WorkspaceUpdate } from "./api";
+import type { PlatformSettings, PlatformSettingsUpdate, PlatformWorkspace, Usage, WorkspaceUpdate } from "./api";
 
 /** Whether a workspace matches the filter text (its name, id or an owner's email or name; case ignored). */
 export function matchesWorkspace(workspace: PlatformWorkspace, filter: string): boolean {
@@ -59,6 +59,46 @@ export function planChanges(
     }
   }
   return { body, errors };
+}
+
+/** The default plans as typed: "<plan>/<kind>/<period>" -> the allowance ("" = unlimited). */
+export type DefaultPlansForm = Record<string, string>;
+
+/** The form's values for the default plans in force (the platform's changes applied). */
+export function defaultPlansForm(settings: PlatformSettings): DefaultPlansForm {
+  const form: DefaultPlansForm = {};
+  for (const [plan, kinds] of Object.entries(settings.plans)) {
+    for (const [kind, periods] of Object.entries(kinds)) {
+      for (const period of ["day", "month"] as const) {
+        const value = periods[period];
+        form[`${plan}/${kind}/${period}`] = value === null || value === undefined ? "" : String(value);
+      }
+    }
+  }
+  return form;
+}
+
+/** The PUT body for the edited default plans (the platform's changes are replaced whole, so the earlier ones are
+ * kept and the new ones added), or the fields typed wrong (named as the API names them, under "plans/"). */
+export function defaultPlansChanges(
+  settings: PlatformSettings,
+  edited: DefaultPlansForm,
+): { body: PlatformSettingsUpdate; errors: Record<string, string> } {
+  const saved = defaultPlansForm(settings);
+  const plans: NonNullable<PlatformSettingsUpdate["plans"]> = structuredClone(settings.plan_overrides);
+  const errors: Record<string, string> = {};
+  for (const [field, value] of Object.entries(edited)) {
+    if (value === saved[field]) continue;
+    const [plan, kind, period] = field.split("/") as [string, string, "day" | "month"];
+    const text = value.trim();
+    if (text !== "" && !/^\d+$/.test(text)) {
+      errors[`plans/${field}`] = "a whole number, or empty for unlimited";
+      continue;
+    }
+    plans[plan] ??= {};
+    plans[plan][kind] = { ...plans[plan][kind], [period]: text === "" ? null : Number(text) };
+  }
+  return { body: { plans }, errors };
 }
 
 /** The last finished month (yyyy-mm) of a date: what a monthly report can be made for. */

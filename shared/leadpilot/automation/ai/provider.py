@@ -2,7 +2,8 @@
 
 Configuration is read once: OPENAI_API_KEY (no key: every AI feature uses its offline method and says so),
 OPENAI_BASE_URL (a local stub in tests), OPENAI_MODEL. See ADR 0012. A workspace's own key, saved in the
-integrations panel, replaces the platform's (`for_workspace`).
+integrations panel, replaces the platform's; the key saved in the platform settings comes before OPENAI_API_KEY
+(`for_workspace`).
 """
 from __future__ import annotations
 
@@ -61,12 +62,18 @@ def ai_config() -> AiConfig:
 
 
 def for_workspace(settings: Settings, config: AiConfig, workspace_id: str) -> AiConfig:
-    """The AI configuration a workspace uses: its own OpenAI key when it saved one, else the platform's."""
-    from leadpilot.integrations import credentials  # on first use: the functions that load this module eagerly
-    # (automations) would otherwise pay the vault's imports at every cold start
+    """The AI configuration a workspace uses: its own OpenAI key when it saved one, else the key the platform saved
+    in its settings (cached per process), else the deployment's (OPENAI_API_KEY, or offline)."""
+    # on first use: the functions that load this module eagerly (automations) would otherwise pay the vault's
+    # imports at every cold start
+    from leadpilot.integrations import credentials
+    from leadpilot.platform.settings import platform_credential
 
     own = credentials.workspace_secret(settings, workspace_id, "openai")
-    return config if own is None else replace(config, api_key=own["api_key"], own_key=True)
+    if own is not None:
+        return replace(config, api_key=own["api_key"], own_key=True)
+    saved = platform_credential(settings, "openai")
+    return config if saved is None else replace(config, api_key=saved["api_key"])  # the platform's: metered
 
 
 @lru_cache(maxsize=32)
