@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from infra.local.host import shared_environment
 from infra.local.model import Deployment
-from infra.local.moto_main import patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
+from infra.local.moto_main import patch_dispatch, patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from infra.local.sqs_poller import sqs_record
 from leadpilot.platform import settings as platform_settings
@@ -28,6 +28,7 @@ JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
 patch_dynamodb()
 patch_sqs()
 patch_events()
+patch_dispatch()
 patch_stepfunctions()
 _counter = itertools.count()
 T = TypeVar("T")

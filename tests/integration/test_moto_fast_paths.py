@@ -81,3 +81,11 @@ def test_a_parsed_event_path_is_reused_and_finds_what_a_fresh_parse_finds(cloud:
     assert first is again
     assert [m.value for m in first.find(event)] == ["C1"]
     assert [m.value for m in again.find({"detail": {"contact": {"id": "C2"}}})] == ["C2"]
+
+
+def test_every_answer_still_carries_a_request_id_of_its_own(cloud: Any) -> None:
+    # Given the local cloud's moto / When two calls are answered
+    client = boto3.client("sqs", region_name="us-east-1")
+    ids = [client.list_queues()["ResponseMetadata"]["RequestId"] for _ in range(2)]
+    # Then each has its own id, in AWS's long form (52 letters and digits)
+    assert ids[0] != ids[1] and all(len(i) == 52 and i.isalnum() for i in ids), ids
