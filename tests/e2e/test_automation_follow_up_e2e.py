@@ -16,9 +16,9 @@ import pytest
 from tests.e2e.conftest import LocalCloudProcess, _free_port, until
 from tests.integration.test_automation_runtime_helpers import follow_up_flow
 
-# xdist_group: one local cloud at a time, the e2e tests run one after another on one worker of a parallel
-# run (`--dist loadgroup`) while the other workers take the unit and integration tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+# Its own xdist group: its time-scaled cloud is its own, so on another worker of a parallel run it goes beside
+# the e2e modules that share the real-time cloud instead of after them (most of its time is flow time waited out).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("follow-up")]
 DEMO = {"email": "owner@demo.leadpilot.test", "password": "demo-password-2026"}
 
 # A day of flow time in two seconds: a 3-day follow-up wait lasts 6 s, time enough for a reply to land in it on a
