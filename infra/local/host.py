@@ -162,7 +162,7 @@ class FunctionHost:
 
     def start(self, *, gateway: bool = True, pollers: bool = True, scheduler: bool = True) -> None:
         """Start the gateway, one thread per SQS event source and the scheduler thread."""
-        self._stop.clear()
+        self._stop = threading.Event()  # a poller of an earlier start still in its long poll keeps the set one
         if gateway:
             self.gateway.start()
         runners: list[tuple[str, Callable[[threading.Event], None]]] = []
@@ -178,12 +178,15 @@ class FunctionHost:
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Stop everything; returns within about a second (the pollers' long-poll wait)."""
+        """Stop everything: wait for the batches being handled and the scheduler's firing, not for idle long polls
+        (those threads end when their poll returns, without taking a batch)."""
         self._stop.set()
         self.gateway.stop()
-        for thread in self._threads:
+        idle = {f"sqs-{poller.name}" for poller in self.pollers if not poller.busy}
+        waited = [thread for thread in self._threads if thread.name not in idle]
+        for thread in waited:
             thread.join(timeout=5)
-        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        self._threads = [thread for thread in waited if thread.is_alive()]
         if self._threads:
             log.warning("threads still running after stop: %s", [t.name for t in self._threads])
 

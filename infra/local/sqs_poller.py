@@ -14,7 +14,10 @@ import boto3
 from infra.local.model import SqsSource
 
 log = logging.getLogger("infra.local.sqs")
-WAIT_SECONDS = 1  # long-poll wait: also bounds how long stop() waits for a poller
+# Long-poll wait (Lambda's mappings wait 20 s). moto looks at the queue again every second meanwhile, so a delayed
+# message is still seen within a second; a poll every second per queue kept an idle cloud a sixth of a core busy.
+# stop() does not wait for an idle poll (see FunctionHost.stop).
+WAIT_SECONDS = 5
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -73,12 +76,13 @@ class SqsPoller:
         self.region = region
         self.name = f"{function_id}.{source.event_name}"
         self._sqs = boto3.session.Session(region_name=region).client("sqs")
+        self.busy = False  # handling a batch: a stop waits for it to end
 
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set."""
         while not stop.is_set():
             try:
-                self.poll_once()
+                self.poll_once(stop=stop)
             except Exception:
                 if stop.is_set():
                     break  # the cloud is shutting down under us
@@ -107,11 +111,27 @@ class SqsPoller:
             last = len(more)
         return messages
 
-    def poll_once(self, wait_seconds: int = WAIT_SECONDS) -> int:
+    def poll_once(self, wait_seconds: int = WAIT_SECONDS, stop: threading.Event | None = None) -> int:
         """Receive one batch and process it; returns how many messages were received."""
         messages = self._gather(wait_seconds)
         if not messages:
             return 0
+        self.busy = True  # before looking at `stop`: a stop that finds it idle knows no batch will start
+        try:
+            if stop is not None and stop.is_set():  # received as the cloud stops: back at once for the next start,
+                self._release(messages)  # not after the queue's visibility timeout
+                return 0
+            return self._handle(messages)
+        finally:
+            self.busy = False
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                       for i, m in enumerate(messages[start:start + 10])]
+            self._sqs.change_message_visibility_batch(QueueUrl=self.source.queue_url, Entries=entries)
+
+    def _handle(self, messages: list[dict[str, Any]]) -> int:
         event = {"Records": [sqs_record(m, self.source.queue_arn, self.region) for m in messages]}
         try:
             result = self._invoke(self.function_id, event)
