@@ -12,12 +12,13 @@ AUDIENCE = "leadpilot-api"
 
 
 def issue_access_token(settings: Settings, *, user_id: str, workspace_id: str, session_id: str,
-                       actor_id: str | None = None, expires_at: int | None = None) -> str:
+                       actor_id: str | None = None, expires_at: int | None = None,
+                       issued_at: int | None = None) -> str:
     """Sign an access token for one user in one workspace, tied to a revocable session. An impersonation's token
     also names the platform admin acting as the user (`act`, RFC 8693) and ends with the session."""
     import jwt  # lazy: pyjwt loads cryptography (~30 ms of cold start), paid by the first token only
 
-    now = now_epoch()
+    now = issued_at or now_epoch()
     claims: dict[str, Any] = {"iss": ISSUER, "aud": AUDIENCE, "sub": user_id, "ws": workspace_id, "sid": session_id,
                               "iat": now, "exp": expires_at or now + settings.access_token_ttl_s, "typ": "access"}
     if actor_id is not None:

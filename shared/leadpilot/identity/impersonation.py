@@ -80,7 +80,7 @@ def start_impersonation(settings: Settings, identity: Identity, body: dict[str, 
            "/settings/support-access")
     metrics.add_metric(name="ImpersonationStarted", unit="Count", value=1)
     token = issue_access_token(settings, user_id=user_id, workspace_id=workspace_id, session_id=impersonation_id,
-                               actor_id=admin["id"], expires_at=ends)
+                               actor_id=admin["id"], expires_at=ends, issued_at=now)  # its lifetime exactly
     return {**access_dict(access), "access_token": token, "token_type": "Bearer", "expires_in": ends - now}
 
 
