@@ -15,6 +15,9 @@ import pytest
 from infra.local.template import Resolver
 from tests.support.sam import TEMPLATE, dependency_graph, transformed
 
+# One worker runs every test of the SAM transform (13-17 s each, cached per process): once, not once per worker.
+pytestmark = pytest.mark.xdist_group("sam-transform")
+
 RESOURCES = TEMPLATE["Resources"]
 # The dashboard's origin as the template computes it: the DashboardOrigin parameter, or the distribution's domain
 # (with no dashboard: none for the functions, a reserved origin no page can have for API Gateway's CORS).

@@ -13,6 +13,9 @@ import pytest
 
 from tests.support.sam import conditional_references, dependency_graph, transformed
 
+# One worker runs every test of the SAM transform (13-17 s each, cached per process): once, not once per worker.
+pytestmark = pytest.mark.xdist_group("sam-transform")
+
 DEPLOYMENTS = {
     "defaults": {},
     "custom domains": {"PublicBaseUrl": "https://api.example.com", "DashboardOrigin": "https://app.example.com"},
