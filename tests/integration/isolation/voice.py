@@ -9,8 +9,8 @@ from leadpilot.messages.signatures import TWILIO_HEADER, twilio_signature
 from leadpilot.sms.config import messaging_config
 from tests.integration.isolation.integrations import TWILIO
 
-PUBLIC = {("POST", "/webhooks/twilio/voice"), *(("POST", f"/webhooks/twilio/voice/{hook}")
-                                                for hook in ("answer", "status", "recording", "gather", "relay-end", "amd"))}
+HOOKS = ("answer", "status", "recording", "gather", "relay-end", "amd")
+PUBLIC = {("POST", "/webhooks/twilio/voice"), *(("POST", f"/webhooks/twilio/voice/{hook}") for hook in HOOKS)}
 _ANY_ID = "01M80A45J90JMESM0AR82N1PFF"
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/calls"): {"contact_id": _ANY_ID, "consent": "express"},
