@@ -308,6 +308,25 @@ def test_partial_batch_failure_keeps_only_the_failed_message(
     assert _counts(queue) == (0, 1)
 
 
+def test_a_batch_received_as_the_cloud_stops_goes_back_at_once(
+    make_host: Callable[..., FunctionHost], tmp_path: Path
+) -> None:
+    # Given a consumer's queue holding two messages, and a cloud that has begun to stop
+    queue = _queue("stopping-q")
+    worker = _write(tmp_path / "worker", WORKER)
+    source = SqsSource("Batch", queue.url, queue.arn, 10, ("ReportBatchItemFailures",))
+    host = make_host([FunctionSpec("Consumer", worker, "app.on_batch", sqs_sources=[source])], [queue],
+                     gateway=False, pollers=False, scheduler=False)
+    _send(queue, "fail-1", "fail-2")  # a handler run would leave them in flight until their visibility timeout
+    stopping = threading.Event()
+    stopping.set()
+    # When the poller receives them after the stop began
+    handled = host.pollers[0].poll_once(wait_seconds=0, stop=stopping)
+    # Then no handler ran and both are visible again at once, for the next start, and the poller is idle
+    assert handled == 0 and _counts(queue) == (2, 0)
+    assert host.pollers[0].busy is False
+
+
 def test_handler_exception_redelivers_then_dead_letters(make_host: Callable[..., FunctionHost], tmp_path: Path) -> None:
     # Given a queue with a 1 s visibility timeout and maxReceiveCount 2, consumed by a handler that raises
     dlq = _queue("explode-dlq")
