@@ -18,6 +18,7 @@ from infra.local.model import Deployment
 from infra.local.moto_main import patch_dispatch, patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
 from infra.local.provision import provision
 from infra.local.sqs_poller import sqs_record
+from leadpilot.email import senders
 from leadpilot.platform import settings as platform_settings
 from leadpilot.settings import get_settings, password_hashing
 from tests.support import localstack, moto_reset
@@ -99,12 +100,14 @@ def function_environment(monkeypatch: pytest.MonkeyPatch, deployment: Deployment
     get_settings.cache_clear()
     password_hashing.cache_clear()
     platform_settings.forget_cached()  # credentials and plans another test saved are gone with its data
+    senders.forget_verified()  # and so are the SES identities it verified
     try:
         yield
     finally:
         get_settings.cache_clear()
         password_hashing.cache_clear()
         platform_settings.forget_cached()
+        senders.forget_verified()
 
 
 _SEEDS: dict[str, tuple[dict[str, Any], Any]] = {}

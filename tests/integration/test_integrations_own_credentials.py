@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from leadpilot.automation.ai.provider import ai_config
+from leadpilot.email.provider import provider as email_provider
 from leadpilot.sms.config import SANDBOX_ACCOUNT
 from tests.integration.conftest import sign_up
 from tests.integration.messaging_helpers import (
@@ -217,6 +218,12 @@ def test_workspaces_without_their_own_use_the_credentials_the_platform_saved(
     email = api.post("/emails", {"contact_id": contacts[token_a], "subject": "Hi", "body": "Hello"}, token=token_a)
     assert email.status == 202, email
     assert api.get(f"/emails/{email.body['id']}", token=token_a).body["from"] == "hello@leadpilot.test"
+    # And a second email asks SES nothing more about that address (verified once per process)
+    asked_ses: list[str] = []
+    email_provider("us-east-1").client.meta.events.register(
+        "before-call.ses.GetIdentityVerificationAttributes", lambda **_: asked_ses.append("asked"))
+    again = api.post("/emails", {"contact_id": contacts[token_a], "subject": "Again", "body": "Hi"}, token=token_a)
+    assert again.status == 202 and asked_ses == [], (again, asked_ses)
     # And no answer holds a secret
     shown = api.get("/platform/settings", token=admin).raw
     assert AUTH_P not in shown and KEY_P not in shown and AUTH_P[-4:] in shown

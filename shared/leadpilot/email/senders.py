@@ -88,14 +88,28 @@ def release_sender(workspace_id: str, provider: EmailProvider) -> int:
     return 1
 
 
+# Platform from addresses SES has said are verified, kept per process as a workspace sender keeps its status: a
+# queued email does not ask SES again (one API call per email otherwise, on the send path).
+_PLATFORM_VERIFIED: set[str] = set()
+
+
+def forget_verified() -> None:
+    """Ask SES again next time, as a new process would (tests: each starts from an empty platform)."""
+    _PLATFORM_VERIFIED.clear()
+
+
 def platform_sender(settings: Settings, provider: EmailProvider) -> Sender | None:
     """The from address the platform saved in its settings (cached per process), for workspaces without their own:
     None when there is none or SES has not verified it."""
     from leadpilot.platform.settings import platform_credential  # lazy: the platform sits beside the channels
 
     saved = platform_credential(settings, "email")
-    if saved is None or not provider.is_verified(saved["from_email"]):
+    if saved is None:
         return None
+    if saved["from_email"] not in _PLATFORM_VERIFIED:
+        if not provider.is_verified(saved["from_email"]):
+            return None
+        _PLATFORM_VERIFIED.add(saved["from_email"])
     return Sender(saved["from_email"], saved.get("from_name"), saved["from_email"], "address", "verified", "")
 
 
