@@ -1,5 +1,6 @@
-"""Calendar sync: Google and Microsoft push webhooks, the appointment/connection events consumer, and the
-scheduled renewal of push channels (ADR 0024). The webhooks take no credentials: their channel secret is one."""
+"""Calendar sync: a connection's calendars and the host's choice among them, Google and Microsoft push webhooks,
+the appointment/connection events consumer, and the scheduled renewal of push channels (ADR 0024). The webhooks
+take no credentials: their channel secret is one."""
 from __future__ import annotations
 
 import json
@@ -10,15 +11,17 @@ from chalice import Chalice, Response
 from leadpilot.api.edge import Edge
 from leadpilot.api.queues import process_sqs_batch
 from leadpilot.api.request import raw_body
+from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
 from leadpilot.untrusted import loads
 
 if TYPE_CHECKING:
-    from leadpilot.calendar_sync import changes, config, consumer, watches
+    from leadpilot.calendar_sync import changes, config, consumer, selection, watches
 else:  # domain modules load on first use (googleapiclient is heavy)
     changes = lazy("leadpilot.calendar_sync.changes")
     config = lazy("leadpilot.calendar_sync.config")
     consumer = lazy("leadpilot.calendar_sync.consumer")
+    selection = lazy("leadpilot.calendar_sync.selection")
     watches = lazy("leadpilot.calendar_sync.watches")
 
 app = Chalice(app_name="leadpilot-calendar-sync")
@@ -28,6 +31,23 @@ MAX_PUSH_BYTES = 256 * 1024
 
 def _headers() -> dict[str, str]:
     return {k.lower(): v for k, v in app.current_request.headers.items()}  # type: ignore[union-attr]
+
+
+@edge.route("/calendar/connections/{connection_id}/calendars", "GET")
+def list_calendars(connection_id: str) -> dict[str, Any]:
+    """Your connected account's calendars: which count for conflicts, which one bookings are written to."""
+    identity = edge.identity()
+    return selection.calendars_of(edge.settings, config.sync_config(), identity,
+                                  parse_id(connection_id, "connection_id"))
+
+
+@edge.route("/calendar/connections/{connection_id}", "PATCH")
+def choose_calendars(connection_id: str) -> dict[str, Any]:
+    """Choose the calendars checked for conflicts and/or where bookings are written (busy times follow at once)."""
+    identity = edge.identity("write")
+    body = edge.body("calendar_selection")
+    return selection.choose(edge.settings, config.sync_config(), identity, parse_id(connection_id, "connection_id"),
+                            body)
 
 
 @edge.route("/calendar-sync/webhooks/google", "POST")

@@ -99,6 +99,9 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/bookings/{token}/reschedule"): ("leadpilot.calendar", "public_booking_result", "one"),
     **{(m, p): ("leadpilot.calendar", "public_appointment", "one") for m, p in (
         ("GET", "/bookings/{token}"), ("POST", "/bookings/{token}/cancel"))},
+    **{(m, p): ("leadpilot.calendar_sync", "connection_calendars", "one") for m, p in (
+        ("GET", "/calendar/connections/{connection_id}/calendars"),
+        ("PATCH", "/calendar/connections/{connection_id}"))},
     ("POST", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed", "one"),
     ("GET", "/me/calendar-feed"): ("leadpilot.tasks", "calendar_feed_status", "one"),
     **{(m, p): ("leadpilot.tasks", "task", shape) for m, p, shape in (

@@ -2,8 +2,11 @@
 
 `hosts_busy` is what availability calls: one BatchGetItem of every host's links (a key per host and provider),
 never Google or Microsoft; `busy_intervals` is one host's, by a Query of its partition.
-The cache is refreshed on connect, after each push or sync, and after we write an appointment; a disconnect
-deletes the link and its cache with it.
+The cache holds the busy time of the calendars the host chose for conflicts (`links.conflict_ids`), merged. It
+is refreshed on connect, after each push or sync, after we write an appointment, and when the host changes the
+selection (which writes the selection and the new cache together); a disconnect deletes the link and its cache.
+A refresh stores what it read only if the selection it read for is still the link's, so a refresh racing a
+selection change never brings back the old calendars' busy time.
 """
 from __future__ import annotations
 
@@ -11,13 +14,17 @@ import json
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from leadpilot.calendar_sync.config import SyncConfig
-from leadpilot.calendar_sync.links import PROVIDERS, api_of, links, token_for
+from leadpilot.calendar_sync.links import PROVIDERS, api_of, conflict_ids, links, token_for
 from leadpilot.calendar_sync.models import CalendarLinkItem, host_pk, link_sk
 from leadpilot.calendar_sync.providers import Interval
 from leadpilot.clock import now_iso
 from leadpilot.db.base import bind_tables
+from leadpilot.observability import logger
 from leadpilot.settings import Settings
 
 
@@ -58,14 +65,36 @@ def merge(intervals: list[Interval]) -> list[Interval]:
 
 
 def refresh_busy(settings: Settings, config: SyncConfig, item: CalendarLinkItem) -> int:
-    """Ask the provider for the link's busy times over the window and store them; returns how many intervals."""
-    token = token_for(settings, item)
+    """Ask the provider for the busy times of the link's chosen calendars over the window and store them (unless
+    the selection changed meanwhile); returns how many intervals."""
+    window = read_busy(settings, config, item, conflict_ids(item))
+    same = (CalendarLinkItem.conflict_calendars == item.conflict_calendars if item.conflict_calendars
+            else CalendarLinkItem.conflict_calendars.does_not_exist())
+    try:
+        item.update(actions=busy_actions(window), condition=same)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        logger.info("the calendar selection changed while refreshing: its own refresh stands")
+    return len(window[2])
+
+
+def read_busy(settings: Settings, config: SyncConfig, item: CalendarLinkItem,
+              calendars: Sequence[str]) -> tuple[int, int, list[Interval]]:
+    """The window (start, until) and the merged busy time of `calendars` in it, from the provider."""
     start = int(time.time()) // 60 * 60
     until = start + config.window_days * 86400
-    busy = merge(api_of(config, item.provider).busy(token, start, until))
-    item.update(actions=[CalendarLinkItem.busy.set(json.dumps(busy)), CalendarLinkItem.busy_from.set(start),
-                         CalendarLinkItem.busy_until.set(until), CalendarLinkItem.busy_refreshed_at.set(now_iso())])
-    return len(busy)
+    if not calendars:
+        return start, until, []
+    token = token_for(settings, item)
+    return start, until, merge(api_of(config, item.provider).busy(token, start, until, calendars))
+
+
+def busy_actions(window: tuple[int, int, list[Interval]]) -> list[Any]:
+    """The update that stores a window read by `read_busy`."""
+    start, until, busy = window
+    return [CalendarLinkItem.busy.set(json.dumps(busy)), CalendarLinkItem.busy_from.set(start),
+            CalendarLinkItem.busy_until.set(until), CalendarLinkItem.busy_refreshed_at.set(now_iso())]
 
 
 def _utc(epoch: int) -> datetime:

@@ -17,7 +17,7 @@ from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
 from leadpilot.calendar_sync.links import Secret, Skipped, api_of, link, proven, token_for, workspace_of
 from leadpilot.calendar_sync.models import CalendarLinkItem, SyncedEventItem, external_gsi
-from leadpilot.calendar_sync.providers import Change, ProviderError, SyncTokenExpired
+from leadpilot.calendar_sync.providers import PRIMARY, Change, ProviderError, SyncTokenExpired
 from leadpilot.db.base import transaction
 from leadpilot.errors import Forbidden, ServiceUnavailable
 from leadpilot.events import outbox
@@ -50,12 +50,15 @@ def sync_google(settings: Settings, config: SyncConfig, item: CalendarLinkItem) 
     """Incremental sync with the stored sync token (410 Gone: a full one), then refresh the busy cache.
 
     The host's live synced events are read once (one Query) and the changes matched against them in memory: a
-    first full sync of a busy calendar costs no lookup per event."""
+    first full sync of a busy calendar costs no lookup per event. The channel and sync token are the primary
+    calendar's, so only our events there are matched (one written to another calendar is not taken for deleted
+    by a full resync of the primary)."""
     api = api_of(config, "google")
     assert isinstance(api, GoogleCalendar)
     token = token_for(settings, item)
     ours = {s.external_id: s for s in SyncedEventItem.query(
-        item.PK, SyncedEventItem.SK.startswith("EVENT#google#"), filter_condition=SyncedEventItem.cancelled == 0)}
+        item.PK, SyncedEventItem.SK.startswith("EVENT#google#"), filter_condition=SyncedEventItem.cancelled == 0)
+        if s.calendar_id in (None, PRIMARY)}
     try:
         found, next_token = api.changes(token, item.sync_token)
     except SyncTokenExpired:

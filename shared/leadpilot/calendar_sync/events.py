@@ -1,5 +1,7 @@
 """Bookings written to the host's connected calendars: one external event per appointment and calendar.
 
+A new event goes to the link's write-target calendar (`links.write_target`); its record keeps that calendar, so
+later updates and the deletion reach the event where it is even after the host picks another target.
 Idempotent by appointment id: the external event id is remembered (SyncedEventItem), Google's event id is derived
 from the appointment and Graph gets it as transactionId, an unchanged appointment is not written again, an older
 event than the last applied is skipped, and a cancelled appointment leaves a tombstone so a late redelivery of its
@@ -21,9 +23,9 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.config import SyncConfig, sync_config
-from leadpilot.calendar_sync.links import Skipped, api_of, host_links, token_for
+from leadpilot.calendar_sync.links import Skipped, api_of, host_links, token_for, write_target
 from leadpilot.calendar_sync.models import CalendarLinkItem, SyncedEventItem, event_sk, external_gsi, host_pk
-from leadpilot.calendar_sync.providers import EventBody
+from leadpilot.calendar_sync.providers import PRIMARY, EventBody
 from leadpilot.clock import now_epoch, now_iso
 from leadpilot.observability import logger, metrics
 from leadpilot.settings import Settings
@@ -58,11 +60,12 @@ def delete_event(settings: Settings, workspace_id: str, user_id: str, appointmen
             token = token_for(settings, link)
         except Skipped:
             continue
+        calendar = (synced.calendar_id if synced else None) or PRIMARY
         if synced is not None:
-            api_of(config, link.provider).delete_event(token, synced.external_id)
+            api_of(config, link.provider).delete_event(token, synced.external_id, calendar)
             metrics.add_metric(name="CalendarEventDeleted", unit="Count", value=1)
         _remember(workspace_id, user_id, link.provider, appointment_id, synced.external_id if synced else "-",
-                  ("", ""), version, "", cancelled=True)
+                  ("", ""), version, "", calendar, cancelled=True)
         refresh_busy(settings, config, link)
 
 
@@ -89,13 +92,15 @@ def _upsert_one(settings: Settings, config: SyncConfig, link: CalendarLinkItem, 
     token = token_for(settings, link)
     api = api_of(config, link.provider)
     if synced is None:
-        external_id = api.create_event(token, body)
+        calendar = write_target(link)
+        external_id = api.create_event(token, body, calendar)
         metrics.add_metric(name="CalendarEventCreated", unit="Count", value=1)
     else:
-        external_id = synced.external_id
-        api.update_event(token, external_id, body)
+        calendar, external_id = synced.calendar_id or PRIMARY, synced.external_id
+        api.update_event(token, external_id, body, calendar)
         metrics.add_metric(name="CalendarEventUpdated", unit="Count", value=1)
-    _remember(ws, link.user_id, link.provider, appointment_id, external_id, (body.start, body.end), version, digest)
+    _remember(ws, link.user_id, link.provider, appointment_id, external_id, (body.start, body.end), version, digest,
+              calendar)
     refresh_busy(settings, config, link)
 
 
@@ -108,9 +113,11 @@ def _synced(workspace_id: str, user_id: str, provider: str, appointment_id: str)
 
 
 def _remember(workspace_id: str, user_id: str, provider: str, appointment_id: str, external_id: str,
-              times: tuple[str, str], version: str, digest: str, cancelled: bool = False) -> None:
+              times: tuple[str, str], version: str, digest: str, calendar: str,
+              cancelled: bool = False) -> None:
     item = SyncedEventItem(host_pk(workspace_id, user_id), event_sk(provider, appointment_id),
                            appointment_id=appointment_id, provider=provider, external_id=external_id,
+                           calendar_id=None if calendar == PRIMARY else calendar,
                            start=times[0], end=times[1], version=version, digest=digest, cancelled=int(cancelled),
                            GSI1PK=external_gsi(workspace_id, provider, external_id), GSI1SK="EVENT",
                            expires_at=now_epoch() + TOMBSTONE_S if cancelled else _epoch(times[1]) + PAST_KEPT_S)

@@ -10,10 +10,13 @@ import contextlib
 import hashlib
 import secrets
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from leadpilot.calendar_sync.providers import (
+    PRIMARY,
+    Calendar,
     Change,
     EventBody,
     Interval,
@@ -23,7 +26,8 @@ from leadpilot.calendar_sync.providers import (
     Watch,
 )
 
-CALENDAR = "primary"
+CALENDAR = PRIMARY  # where push channels and incremental sync look (ADR 0024)
+WRITERS = ("owner", "writer")
 
 
 class GoogleCalendar:
@@ -55,26 +59,44 @@ class GoogleCalendar:
                                   client_options={"api_endpoint": self.api_url})
         return self._service
 
-    def busy(self, token: str, start: int, end: int) -> list[Interval]:
-        body = {"timeMin": _iso(start), "timeMax": _iso(end), "items": [{"id": CALENDAR}]}
+    def calendars(self, token: str) -> list[Calendar]:
+        """Every calendar in the account's calendar list (paged)."""
+        found: list[Calendar] = []
+        page: str | None = None
+        while True:
+            reply = self._run(self._client().calendarList().list(maxResults=250, pageToken=page), token)
+            found.extend(Calendar(str(c["id"]), str(c.get("summaryOverride") or c.get("summary") or c["id"]),
+                                  bool(c.get("primary")), c.get("accessRole") in WRITERS)
+                         for c in reply.get("items", []))
+            page = reply.get("nextPageToken")
+            if not page:
+                return found
+
+    def busy(self, token: str, start: int, end: int, calendars: Sequence[str] = (PRIMARY,)) -> list[Interval]:
+        """Busy times of the calendars in one freeBusy query; a calendar Google cannot read (gone, unshared)
+        reports errors and no busy time."""
+        if not calendars:
+            return []
+        body = {"timeMin": _iso(start), "timeMax": _iso(end), "items": [{"id": c} for c in calendars]}
         reply = self._run(self._client().freebusy().query(body=body), token)
-        busy = reply.get("calendars", {}).get(CALENDAR, {}).get("busy", [])
+        answered = reply.get("calendars", {})
+        busy = [b for c in calendars for b in answered.get(c, {}).get("busy", [])]
         return [(_epoch(b["start"]), _epoch(b["end"])) for b in busy]
 
-    def create_event(self, token: str, event: EventBody) -> str:
+    def create_event(self, token: str, event: EventBody, calendar: str = PRIMARY) -> str:
         event_id = event_id_of(event.key)
         try:
-            self._run(self._events().insert(calendarId=CALENDAR, body={"id": event_id, **_body(event)}), token)
+            self._run(self._events().insert(calendarId=calendar, body={"id": event_id, **_body(event)}), token)
         except _Conflict:  # inserted before (a redelivery after a crash): bring it up to date instead
-            self.update_event(token, event_id, event)
+            self.update_event(token, event_id, event, calendar)
         return event_id
 
-    def update_event(self, token: str, external_id: str, event: EventBody) -> None:
-        self._run(self._events().patch(calendarId=CALENDAR, eventId=external_id, body=_body(event)), token)
+    def update_event(self, token: str, external_id: str, event: EventBody, calendar: str = PRIMARY) -> None:
+        self._run(self._events().patch(calendarId=calendar, eventId=external_id, body=_body(event)), token)
 
-    def delete_event(self, token: str, external_id: str) -> None:
+    def delete_event(self, token: str, external_id: str, calendar: str = PRIMARY) -> None:
         with contextlib.suppress(_Gone):  # already deleted (by us before, or by the host)
-            self._run(self._events().delete(calendarId=CALENDAR, eventId=external_id), token)
+            self._run(self._events().delete(calendarId=calendar, eventId=external_id), token)
 
     def watch(self, token: str, address: str, secret: str, ttl_s: int) -> Watch:
         body = {"id": secrets.token_hex(16), "type": "web_hook", "address": address, "token": secret,

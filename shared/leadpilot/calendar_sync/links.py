@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
 from leadpilot.calendar_sync.models import RENEW_BUCKET, CalendarLinkItem, host_pk, link_sk
-from leadpilot.calendar_sync.providers import CalendarApi
+from leadpilot.calendar_sync.providers import PRIMARY, CalendarApi
 from leadpilot.db.base import bind_tables
 from leadpilot.integrations import vault
 from leadpilot.observability import logger
@@ -71,6 +72,16 @@ def ensure_link(settings: Settings, workspace_id: str, user_id: str, provider: s
                             GSI1PK=RENEW_BUCKET, GSI1SK=due_now)
     item.save()
     return item
+
+
+def conflict_ids(item: CalendarLinkItem) -> list[str]:
+    """The calendars whose busy time blocks the host (the primary one until the host chooses)."""
+    return [str(c) for c in json.loads(item.conflict_calendars)] if item.conflict_calendars else [PRIMARY]
+
+
+def write_target(item: CalendarLinkItem) -> str:
+    """The calendar new bookings are written to."""
+    return item.write_calendar or PRIMARY
 
 
 def token_for(settings: Settings, item: CalendarLinkItem) -> str:

@@ -25,9 +25,12 @@ def external_gsi(workspace_id: str, provider: str, external_id: str) -> str:
 
 
 class CalendarLinkItem(CrmModel, discriminator="calendar_link"):
-    """PK: WS#<ws>#CALSYNC#<user_id>  SK: LINK#<provider>: one host's connected calendar (its primary one).
+    """PK: WS#<ws>#CALSYNC#<user_id>  SK: LINK#<provider>: one host's connected account and its chosen calendars.
 
-    Holds the busy cache (`busy`: JSON [[start_epoch, end_epoch], ...] for the next window), the push channel
+    `conflict_calendars` (JSON list of calendar ids, "primary" for the account's main one; null = ["primary"])
+    are the calendars whose busy time blocks the host; `write_calendar` (null = "primary") is where new bookings
+    are written. Holds the busy cache of those calendars together (`busy`: JSON [[start_epoch, end_epoch], ...]
+    for the next window, written only under the selection it was read for), the push channel
     (Google: channel id + resource id; Microsoft: subscription id), the sha256 of its secret token (the token
     itself lives only at the provider) and Google's sync token.
     GSI1PK: CALSYNC#RENEW  GSI1SK: <watch expiry iso>#<ws>#<user_id>#<provider>: what the renewal function reads.
@@ -46,11 +49,14 @@ class CalendarLinkItem(CrmModel, discriminator="calendar_link"):
     watch_expires_at = NumberAttribute(null=True)  # epoch seconds (not `expires_at`: that is the table's TTL)
     sync_token = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
+    conflict_calendars = UnicodeAttribute(null=True)
+    write_calendar = UnicodeAttribute(null=True)
 
 
 class SyncedEventItem(CrmModel, discriminator="calendar_synced_event"):
     """PK: WS#<ws>#CALSYNC#<user_id>  SK: EVENT#<provider>#<appointment_id>: an appointment written to a host's
-    calendar, with its external event id and the times last written or seen. `version` is the occurred_at of the
+    calendar, with its external event id, the calendar holding it (`calendar_id`; null = "primary") and the times
+    last written or seen. `version` is the occurred_at of the
     appointment event last applied (older redeliveries are skipped); a cancelled one stays as a tombstone.
     TTL: 30 days after the appointment ends; a tombstone 90 days after the cancellation.
     GSI1PK: WS#<ws>#CALSYNC_EXT#<provider>#<external_id>  GSI1SK: EVENT: an external change finds its appointment.
@@ -64,3 +70,4 @@ class SyncedEventItem(CrmModel, discriminator="calendar_synced_event"):
     version = UnicodeAttribute()
     digest = UnicodeAttribute()  # of the body last written: an unchanged appointment is not written again
     cancelled = NumberAttribute(default=0)
+    calendar_id = UnicodeAttribute(null=True)

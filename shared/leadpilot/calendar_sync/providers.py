@@ -5,10 +5,12 @@ calls; the rest of the package never knows which one it talks to.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 Interval = tuple[int, int]  # epoch seconds, start inclusive, end exclusive
+PRIMARY = "primary"  # the account's main calendar, as stored in a selection (both providers have one)
 
 
 class ProviderError(Exception):
@@ -43,6 +45,16 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """One calendar of the connected account."""
+
+    id: str
+    name: str
+    primary: bool
+    writable: bool  # events can be written to it (Google: owner or writer; Graph: canEdit)
+
+
+@dataclass(frozen=True)
 class EventBody:
     """An appointment as a calendar event."""
 
@@ -57,13 +69,15 @@ class EventBody:
 
 
 class CalendarApi(Protocol):
-    def busy(self, token: str, start: int, end: int) -> list[Interval]: ...
+    def calendars(self, token: str) -> list[Calendar]: ...
 
-    def create_event(self, token: str, event: EventBody) -> str: ...
+    def busy(self, token: str, start: int, end: int, calendars: Sequence[str] = (PRIMARY,)) -> list[Interval]: ...
 
-    def update_event(self, token: str, external_id: str, event: EventBody) -> None: ...
+    def create_event(self, token: str, event: EventBody, calendar: str = PRIMARY) -> str: ...
 
-    def delete_event(self, token: str, external_id: str) -> None: ...
+    def update_event(self, token: str, external_id: str, event: EventBody, calendar: str = PRIMARY) -> None: ...
+
+    def delete_event(self, token: str, external_id: str, calendar: str = PRIMARY) -> None: ...
 
     def watch(self, token: str, address: str, secret: str, ttl_s: int) -> Watch: ...
 

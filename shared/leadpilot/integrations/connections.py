@@ -78,6 +78,15 @@ def connections(workspace_id: str) -> list[Connection]:
     return [view(i) for i in items]
 
 
+def find_connection(workspace_id: str, connection_id: str) -> Connection | None:
+    """One OAuth connection of the workspace by its id (the partition holds a handful)."""
+    items = OAuthConnectionItem.query(integrations_pk(workspace_id), OAuthConnectionItem.SK.startswith("OAUTH#"),
+                                      filter_condition=OAuthConnectionItem.connection_id == connection_id,
+                                      consistent_read=True)
+    item = next(iter(items), None)
+    return view(item) if item is not None else None
+
+
 def open_token(cipher: Cipher, item: OAuthConnectionItem, what: str) -> str:
     """A sealed token of the connection (access or refresh), opened."""
     sealed = item.access_sealed if what == "access" else item.refresh_sealed
