@@ -14,8 +14,9 @@ WEBHOOK_BASE = "https://api.leadpilot.test"
 
 
 @contextmanager
-def fake_calendars(oauth: OAuthStub) -> Iterator[FakeCalendars]:
-    with serve(lambda token: token in oauth.access_tokens) as fake:
+def fake_calendars(oauth: OAuthStub | None) -> Iterator[FakeCalendars]:
+    """Accepting the stub's tokens (any bearer token without one: for tests that only read calendars)."""
+    with serve(lambda token: oauth is None or token in oauth.access_tokens) as fake:
         env = {"GOOGLE_CALENDAR_API_URL": fake.google_api, "GRAPH_API_URL": fake.graph_api,
                "CALENDAR_WEBHOOK_BASE_URL": WEBHOOK_BASE}
         previous = {k: os.environ.get(k) for k in env}

@@ -630,6 +630,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calendar/connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Choose the calendars checked for conflicts and/or where bookings are written (busy times follow at once). */
+        patch: operations["choose_calendars"];
+        trace?: never;
+    };
+    "/calendar/connections/{connection_id}/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your connected account's calendars: which count for conflicts, which one bookings are written to. */
+        get: operations["list_calendars"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calendar/{feed_token}": {
         parameters: {
             query?: never;
@@ -3806,6 +3840,16 @@ export interface components {
             /** @description when the working URL was made */
             created_at: string | null;
         };
+        /**
+         * CalendarSelection
+         * @description Which calendars of a connected account count for conflicts, and where new bookings are written.
+         */
+        CalendarSelection: {
+            /** @description Ids of the calendars whose busy time blocks the host ([] = none). */
+            conflict_calendars?: string[];
+            /** @description Id of the calendar new bookings are written to (a writable one). */
+            write_calendar?: string;
+        };
         /** A voice call */
         Call: {
             id: string;
@@ -3877,6 +3921,27 @@ export interface components {
              */
             consent?: "express_written" | "express" | "existing_customer" | "inbound_request";
             idempotency_key?: string;
+        };
+        /**
+         * ConnectionCalendars
+         * @description A connected account's calendars and the host's choice among them (response).
+         */
+        ConnectionCalendars: {
+            connection_id: string;
+            /** @enum {unknown} */
+            provider: "google" | "microsoft";
+            calendars: {
+                id: string;
+                name: string;
+                /** @description the account's main calendar */
+                primary: boolean;
+                /** @description bookings can be written to it */
+                writable: boolean;
+                /** @description its busy time blocks the host */
+                selected_for_conflicts: boolean;
+                /** @description new bookings are written to it */
+                is_write_target: boolean;
+            }[];
         };
         /**
          * Contact
@@ -7855,6 +7920,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    choose_calendars: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarSelection"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCalendars"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    list_calendars: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCalendars"];
                 };
             };
             "4XX": components["responses"]["Error"];
