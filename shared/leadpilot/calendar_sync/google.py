@@ -136,13 +136,14 @@ class GoogleCalendar:
     def _run(self, request: Any, token: str) -> Any:
         """Execute with the bearer token on this thread's connection; the provider's failures become ours."""
         from googleapiclient.errors import HttpError
+        from httplib2 import HttpLib2Error
 
         request.headers["authorization"] = f"Bearer {token}"
         try:
             return request.execute(http=self._http(), num_retries=1)
         except HttpError as exc:
             raise _failure(exc, request.methodId) from exc
-        except OSError as exc:  # timeouts and refused connections
+        except (OSError, HttpLib2Error) as exc:  # timeouts, refused connections, unknown hosts
             raise ProviderError(f"Google Calendar is unreachable: {exc}") from exc
 
 
