@@ -61,9 +61,11 @@ def choose(settings: Settings, config: SyncConfig, identity: Identity, connectio
         raise ValidationFailed.field("write_calendar", "the calendar bookings went to is gone: choose another")
     if not chosen.writable:
         raise ValidationFailed.field("write_calendar", "bookings cannot be written to a read-only calendar")
-    actions: list[Any] = [CalendarLinkItem.conflict_calendars.set(json.dumps(conflicts)),
-                          CalendarLinkItem.write_calendar.set(target)]
-    if conflicts != conflict_ids(item):
+    actions: list[Any] = []  # only what the body names: two quick changes of different fields both stand
+    if "write_calendar" in body:
+        actions.append(CalendarLinkItem.write_calendar.set(target))
+    if "conflict_calendars" in body:
+        actions.append(CalendarLinkItem.conflict_calendars.set(json.dumps(conflicts)))
         actions += busy_actions(_read(settings, config, item, conflicts))
     item.update(actions=actions)
     metrics.add_metric(name="CalendarSelectionChanged", unit="Count", value=1)
