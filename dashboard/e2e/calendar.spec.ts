@@ -1,5 +1,6 @@
 import { test, expect, expectAccessible, screenshot } from "./fixtures";
 import { BookingScreen, CalendarScreen } from "./pages/calendar";
+import { IntegrationsScreen } from "./pages/integrations";
 
 // The member and the booker share a zone here, so the times on both screens read the same.
 test.use({ timezoneId: "America/New_York" });
@@ -18,6 +19,31 @@ test("set up booking, book a slot on the public page, and see it in the calendar
   await calendar.setBookingSlug(pageSlug);
   await expectAccessible(page);
   await screenshot(page, "calendar-setup");
+
+  // And connects Google Calendar, checks its team calendar for conflicts and adds bookings there
+  const integrations = new IntegrationsScreen(page);
+  await integrations.open();
+  await integrations.connect("Google Calendar");
+  await calendar.open();
+  await calendar.checkForConflicts("Google Calendar", "Sales team");
+  await calendar.addBookingsTo("Google Calendar", "Sales team");
+  await expect(calendar.account("Google Calendar").getByLabel("host@example.com")).toBeChecked();
+  await expectAccessible(page);
+  await screenshot(page, "calendar-connected");
+  const catalogue = await workspace.api("GET", "/integrations");
+  const google = catalogue.body.integrations.find((entry: { key: string }) => entry.key === "google");
+  const chosen = await workspace.api("GET", `/calendar/connections/${google.details.connection.id}/calendars`);
+  expect(
+    chosen.body.calendars.map((c: { name: string; selected_for_conflicts: boolean; is_write_target: boolean }) => [
+      c.name,
+      c.selected_for_conflicts,
+      c.is_write_target,
+    ]),
+  ).toEqual([
+    ["host@example.com", true, false],
+    ["Sales team", true, true],
+    ["Holidays in United States", false, false],
+  ]);
 
   // When a visitor opens the public page and books the first offered time
   const booking = new BookingScreen(page);

@@ -1,5 +1,5 @@
 // The calendar screens as a user sees them: booking setup (availability, event types, booking page), the public
-// booking page, and the appointments grid.
+// booking page, the appointments grid, and the connected calendars' choices.
 import { expect, type Locator, type Page } from "@playwright/test";
 
 export class CalendarScreen {
@@ -44,6 +44,25 @@ export class CalendarScreen {
 
   async showView(name: "Week" | "Month"): Promise<void> {
     await this.page.getByRole("radio", { name }).click();
+  }
+
+  /** A connected account's calendars, in the Connected calendars panel. */
+  account(name: string): Locator {
+    return this.page.getByRole("region", { name: `${name} calendars` });
+  }
+
+  async checkForConflicts(account: string, calendar: string): Promise<void> {
+    const box = this.account(account).getByRole("group", { name: "Check for conflicts" }).getByLabel(calendar);
+    await box.check();
+    await expect(box).toBeChecked();
+    await expect(box).toBeEnabled(); // saved
+  }
+
+  async addBookingsTo(account: string, calendar: string): Promise<void> {
+    const choice = this.account(account).getByLabel("Add bookings to");
+    await choice.selectOption({ label: calendar });
+    await expect(choice.locator("option:checked")).toHaveText(calendar);
+    await expect(choice).toBeEnabled(); // saved
   }
 }
 

@@ -174,3 +174,55 @@ export function useCalendarConnections() {
     select: (catalogue) => catalogue.integrations.filter((entry) => CALENDAR_PROVIDERS.includes(entry.key)),
   });
 }
+
+export type ConnectionCalendars = Schemas["ConnectionCalendars"];
+export type CalendarSelection = Schemas["CalendarSelection"];
+
+/** A connected account's calendars and which ones block time and take bookings (read from the provider). */
+export function useConnectionCalendars(connectionId: string) {
+  return useQuery({
+    queryKey: ["calendar", "connection-calendars", connectionId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/calendar/connections/{connection_id}/calendars", {
+          params: { path: { connection_id: connectionId } },
+        }),
+      ),
+  });
+}
+
+/** Change the choice: it shows at once, and a refusal puts the previous one back. */
+export function useChooseCalendars(connectionId: string) {
+  const queryClient = useQueryClient();
+  const key = ["calendar", "connection-calendars", connectionId];
+  return useMutation({
+    mutationFn: (body: CalendarSelection) =>
+      unwrap(
+        api.PATCH("/calendar/connections/{connection_id}", { params: { path: { connection_id: connectionId } }, body }),
+      ),
+    onMutate: async (body) => {
+      await queryClient.cancelQueries({ queryKey: key });
+      const before = queryClient.getQueryData<ConnectionCalendars>(key);
+      if (before) queryClient.setQueryData(key, chosen(before, body));
+      return { before };
+    },
+    onError: (_error, _body, context) => {
+      if (context?.before) queryClient.setQueryData(key, context.before);
+    },
+    onSuccess: (fresh) => queryClient.setQueryData(key, fresh),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: key }),
+  });
+}
+
+/** What the list looks like once the choice is applied (the optimistic view of a PATCH). */
+export function chosen(current: ConnectionCalendars, body: CalendarSelection): ConnectionCalendars {
+  const conflicts = body.conflict_calendars ? new Set(body.conflict_calendars) : null;
+  return {
+    ...current,
+    calendars: current.calendars.map((c) => ({
+      ...c,
+      selected_for_conflicts: conflicts ? conflicts.has(c.id) : c.selected_for_conflicts,
+      is_write_target: body.write_calendar ? c.id === body.write_calendar : c.is_write_target,
+    })),
+  };
+}
