@@ -1,13 +1,16 @@
 """Choosing a connected account's calendars, against the fake Google Calendar and Graph (the real
 google-api-python-client and HTTP): the calendars checked for conflicts hide slots and the others do not, a change
-of the choice replaces the busy cache at once (a refresh in flight cannot bring the old one back), bad choices are
-422 naming the field, and bookings are written to the calendar chosen for them."""
+of the choice replaces the busy cache at once (a refresh in flight cannot bring the old one back), a chosen Google
+calendar gets a push channel of its own (and loses it when unchosen), bad choices are 422 naming the field, and
+bookings are written to the calendar chosen for them, where moves made in Google still reach the appointment."""
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from infra.local.calendar_fakes import CALENDARS, FakeCalendars
+from leadpilot.calendar_sync import watches
 from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.config import sync_config
 from leadpilot.calendar_sync.links import link
@@ -98,6 +101,19 @@ def test_checked_calendars_block_slots_and_a_new_choice_replaces_the_busy_cache(
         # And the choice stays when read again
         assert _flags(api.get(f"/calendar/connections/{google['id']}/calendars", token=token))["Sales team"] == (
             True, False)
+        # And the team calendar has a push channel of its own: an event added there later hides its slot on the push
+        team_channel = next(c for c, channel in fake.channels.items() if channel["calendar"] == TEAM)
+        fake.add("google", _at(14), _at(15), "Pipeline review", calendar=TEAM)
+        primary_token = fake.google_push(next(iter(fake.channels)))["X-Goog-Channel-Token"]
+        forged = fake.google_push(team_channel, token=primary_token)  # the primary channel's secret on another
+        assert api.post("/calendar-sync/webhooks/google", headers=forged).status == 403
+        assert 14 in _starts(api, page)
+        assert api.post("/calendar-sync/webhooks/google", headers=fake.google_push(team_channel)).status == 200
+        assert 14 not in _starts(api, page)
+        # And the renewal six days on replaces it along with the links' own channel and subscription
+        assert watches.renew_due(settings, sync_config(), now=int(time.time()) + 6 * 86400 + 3600) == 3
+        assert team_channel not in fake.channels
+        team_channel = next(c for c, channel in fake.channels.items() if channel["calendar"] == TEAM)
 
         # When the host unchecks every Outlook calendar, its busy time no longer counts
         assert api.patch(f"/calendar/connections/{microsoft['id']}", {"conflict_calendars": []},
@@ -116,10 +132,18 @@ def test_checked_calendars_block_slots_and_a_new_choice_replaces_the_busy_cache(
             assert reply.status == 422, (body, reply)
             assert reply.body["error"]["details"]["errors"][0]["field"] == field, (body, reply)
         assert api.get(f"/calendar/connections/{new_id()}/calendars", token=token).status == 404
-        # Then nothing changed (and only the two that needed the calendar list asked the provider for it)
+        # Then nothing changed (and only the three that needed the calendar list asked the provider for it)
         assert _flags(api.get(f"/calendar/connections/{google['id']}/calendars", token=token))["Sales team"] == (
             True, False)
         assert sum(fake.calls.values()) - calls == 3 * 2 + 2
+
+        # When the host unchecks the team calendar again, its channel is stopped and its pushes are refused
+        assert api.patch(f"/calendar/connections/{google['id']}", {"conflict_calendars": [PRIMARY]},
+                         token=token).status == 200
+        assert [c["calendar"] for c in fake.channels.values()] == [PRIMARY]
+        assert api.post("/calendar-sync/webhooks/google", headers={
+            "X-Goog-Channel-ID": team_channel, "X-Goog-Channel-Token": "x"}).status == 403
+        assert {12, 14} <= _starts(api, page)
 
 
 def test_bookings_are_written_to_the_calendar_chosen_for_them(api: Api, owner: dict[str, Any], cloud: Any) -> None:
@@ -136,6 +160,7 @@ def test_bookings_are_written_to_the_calendar_chosen_for_them(api: Api, owner: d
         # When a visitor books 16:00 and calendar sync writes it
         made = api.post(f"/book/{page}/intro-call/bookings", booking(_at(16)))
         assert made.status == 201, made
+        appointment_id = made.body["appointment"]["id"]
         _sync(cloud)
         # Then the booking is in each team calendar, and in neither primary calendar
         for provider, title in (("google", "summary"), ("microsoft", "subject")):
@@ -144,15 +169,26 @@ def test_bookings_are_written_to_the_calendar_chosen_for_them(api: Api, owner: d
             assert fake.in_calendar(provider, "primary") == []
         # And it is busy time even though the team calendar is not checked for conflicts (it is the host's own)
         assert 16 not in _starts(api, page)
-        # When the host moves the write target back and the visitor's booking is moved, then cancelled
+
+        # When the host moves the event in Google's team calendar and Google pushes on that calendar's channel
+        event: dict[str, Any] = fake.in_calendar("google", TEAM)[0]
+        fake.move("google", event["id"], _at(18), _at(18.5))
+        team_channel = next(c for c, channel in fake.channels.items() if channel["calendar"] == TEAM)
+        assert api.post("/calendar-sync/webhooks/google", headers=fake.google_push(team_channel)).status == 200
+        drain_queue(cloud, "CalendarExternalChangesQueue", load_module("functions/calendar").on_external_change)
+        # Then the appointment follows the move
+        moved = api.get(f"/appointments/{appointment_id}", token=token).body
+        assert datetime.fromisoformat(moved["start"]) == DAY + timedelta(hours=18), moved
+
+        # When the host sends new bookings to the primary calendar again and the appointment is moved, then cancelled
         assert api.patch(f"/calendar/connections/{google['id']}", {"write_calendar": PRIMARY},
                          token=token).status == 200
-        appointment_id = made.body["appointment"]["id"]
-        moved = api.post(f"/appointments/{appointment_id}/reschedule", {"start": _at(17)}, token=token)
-        assert moved.status == 200, moved
+        assert TEAM in [c["calendar"] for c in fake.channels.values()]  # it still holds our event
+        assert api.post(f"/appointments/{appointment_id}/reschedule", {"start": _at(17)},
+                        token=token).status == 200
         _sync(cloud)
         # Then the event is updated where it was written (the team calendar), not created again in the primary
-        event: dict[str, Any] = fake.in_calendar("google", TEAM)[0]
+        event = fake.in_calendar("google", TEAM)[0]
         assert event["start"]["dateTime"] == _at(17) and fake.in_calendar("google", "primary") == []
         assert api.post(f"/appointments/{appointment_id}/cancel", {}, token=token).status == 200
         _sync(cloud)

@@ -15,8 +15,17 @@ from leadpilot.calendar_sync.busy import refresh_busy
 from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
-from leadpilot.calendar_sync.links import Secret, Skipped, api_of, link, proven, token_for, workspace_of
-from leadpilot.calendar_sync.models import CalendarLinkItem, SyncedEventItem, external_gsi
+from leadpilot.calendar_sync.links import (
+    Secret,
+    Skipped,
+    api_of,
+    calendar_watches,
+    link,
+    proven,
+    token_for,
+    workspace_of,
+)
+from leadpilot.calendar_sync.models import CalendarLinkItem, CalendarWatchItem, SyncedEventItem, external_gsi
 from leadpilot.calendar_sync.providers import PRIMARY, Change, ProviderError, SyncTokenExpired
 from leadpilot.db.base import transaction
 from leadpilot.errors import Forbidden, ServiceUnavailable
@@ -30,47 +39,56 @@ REFUSED = "the push notification's channel token is not valid"
 
 
 def google_push(settings: Settings, config: SyncConfig, headers: dict[str, str]) -> dict[str, Any]:
-    """Handle a Google push (headers only): verify the channel, then sync what changed."""
+    """Handle a Google push (headers only): verify the channel (the link's, or one of its other calendars'), then
+    sync what changed in that calendar."""
     secret = Secret.parse(headers.get("x-goog-channel-token"))
     item = link(settings, secret.workspace_id, secret.user_id, "google") if secret else None
-    if secret is None or secret.provider != "google" or not proven(item, secret, headers.get("x-goog-channel-id")):
+    channel_id = headers.get("x-goog-channel-id")
+    if secret is None or secret.provider != "google" or item is None:
         raise Forbidden(REFUSED, {"field": "X-Goog-Channel-Token"})
-    assert item is not None
+    watch = None
+    if not proven(item, secret, channel_id):
+        watch = next((w for w in calendar_watches(item) if proven(w, secret, channel_id)), None)
+        if watch is None or not channel_id:
+            raise Forbidden(REFUSED, {"field": "X-Goog-Channel-Token"})
     if headers.get("x-goog-resource-state") == "sync":  # the channel's first message: nothing changed yet
         return {"changed": 0}
     try:
-        return {"changed": sync_google(settings, config, item)}
+        return {"changed": sync_google(settings, config, item, watch)}
     except Skipped:
         return {"changed": 0}
     except ProviderError as exc:  # a 503 makes Google send the push again later
         raise ServiceUnavailable("Google Calendar could not be read; try again") from exc
 
 
-def sync_google(settings: Settings, config: SyncConfig, item: CalendarLinkItem) -> int:
-    """Incremental sync with the stored sync token (410 Gone: a full one), then refresh the busy cache.
+def sync_google(settings: Settings, config: SyncConfig, item: CalendarLinkItem,
+                watch: CalendarWatchItem | None = None) -> int:
+    """Incremental sync of one calendar with its sync token (410 Gone: a full one), then refresh the busy cache.
+    The primary calendar's token is on the link; another chosen calendar's on its watch.
 
-    The host's live synced events are read once (one Query) and the changes matched against them in memory: a
-    first full sync of a busy calendar costs no lookup per event. The channel and sync token are the primary
-    calendar's, so only our events there are matched (one written to another calendar is not taken for deleted
-    by a full resync of the primary)."""
+    The host's live synced events in that calendar are read once (one Query) and the changes matched against them
+    in memory: a first full sync of a busy calendar costs no lookup per event, and a full resync of one calendar
+    never takes our events in another for deleted."""
     api = api_of(config, "google")
     assert isinstance(api, GoogleCalendar)
     token = token_for(settings, item)
+    calendar = watch.calendar_id if watch is not None else PRIMARY
+    holder: CalendarLinkItem | CalendarWatchItem = watch if watch is not None else item
     ours = {s.external_id: s for s in SyncedEventItem.query(
         item.PK, SyncedEventItem.SK.startswith("EVENT#google#"), filter_condition=SyncedEventItem.cancelled == 0)
-        if s.calendar_id in (None, PRIMARY)}
+        if (s.calendar_id or PRIMARY) == calendar}
     try:
-        found, next_token = api.changes(token, item.sync_token)
+        found, next_token = api.changes(token, holder.sync_token, calendar)
     except SyncTokenExpired:
         logger.info("the sync token expired: full resync")
         metrics.add_metric(name="CalendarFullResync", unit="Count", value=1)
-        found, next_token = api.changes(token, None)
+        found, next_token = api.changes(token, None, calendar)
         # our events missing from a full list were deleted (it may omit deletions Google has already purged)
         live = {c.external_id for c in found if not c.cancelled}
         found.extend(Change(external_id, True) for external_id in ours if external_id not in live)
     changed = sum(apply_change(settings, item, "google", c, ours[c.external_id]) for c in found
                   if c.external_id in ours)
-    item.update(actions=[CalendarLinkItem.sync_token.set(next_token)])
+    holder.update(actions=[type(holder).sync_token.set(next_token)])
     refresh_busy(settings, config, item)
     return changed
 

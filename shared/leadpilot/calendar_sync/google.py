@@ -26,7 +26,7 @@ from leadpilot.calendar_sync.providers import (
     Watch,
 )
 
-CALENDAR = PRIMARY  # where push channels and incremental sync look (ADR 0024)
+CALENDAR = PRIMARY  # where the link's own push channel and incremental sync look; other calendars have their own
 WRITERS = ("owner", "writer")
 
 
@@ -98,15 +98,16 @@ class GoogleCalendar:
         with contextlib.suppress(_Gone):  # already deleted (by us before, or by the host)
             self._run(self._events().delete(calendarId=calendar, eventId=external_id), token)
 
-    def watch(self, token: str, address: str, secret: str, ttl_s: int) -> Watch:
+    def watch(self, token: str, address: str, secret: str, ttl_s: int, calendar: str = CALENDAR) -> Watch:
         body = {"id": secrets.token_hex(16), "type": "web_hook", "address": address, "token": secret,
                 "params": {"ttl": str(ttl_s)}}
-        reply = self._run(self._events().watch(calendarId=CALENDAR, body=body), token)
+        reply = self._run(self._events().watch(calendarId=calendar, body=body), token)
         return Watch(reply["id"], reply["resourceId"], int(reply["expiration"]) // 1000)
 
-    def renew(self, token: str, watch: Watch, address: str, secret: str, ttl_s: int) -> Watch:
+    def renew(self, token: str, watch: Watch, address: str, secret: str, ttl_s: int,
+              calendar: str = CALENDAR) -> Watch:
         """Google channels cannot be extended: open a new one, then stop the old."""
-        fresh = self.watch(token, address, secret, ttl_s)
+        fresh = self.watch(token, address, secret, ttl_s, calendar)
         self.stop(token, watch)
         return fresh
 
@@ -115,13 +116,13 @@ class GoogleCalendar:
             self._run(self._client().channels().stop(body={"id": watch.channel_id, "resourceId": watch.resource_id}),
                  token)
 
-    def changes(self, token: str, sync_token: str | None) -> tuple[list[Change], str]:
-        """Events changed since `sync_token` (every event when None) and the next sync token; 410 ->
+    def changes(self, token: str, sync_token: str | None, calendar: str = CALENDAR) -> tuple[list[Change], str]:
+        """A calendar's events changed since `sync_token` (every event when None) and the next sync token; 410 ->
         SyncTokenExpired."""
         found: list[Change] = []
         page: str | None = None
         while True:
-            query: dict[str, Any] = {"calendarId": CALENDAR, "showDeleted": True, "singleEvents": True,
+            query: dict[str, Any] = {"calendarId": calendar, "showDeleted": True, "singleEvents": True,
                                      "maxResults": 250}
             if sync_token:
                 query["syncToken"] = sync_token

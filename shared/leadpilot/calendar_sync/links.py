@@ -15,7 +15,14 @@ from pynamodb.exceptions import DoesNotExist
 from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.google import GoogleCalendar
 from leadpilot.calendar_sync.graph import GraphCalendar
-from leadpilot.calendar_sync.models import RENEW_BUCKET, CalendarLinkItem, host_pk, link_sk
+from leadpilot.calendar_sync.models import (
+    RENEW_BUCKET,
+    CalendarLinkItem,
+    CalendarWatchItem,
+    host_pk,
+    link_sk,
+    watch_sk,
+)
 from leadpilot.calendar_sync.providers import PRIMARY, CalendarApi
 from leadpilot.db.base import bind_tables
 from leadpilot.integrations import vault
@@ -130,12 +137,17 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def proven(item: CalendarLinkItem | None, secret: Secret, channel_id: str | None) -> bool:
-    """The secret is the link's current one, and the channel (when named) is its current one."""
+def proven(item: CalendarLinkItem | CalendarWatchItem | None, secret: Secret, channel_id: str | None) -> bool:
+    """The secret is the link's (or the calendar watch's) current one, and so is the channel when named."""
     if item is None or item.token_hash is None:
         return False
     same_channel = channel_id is None or hmac.compare_digest(channel_id, item.channel_id or "")
     return hmac.compare_digest(secret.digest, item.token_hash) and same_channel
+
+
+def calendar_watches(item: CalendarLinkItem) -> list[CalendarWatchItem]:
+    """The link's watches of its other chosen calendars (Google; one Query of the host's partition)."""
+    return list(CalendarWatchItem.query(item.PK, CalendarWatchItem.SK.startswith(watch_sk(item.provider, ""))))
 
 
 def host_links(settings: Settings, workspace_id: str, user_id: str) -> Iterator[CalendarLinkItem]:

@@ -20,6 +20,10 @@ def event_sk(provider: str, appointment_id: str) -> str:
     return f"EVENT#{provider}#{appointment_id}"
 
 
+def watch_sk(provider: str, calendar_id: str) -> str:
+    return f"WATCH#{provider}#{calendar_id}"
+
+
 def external_gsi(workspace_id: str, provider: str, external_id: str) -> str:
     return f"WS#{workspace_id}#CALSYNC_EXT#{provider}#{external_id}"
 
@@ -51,6 +55,23 @@ class CalendarLinkItem(CrmModel, discriminator="calendar_link"):
     last_error = UnicodeAttribute(null=True)
     conflict_calendars = UnicodeAttribute(null=True)
     write_calendar = UnicodeAttribute(null=True)
+
+
+class CalendarWatchItem(CrmModel, discriminator="calendar_watch"):
+    """PK: WS#<ws>#CALSYNC#<user_id>  SK: WATCH#google#<calendar_id>: the push channel and sync token of one of the
+    host's chosen Google calendars other than the primary one (whose channel is on the link): a calendar checked
+    for conflicts or taking bookings. Made and removed as the host's choice changes.
+    GSI1PK: CALSYNC#RENEW  GSI1SK: <watch expiry iso>#<ws>#<user_id>#google#<calendar_id> (renewed with the links).
+    """
+
+    provider = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    calendar_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute(null=True)
+    resource_id = UnicodeAttribute(null=True)
+    token_hash = UnicodeAttribute(null=True)
+    watch_expires_at = NumberAttribute(null=True)
+    sync_token = UnicodeAttribute(null=True)
 
 
 class SyncedEventItem(CrmModel, discriminator="calendar_synced_event"):

@@ -3,13 +3,15 @@
 The host lists the account's calendars (asked from the provider each time, so a new or removed calendar shows at
 once) and chooses; the choice lives on the host's link (`links.conflict_ids`, `links.write_target`; the primary
 calendar until chosen). Changing it reads the new calendars' busy time first and stores the choice and that busy
-cache in one write: availability never mixes the old selection's busy time with the new one's.
+cache in one write: availability never mixes the old selection's busy time with the new one's. Then the chosen
+Google calendars besides the primary one get push channels of their own, and the others lose theirs.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from leadpilot.calendar_sync import watches
 from leadpilot.calendar_sync.busy import busy_actions, read_busy
 from leadpilot.calendar_sync.config import SyncConfig
 from leadpilot.calendar_sync.links import (
@@ -68,6 +70,7 @@ def choose(settings: Settings, config: SyncConfig, identity: Identity, connectio
         actions.append(CalendarLinkItem.conflict_calendars.set(json.dumps(conflicts)))
         actions += busy_actions(_read(settings, config, item, conflicts))
     item.update(actions=actions)
+    watches.follow_selection(settings, config, item)
     metrics.add_metric(name="CalendarSelectionChanged", unit="Count", value=1)
     return _view(connection, item, found)
 
