@@ -115,6 +115,14 @@ def test_checked_calendars_block_slots_and_a_new_choice_replaces_the_busy_cache(
         assert team_channel not in fake.channels
         team_channel = next(c for c, channel in fake.channels.items() if channel["calendar"] == TEAM)
 
+        # And Outlook's one subscription (on the mailbox's events) covers the team calendar: a new event there
+        # hides its slot once Graph notifies
+        late = fake.add("microsoft", _at(21), _at(22), "Late review", calendar=MS_TEAM)
+        assert 21 in _starts(api, page)
+        notice = fake.graph_push(next(iter(fake.subscriptions)), late)
+        assert api.post("/calendar-sync/webhooks/microsoft", notice).status == 202
+        assert 21 not in _starts(api, page)
+
         # When the host unchecks every Outlook calendar, its busy time no longer counts
         assert api.patch(f"/calendar/connections/{microsoft['id']}", {"conflict_calendars": []},
                          token=token).status == 200
