@@ -2,7 +2,8 @@
 
 The seams with the `calendar` capability (scheduling and booking):
 
-- Busy times, read on the request path from the per-host cache in DynamoDB (never from Google or Microsoft):
+- Busy times of the calendars each host checked for conflicts (`selection`: the primary one until the host
+  chooses), read on the request path from the per-host cache in DynamoDB (never from Google or Microsoft):
     calendar_sync.busy.hosts_busy(settings, workspace_id, hosts, start, end)
         -> {host: list[tuple[datetime, datetime]]}   (aware UTC, merged, sorted, clipped to [start, end);
     one BatchGetItem for every host; busy_intervals(settings, workspace_id, user_id, start, end) is one host's)
