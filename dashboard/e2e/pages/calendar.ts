@@ -53,7 +53,7 @@ export class CalendarScreen {
 
   async checkForConflicts(account: string, calendar: string): Promise<void> {
     const box = this.account(account).getByRole("group", { name: "Check for conflicts" }).getByLabel(calendar);
-    await box.check();
+    await box.click(); // the checkbox shows the choice once it is applied (optimistically, then saved)
     await expect(box).toBeChecked();
     await expect(box).toBeEnabled(); // saved
   }

@@ -201,16 +201,18 @@ export function useChooseCalendars(connectionId: string) {
         api.PATCH("/calendar/connections/{connection_id}", { params: { path: { connection_id: connectionId } }, body }),
       ),
     onMutate: async (body) => {
-      await queryClient.cancelQueries({ queryKey: key });
+      // shown before anything is awaited, so the control the user touched follows at once
       const before = queryClient.getQueryData<ConnectionCalendars>(key);
       if (before) queryClient.setQueryData(key, chosen(before, body));
+      await queryClient.cancelQueries({ queryKey: key }, { revert: false });
       return { before };
     },
     onError: (_error, _body, context) => {
       if (context?.before) queryClient.setQueryData(key, context.before);
+      void queryClient.invalidateQueries({ queryKey: key });
     },
+    // the answer is the list as the provider and the saved choice now give it: no second read
     onSuccess: (fresh) => queryClient.setQueryData(key, fresh),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: key }),
   });
 }
 
