@@ -5,7 +5,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from leadpilot.db.base import CrmModel
 
-RENEW_BUCKET = "CALSYNC#RENEW"  # GSI1PK of every calendar link: the renewal function queries it by expiry
+RENEW_BUCKET = "CALSYNC#RENEW"  # GSI1PK of every calendar link and watch: the renewal function reads it by expiry
 
 
 def host_pk(workspace_id: str, user_id: str) -> str:
