@@ -70,12 +70,12 @@ def refresh_busy(settings: Settings, config: SyncConfig, item: CalendarLinkItem)
     window = read_busy(settings, config, item, conflict_ids(item))
     same = (CalendarLinkItem.conflict_calendars == item.conflict_calendars if item.conflict_calendars
             else CalendarLinkItem.conflict_calendars.does_not_exist())
-    try:
-        item.update(actions=busy_actions(window), condition=same)
+    try:  # and the link is still there: a disconnect meanwhile must not leave a stray cache behind
+        item.update(actions=busy_actions(window), condition=same & CalendarLinkItem.PK.exists())
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        logger.info("the calendar selection changed while refreshing: its own refresh stands")
+        logger.info("the calendar selection changed (or the link went) while refreshing: nothing stored")
     return len(window[2])
 
 

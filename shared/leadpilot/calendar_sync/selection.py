@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from leadpilot.calendar_sync import watches
 from leadpilot.calendar_sync.busy import busy_actions, read_busy
 from leadpilot.calendar_sync.config import SyncConfig
@@ -69,7 +71,12 @@ def choose(settings: Settings, config: SyncConfig, identity: Identity, connectio
     if "conflict_calendars" in body:
         actions.append(CalendarLinkItem.conflict_calendars.set(json.dumps(conflicts)))
         actions += busy_actions(_read(settings, config, item, conflicts))
-    item.update(actions=actions)
+    try:  # a disconnect meanwhile deleted the link: do not bring part of it back
+        item.update(actions=actions, condition=CalendarLinkItem.PK.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise NotFound("connection not found", {"field": "connection_id"}) from exc
     watches.follow_selection(settings, config, item)
     metrics.add_metric(name="CalendarSelectionChanged", unit="Count", value=1)
     return _view(connection, item, found)
