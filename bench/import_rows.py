@@ -1,5 +1,6 @@
 """CSV import throughput: rows per second through POST /imports and the jobs queue worker on the
-local cloud (moto server), as a ratio to the raw DynamoDB writes a row needs (one TransactWriteItems
+local cloud (DynamoDB Local + moto server + function host), with the CPU each process spent per row, and as a
+ratio to the raw DynamoDB writes a row needs (one TransactWriteItems
 of contact + claims + activity, one UpdateItem clearing the outbox flag).
 
 Run: python -m bench.import_rows [--rows 2000]
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 
 from bench.contacts_api import _http
+from bench.cpu import ProcessCpu
 from infra.local.cloud import LocalCloud
 from leadpilot.ids import new_id
 
@@ -43,7 +45,7 @@ def _raw_rows_per_s(cloud: LocalCloud, ws: str, rows: int, parallel: int = 8) ->
     return rows / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> tuple[float, float]:
+def main(argv: list[str] | None = None) -> tuple[float, float, dict[str, float]]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2000)
     args = parser.parse_args(argv)
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
         signup = _http(f"{url}/auth/signup", "POST", {"workspace_name": "Import", "email": "imp@bench.test",
                                                       "password": "bench-password-123", "name": "Imp"})
         token = signup["access_token"]
+        cpu = ProcessCpu(cloud)
         start = time.perf_counter()
         job = _http(f"{url}/imports", "POST", {"csv": csv_text}, token)
         while True:
@@ -64,13 +67,14 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
                 break
             time.sleep(0.2)
         elapsed = time.perf_counter() - start
+        spent = cpu.per_item(args.rows)
         api_rate = args.rows / elapsed
         raw_rate = _raw_rows_per_s(cloud, signup["workspace"]["id"], min(args.rows, 1000))
         print(f"CSV import of {args.rows} rows on the local cloud: {elapsed:.1f} s, {api_rate:.0f} rows/s "
-              f"({state['succeeded']} imported, {state['failed']} failed)")
+              f"({state['succeeded']} imported, {state['failed']} failed); CPU per row: {ProcessCpu.text(spent)}")
         print(f"  raw DynamoDB writes for the same rows: {raw_rate:.0f} rows/s   ratio raw/import: "
               f"{raw_rate / api_rate:.2f}")
-        return api_rate, raw_rate
+        return api_rate, raw_rate, spent
 
 
 if __name__ == "__main__":

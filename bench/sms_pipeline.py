@@ -1,4 +1,4 @@
-"""SMS pipeline throughput on the local cloud (moto server + function host): texts per minute from
+"""SMS pipeline throughput on the local cloud (DynamoDB Local + moto server + function host): texts per minute from
 POST /sms through the send queue and worker to the sandbox provider, and signed inbound webhooks per second.
 
 Run: python -m bench.sms_pipeline [--texts 1000] [--inbound 300]
@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 
 from bench.contacts_api import _http
+from bench.cpu import ProcessCpu
 from infra.local.cloud import LocalCloud
 from infra.local.sms import inbound_form, post_signed, token_from
 
@@ -48,7 +49,7 @@ def _raw_calls_per_s(cloud: LocalCloud, calls: int = 400, parallel: int = 4) -> 
     return calls / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> tuple[float, float]:
+def main(argv: list[str] | None = None) -> tuple[float, float, dict[str, float]]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=1000, help="texts sent through POST /sms/bulk")
     parser.add_argument("--single", type=int, default=200, help="texts sent through POST /sms one by one")
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
                                               f"sale #{batch} starts today."}, token)
 
         batches = max(1, args.texts // CONTACTS)
+        cpu = ProcessCpu(cloud)
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(bulk, range(batches)))
@@ -95,21 +97,20 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
             time.sleep(0.2)
         total = time.perf_counter() - start
         done = _sent(cloud, ws) - args.single
+        spent = cpu.per_item(done)
         print(f"POST /sms/bulk ({CONTACTS} per request): {batches * CONTACTS} texts queued in {accepted:.1f} s; all "
               f"{done} through the send queue, the worker and the sandbox provider after {total:.1f} s: "
-              f"{done / total * 60:.0f} texts/min end to end")
+              f"{done / total * 60:.0f} texts/min end to end; CPU per text: {ProcessCpu.text(spent)}")
         rate = done / total * 60
         after = (done - sent_while_queueing) / max(total - accepted, 1e-9) * 60
         print(f"  {sent_while_queueing} sent while the POSTs were queueing; the other {done - sent_while_queueing} "
               f"in the {total - accepted:.1f} s after: {after:.0f} texts/min with the worker alone")
         raw = _raw_calls_per_s(cloud)
-        print(f"  raw moto calls on this machine now: {raw:.0f}/s. The worker takes a queue batch (up to 10 texts) "
-              f"in ~10 sequential AWS calls: receive, 2 batch reads, 1 claim transaction, 1 provider BatchWriteItem, "
-              f"1 sent transaction, 1 read of held status callbacks, PutEvents, 1 outbox transaction, delete "
-              f"(about 1 call per text instead of 5); the local host runs one batch of a function at a time "
-              f"(Lambda would run several), so the worker's pace is those 10 round trips per batch, shared with "
-              f"the POSTs' calls (the local cloud's moto no longer rescans a deep queue per message sent or "
-              f"received: infra/local/moto_main.patch_sqs)")
+        print(f"  raw DynamoDB PutItem calls on this machine now: {raw:.0f}/s. The worker takes a queue batch (up to "
+              f"10 texts) in ~10 sequential AWS calls: receive, 2 batch reads, 1 claim transaction, 1 sandbox "
+              f"record transaction, 1 sent transaction, 1 read of held status callbacks, PutEvents, 1 outbox "
+              f"transaction, delete; each sms.sent event then goes through 3 queues (live screens, outgoing "
+              f"webhooks, agency activity) and their consumers")
 
         sandbox = token_from(Path(data))
         hook = f"{url}/webhooks/twilio/sms"
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> tuple[float, float]:
         elapsed = time.perf_counter() - start
         print(f"Inbound webhooks (signed, verified, contact matched or created, threaded): {args.inbound} in "
               f"{elapsed:.1f} s = {args.inbound / elapsed:.1f}/s ({codes.count(200)} answered 200)")
-        return rate, args.inbound / elapsed
+        return rate, args.inbound / elapsed, spent
 
 
 if __name__ == "__main__":

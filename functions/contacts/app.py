@@ -250,8 +250,16 @@ def _apply_contact_event(record: Any) -> None:
 
 @app.lambda_function(name="on_contact_event")
 def on_contact_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """SQS consumer of contact events (EventBridge rule -> queue); reports partial batch failures."""
-    return process_sqs_batch(event, context, _apply_contact_event)
+    """SQS consumer of contact events (EventBridge rule -> queue): a batch of contact events is counted in one
+    transaction; otherwise (a stage change, a duplicate, a failure) record by record, reporting partial failures."""
+    records = event.get("Records") or []
+    try:
+        details = [json.loads(r["body"])["detail"] for r in records]
+        whole = (bool(details) and all(d["type"] != "pipeline.stage_changed" for d in details)
+                 and stats.apply_events(edge.settings, details))
+    except (ValueError, KeyError, TypeError):  # a malformed record: the per-record path reports it alone
+        whole = False
+    return {"batchItemFailures": []} if whole else process_sqs_batch(event, context, _apply_contact_event)
 
 
 @app.lambda_function(name="publish_outbox")

@@ -18,6 +18,7 @@ log = logging.getLogger("infra.local.sqs")
 # message is still seen within a second; a poll every second per queue kept an idle cloud a sixth of a core busy.
 # stop() does not wait for an idle poll (see FunctionHost.stop).
 WAIT_SECONDS = 5
+WINDOW_POLL_S = 0.2  # how often a batching window looks for more messages
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -89,10 +90,10 @@ class SqsPoller:
                 log.exception("poller %s failed; retrying in 1 s", self.name)
                 stop.wait(1)
 
-    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
+    def _receive(self, wait_seconds: int, most: int = 10) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
             QueueUrl=self.source.queue_url,
-            MaxNumberOfMessages=min(self.source.batch_size, 10),
+            MaxNumberOfMessages=min(self.source.batch_size, most, 10),
             WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
@@ -100,15 +101,18 @@ class SqsPoller:
         return list(response.get("Messages", []))
 
     def _gather(self, wait_seconds: int) -> list[dict[str, Any]]:
-        """One batch: a long poll, then, for a BatchSize over 10 (as Lambda allows on standard queues), more
-        receives while full ones keep coming, the batch is not full and its batching window lasts."""
+        """One batch: a long poll, then, as Lambda does with MaximumBatchingWindowInSeconds, more receives until
+        the batch is full or the window from the first message ends. Events that trickle in then reach the
+        function together (one invocation, one set of reads and writes) instead of one per invocation."""
         messages = self._receive(wait_seconds)
+        if not messages:
+            return messages
         deadline = time.monotonic() + self.source.batching_window_s
-        last = len(messages)
-        while last == 10 and len(messages) < self.source.batch_size and time.monotonic() < deadline:
-            more = self._receive(0)
+        while len(messages) < self.source.batch_size and time.monotonic() < deadline:
+            more = self._receive(0, self.source.batch_size - len(messages))
             messages += more
-            last = len(more)
+            if not more:  # an empty queue: look again shortly, not in a busy loop
+                time.sleep(max(0.0, min(WINDOW_POLL_S, deadline - time.monotonic())))
         return messages
 
     def poll_once(self, wait_seconds: int = WAIT_SECONDS, stop: threading.Event | None = None) -> int:

@@ -308,6 +308,27 @@ def test_partial_batch_failure_keeps_only_the_failed_message(
     assert _counts(queue) == (0, 1)
 
 
+def test_a_batching_window_gathers_messages_that_arrive_after_the_first(
+    make_host: Callable[..., FunctionHost], tmp_path: Path
+) -> None:
+    # Given a consumer with BatchSize 3 and a batching window, and one message on its queue
+    queue = _queue("window-q")
+    worker = _write(tmp_path / "worker", WORKER)
+    source = SqsSource("Batch", queue.url, queue.arn, 3, ("ReportBatchItemFailures",), batching_window_s=30)
+    host = make_host([FunctionSpec("Consumer", worker, "app.on_batch", sqs_sources=[source])], [queue],
+                     gateway=False, pollers=False, scheduler=False)
+    _send(queue, "ok-1")
+    received: list[int] = []
+    poll = threading.Thread(target=lambda: received.append(host.pollers[0].poll_once(wait_seconds=0)))
+    # When the poller has taken the first and two more arrive within the window
+    poll.start()
+    _send(queue, "ok-2", "ok-3")
+    poll.join(timeout=60)
+    # Then one invocation got all three (the batch filled before the window ended) and none is left
+    assert received == [3]
+    assert _counts(queue) == (0, 0)
+
+
 def test_a_batch_received_as_the_cloud_stops_goes_back_at_once(
     make_host: Callable[..., FunctionHost], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ Each event moves one counter once: a marker per event id is written in the same 
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -17,6 +18,7 @@ from leadpilot.settings import Settings
 
 CONSUMER = "agency-activity"
 _DEDUPE_TTL_S = 7 * 24 * 3600
+_MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 # The event types counted, and the counter each one moves.
 METRICS: dict[str, str] = {
@@ -57,6 +59,35 @@ def apply_event(settings: Settings, event: dict[str, Any]) -> bool:
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return False
         raise
+    return True
+
+
+def apply_events(settings: Settings, events: list[dict[str, Any]]) -> bool:
+    """Count a batch of events in one transaction: every marker and each counter's summed ADD. False when it
+    could not (an event counted before, a repeat within the batch, a conflicting write): nothing was counted,
+    and the caller counts the events one at a time, which sorts duplicates from failures."""
+    counted = [(e, METRICS[e["type"]]) for e in events if e.get("type") in METRICS]
+    ids = [e["id"] for e, _ in counted]
+    if not counted:
+        return True  # none of the batch's types is counted
+    if len(set(ids)) != len(ids):
+        return False
+    adds = Counter((e["workspace_id"], metric, str(e["occurred_at"])[:7]) for e, metric in counted)
+    if len(counted) + len(adds) > _MAX_TRANSACTION_ITEMS:
+        return False
+    expires = now_epoch() + _DEDUPE_TTL_S
+    try:
+        with transaction(settings) as txn:
+            for event, _ in counted:
+                txn.save(ProcessedEventItem(f"WS#{event['workspace_id']}#EVENTS", f"{CONSUMER}#{event['id']}",
+                                            processed_at=now_iso(), expires_at=expires),
+                         condition=ProcessedEventItem.PK.does_not_exist())
+            for (ws, metric, month), n in adds.items():
+                counter = ActivityCounterItem(activity_pk(ws), counter_sk(metric, month))
+                txn.update(counter, actions=[ActivityCounterItem.total.add(n),
+                                             ActivityCounterItem.kind.set(ActivityCounterItem)])
+    except TransactWriteError:
+        return False
     return True
 
 

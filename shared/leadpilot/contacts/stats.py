@@ -1,6 +1,7 @@
 """The contact-count projection, fed by contact events; idempotent per event id."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -12,6 +13,7 @@ from leadpilot.settings import Settings
 
 CONSUMER = "contact-stats"
 _DEDUPE_TTL_S = 7 * 24 * 3600
+_MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 
 def _deltas(event: dict[str, Any]) -> dict[str, int]:
@@ -48,6 +50,33 @@ def apply_event(settings: Settings, event: dict[str, Any]) -> bool:
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return False
         raise
+    return True
+
+
+def apply_events(settings: Settings, events: list[dict[str, Any]]) -> bool:
+    """Apply a batch of contact events in one transaction (every marker, each counter's summed ADD). False when
+    it could not (an event applied before, a repeat in the batch, a conflict): nothing was applied, and the
+    caller applies the events one at a time, which sorts duplicates from failures."""
+    ids = [e["id"] for e in events]
+    totals: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        for sk, delta in _deltas(event).items():
+            totals[(event["workspace_id"], sk)] += delta
+    moves = {key: n for key, n in totals.items() if n}
+    if not events or len(set(ids)) != len(ids) or len(events) + len(moves) > _MAX_TRANSACTION_ITEMS:
+        return False
+    expires = now_epoch() + _DEDUPE_TTL_S
+    try:
+        with transaction(settings) as txn:
+            for event in events:
+                txn.save(ProcessedEventItem(f"WS#{event['workspace_id']}#EVENTS", f"{CONSUMER}#{event['id']}",
+                                            processed_at=now_iso(), expires_at=expires),
+                         condition=ProcessedEventItem.PK.does_not_exist())
+            for (ws, sk), n in moves.items():
+                txn.update(ContactStatsItem(f"WS#{ws}#STATS", sk), actions=[ContactStatsItem.total.add(n),
+                                                                            ContactStatsItem.kind.set(ContactStatsItem)])
+    except TransactWriteError:
+        return False
     return True
 
 
