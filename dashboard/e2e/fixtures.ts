@@ -87,9 +87,15 @@ export async function signInPage(page: Page, workspace: Workspace): Promise<void
   }, JSON.stringify(session));
 }
 
-/** Fail on serious or critical accessibility violations of the screen as it is now. */
+// The rules of WCAG 2.x levels A and AA, the standard the dashboard is held to; axe's other rules are its
+// best-practice advice, and a third of what each pass costs.
+const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/** Fail on serious or critical WCAG A/AA violations of the screen as it is now. */
 export async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+  // Legacy mode runs axe in the page itself; the default opens a blank page per pass to merge frames' results,
+  // and the dashboard has no cross-origin frames to merge.
+  const results = await new AxeBuilder({ page }).withTags(WCAG_AA).setLegacyMode(true).analyze();
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   const summary = serious.map(
     (v) =>
