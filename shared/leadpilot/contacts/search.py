@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from leadpilot.api.request import load_schema, validate
-from leadpilot.contacts import fields, store
+from leadpilot.contacts import config, fields, store
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.indexes import INDEXED_SORTS, SORTS, digits, fold, index_pk, sort_key, tag_pk
@@ -242,7 +242,7 @@ def search(identity: Identity, flt: ContactFilter, sort_param: str | None, limit
     sort, desc = parse_sort(sort_param)
     tag = f"{sort}:{int(desc)}"
     after = decode_cursor(cursor, tag)
-    definitions = fields.active_definitions(ws)
+    definitions = config.for_identity(identity).definitions
 
     def keep(contact: Contact) -> Contact:
         return visible(contact, definitions)
@@ -257,7 +257,7 @@ def search(identity: Identity, flt: ContactFilter, sort_param: str | None, limit
 
 def search_query(identity: Identity, params: dict[str, str], limit: int) -> tuple[list[Contact], str | None]:
     """GET /contacts/search: the filter from query parameters."""
-    definitions = fields.active_definitions(identity.workspace_id)
+    definitions = config.for_identity(identity).definitions
     data = filter_from_query(params, definitions)
     check_filter(data)
     return search(identity, ContactFilter.from_dict(data, definitions), params.get("sort"), limit,
