@@ -25,7 +25,6 @@ from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.indexes import INDEXED_SORTS, SORTS, digits, fold, index_pk, sort_key, tag_pk
 from leadpilot.contacts.models import ContactIndexItem, TagItem
 from leadpilot.contacts.service import visible
-from leadpilot.db.crm_models import ContactItem
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import is_valid_id
@@ -186,11 +185,12 @@ def _from_candidates(ws: str, ids: set[str], flt: ContactFilter, keep: Callable[
 
 
 def _walk_created(ws: str, desc: bool, cursor: str | None) -> Iterator[list[tuple[str, Contact | None]]]:
-    start = {"PK": {"S": store.contacts_pk(ws)}, "SK": {"S": f"CONTACT#{cursor[-26:]}"}} if cursor else None
+    after = f"CONTACT#{cursor[-26:]}" if cursor else None
     batch: list[tuple[str, Contact | None]] = []
-    for item in ContactItem.query(store.contacts_pk(ws), ContactItem.SK.startswith("CONTACT#"),
-                                  scan_index_forward=not desc, last_evaluated_key=start, page_size=WALK_PAGE):
-        batch.append((f"#{item.contact_id}", store.to_contact(item)))
+    for raw in store.raw_query(store.contacts_pk(ws), "CONTACT#", after_sk=after, descending=desc,
+                               page_size=WALK_PAGE):
+        contact = store.from_raw(raw)
+        batch.append((f"#{contact.id}", contact))
         if len(batch) == WALK_PAGE:
             yield batch
             batch = []

@@ -204,10 +204,9 @@ def delete_contact(settings: Settings, identity: Identity, contact_id: str) -> N
 
 def list_contacts(identity: Identity, limit: int, cursor: str | None) -> tuple[list[Contact], str | None]:
     """Contacts oldest first, a page at a time."""
-    items, next_cursor = store.page(ContactItem, store.contacts_pk(identity.workspace_id), "CONTACT#", limit,
-                                    store.decode_cursor(cursor))
+    contacts, next_cursor = store.page_contacts(identity.workspace_id, limit, store.decode_cursor(cursor))
     definitions = config.for_identity(identity).definitions
-    return [visible(store.to_contact(i), definitions) for i in items], next_cursor
+    return [visible(c, definitions) for c in contacts], next_cursor
 
 
 __all__ = ["FIELDS", "create_contact", "delete_contact", "get_contact", "list_activity", "list_contacts",
