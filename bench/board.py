@@ -138,8 +138,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     if args.url:
         from bench.local_api import LocalApi
+        from leadpilot.db.base import bind_tables
 
         settings = get_settings()
+        bind_tables(settings)
         return _measure(LocalApi(args.url), settings.identity_table, settings.crm_table, args,
                         f"the local cloud at {args.url}")
     _environment()
