@@ -25,6 +25,7 @@ from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.indexes import INDEXED_SORTS, SORTS, digits, fold, index_pk, sort_key, tag_pk
 from leadpilot.contacts.models import ContactIndexItem, TagItem
 from leadpilot.contacts.service import visible
+from leadpilot.db.base import sk_begins_with
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import is_valid_id
@@ -139,8 +140,11 @@ def _prefix_ids(workspace_id: str, q: str) -> set[str]:
         targets = [("phone", digits(q))]
     ids: set[str] = set()
     for field, prefix in targets:
-        for item in ContactIndexItem.query(index_pk(workspace_id, "IDX", field), ContactIndexItem.SK.startswith(prefix),
+        for item in ContactIndexItem.query(index_pk(workspace_id, "IDX", field),
+                                           sk_begins_with(ContactIndexItem.SK, prefix),
                                            limit=MAX_CANDIDATES + 1, page_size=MAX_CANDIDATES + 1):
+            if not item.SK.startswith(prefix):
+                continue
             ids.add(item.contact_id)
             if len(ids) > MAX_CANDIDATES:
                 raise ValidationFailed.field("q", f"matches more than {MAX_CANDIDATES} contacts; type more of it")

@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from leadpilot.api import cursors
-from leadpilot.db.base import CrmModel
+from leadpilot.db.base import CrmModel, sk_begins_with
 from leadpilot.errors import NotFound
 from leadpilot.pipelines.entities import Deal, Pipeline, Stage, Visit
 from leadpilot.pipelines.models import (
@@ -151,8 +151,9 @@ def visits(ws: str, deal_id: str, limit: int = 1000) -> list[Visit]:
 
 def stage_cards(ws: str, pipeline_id: str, prefix: str, limit: int) -> list[Deal]:
     """Deals on the board under one sort-key prefix (a stage, or a stage and status), in id order."""
-    return [to_deal(i) for i in DealCardItem.query(board_pk(ws, pipeline_id), DealCardItem.SK.startswith(prefix),
-                                                   consistent_read=True, limit=limit)]
+    cards = DealCardItem.query(board_pk(ws, pipeline_id), sk_begins_with(DealCardItem.SK, prefix),
+                               consistent_read=True, limit=limit)
+    return [to_deal(i) for i in cards if i.SK.startswith(prefix)]
 
 
 def stats(ws: str, pipeline_id: str, kind: str) -> Iterator[PipelineStatsItem]:
