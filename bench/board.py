@@ -43,6 +43,15 @@ from tests.support.apps import TEMPLATE, Api
 COLUMN = 25  # the board's default deals per stage
 
 
+def _next(prefix: str) -> str:
+    """The upper bound of a prefix as a range (the form DynamoDB Local reads without walking the partition)."""
+    from leadpilot.db.base import _next_prefix
+
+    upper = _next_prefix(prefix)
+    assert upper is not None
+    return upper
+
+
 def _timed(n: int, fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     for _ in range(n):
@@ -98,8 +107,9 @@ def _raw(ident: str, crm: str, ws: str, user: str, session: str,
             kwargs: dict[str, Any] = {"Limit": limit} if limit else {}
             if start:
                 kwargs["ExclusiveStartKey"] = start
-            reply = ddb.query(TableName=crm, KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
-                              ExpressionAttributeValues={":p": pk, ":s": {"S": prefix}}, ConsistentRead=True, **kwargs)
+            reply = ddb.query(TableName=crm, KeyConditionExpression="PK = :p AND SK BETWEEN :s AND :e",
+                              ExpressionAttributeValues={":p": pk, ":s": {"S": prefix}, ":e": {"S": _next(prefix)}},
+                              ConsistentRead=True, **kwargs)
             pages += 1
             start = reply.get("LastEvaluatedKey")
             if limit or not start:
