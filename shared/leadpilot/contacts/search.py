@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,9 +24,8 @@ from leadpilot.contacts import config, fields, store
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.indexes import INDEXED_SORTS, SORTS, digits, fold, index_pk, sort_key, tag_pk
-from leadpilot.contacts.models import ContactIndexItem, TagItem
+from leadpilot.contacts.models import TagItem
 from leadpilot.contacts.service import visible
-from leadpilot.db.base import sk_begins_with
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import is_valid_id
@@ -140,12 +140,8 @@ def _prefix_ids(workspace_id: str, q: str) -> set[str]:
         targets = [("phone", digits(q))]
     ids: set[str] = set()
     for field, prefix in targets:
-        for item in ContactIndexItem.query(index_pk(workspace_id, "IDX", field),
-                                           sk_begins_with(ContactIndexItem.SK, prefix),
-                                           limit=MAX_CANDIDATES + 1, page_size=MAX_CANDIDATES + 1):
-            if not item.SK.startswith(prefix):
-                continue
-            ids.add(item.contact_id)
+        for raw in store.raw_query(index_pk(workspace_id, "IDX", field), prefix, page_size=MAX_CANDIDATES + 1):
+            ids.add(raw["contact_id"]["S"])
             if len(ids) > MAX_CANDIDATES:
                 raise ValidationFailed.field("q", f"matches more than {MAX_CANDIDATES} contacts; type more of it")
     return ids
@@ -160,9 +156,8 @@ def _tag_ids(workspace_id: str, tags: tuple[str, ...], any_of: bool) -> set[str]
         return None
     ids: set[str] = set()
     for tag in chosen:
-        ids |= {i.contact_id for i in ContactIndexItem.query(tag_pk(workspace_id, tag),
-                                                             ContactIndexItem.SK.startswith("CONTACT#"),
-                                                             limit=MAX_CANDIDATES + 1)}
+        entries = store.raw_query(tag_pk(workspace_id, tag), "CONTACT#", page_size=MAX_CANDIDATES + 1)
+        ids |= {raw["contact_id"]["S"] for raw in itertools.islice(entries, MAX_CANDIDATES + 1)}
     return ids if len(ids) <= MAX_CANDIDATES else None
 
 
@@ -203,11 +198,10 @@ def _walk_created(ws: str, desc: bool, cursor: str | None) -> Iterator[list[tupl
 
 
 def _walk_index(ws: str, sort: str, desc: bool, cursor: str | None) -> Iterator[list[tuple[str, Contact | None]]]:
-    pk = index_pk(ws, "SORT", sort)
-    start = {"PK": {"S": pk}, "SK": {"S": cursor}} if cursor else None
     keys: list[tuple[str, str]] = []
-    for item in ContactIndexItem.query(pk, scan_index_forward=not desc, last_evaluated_key=start, page_size=WALK_PAGE):
-        keys.append((item.SK, item.contact_id))
+    for raw in store.raw_query(index_pk(ws, "SORT", sort), None, after_sk=cursor, descending=desc,
+                               page_size=WALK_PAGE):
+        keys.append((raw["SK"]["S"], raw["contact_id"]["S"]))
         if len(keys) == WALK_PAGE:
             yield _fetch(ws, keys)
             keys = []

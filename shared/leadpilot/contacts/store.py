@@ -14,7 +14,7 @@ from leadpilot.api.cursors import encode_cursor as encode_cursor  # re-exported 
 from leadpilot.api.cursors import query_page, take_page
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.models import TagItem
-from leadpilot.db.base import transaction
+from leadpilot.db.base import sk_begins_with, transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
 from leadpilot.events.outbox import as_plain, publish_now
@@ -76,15 +76,17 @@ def from_raw(raw: dict[str, Any]) -> Contact:
                    version=int(v.get("version", 1)))
 
 
-def raw_query(pk: str, sk_prefix: str, *, after_sk: str | None = None, descending: bool = False,
+def raw_query(pk: str, sk_prefix: str | None, *, after_sk: str | None = None, descending: bool = False,
               page_size: int = 100) -> Iterator[dict[str, Any]]:
-    """The raw items of a partition whose sort key begins with `sk_prefix`, in order, after `after_sk`."""
+    """The raw items of a CRM partition (those whose sort key begins with `sk_prefix`), in order, after
+    `after_sk`, read a page at a time as the caller goes on."""
     connection = ContactItem._get_connection()
     start = {"PK": {"S": pk}, "SK": {"S": after_sk}} if after_sk is not None else None
+    condition = sk_begins_with(ContactItem.SK, sk_prefix) if sk_prefix else None
     while True:
-        reply = connection.query(pk, ContactItem.SK.startswith(sk_prefix), exclusive_start_key=start,
-                                 limit=page_size, scan_index_forward=not descending)
-        yield from reply.get("Items", [])
+        reply = connection.query(pk, condition, exclusive_start_key=start, limit=page_size,
+                                 scan_index_forward=not descending)
+        yield from (i for i in reply.get("Items", []) if not sk_prefix or i["SK"]["S"].startswith(sk_prefix))
         start = reply.get("LastEvaluatedKey")
         if start is None:
             return
