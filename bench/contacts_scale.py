@@ -1,20 +1,26 @@
 """Contacts at scale: 50,000 contacts in one workspace, then list and search latency as ratios to the raw
-DynamoDB reads each needs. In-process moto (`mock_aws`): the moto server (~120 calls/s) would take most
-of an hour just to load the data. Contacts and their index items are written with BatchWriteItem through
-the data layer (the same items the API writes, without the per-contact transaction).
+DynamoDB reads each needs. Contacts and their index items are written with BatchWriteItem through the data
+layer (the same items the API writes, without the per-contact transaction), from several threads.
 
-Raw baseline per operation (every route also does the BatchGetItem that verifies the caller):
+Two places to run it:
+- a running local cloud (DynamoDB Local behind the function host), over HTTP: the figures the goals are about.
+    python -m infra.local up --port 3130 --data-dir /tmp/scale-cloud --no-seed &
+    python -m infra.local with-env --data-dir /tmp/scale-cloud -- python -m bench.contacts_scale \
+        --url http://127.0.0.1:3130 --contacts 50000
+  Loading 50,000 contacts (~650,000 items) into DynamoDB Local takes a few minutes.
+- in-process moto (`mock_aws`, the default; what `make bench` runs at its small default size). moto 5.2 answers
+  every Query by sorting the WHOLE TABLE (Table.all_items()), i.e. O(table) per call, ~2 s per Query at 40,000
+  items; this mode patches moto's table Query (not GSIs), in this process only, to start from the queried
+  partition: both sides of every ratio get the same patched emulator.
+
+Raw baseline per operation (every route also does the BatchGetItem that verifies the caller and the rate-limit
+UpdateItem, which the read routes write while they read):
   list          Query of the contact partition (limit+1)
   q prefix      Query of the name, email and company prefix partitions + BatchGetItem of the matches
   tag (small)   GetItem-batch of the tag counter + Query of the tag partition + BatchGetItem of its contacts
   walk by score Query of the score sort partition (100 keys) + BatchGetItem of those contacts
-The ratio is therefore what the API adds (routing, JSON, custom-field definitions, filtering, sorting).
-moto 5.2 answers every Query by sorting the WHOLE TABLE (Table.all_items()), i.e. O(table) per call,
-~2 s per Query at 40,000 items. DynamoDB reads only the queried partition, so this benchmark patches
-moto's table Query (not GSIs), in this process only, to start from the queried partition: both sides
-of every ratio get the same patched emulator.
-Run: python -m bench.contacts_scale [--contacts 50000] [--n 5]
-At 50,000 contacts loading takes ~8 minutes (moto stores ~1,300 items/s); --contacts 10000 takes ~2.
+The ratio is therefore what the API adds (routing, JSON, filtering, sorting; over HTTP, the gateway).
+Run: python -m bench.contacts_scale [--contacts 50000] [--n 5] [--url URL]
 Figures and their reading: docs/adr/0005-contact-search.md.
 """
 from __future__ import annotations
@@ -60,26 +66,35 @@ def _contacts(ws: str, count: int, rng: random.Random) -> list[Any]:
     return out
 
 
-def _load(ws: str, count: int) -> tuple[float, int]:
-    """Write the contacts, their index items and tag counters; returns (seconds, items written)."""
+def _load(ws: str, count: int, writers: int = 4) -> tuple[float, int]:
+    """Write the contacts, their index items and tag counters from `writers` threads; returns (seconds, items)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from leadpilot.contacts.indexes import index_keys
     from leadpilot.contacts.models import ContactIndexItem, TagItem
     from leadpilot.contacts.store import tags_pk, to_item
 
-    start, items = time.perf_counter(), 0
-    counts: Counter[str] = Counter()
+    start = time.perf_counter()
     contacts = _contacts(ws, count, random.Random(7))
-    with ContactIndexItem.batch_write() as batch:
-        for contact in contacts:
-            batch.save(to_item(contact))
-            for pk, sk in index_keys(contact):
-                batch.save(ContactIndexItem(pk, sk, contact_id=contact.id))
+    counts: Counter[str] = Counter(tag for contact in contacts for tag in contact.tags)
+
+    def write(part: list[Any]) -> int:
+        items = 0
+        with ContactIndexItem.batch_write() as batch:
+            for contact in part:
+                batch.save(to_item(contact))
+                for pk, sk in index_keys(contact):
+                    batch.save(ContactIndexItem(pk, sk, contact_id=contact.id))
+                    items += 1
                 items += 1
-            items += 1
-            counts.update(contact.tags)
+        return items
+
+    with ThreadPoolExecutor(writers) as pool:
+        written = sum(pool.map(write, [contacts[i::writers] for i in range(writers)]))
+    with TagItem.batch_write() as batch:
         for tag, total in counts.items():
             batch.save(TagItem(tags_pk(ws), f"TAG#{tag}", tag=tag, total=total))
-    return time.perf_counter() - start, items
+    return time.perf_counter() - start, written + len(counts)
 
 
 def _partition_queries() -> None:
@@ -96,8 +111,8 @@ def _raw(ws: str, auth_keys: dict[str, Any], crm: str, small_tag: str) -> dict[s
 
     def query(pk: str, limit: int, prefix: str | None = None, forward: bool = True) -> list[dict[str, Any]]:
         cond, values = "PK = :p", {":p": {"S": pk}}
-        if prefix is not None:
-            cond, values[":s"] = cond + " AND begins_with(SK, :s)", {"S": prefix}
+        if prefix is not None:  # as a range, the form DynamoDB Local reads without walking the partition
+            cond, values[":s"], values[":e"] = cond + " AND SK BETWEEN :s AND :e", {"S": prefix}, {"S": _next(prefix)}
         return ddb.query(TableName=crm, KeyConditionExpression=cond, ExpressionAttributeValues=values, Limit=limit,
                          ScanIndexForward=forward)["Items"]
 
@@ -132,6 +147,14 @@ def _raw(ws: str, auth_keys: dict[str, Any], crm: str, small_tag: str) -> dict[s
     return dict(zip(OPERATIONS, (list_page, q_prefix, tag_small, walk_score), strict=True))
 
 
+def _next(prefix: str) -> str:
+    from leadpilot.db.base import _next_prefix
+
+    upper = _next_prefix(prefix)
+    assert upper is not None
+    return upper
+
+
 def _timed(n: int, fn: Callable[[], Any]) -> float:
     fn()  # warm (imports, connections)
     start = time.perf_counter()
@@ -144,9 +167,21 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=50_000)
     parser.add_argument("--n", type=int, default=5)
+    parser.add_argument("--url", help="a running local cloud's API (run under `python -m infra.local with-env`); "
+                                      "default: in-process moto")
+    parser.add_argument("--login", help="with --url: the owner email of a workspace an earlier run loaded (printed "
+                                        "by it); measure that one again instead of loading another")
     args = parser.parse_args(argv)
+    if args.url:
+        from bench.local_api import LocalApi
+        from leadpilot.db.base import bind_tables
+        from leadpilot.settings import get_settings
+
+        settings = get_settings()
+        bind_tables(settings)
+        return _measure(LocalApi(args.url), settings.identity_table, settings.crm_table, args,
+                        f"the local cloud at {args.url}")
     _env()
-    import jwt
     from moto import mock_aws
 
     from infra.local.provision import provision
@@ -161,35 +196,48 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
             os.environ[key] = str(value)
         get_settings.cache_clear()
         bind_tables(get_settings())
-        api = Api()
-        signup = api.post("/auth/signup", {"workspace_name": "Scale", "email": "scale@bench.test", "name": "Scale",
+        return _measure(Api(), deployment.resources["IdentityTable"].name, deployment.resources["CrmTable"].name,
+                        args, "in-process moto")
+
+
+def _measure(api: Any, ident: str, crm: str, args: argparse.Namespace, where: str) -> dict[str, tuple[float, float]]:
+    import jwt
+
+    email = getattr(args, "login", None) or f"scale-{time.time_ns()}@bench.test"
+    if getattr(args, "login", None):
+        signed = api.post("/auth/login", {"email": email, "password": "bench-password-123"}).body
+    else:
+        signed = api.post("/auth/signup", {"workspace_name": "Scale", "email": email, "name": "Scale",
                                            "password": "bench-password-123"}).body
-        token, ws, user = signup["access_token"], signup["workspace"]["id"], signup["user"]["id"]
-        session = jwt.decode(token, options={"verify_signature": False})["sid"]
+    token = signed["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    ws, user, session = claims["ws"], claims["sub"], claims["sid"]
+    if getattr(args, "login", None):
+        print(f"contacts at scale: the workspace of {email}, loaded before ({where})")
+    else:
         seconds, written = _load(ws, args.contacts)
         print(f"contacts at scale: {args.contacts} contacts, {written} items written in {seconds:.0f} s "
-              f"(BatchWriteItem, in-process moto)")
-        tags = {t["tag"]: t["count"] for t in api.get("/tags", token=token).body["items"]}
-        small_tag = min(tags, key=lambda t: abs(tags[t] - 300))
-        ident = deployment.resources["IdentityTable"].name
-        auth_keys = {ident: {"Keys": [{"PK": {"S": f"SESSION#{session}"}, "SK": {"S": "SESSION"}},
-                                      {"PK": {"S": f"WS#{ws}"}, "SK": {"S": f"MEMBER#{user}"}},
-                                      {"PK": {"S": f"WS#{ws}"}, "SK": {"S": "WORKSPACE"}}], "ConsistentRead": True}}
-        raw = _raw(ws, auth_keys, deployment.resources["CrmTable"].name, small_tag)
-        routes = {"list": "/contacts?limit=50", "q prefix": "/contacts/search?q=ada%20lovelace&limit=50",
-                  "tag (small)": f"/contacts/search?tags_any={small_tag}&sort=-score&limit=50",
-                  "walk by score": "/contacts/search?sort=-score&tags_none=churned&limit=50"}
-        results: dict[str, tuple[float, float]] = {}
-        for name in OPERATIONS:
-            found = api.get(routes[name], token=token)
-            assert found.status == 200, found
-            api_s = _timed(args.n, lambda path=routes[name]: api.get(path, token=token))
-            raw_s = _timed(args.n, raw[name])
-            results[name] = (api_s, raw_s)
-            print(f"  {name:<14} {len(found.body['items']):>3} items   API {api_s * 1000:7.1f} ms   "
-                  f"raw DynamoDB {raw_s * 1000:7.1f} ms   ratio {api_s / raw_s:5.2f}")
-        print(f"  (tag used: {small_tag!r} on {tags[small_tag]} contacts)")
-        return results
+              f"(BatchWriteItem, {where}; owner {email})")
+    tags = {t["tag"]: t["count"] for t in api.get("/tags", token=token).body["items"]}
+    small_tag = min(tags, key=lambda t: abs(tags[t] - 300))
+    auth_keys = {ident: {"Keys": [{"PK": {"S": f"SESSION#{session}"}, "SK": {"S": "SESSION"}},
+                                  {"PK": {"S": f"WS#{ws}"}, "SK": {"S": f"MEMBER#{user}"}},
+                                  {"PK": {"S": f"WS#{ws}"}, "SK": {"S": "WORKSPACE"}}], "ConsistentRead": True}}
+    raw = _raw(ws, auth_keys, crm, small_tag)
+    routes = {"list": "/contacts?limit=50", "q prefix": "/contacts/search?q=ada%20lovelace&limit=50",
+              "tag (small)": f"/contacts/search?tags_any={small_tag}&sort=-score&limit=50",
+              "walk by score": "/contacts/search?sort=-score&tags_none=churned&limit=50"}
+    results: dict[str, tuple[float, float]] = {}
+    for name in OPERATIONS:
+        found = api.get(routes[name], token=token)
+        assert found.status == 200, found
+        api_s = _timed(args.n, lambda path=routes[name]: api.get(path, token=token))
+        raw_s = _timed(args.n, raw[name])
+        results[name] = (api_s, raw_s)
+        print(f"  {name:<14} {len(found.body['items']):>3} items   API {api_s * 1000:7.1f} ms   "
+              f"raw DynamoDB {raw_s * 1000:7.1f} ms   ratio {api_s / raw_s:5.2f}")
+    print(f"  (tag used: {small_tag!r} on {tags[small_tag]} contacts)")
+    return results
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,11 +23,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(module: str, argv: list[str]) -> Any:
-    """`bench.<module>.main(argv)` in a fresh interpreter (its output goes to ours); its return value."""
+def run(module: str, argv: list[str], env: dict[str, str] | None = None) -> Any:
+    """`bench.<module>.main(argv)` in a fresh interpreter (its output goes to ours), with `env` added to the
+    environment (a running local cloud's, for a benchmark that measures it); its return value."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
-        subprocess.run([sys.executable, "-m", "bench.isolated", module, str(out), *argv], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "bench.isolated", module, str(out), *argv], cwd=ROOT, check=True,
+                       env={**os.environ, **env} if env else None)
         return json.loads(out.read_text())
 
 

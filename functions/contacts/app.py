@@ -58,14 +58,14 @@ def create_contact() -> Response:
 
 @edge.route("/contacts", "GET")
 def list_contacts() -> dict[str, Any]:
-    identity = edge.identity()
-    return _page(*service.list_contacts(identity, edge.limit(), edge.query("cursor")))
+    with edge.reading() as identity:
+        return _page(*service.list_contacts(identity, edge.limit(), edge.query("cursor")))
 
 
 @edge.route("/contacts/{contact_id}", "GET")
 def get_contact(contact_id: str) -> dict[str, Any]:
-    identity = edge.identity()
-    return service.get_contact(identity, parse_id(contact_id, "contact_id")).to_dict()
+    with edge.reading() as identity:
+        return service.get_contact(identity, parse_id(contact_id, "contact_id")).to_dict()
 
 
 @edge.route("/contacts/{contact_id}", "PATCH")
@@ -102,8 +102,8 @@ def contact_timeline(contact_id: str) -> dict[str, Any]:
 
 @edge.route("/contacts/search", "GET")
 def search_contacts() -> dict[str, Any]:
-    identity = edge.identity()
-    return _page(*search.search_query(identity, _params(), edge.limit()))
+    with edge.reading() as identity:
+        return _page(*search.search_query(identity, _params(), edge.limit()))
 
 
 @edge.route("/contacts/{contact_id}/tags", "POST")

@@ -93,8 +93,8 @@ def reorder_stages(pipeline_id: str) -> dict[str, Any]:
 
 @edge.route("/pipelines/{pipeline_id}/board", "GET")
 def pipeline_board(pipeline_id: str) -> dict[str, Any]:
-    identity = edge.identity()
-    return board.board(identity, parse_id(pipeline_id, "pipeline_id"), edge.limit(default=25, maximum=100))
+    with edge.reading() as identity:
+        return board.board(identity, parse_id(pipeline_id, "pipeline_id"), edge.limit(default=25, maximum=100))
 
 
 @edge.route("/pipelines/{pipeline_id}/forecast", "GET")

@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import boto3
+
+from leadpilot.automation.runs import batched, enrollment
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.automation.triggers import schedules
 from leadpilot.settings import get_settings
@@ -156,3 +159,31 @@ def test_deleting_a_scheduled_flow_disarms_it(cloud: Any, api: Api, owner: dict[
     flow_id = published(api, token, {"event": "schedule", "schedule": "*/5 * * * *"})
     assert api.delete(f"/flows/{flow_id}", token=token).status == 204
     assert list(schedules.ScheduleItem.query(f"WS#{owner['workspace']['id']}#FLOW#{flow_id}")) == []
+
+
+def test_an_audience_chunk_enrols_in_groups_and_once_even_when_delivered_twice(cloud: Any, api: Api,
+                                                                            owner: dict[str, Any]) -> None:
+    # Given a scheduled flow and 20 contacts (more than one transaction's group), one already in the flow by hand
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, {"event": "schedule", "schedule": "0 9 * * *"})
+    ids = [contact(api, token, f"C{i}") for i in range(20)]
+    by_hand = api.post(f"/flows/{flow_id}/enrollments", {"contact_ids": [ids[3]]}, token=token).body["results"][0]
+    flow = enrollment.published_flow(ws, flow_id)
+    assert flow is not None and len(ids) > batched.PER_TRANSACTION
+    chunk = {"kind": "enroll_chunk", "workspace_id": ws, "flow_id": flow_id, "version": flow.version,
+             "trigger": {"id": "schedule:bench", "type": "schedule", "occurred_at": "2026-01-01T09:00:00Z", "data": {}},
+             "contact_ids": ids, "apply_filters": True}
+
+    # When the chunk is handled, then delivered again
+    first = enrollment.on_chunk(get_settings(), chunk)
+    again = enrollment.on_chunk(get_settings(), chunk)
+
+    # Then the first delivery enrolled everyone but the contact already in the flow, and the second nobody
+    assert (first, again) == (19, 0)
+    listed = api.get(f"/flows/{flow_id}/runs?limit=100", token=token).body["items"]
+    assert sorted(r["contact_id"] for r in listed) == sorted(ids)  # one run each
+    assert [r["id"] for r in listed if r["contact_id"] == ids[3]] == [by_hand["run_id"]]
+    # And one execution per run, counted once each in the flow's metrics
+    executions = boto3.client("stepfunctions").list_executions(stateMachineArn=flow.state_machine_arn)["executions"]
+    assert len(executions) == 20
+    assert api.get(f"/flows/{flow_id}/metrics", token=token).body["enrolled"] == 20

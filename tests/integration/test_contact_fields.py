@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
+import pytest
+from botocore.client import BaseClient
+
+from leadpilot.settings import get_settings
 from tests.support.apps import Api
 
 FIELDS = [
@@ -105,3 +110,42 @@ def test_only_owners_and_admins_manage_definitions(api: Api, owner: dict[str, An
                     token=token).status == 422  # options are required for a select
     assert api.patch("/contact-fields/nothing", {"label": "x"}, token=token).status == 404
     assert api.get("/contact-fields", token=key).status == 200
+
+
+def test_routes_check_their_cached_definitions_with_the_caller_and_see_another_instances_change(
+        api: Api, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a contact, read once, so this process holds the workspace's definitions (none yet)
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    contact = api.post("/contacts", {"first_name": "Ada"}, token=token).body
+    assert api.patch(f"/contacts/{contact['id']}", {"custom_fields": {"tier": "gold"}}, token=token).status == 422
+    calls: list[str] = []
+    make_call = BaseClient._make_api_call
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(operation)
+        return make_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    # When the contact is read again
+    assert api.get(f"/contacts/{contact['id']}", token=token).status == 200
+    # Then the copy is checked by the caller's own read: the caller's BatchGetItem, the rate count, the contact
+    assert sorted(calls) == ["BatchGetItem", "GetItem", "UpdateItem"]
+
+    # When another Lambda instance adds a definition: the item and the version counter in one transaction, as
+    # every change lands, with nothing of this process's copy touched
+    settings = get_settings()
+    now = "2026-01-01T00:00:00Z"
+    boto3.client("dynamodb").transact_write_items(TransactItems=[
+        {"Put": {"TableName": settings.crm_table, "Item": {
+            "PK": {"S": f"WS#{ws}#CONTACT_FIELDS"}, "SK": {"S": "FIELD#tier"}, "kind": {"S": "contact_field"},
+            "key": {"S": "tier"}, "label": {"S": "Tier"}, "type": {"S": "text"}, "options": {"L": []},
+            "required": {"BOOL": False}, "status": {"S": "active"}, "created_at": {"S": now},
+            "updated_at": {"S": now}}}},
+        {"Update": {"TableName": settings.identity_table, "Key": {"PK": {"S": f"WS#{ws}"},
+                                                                  "SK": {"S": "CONFIG_VERSIONS"}},
+                    "UpdateExpression": "ADD contacts :one SET kind = :kind",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":kind": {"S": "config_versions"}}}}])
+    # Then the very next request here accepts and shows the new field
+    reply = api.patch(f"/contacts/{contact['id']}", {"custom_fields": {"tier": "gold"}}, token=token)
+    assert reply.status == 200 and reply.body["custom_fields"] == {"tier": "gold"}
+    assert api.get(f"/contacts/{contact['id']}", token=token).body["custom_fields"] == {"tier": "gold"}

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
+from leadpilot.ids import new_id
 from leadpilot.settings import get_settings
 from tests.integration.conftest import sign_up
 from tests.support.apps import Api, load_module
@@ -54,6 +55,9 @@ def test_a_workspace_over_its_limit_gets_429_while_another_is_served(api: Api, l
     assert body["error"]["details"]["limit"] == limits["LEADPILOT_RATE_LIMIT_WORKSPACE"]
     assert 1 <= int(headers["Retry-After"]) <= limits["LEADPILOT_RATE_LIMIT_WINDOW_S"]
     assert body["error"]["details"]["retry_after_seconds"] == int(headers["Retry-After"])
+    # And a read counted while it runs is refused too, whatever it found (here: nothing, a 404 under the limit)
+    with Client(load_module("functions/contacts").app) as client:
+        assert client.http.get(f"/contacts/{new_id()}", headers=busy).status_code == 429
     # And the other workspace is served as usual
     assert _get_contacts(quiet)[0] == 200
 

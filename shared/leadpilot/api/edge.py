@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalice import Chalice, Response
@@ -91,13 +93,30 @@ class Edge:
 
     def identity(self, scope: str = "read") -> Identity:
         """The verified caller, within its rate limits and holding `scope`; adds workspace_id to every log line."""
+        identity = self._verified()
+        rate_limit.admit(self.settings, identity)
+        require_scope(identity, scope)
+        return identity
+
+    @contextmanager
+    def reading(self) -> Iterator[Identity]:
+        """The verified caller of a route that only reads (read scope): its rate-limit count runs while the route
+        reads, and the route's answer waits for it, so over the limit it is 429 whatever the route found (ADR
+        0014). Only for routes with no writes: a write must not happen before the request is admitted."""
+        identity = self._verified()
+        counted = rate_limit.admit_alongside(self.settings, identity)
+        try:
+            require_scope(identity, "read")
+            yield identity
+        finally:
+            counted.result()
+
+    def _verified(self) -> Identity:
         request = self._request()
         identity = from_authorization(self.settings, request.headers.get("authorization"),
                                       request.headers.get("x-api-key"))
         logger.thread_safe_append_keys(workspace_id=identity.workspace_id)
         _act_as(identity)
-        rate_limit.admit(self.settings, identity)
-        require_scope(identity, scope)
         return identity
 
     def query(self, name: str) -> str | None:

@@ -152,6 +152,8 @@ class _Reader(ast.NodeVisitor):
             self._limit(node)
         elif attr == "identity":
             self.info.scope = _literal(first) or "read"
+        elif attr == "reading":
+            self.info.scope = "read"
         elif attr in ("created", "no_content"):
             self.info.statuses.add(201 if attr == "created" else 204)
 

@@ -2,13 +2,15 @@
 
 Every contacts route needs the definitions (to validate values and hide deleted fields) and writes need the
 scoring rules. Reading them costs a Query and a GetItem per request; they change rarely. Each change bumps a
-version counter in the same transaction (ContactConfigVersionItem), and a process keeps the last copy it read
-per workspace with the version it read it at.
+version counter in the same transaction (the workspace's ConfigVersionsItem, `contacts`), and a process keeps
+the last copy it read per workspace with the version it read it at.
 
-Consistency: every use checks the version with one strongly consistent GetItem (or rides along in a read the
-request already makes: `current_with`), so a change made through any Lambda instance is seen by the next
-request everywhere — never a stale copy for a TTL. The version is read before the configuration: a change in
-between leaves a newer copy under an older version, which the next check replaces.
+Consistency: every use checks the version with a strongly consistent read. A request's caller is verified by
+a BatchGetItem that reads the version too (`Identity.contact_config_version`, `for_identity`), so an HTTP route
+checks its copy at no extra call; other callers (queue workers, jobs) read it with one GetItem. A change made
+through any Lambda instance is thus seen by the next request everywhere — never a stale copy for a TTL. The
+version is read before the configuration: a change in between leaves a newer copy under an older version,
+which the next check replaces.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from leadpilot.contacts import fields, scoring
-from leadpilot.contacts.models import ContactConfigVersionItem
-from leadpilot.db.base import CrmModel
+from leadpilot.db.identity_models import ConfigVersionsItem
+from leadpilot.identity.entities import Identity
+from leadpilot.identity.store import config_versions_key
 
 MAX_WORKSPACES = 1000  # copies kept per process (least recently used dropped): a few KB each
 
@@ -37,22 +40,23 @@ _cache: OrderedDict[str, ContactConfig] = OrderedDict()
 _lock = Lock()  # the local host serves requests on threads
 
 
-def version_key(workspace_id: str) -> tuple[str, str]:
-    return f"WS#{workspace_id}#SETTINGS", "CONTACT_CONFIG_VERSION"
-
-
-def bump(workspace_id: str) -> tuple[ContactConfigVersionItem, list[Any]]:
+def bump(workspace_id: str) -> tuple[ConfigVersionsItem, list[Any]]:
     """The version item and the update actions that count one change (for the change's own transaction)."""
-    item = ContactConfigVersionItem(*version_key(workspace_id))
-    return item, [ContactConfigVersionItem.version.add(1), ContactConfigVersionItem.kind.set(ContactConfigVersionItem)]
+    item = ConfigVersionsItem(*config_versions_key(workspace_id))
+    return item, [ConfigVersionsItem.contacts.add(1), ConfigVersionsItem.kind.set(ConfigVersionsItem)]
 
 
 def read_version(workspace_id: str) -> int:
     """The current version (0 before the first change): one strongly consistent GetItem."""
     try:
-        return int(ContactConfigVersionItem.get(*version_key(workspace_id), consistent_read=True).version)
+        return int(ConfigVersionsItem.get(*config_versions_key(workspace_id), consistent_read=True).contacts)
     except DoesNotExist:
         return 0
+
+
+def for_identity(identity: Identity) -> ContactConfig:
+    """The configuration of the caller's workspace, checked against the version read with the caller."""
+    return current(identity.workspace_id, identity.contact_config_version)
 
 
 def current(workspace_id: str, version: int | None = None) -> ContactConfig:
@@ -72,15 +76,3 @@ def current(workspace_id: str, version: int | None = None) -> ContactConfig:
         while len(_cache) > MAX_WORKSPACES:
             _cache.popitem(last=False)
     return fresh
-
-
-def current_with(workspace_id: str, key: tuple[str, str]) -> tuple[Any | None, ContactConfig]:
-    """The CRM item at `key` (None when absent) and the configuration, the version read in the same
-    strongly consistent BatchGetItem as the item (one call where the route needs that item anyway)."""
-    found, version = None, 0
-    for item in CrmModel.batch_get([key, version_key(workspace_id)], consistent_read=True):
-        if isinstance(item, ContactConfigVersionItem):
-            version = int(item.version)
-        else:
-            found = item
-    return found, current(workspace_id, version)

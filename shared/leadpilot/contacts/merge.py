@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadpilot.clock import now_iso
-from leadpilot.contacts import fields, merge_hooks, scoring, service, store
+from leadpilot.contacts import config, merge_hooks, scoring, service, store
 from leadpilot.contacts.entities import ENGAGEMENT_COUNTERS, Contact
 from leadpilot.contacts.indexes import contact_ops
 from leadpilot.contacts.tags import MAX_TAGS_PER_CONTACT
@@ -73,7 +73,7 @@ def merge_contacts(settings: Settings, identity: Identity, survivor_id: str, dup
                                                                       version=survivor.version + 1))
     copied = _copy_timeline(identity.workspace_id, duplicate.id, survivor.id)
     moved = merge_hooks.run_all(settings, identity.workspace_id, duplicate.id, survivor.id)
-    definitions = fields.active_definitions(identity.workspace_id)
+    definitions = config.for_identity(identity).definitions
     shown, gone = service.visible(after, definitions), service.visible(duplicate, definitions)
     data = {"contact": shown.to_dict(), "duplicate": gone.to_dict(), "duplicate_id": duplicate.id,
             "timeline_entries_copied": copied, "reassigned": moved}

@@ -59,7 +59,8 @@ class ScoringRulesItem(CrmModel, discriminator="contact_scoring"):
 
 
 class ContactConfigVersionItem(CrmModel, discriminator="contact_config_version"):
-    """PK: WS#<ws>#SETTINGS  SK: CONTACT_CONFIG_VERSION. Goes up by one in the transaction of every change of the
-    workspace's custom-field definitions or scoring rules, so a process's cached copy can be checked cheaply."""
+    """PK: WS#<ws>#SETTINGS  SK: CONTACT_CONFIG_VERSION. No longer written: the version of a workspace's contact
+    configuration is the identity table's ConfigVersionsItem (read with the caller). Kept so that items written
+    before still load."""
 
     version = NumberAttribute(default=0)

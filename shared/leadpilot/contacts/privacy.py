@@ -5,7 +5,7 @@ from typing import Any
 
 from leadpilot.audit.log import record
 from leadpilot.clock import now_iso
-from leadpilot.contacts import fields, scoring, service
+from leadpilot.contacts import config, scoring, service
 from leadpilot.contacts.indexes import contact_ops
 from leadpilot.contacts.timeline import all_entries, entry
 from leadpilot.db.crm_models import ActivityItem
@@ -21,7 +21,7 @@ def export_contact(identity: Identity, contact_id: str) -> dict[str, Any]:
     tags, score and its explanation, engagement, and the whole timeline (oldest first)."""
     _, contact = service.load(identity, contact_id)
     record(identity.workspace_id, "contact.exported", {"type": "contact", "id": contact_id})
-    definitions = fields.active_definitions(identity.workspace_id)
+    definitions = config.for_identity(identity).definitions
     retired = {k: v for k, v in contact.custom_fields.items() if k not in definitions}
     return {"contact": service.visible(contact, definitions).to_dict(), "custom_fields_of_deleted_definitions": retired,
             "score": scoring.contact_score(identity, contact),

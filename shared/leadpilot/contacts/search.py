@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from leadpilot.api.request import load_schema, validate
-from leadpilot.contacts import fields, store
+from leadpilot.contacts import config, fields, store
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.indexes import INDEXED_SORTS, SORTS, digits, fold, index_pk, sort_key, tag_pk
-from leadpilot.contacts.models import ContactIndexItem, TagItem
+from leadpilot.contacts.models import TagItem
 from leadpilot.contacts.service import visible
-from leadpilot.db.crm_models import ContactItem
 from leadpilot.errors import ValidationFailed
 from leadpilot.identity.entities import Identity
 from leadpilot.ids import is_valid_id
@@ -140,9 +140,8 @@ def _prefix_ids(workspace_id: str, q: str) -> set[str]:
         targets = [("phone", digits(q))]
     ids: set[str] = set()
     for field, prefix in targets:
-        for item in ContactIndexItem.query(index_pk(workspace_id, "IDX", field), ContactIndexItem.SK.startswith(prefix),
-                                           limit=MAX_CANDIDATES + 1, page_size=MAX_CANDIDATES + 1):
-            ids.add(item.contact_id)
+        for raw in store.raw_query(index_pk(workspace_id, "IDX", field), prefix, page_size=MAX_CANDIDATES + 1):
+            ids.add(raw["contact_id"]["S"])
             if len(ids) > MAX_CANDIDATES:
                 raise ValidationFailed.field("q", f"matches more than {MAX_CANDIDATES} contacts; type more of it")
     return ids
@@ -157,9 +156,8 @@ def _tag_ids(workspace_id: str, tags: tuple[str, ...], any_of: bool) -> set[str]
         return None
     ids: set[str] = set()
     for tag in chosen:
-        ids |= {i.contact_id for i in ContactIndexItem.query(tag_pk(workspace_id, tag),
-                                                             ContactIndexItem.SK.startswith("CONTACT#"),
-                                                             limit=MAX_CANDIDATES + 1)}
+        entries = store.raw_query(tag_pk(workspace_id, tag), "CONTACT#", page_size=MAX_CANDIDATES + 1)
+        ids |= {raw["contact_id"]["S"] for raw in itertools.islice(entries, MAX_CANDIDATES + 1)}
     return ids if len(ids) <= MAX_CANDIDATES else None
 
 
@@ -186,11 +184,12 @@ def _from_candidates(ws: str, ids: set[str], flt: ContactFilter, keep: Callable[
 
 
 def _walk_created(ws: str, desc: bool, cursor: str | None) -> Iterator[list[tuple[str, Contact | None]]]:
-    start = {"PK": {"S": store.contacts_pk(ws)}, "SK": {"S": f"CONTACT#{cursor[-26:]}"}} if cursor else None
+    after = f"CONTACT#{cursor[-26:]}" if cursor else None
     batch: list[tuple[str, Contact | None]] = []
-    for item in ContactItem.query(store.contacts_pk(ws), ContactItem.SK.startswith("CONTACT#"),
-                                  scan_index_forward=not desc, last_evaluated_key=start, page_size=WALK_PAGE):
-        batch.append((f"#{item.contact_id}", store.to_contact(item)))
+    for raw in store.raw_query(store.contacts_pk(ws), "CONTACT#", after_sk=after, descending=desc,
+                               page_size=WALK_PAGE):
+        contact = store.from_raw(raw)
+        batch.append((f"#{contact.id}", contact))
         if len(batch) == WALK_PAGE:
             yield batch
             batch = []
@@ -199,11 +198,10 @@ def _walk_created(ws: str, desc: bool, cursor: str | None) -> Iterator[list[tupl
 
 
 def _walk_index(ws: str, sort: str, desc: bool, cursor: str | None) -> Iterator[list[tuple[str, Contact | None]]]:
-    pk = index_pk(ws, "SORT", sort)
-    start = {"PK": {"S": pk}, "SK": {"S": cursor}} if cursor else None
     keys: list[tuple[str, str]] = []
-    for item in ContactIndexItem.query(pk, scan_index_forward=not desc, last_evaluated_key=start, page_size=WALK_PAGE):
-        keys.append((item.SK, item.contact_id))
+    for raw in store.raw_query(index_pk(ws, "SORT", sort), None, after_sk=cursor, descending=desc,
+                               page_size=WALK_PAGE):
+        keys.append((raw["SK"]["S"], raw["contact_id"]["S"]))
         if len(keys) == WALK_PAGE:
             yield _fetch(ws, keys)
             keys = []
@@ -242,7 +240,7 @@ def search(identity: Identity, flt: ContactFilter, sort_param: str | None, limit
     sort, desc = parse_sort(sort_param)
     tag = f"{sort}:{int(desc)}"
     after = decode_cursor(cursor, tag)
-    definitions = fields.active_definitions(ws)
+    definitions = config.for_identity(identity).definitions
 
     def keep(contact: Contact) -> Contact:
         return visible(contact, definitions)
@@ -257,7 +255,7 @@ def search(identity: Identity, flt: ContactFilter, sort_param: str | None, limit
 
 def search_query(identity: Identity, params: dict[str, str], limit: int) -> tuple[list[Contact], str | None]:
     """GET /contacts/search: the filter from query parameters."""
-    definitions = fields.active_definitions(identity.workspace_id)
+    definitions = config.for_identity(identity).definitions
     data = filter_from_query(params, definitions)
     check_filter(data)
     return search(identity, ContactFilter.from_dict(data, definitions), params.get("sort"), limit,

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from leadpilot.api.cursors import decode_cursor, query_page
 from leadpilot.clock import now_iso
-from leadpilot.contacts import fields
+from leadpilot.contacts import config
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.filters import ContactFilter
 from leadpilot.contacts.models import SegmentItem
@@ -46,7 +46,7 @@ def _checked(identity: Identity, body: dict[str, Any]) -> None:
     """The filter must be valid now (schema, defined custom fields) and the sort known."""
     if "filter" in body:
         check_filter(body["filter"], "filter/")
-        ContactFilter.from_dict(body["filter"], fields.active_definitions(identity.workspace_id), "filter/")
+        ContactFilter.from_dict(body["filter"], config.for_identity(identity).definitions, "filter/")
     if "sort" in body:
         parse_sort(body["sort"])
 
@@ -101,7 +101,7 @@ def segment_contacts(identity: Identity, segment_id: str, limit: int, cursor: st
     """The contacts the segment's filter matches now, one page at a time."""
     segment = get_segment(identity, segment_id)
     try:
-        flt = ContactFilter.from_dict(segment.filter, fields.active_definitions(identity.workspace_id), "filter/")
+        flt = ContactFilter.from_dict(segment.filter, config.for_identity(identity).definitions, "filter/")
     except ValidationFailed as exc:  # e.g. a custom field the filter names was deleted since
         raise Conflict(f"the segment's filter is no longer valid: {exc.message}", exc.details) from exc
     return search(identity, flt, segment.sort, limit, cursor)

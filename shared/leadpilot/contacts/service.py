@@ -56,17 +56,15 @@ def load(identity: Identity, contact_id: str) -> tuple[ContactItem, Contact]:
 
 
 def load_with_config(identity: Identity, contact_id: str) -> tuple[Contact, config.ContactConfig]:
-    """The stored contact or 404, and the workspace's contact configuration, checked current in the same read."""
-    item, current = config.current_with(identity.workspace_id,
-                                        (store.contacts_pk(identity.workspace_id), f"CONTACT#{contact_id}"))
-    if not isinstance(item, ContactItem):
-        raise NotFound("contact not found", {"field": "contact_id"})
-    return store.to_contact(item), current
+    """The stored contact or 404, and the workspace's contact configuration (checked current by the caller's
+    own read)."""
+    _, contact = load(identity, contact_id)
+    return contact, config.for_identity(identity)
 
 
 def create_contact(settings: Settings, identity: Identity, body: dict[str, Any]) -> Contact:
     """Create a contact; its email and phone must be unused in the workspace."""
-    current = config.current(identity.workspace_id)
+    current = config.for_identity(identity)
     contact, ops = new_contact_ops(identity, body, current.definitions, current.scoring)
     commit(settings, ops, "ContactCreated", ("tags", "too many tags for one contact"))
     return contact
@@ -78,7 +76,7 @@ def create_contacts(settings: Settings, identity: Identity, bodies: list[dict[st
     failed. A group whose transaction fails is retried one contact at a time, so one bad row never
     takes others down and nothing is half-written. `ids` names the new contacts (an import's retried chunk
     recognises the rows its earlier attempt created); new ids by default."""
-    current = config.current(identity.workspace_id)
+    current = config.for_identity(identity)
     results: list[Contact | DomainError] = []
     built: list[tuple[int, Contact, Ops]] = []
     for n, body in enumerate(bodies):
@@ -206,10 +204,9 @@ def delete_contact(settings: Settings, identity: Identity, contact_id: str) -> N
 
 def list_contacts(identity: Identity, limit: int, cursor: str | None) -> tuple[list[Contact], str | None]:
     """Contacts oldest first, a page at a time."""
-    items, next_cursor = store.page(ContactItem, store.contacts_pk(identity.workspace_id), "CONTACT#", limit,
-                                    store.decode_cursor(cursor))
-    definitions = fields.active_definitions(identity.workspace_id)
-    return [visible(store.to_contact(i), definitions) for i in items], next_cursor
+    contacts, next_cursor = store.page_contacts(identity.workspace_id, limit, store.decode_cursor(cursor))
+    definitions = config.for_identity(identity).definitions
+    return [visible(c, definitions) for c in contacts], next_cursor
 
 
 __all__ = ["FIELDS", "create_contact", "delete_contact", "get_contact", "list_activity", "list_contacts",

@@ -1,8 +1,10 @@
 """Data access for contacts: items <-> Contact, cursors, and the one transaction every contact change uses."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,10 +12,10 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from leadpilot.api.cursors import decode_cursor as decode_cursor  # re-exported for callers
 from leadpilot.api.cursors import encode_cursor as encode_cursor  # re-exported for callers
-from leadpilot.api.cursors import query_page
+from leadpilot.api.cursors import query_page, take_page
 from leadpilot.contacts.entities import Contact
 from leadpilot.contacts.models import TagItem
-from leadpilot.db.base import transaction
+from leadpilot.db.base import sk_begins_with, transaction
 from leadpilot.db.crm_models import ActivityItem, ContactClaimItem, ContactItem
 from leadpilot.errors import Conflict, ValidationFailed
 from leadpilot.events.outbox import as_plain, publish_now
@@ -44,6 +46,60 @@ def to_contact(item: ContactItem) -> Contact:
                    updated_at=item.updated_at, created_by=item.created_by or "", version=int(item.version))
 
 
+def _plain(value: dict[str, Any]) -> Any:
+    """One attribute of a raw DynamoDB item as the plain value pynamodb would give (numbers as int or float)."""
+    ((kind, raw),) = value.items()
+    if kind == "S" or kind == "BOOL":
+        return raw
+    if kind == "N":
+        return json.loads(raw)
+    if kind == "M":
+        return {k: _plain(v) for k, v in raw.items()}
+    if kind == "L":
+        return [_plain(v) for v in raw]
+    if kind == "NULL":
+        return None
+    return raw
+
+
+def from_raw(raw: dict[str, Any]) -> Contact:
+    """A Contact from a raw contact item (DynamoDB JSON), as to_contact(ContactItem.from_raw_data(raw)) gives it.
+    Pages and searches turn many items at a time, and pynamodb's per-attribute deserialisation costs ~0.5 ms an
+    item on this machine class against ~0.03 ms here."""
+    v: Any = {k: _plain(a) for k, a in raw.items()}  # as the model, an attribute missing from the item is None
+    return Contact(id=v.get("contact_id"), workspace_id=v.get("workspace_id"), first_name=v.get("first_name"),
+                   last_name=v.get("last_name"), email=v.get("email"), phone=v.get("phone"), company=v.get("company"),
+                   source=v.get("source"), tags=[str(t) for t in v.get("tags") or []],
+                   custom_fields=v.get("custom_fields") or {}, do_not_contact=bool(v.get("do_not_contact")),
+                   owner_id=v.get("owner_id"), last_activity_at=v.get("last_activity_at"),
+                   score=int(v.get("score") or 0), engagement=v.get("engagement") or {},
+                   created_at=v.get("created_at"), updated_at=v.get("updated_at"), created_by=v.get("created_by") or "",
+                   version=int(v.get("version", 1)))
+
+
+def raw_query(pk: str, sk_prefix: str | None, *, after_sk: str | None = None, descending: bool = False,
+              page_size: int = 100) -> Iterator[dict[str, Any]]:
+    """The raw items of a CRM partition (those whose sort key begins with `sk_prefix`), in order, after
+    `after_sk`, read a page at a time as the caller goes on."""
+    connection = ContactItem._get_connection()
+    start = {"PK": {"S": pk}, "SK": {"S": after_sk}} if after_sk is not None else None
+    condition = sk_begins_with(ContactItem.SK, sk_prefix) if sk_prefix else None
+    while True:
+        reply = connection.query(pk, condition, exclusive_start_key=start, limit=page_size,
+                                 scan_index_forward=not descending)
+        yield from (i for i in reply.get("Items", []) if not sk_prefix or i["SK"]["S"].startswith(sk_prefix))
+        start = reply.get("LastEvaluatedKey")
+        if start is None:
+            return
+
+
+def page_contacts(workspace_id: str, limit: int, after: str | None) -> tuple[list[Contact], str | None]:
+    """A page of contacts oldest first (continuing after contact id `after`) and the next page's cursor."""
+    items = raw_query(contacts_pk(workspace_id), "CONTACT#", page_size=limit + 1,
+                      after_sk=f"CONTACT#{after}" if after is not None else None)
+    return take_page(map(from_raw, items), limit, lambda contact: contact.id)
+
+
 def to_item(contact: Contact) -> ContactItem:
     """The item of a contact, every attribute set (saves replace the whole item under a version check)."""
     data = {k: v for k, v in contact.__dict__.items() if k not in ("id", "workspace_id")}
@@ -59,9 +115,38 @@ def get_item(workspace_id: str, contact_id: str) -> ContactItem | None:
 
 
 def batch_get(workspace_id: str, contact_ids: Iterable[str]) -> dict[str, Contact]:
-    """Contacts by id (missing ones are simply absent); BatchGetItem, 100 keys per call."""
-    keys = [(contacts_pk(workspace_id), f"CONTACT#{cid}") for cid in dict.fromkeys(contact_ids)]
-    return {item.contact_id: to_contact(item) for item in ContactItem.batch_get(keys)}
+    """Contacts by id (missing ones are simply absent); BatchGetItem, 100 keys per call, the calls of a larger
+    set side by side (a search's few hundred candidates)."""
+    keys = [{"PK": contacts_pk(workspace_id), "SK": f"CONTACT#{cid}"} for cid in dict.fromkeys(contact_ids)]
+    chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
+    found: dict[str, Contact] = {}
+    for part in (map(_batch_get_page, chunks) if len(chunks) < 2 else _readers().map(_batch_get_page, chunks)):
+        found.update(part)
+    return found
+
+
+def _batch_get_page(keys: list[dict[str, str]]) -> dict[str, Contact]:
+    connection = ContactItem._get_connection()
+    found: dict[str, Contact] = {}
+    pending = keys
+    while pending:
+        reply = connection.batch_get_item(pending)  # type: ignore[arg-type]  # key maps, despite the hint
+        for raw in reply["Responses"].get(connection.table_name, []):
+            contact = from_raw(raw)
+            found[contact.id] = contact
+        unprocessed = reply.get("UnprocessedKeys", {}).get(connection.table_name, {}).get("Keys", [])
+        pending = [{"PK": k["PK"]["S"], "SK": k["SK"]["S"]} for k in unprocessed]
+    return found
+
+
+_reader_pool: ThreadPoolExecutor | None = None
+
+
+def _readers() -> ThreadPoolExecutor:
+    global _reader_pool
+    if _reader_pool is None:
+        _reader_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="contact-reads")
+    return _reader_pool
 
 
 def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,

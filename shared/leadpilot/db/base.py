@@ -114,3 +114,28 @@ def _connection(region: str) -> Connection:
 def transaction(settings: Settings) -> TransactWrite:
     """A TransactWrite on a connection reused across calls (a new botocore client costs ~100 ms)."""
     return TransactWrite(connection=_connection(settings.region))
+
+
+def sk_begins_with(attribute: Any, prefix: str) -> Any:
+    """A key condition for the sort keys that begin with `prefix`, as `BETWEEN prefix AND <next prefix>`.
+
+    DynamoDB serves begins_with and BETWEEN alike from the sort key's order; DynamoDB Local (the local cloud's
+    database) walks the whole partition for begins_with (0.4 s for 122 names among a 150,000-item partition)
+    and reads only the range for BETWEEN (30 ms). The range also holds the one key equal to its upper bound,
+    which no key of ours is (each ends with an id after the prefix); callers that must be exact drop it with
+    `str.startswith`."""
+    upper = _next_prefix(prefix)
+    return attribute.startswith(prefix) if upper is None else attribute.between(prefix, upper)
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string above every string that begins with `prefix` (code point order, which is UTF-8
+    byte order, DynamoDB's); None when there is none (empty, or only U+10FFFF)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if last == 0xD800:  # surrogates are not characters: the next one is U+E000
+            last = 0xE000
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None

@@ -116,6 +116,15 @@ class LoginThrottleItem(IdentityModel, discriminator="login_throttle"):
     recent_ips = ListAttribute(of=UnicodeAttribute, default=list)
 
 
+class ConfigVersionsItem(IdentityModel, discriminator="config_versions"):
+    """PK: WS#<ws>  SK: CONFIG_VERSIONS. Change counters of the workspace configurations that processes cache
+    (`contacts`: custom-field definitions and scoring rules), each raised in the transaction of its change. The
+    caller's own read (session, membership, workspace) fetches it too, so a request checks its cached copies
+    without a call of its own."""
+
+    contacts = NumberAttribute(default=0)
+
+
 class RateWindowItem(IdentityModel, discriminator="rate_window"):
     """PK: WS#<workspace_id>#RATE#<WORKSPACE | KEY#<key_id>>  SK: <window start, epoch s>. Requests admitted in
     one fixed window (ADR 0014); expires with the window (TTL)."""

@@ -39,7 +39,7 @@ def from_authorization(settings: Settings, authorization: str | None, api_key_he
 def from_access_token(settings: Settings, token: str) -> Identity:
     """A user's identity: a valid JWT whose session is live and whose membership still exists."""
     claims = decode_access_token(settings, token)
-    session, membership, workspace = store.session_membership_workspace(claims["sid"], claims["ws"], claims["sub"])
+    session, membership, workspace, versions = store.caller_items(claims["sid"], claims["ws"], claims["sub"])
     if session is None or session.revoked or session.user_id != claims["sub"] or session.workspace_id != claims["ws"]:
         raise Unauthorized("session has ended; log in again", {"reason": "revoked"})
     if membership is None or workspace is None or workspace.status not in LIVE:
@@ -49,7 +49,8 @@ def from_access_token(settings: Settings, token: str) -> Identity:
     return Identity(workspace=store.to_workspace(workspace), principal_type="user",
                     principal_id=claims["sub"], role=membership.role, scopes=frozenset(SCOPES),
                     session_id=claims["sid"], platform_admin=bool(session.platform_admin) and impersonator is None,
-                    email=membership.email, impersonator=impersonator)
+                    email=membership.email, impersonator=impersonator,
+                    contact_config_version=int(versions.contacts))
 
 
 def _impersonator(session: SessionItem, claims: dict[str, Any]) -> dict[str, str] | None:
@@ -75,13 +76,13 @@ def from_api_key(token: str) -> Identity:
     key = store.get_api_key_item(key_id)
     if key is None or key.revoked_at is not None or not same_hash(presented, key.secret_hash):
         raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
-    workspace = store.get_workspace_item(key.workspace_id)
+    workspace, versions = store.workspace_and_versions(key.workspace_id)
     if workspace is None or workspace.status not in LIVE:
         raise Unauthorized("API key is invalid or revoked", {"reason": "invalid"})
     suspension.check_item(workspace)
     _touch(key)
     return Identity(workspace=store.to_workspace(workspace), principal_type="api_key", principal_id=key_id,
-                    role=None, scopes=frozenset(key.scopes))
+                    role=None, scopes=frozenset(key.scopes), contact_config_version=int(versions.contacts))
 
 
 def _touch(key: ApiKeyItem) -> None:

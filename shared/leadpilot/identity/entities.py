@@ -60,6 +60,9 @@ class Identity:
     platform_admin: bool = False
     email: str | None = None
     impersonator: dict[str, str] | None = None  # {id, email} of the platform admin acting as this user
+    # The workspace's contact-configuration version read with the caller (None when not read): lets a request
+    # check its process's cached custom-field definitions and scoring rules without a call of its own.
+    contact_config_version: int | None = None
 
     @property
     def workspace_id(self) -> str:

@@ -6,6 +6,8 @@ key) has its own items, so one tenant at its limit never slows another down.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from pynamodb.exceptions import UpdateError
 
 from leadpilot.clock import now_epoch
@@ -31,6 +33,19 @@ def admit(settings: Settings, identity: Identity) -> None:
             raise RateLimited(f"this {scope} sent more than {limit} requests in {window} s; retry after "
                               f"{retry_after} s", {"limit": limit, "window_seconds": window,
                                                    "retry_after_seconds": retry_after}, retry_after)
+
+
+_counters: ThreadPoolExecutor | None = None
+
+
+def admit_alongside(settings: Settings, identity: Identity) -> Future[None]:
+    """admit() on a worker thread, for a request that only reads: its count is written while it reads, and the
+    request waits for the future (RateLimited when refused) before it answers, so what it read is never sent
+    back past the limit. One round trip fewer on the request's path; a refused read costs the read, no quota."""
+    global _counters
+    if _counters is None:  # a Lambda serves one request at a time; the local host up to its gateway's workers
+        _counters = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rate-limit")
+    return _counters.submit(admit, settings, identity)
 
 
 def _count(pk: str, start: int, window: int, limit: int) -> bool:

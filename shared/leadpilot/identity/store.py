@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from leadpilot.db.base import IdentityModel, bind_tables
 from leadpilot.db.identity_models import (
     ApiKeyItem,
+    ConfigVersionsItem,
     InviteItem,
     MembershipItem,
     SessionItem,
@@ -87,12 +88,36 @@ def get_invite_item(invite_id: str) -> InviteItem | None:
 def session_membership_workspace(session_id: str, workspace_id: str, user_id: str
                                  ) -> tuple[SessionItem | None, MembershipItem | None, WorkspaceItem | None]:
     """The three items that authenticate an access token, in one BatchGetItem."""
+    session, membership, workspace, _ = caller_items(session_id, workspace_id, user_id)
+    return session, membership, workspace
+
+
+def caller_items(session_id: str, workspace_id: str, user_id: str
+                 ) -> tuple[SessionItem | None, MembershipItem | None, WorkspaceItem | None, ConfigVersionsItem]:
+    """What authenticates an access token (session, membership, workspace) and the workspace's configuration
+    versions, in one strongly consistent BatchGetItem."""
     keys = [(f"SESSION#{session_id}", "SESSION"), (ws_pk(workspace_id), f"MEMBER#{user_id}"),
-            (ws_pk(workspace_id), "WORKSPACE")]
+            (ws_pk(workspace_id), "WORKSPACE"), config_versions_key(workspace_id)]
     found: dict[type, IdentityModel] = {}
     for item in IdentityModel.batch_get(keys, consistent_read=True):
         found[type(item)] = item
-    return (found.get(SessionItem), found.get(MembershipItem), found.get(WorkspaceItem))  # type: ignore[return-value]
+    versions = found.get(ConfigVersionsItem) or ConfigVersionsItem(*config_versions_key(workspace_id))
+    return (found.get(SessionItem), found.get(MembershipItem), found.get(WorkspaceItem),  # type: ignore[return-value]
+            versions)  # type: ignore[return-value]
+
+
+def config_versions_key(workspace_id: str) -> tuple[str, str]:
+    return ws_pk(workspace_id), "CONFIG_VERSIONS"
+
+
+def workspace_and_versions(workspace_id: str) -> tuple[WorkspaceItem | None, ConfigVersionsItem]:
+    """The workspace item and its configuration versions, in one strongly consistent BatchGetItem."""
+    found: dict[type, IdentityModel] = {}
+    for item in IdentityModel.batch_get([(ws_pk(workspace_id), "WORKSPACE"), config_versions_key(workspace_id)],
+                                        consistent_read=True):
+        found[type(item)] = item
+    versions = found.get(ConfigVersionsItem) or ConfigVersionsItem(*config_versions_key(workspace_id))
+    return found.get(WorkspaceItem), versions  # type: ignore[return-value]
 
 
 def members_of(workspace_id: str) -> Iterator[MembershipItem]:

@@ -17,7 +17,7 @@ import boto3
 
 from leadpilot.automation.flows.compiler import initial_input
 from leadpilot.automation.flows.matching import passes
-from leadpilot.automation.runs import runs, snapshot
+from leadpilot.automation.runs import batched, runs, snapshot
 from leadpilot.automation.runs.config import RuntimeConfig
 from leadpilot.automation.runs.drafts import PublishedFlow, flows_pk
 from leadpilot.automation.runs.models import FlowItem
@@ -64,19 +64,28 @@ def published_flow(workspace_id: str, flow_id: str) -> PublishedFlow | None:
                          json.loads(item.published_trigger or "{}"))
 
 
-def enroll_contact(settings: Settings, workspace_id: str, flow: PublishedFlow, contact: Contact | None,
-                   trigger: dict[str, Any], *, apply_filters: bool = False,
-                   field_keys: set[str] | None = None) -> Enrolment:
-    """Start one run for one contact (filters only for schedule audiences: a person enrolled by hand is in)."""
+def _payload(workspace_id: str, flow: PublishedFlow, contact: Contact | None, trigger: dict[str, Any],
+             apply_filters: bool, field_keys: set[str] | None) -> dict[str, Any] | Enrolment:
+    """The execution input of the contact's run, or why it gets none (not found, filtered out)."""
     if contact is None:
         return Enrolment("", "not_found")
     view = snapshot.of(contact, field_keys)
     if apply_filters and not passes(flow.trigger.get("filters") or [], {"trigger": trigger, "contact": view}):
         return Enrolment(contact.id, "filtered_out")
     run = {"workspace_id": workspace_id, "flow_id": flow.flow_id, "version": flow.version, "contact_id": contact.id}
-    payload = initial_input(run, view, trigger)
-    run_id = runs.enroll(settings, workspace_id, flow, contact.id, str(trigger["id"]), payload)
-    return Enrolment(contact.id, "enrolled" if run_id else "not_enrolled", run_id)
+    return initial_input(run, view, trigger)
+
+
+def enroll_contact(settings: Settings, workspace_id: str, flow: PublishedFlow, contact: Contact | None,
+                   trigger: dict[str, Any], *, apply_filters: bool = False,
+                   field_keys: set[str] | None = None) -> Enrolment:
+    """Start one run for one contact (filters only for schedule audiences: a person enrolled by hand is in)."""
+    payload = _payload(workspace_id, flow, contact, trigger, apply_filters, field_keys)
+    if isinstance(payload, Enrolment):
+        return payload
+    contact_id = str(payload["run"]["contact_id"])
+    run_id = runs.enroll(settings, workspace_id, flow, contact_id, str(trigger["id"]), payload)
+    return Enrolment(contact_id, "enrolled" if run_id else "not_enrolled", run_id)
 
 
 def enroll_by_hand(settings: Settings, identity: Identity, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -171,9 +180,10 @@ def on_chunk(settings: Settings, message: Mapping[str, Any]) -> int:
         return 0
     found = contacts_store.batch_get(ws, message["contact_ids"])
     keys = set(fields.active_definitions(ws))
-    started = 0
+    trigger = dict(message["trigger"])
+    wanted: list[tuple[str, str, dict[str, Any]]] = []
     for contact_id in message["contact_ids"]:
-        outcome = enroll_contact(settings, ws, flow, found.get(contact_id), dict(message["trigger"]),
-                                 apply_filters=bool(message.get("apply_filters")), field_keys=keys)
-        started += outcome.status == "enrolled"
-    return started
+        payload = _payload(ws, flow, found.get(contact_id), trigger, bool(message.get("apply_filters")), keys)
+        if not isinstance(payload, Enrolment):
+            wanted.append((contact_id, str(trigger["id"]), payload))
+    return sum(run_id is not None for run_id in batched.enroll_many(settings, ws, flow, wanted))

@@ -20,14 +20,14 @@ def flow_metrics_item(workspace_id: str, flow_id: str) -> FlowMetricsItem:
     return FlowMetricsItem(flow_pk(workspace_id, flow_id), "METRICS")
 
 
-def status_actions(before: str | None, after: str) -> list[Any]:
-    """The ADD actions that move one run from `before` (None: a new run) to `after`."""
+def status_actions(before: str | None, after: str, runs: int = 1) -> list[Any]:
+    """The ADD actions that move `runs` runs from `before` (None: new runs) to `after`."""
     actions: list[Any] = [FlowMetricsItem.kind.set(FlowMetricsItem)]
     if before is None:
-        actions.append(_ATTRIBUTES["enrolled"].add(1))
+        actions.append(_ATTRIBUTES["enrolled"].add(runs))
     else:
-        actions.append(_ATTRIBUTES[before].add(-1))
-    actions.append(_ATTRIBUTES[after].add(1))
+        actions.append(_ATTRIBUTES[before].add(-runs))
+    actions.append(_ATTRIBUTES[after].add(runs))
     return actions
 
 

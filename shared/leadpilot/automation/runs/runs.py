@@ -177,14 +177,28 @@ def _active_index(item: RunItem, execution_arn: str | None = None) -> RunIndexIt
     return entry
 
 
-def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_id: str, event_id: str,
-           payload: dict[str, Any], *, retried: bool = False) -> str | None:
-    """Start the flow for the contact; returns the run id, or None when the contact may not enter now.
+@dataclass
+class PlannedEnrolment:
+    """The items that enrol one contact in one flow version for one trigger event, not yet written."""
 
-    The enrollment item, the run record, its listings and the flow's counters are written in one conditional
-    transaction before the execution starts, so a crash between them is repaired by the redelivered event
-    (same run id, same execution name) or by the reconciler.
-    """
+    run_id: str
+    start_input: dict[str, Any]
+    enrollment: EnrollmentItem
+    condition: Any  # on the enrollment: the contact holds no run of the flow (or, with re-entry, an ended one)
+    record: RunItem
+    listings: list[RunIndexItem]
+
+    def write(self, txn: Any) -> None:
+        """Save every item in `txn`; the flow's counters are the caller's (one update per transaction)."""
+        txn.save(self.enrollment, condition=self.condition)
+        txn.save(self.record, condition=RunItem.PK.does_not_exist())
+        for listing in self.listings:
+            txn.save(listing)
+
+
+def plan_enrolment(workspace_id: str, flow: PublishedFlow, contact_id: str, event_id: str,
+                   payload: dict[str, Any]) -> PlannedEnrolment:
+    """The enrollment item, the run record and its listings of one contact's run (see enroll)."""
     run_id = run_id_for(workspace_id, flow.flow_id, flow.version, contact_id, event_id)
     execution_arn = flow.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_id}"
     now = now_iso()
@@ -199,38 +213,51 @@ def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_i
                      execution_count=1, epoch=0, state=state_json(payload),
                      trigger=json.dumps(payload.get("trigger") or {}, default=str),
                      GSI1PK=flow_runs_pk(workspace_id, flow.flow_id), GSI1SK=f"{now}#{run_id}")
+    listings = [_index(workspace_id, run_id, "CONTACT", contact_runs_pk(workspace_id, contact_id), f"{now}#{run_id}"),
+                _index(workspace_id, run_id, "WORKSPACE", workspace_runs_pk(workspace_id), f"{now}#{run_id}"),
+                _status_index(record, "running"), _workspace_status_index(record, "running"), _active_index(record)]
     start_input = {**payload, "run": {**payload["run"], "run_id": run_id}}
+    return PlannedEnrolment(run_id, start_input, enrollment, condition, record, listings)
+
+
+def start_execution(settings: Settings, workspace_id: str, flow: PublishedFlow, plan: PlannedEnrolment) -> None:
+    """Start the planned run's execution (named by its run id: a second start is a no-op)."""
 
     def restore() -> bool:
         return versions.restore_machine(settings.region, workspace_id, flow.flow_id, flow.version)
 
+    machines.start(settings.region, flow.state_machine_arn, plan.run_id, plan.start_input, restore)
+
+
+def enroll(settings: Settings, workspace_id: str, flow: PublishedFlow, contact_id: str, event_id: str,
+           payload: dict[str, Any], *, retried: bool = False) -> str | None:
+    """Start the flow for the contact; returns the run id, or None when the contact may not enter now.
+
+    The enrollment item, the run record, its listings and the flow's counters are written in one conditional
+    transaction before the execution starts, so a crash between them is repaired by the redelivered event
+    (same run id, same execution name) or by the reconciler.
+    """
+    plan = plan_enrolment(workspace_id, flow, contact_id, event_id, payload)
     try:
         with transaction(settings) as txn:
-            txn.save(enrollment, condition=condition)
-            txn.save(record, condition=RunItem.PK.does_not_exist())
-            txn.save(_index(workspace_id, run_id, "CONTACT", contact_runs_pk(workspace_id, contact_id),
-                            f"{now}#{run_id}"))
-            txn.save(_index(workspace_id, run_id, "WORKSPACE", workspace_runs_pk(workspace_id), f"{now}#{run_id}"))
-            txn.save(_status_index(record, "running"))
-            txn.save(_workspace_status_index(record, "running"))
-            txn.save(_active_index(record))
+            plan.write(txn)
             txn.update(metrics.flow_metrics_item(workspace_id, flow.flow_id),
                        actions=metrics.status_actions(None, "running"))
     except TransactWriteError:
-        current = EnrollmentItem.get(enrollment.PK, enrollment.SK)
-        if current.run_id == run_id:  # the same event again: make sure its execution exists, start nothing new
-            existing = get_item(workspace_id, run_id)
+        current = EnrollmentItem.get(plan.enrollment.PK, plan.enrollment.SK)
+        if current.run_id == plan.run_id:  # the same event again: make sure its execution exists, start nothing new
+            existing = get_item(workspace_id, plan.run_id)
             if existing is not None and int(existing.execution_count or 1) == 1:
-                machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
+                start_execution(settings, workspace_id, flow, plan)
             return None
         if current.active and not retried and _finished(settings, workspace_id, current.run_id):
             return enroll(settings, workspace_id, flow, contact_id, event_id, payload, retried=True)
         logger.info("contact not enrolled", extra={"flow_id": flow.flow_id, "contact_id": contact_id,
                                                     "active_run": current.run_id, "reason": "active or no re-entry"})
         return None
-    machines.start(settings.region, flow.state_machine_arn, run_id, start_input, restore)
+    start_execution(settings, workspace_id, flow, plan)
     cloudwatch.add_metric(name="FlowEnrolled", unit="Count", value=1)
-    return run_id
+    return plan.run_id
 
 
 def _finished(settings: Settings, workspace_id: str, run_id: str) -> bool:
