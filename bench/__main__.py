@@ -8,11 +8,13 @@ Run one part only with --only (e.g. --only contacts_api cold_start).
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bench import isolated
+from bench.waiting_runs import RECORDED
 
 Row = tuple[str, str, bool | None, str]  # goal, measured, met (None: not measured), what limits it
 
@@ -33,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--waiting-runs", type=int, default=300, help="runs held in a delay across restarts (goal: "
                         "10,000; ~1 h on a loaded 2-core machine)")
     parser.add_argument("--waiting-s", type=float, default=300, help="their delay as run (must outlast enrolment)")
+    parser.add_argument("--reply-runs", type=int, default=300, help="runs held waiting for a reply across a SIGKILL "
+                        "(goal: 10,000; its recorded figures are shown too, see bench/recorded/)")
     parser.add_argument("--only", nargs="*", default=None, help="benchmarks to run (default: all)")
     return parser
 
@@ -115,10 +119,46 @@ def _waiting_runs(r: Any, a: argparse.Namespace) -> list[Row]:
     done = r["by_status"].get("succeeded") == r["runs"]
     restarts = "; ".join(f"{x['restart']}: {x['running_again']:,} back in {x['all_back_s']:.0f} s"
                          for x in r["restarts"])
-    return [(f"{a.waiting_runs:,} waiting runs held and recovered after a restart (goal at 10,000)",
-             f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB holding them; {restarts}; all succeeded "
-             f"{r['closed_after_due_s']} s after the last due time", back and done,
+    return [(f"{r['runs']:,} runs in a delay held and recovered after a restart (goal at 10,000)",
+             f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB holding them ({_per_run(r)}); {restarts}; "
+             f"all succeeded {r['closed_after_due_s']} s after the last due time", back and done,
              f"enrolment {r['enrol_per_s']:.0f}/s (StartExecution + transaction per run) sets the bench's length")]
+
+
+def _per_run(r: Any) -> str:
+    per = r.get("per_run") or {}
+    return f"{per.get('threads', 0):.2f} threads, {per.get('kb', 0):.0f} KB per run" if per else "per run: -"
+
+
+def _latency(r: Any) -> str:
+    """The runs listing's p95 with no run waiting and with all of them waiting."""
+    latency = r.get("latency") or {}
+    p95 = [latency.get(key, {}).get("GET /flows/{id}/runs", {}).get("p95_ms") for key in ("0", str(r["runs"]))]
+    contacts = [latency.get(key, {}).get("GET /contacts", {}).get("p95_ms") for key in ("0", str(r["runs"]))]
+    return f"p95 GET /contacts {contacts[0]} -> {contacts[1]} ms, runs listing {p95[0]} -> {p95[1]} ms"
+
+
+def _reply_waits(r: Any, _: argparse.Namespace) -> list[Row]:
+    back = all(x["running_again"] >= r["runs"] for x in r["restarts"])
+    answered = r["resumed_on_reply"] == r["replied"] and r["last_listed_resumed"]
+    restarts = "; ".join(f"{x['restart']}: {x['running_again']:,} back in {x['all_back_s']:.0f} s"
+                         for x in r["restarts"])
+    measured = (f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB ({_per_run(r)}); {restarts}; "
+                f"{r['resumed_on_reply']}/{r['replied']} replied to resumed; {_latency(r)}")
+    if r.get("measured_at"):
+        measured = f"{measured} [recorded {r['measured_at']}: {r['command']}]"
+    return [(f"{r['runs']:,} runs waiting for a reply held, back after a SIGKILL, resumed by replies "
+             "(goal at 10,000)", measured, back and answered,
+             f"enrolment {r['enrol_per_s']:.1f}/s (StartExecution + transaction + worker per run) sets its length")]
+
+
+def _recorded() -> list[Row]:
+    """Rows for the recorded runs too long for make bench (python -m bench.waiting_runs ... --record)."""
+    rows: list[Row] = []
+    for path in sorted(RECORDED.glob("waiting_runs_*.json")):
+        result = json.loads(path.read_text())
+        rows += _reply_waits(result, argparse.Namespace()) if result["kind"] == "reply" else []
+    return rows
 
 
 def _benches(a: argparse.Namespace) -> dict[str, tuple[list[str], Callable[[Any, argparse.Namespace], list[Row]]]]:
@@ -133,7 +173,12 @@ def _benches(a: argparse.Namespace) -> dict[str, tuple[list[str], Callable[[Any,
         "automations": (["all", "--contacts", str(a.enrol_contacts), "--n", str(a.latency_n)], _automations),
         "run_controls": (["--runs", str(a.runs)], _run_controls),
         "waiting_runs": (["--runs", str(a.waiting_runs), "--wait-s", str(a.waiting_s)], _waiting_runs),
+        "reply_waits": (["--kind", "reply", "--runs", str(a.reply_runs), "--wait-s", "900", "--batch", "25"],
+                        _reply_waits),
     }
+
+
+_MODULE = {"reply_waits": "waiting_runs"}  # benches that are another bench's module with other arguments
 
 
 def _table(rows: list[Row]) -> str:
@@ -163,12 +208,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"==> {name} {' '.join(bench_args)}", flush=True)
         started = time.perf_counter()
         try:
-            result = isolated.run(name, bench_args)
+            result = isolated.run(_MODULE.get(name, name), bench_args)
         except Exception as exc:  # one broken bench must not hide the others' figures
             rows.append((name, f"FAILED: {exc}", False, "see its output above"))
             continue
         rows.extend(figures(result, args))
         print(f"    ({time.perf_counter() - started:.0f} s)", flush=True)
+    if args.only is None or "reply_waits" in args.only:
+        rows.extend(_recorded())
     if args.only is None:
         rows.extend(_not_measured())
     print()
