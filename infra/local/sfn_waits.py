@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import heapq
 import itertools
 import json
@@ -392,7 +393,11 @@ def install(park_after_s: float, journal_path: Path | None) -> Waits:
     sfn_callbacks.install(waits, _Park, _MAY_PARK)
     if waits.journal is not None:
         clones: dict[str, tuple[Any, set[str]]] = {}
-        restored = sum(_restore(waits, record, clones) for record in list(waits.journal.live.values()))
+        gc.disable()  # restoring builds many objects that all live on: collections midway would only rescan them
+        try:
+            restored = sum(_restore(waits, record, clones) for record in list(waits.journal.live.values()))
+        finally:
+            gc.enable()
         if restored:
             log.warning("restored %d parked execution(s) from %s", restored, journal_path)
     return waits
