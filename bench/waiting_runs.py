@@ -23,6 +23,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from typing import Any
 import boto3
 
 from bench.contacts_scale import _contacts as _contacts_of
+from tests.e2e import conftest
 from tests.e2e.conftest import LocalCloudProcess, _free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,12 +64,21 @@ def load(workspace_id: str, count: int) -> None:
     from leadpilot.contacts.store import tags_pk
 
     totals: Counter[str] = Counter()
+    lock = threading.Lock()
+    contacts = _contacts_of(workspace_id, count, random.Random(7))
+
+    def write(part: list[Any]) -> None:
+        with ContactIndexItem.batch_write() as batch:
+            for contact in part:
+                ops = contact_ops(None, contact)
+                for item in [*(i for i, _ in ops.saves), *(c for _, c in ops.claims)]:
+                    batch.save(item)
+                with lock:
+                    totals.update(ops.tag_deltas)
+
+    with ThreadPoolExecutor(4) as pool:  # DynamoDB Local answers batches on several threads
+        list(pool.map(write, [contacts[i::4] for i in range(4)]))
     with ContactIndexItem.batch_write() as batch:
-        for contact in _contacts_of(workspace_id, count, random.Random(7)):
-            ops = contact_ops(None, contact)
-            for item in [*(i for i, _ in ops.saves), *(c for _, c in ops.claims)]:
-                batch.save(item)
-            totals.update(ops.tag_deltas)
         for tag, total in totals.items():
             batch.save(TagItem(tags_pk(workspace_id), f"TAG#{tag}", tag=tag, total=total))
 
@@ -191,9 +202,18 @@ def _enrol(cloud: LocalCloudProcess, token: str, flow_id: str, ids: list[str], w
     """Enrol the contacts through the API (`size` per call); returns the seconds it took."""
     started = time.perf_counter()
     batches = [ids[i:i + size] for i in range(0, len(ids), size)]
+    progress, lock = Counter[str](), threading.Lock()
+
+    def enrol(batch: list[str]) -> int:
+        enrolled = int(_ok(cloud, "POST", f"/flows/{flow_id}/enrollments", {"contact_ids": batch}, token)["enrolled"])
+        with lock:
+            progress["done"] += enrolled
+            if progress["done"] // 1000 > (progress["done"] - enrolled) // 1000:  # a line per thousand
+                print(f"  enrolled {progress['done']} after {time.perf_counter() - started:.0f} s", flush=True)
+        return enrolled
+
     with ThreadPoolExecutor(workers) as pool:
-        done = list(pool.map(lambda b: _ok(cloud, "POST", f"/flows/{flow_id}/enrollments", {"contact_ids": b},
-                                          token)["enrolled"], batches))
+        done = list(pool.map(enrol, batches))
     if sum(done) != len(ids):
         raise RuntimeError(f"enrolled {sum(done)} of {len(ids)}")
     return time.perf_counter() - started
@@ -248,6 +268,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
+    # A restart restores every parked execution before moto answers: at 10,000 that outlasts the usual wait.
+    conftest.START_TIMEOUT = max(conftest.START_TIMEOUT, 120 + args.runs * 0.03)
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
