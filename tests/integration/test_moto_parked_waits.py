@@ -164,6 +164,7 @@ def _asking_machine(queue_url: str) -> str:
                 "Parameters": {"QueueUrl": queue_url, "MessageBody": {"token.$": "$$.Task.Token",
                                                                       "name.$": "$$.Execution.Name"}},
                 "TimeoutSecondsPath": "$.timeout_s", "ResultPath": "$.reply", "Next": "replied",
+                "Retry": [{"ErrorEquals": ["LeadPilot.Transient"], "IntervalSeconds": 1, "MaxAttempts": 1}],
                 "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.reply", "Next": "timed out"},
                           {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "failed"}]},
         "replied": {"Type": "Pass", "Result": "replied", "ResultPath": "$.path", "End": True},
@@ -178,6 +179,7 @@ def _tokens(sqs: Any, queue_url: str, n: int) -> dict[str, str]:
         for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
             body = json.loads(message["Body"])
             tokens[body["name"]] = body["token"]
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(tokens) >= n
 
     _until(receive, "every task sends its message")
@@ -198,7 +200,7 @@ def test_reply_waits_hold_no_thread_resume_on_answers_time_out_and_survive_a_sig
     queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
     machine = sfn.create_state_machine(name="asks", definition=_asking_machine(queue), roleArn=ROLE)["stateMachineArn"]
     idle = moto.threads
-    timeouts = {"replied": 120, "refused": 120, "silent": 4, "kept": 120}
+    timeouts = {"replied": 120, "refused": 120, "retried": 120, "silent": 4, "kept": 120}
     arns = {name: sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps({"timeout_s": seconds}))[
         "executionArn"] for name, seconds in timeouts.items()}
     tokens = _tokens(sqs, queue, len(arns))
@@ -214,11 +216,20 @@ def test_reply_waits_hold_no_thread_resume_on_answers_time_out_and_survive_a_sig
             sfn.send_task_heartbeat(taskToken=token)
         assert refused.value.response["Error"]["Code"] == "InvalidToken"
 
-    # When one is answered, one refused, and one is left to its 4 s timeout
+    # When one is answered, one refused, one failed with an error its Retry takes, and one left to its timeout
     sfn.send_task_success(taskToken=tokens["replied"], output=json.dumps({"text": "yes please"}))
     sfn.send_task_failure(taskToken=tokens["refused"], error="LeadPilot.Refused", cause="no")
+    sfn.send_task_failure(taskToken=tokens["retried"], error="LeadPilot.Transient", cause="try again")
 
-    # Then each goes on once, on its own path, with what ended its wait
+    # Then the retried one sends its message again with a new token, and an answer to that one goes on
+    retry_token = _tokens(sqs, queue, 1)["retried"]
+    assert retry_token != tokens["retried"]
+    sfn.send_task_success(taskToken=retry_token, output=json.dumps({"text": "second time"}))
+    output, kinds = _ended(sfn, arns["retried"])
+    assert (output["path"], output["reply"], kinds["TaskFailed"], kinds["TaskSucceeded"]) == (
+        "replied", {"text": "second time"}, 1, 1)
+
+    # And each of the others goes on once, on its own path, with what ended its wait
     output, kinds = _ended(sfn, arns["replied"])
     assert (output["path"], output["reply"], kinds["TaskSucceeded"]) == ("replied", {"text": "yes please"}, 1)
     output, kinds = _ended(sfn, arns["refused"])
