@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import isolated
+from bench.waiting_runs import RECORDED
 
 Row = tuple[str, str, bool | None, str]  # goal, measured, met (None: not measured), what limits it
 
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--waiting-runs", type=int, default=300, help="runs held in a delay across restarts (goal: "
                         "10,000; ~1 h on a loaded 2-core machine)")
     parser.add_argument("--waiting-s", type=float, default=300, help="their delay as run (must outlast enrolment)")
+    parser.add_argument("--reply-runs", type=int, default=300, help="runs held waiting for a reply across a SIGKILL "
+                        "(goal: 10,000; its recorded figures are shown too, see bench/recorded/)")
     parser.add_argument("--only", nargs="*", default=None, help="benchmarks to run (default: all)")
     parser.add_argument("--cloud", default=None, help="a running local cloud's data dir: contacts_scale and board "
                         "measure it over HTTP (default: in-process moto)")
@@ -142,9 +145,9 @@ def _waiting_runs(r: Any, a: argparse.Namespace) -> list[Row]:
     done = r["by_status"].get("succeeded") == r["runs"]
     restarts = "; ".join(f"{x['restart']}: {x['running_again']:,} back in {x['all_back_s']:.0f} s"
                          for x in r["restarts"])
-    return [(f"{a.waiting_runs:,} waiting runs held and recovered after a restart (goal at 10,000)",
-             f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB holding them; {restarts}; all succeeded "
-             f"{r['closed_after_due_s']} s after the last due time", back and done,
+    return [(f"{r['runs']:,} runs in a delay held and recovered after a restart (goal at 10,000)",
+             f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB holding them ({_per_run(r)}); {restarts}; "
+             f"all succeeded {r['closed_after_due_s']} s after the last due time", back and done,
              f"enrolment {r['enrol_per_s']:.0f}/s (StartExecution + transaction per run) sets the bench's length")]
 
 
@@ -154,6 +157,47 @@ def _cloud(a: argparse.Namespace) -> tuple[list[str], dict[str, str] | None]:
         return [], None
     env: dict[str, str] = json.loads((Path(a.cloud) / "env.json").read_text())
     return ["--url", env["LEADPILOT_API_URL"]], env
+
+
+def _per_run(r: Any) -> str:
+    per = r.get("per_run") or {}
+    return f"{per.get('threads', 0):.2f} threads, {per.get('kb', 0):.0f} KB per run" if per else "per run: -"
+
+
+def _latency(r: Any) -> Row:
+    """The API's p95 with no run waiting and with all of them waiting."""
+    latency = r.get("latency") or {}
+    p95 = {route: [latency.get(key, {}).get(route, {}).get("p95_ms") or 0.0 for key in ("0", str(r["runs"]))]
+           for route in ("GET /contacts", "GET /flows/{id}/runs")}
+    measured = ", ".join(f"{route} {before:.0f} -> {after:.0f} ms" for route, (before, after) in p95.items())
+    unchanged = all(after <= 1.5 * before for before, after in p95.values())
+    return (f"API p95 unchanged with {r['runs']:,} runs waiting for a reply (goal at 10,000)", f"p95 {measured}",
+            unchanged, "the runs listing reads each running run's execution (a DescribeExecution per row, to close "
+            "ended runs): a page of 50 waiting runs is 50 calls to moto")
+
+
+def _reply_waits(r: Any, _: argparse.Namespace) -> list[Row]:
+    back = all(x["running_again"] >= r["runs"] for x in r["restarts"])
+    answered = r["resumed_on_reply"] == r["replied"] and r["last_listed_resumed"]
+    restarts = "; ".join(f"{x['restart']}: {x['running_again']:,} back in {x['all_back_s']:.0f} s"
+                         for x in r["restarts"])
+    measured = (f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB ({_per_run(r)}); {restarts}; "
+                f"{r['resumed_on_reply']}/{r['replied']} replied to resumed")
+    if r.get("measured_at"):
+        measured = f"{measured} [recorded {r['measured_at']}: {r['command']}]"
+    return [(f"{r['runs']:,} runs waiting for a reply held, back after a SIGKILL, resumed by replies "
+             "(goal at 10,000)", measured, back and answered,
+             f"enrolment {r['enrol_per_s']:.1f}/s (StartExecution + transaction + worker per run) sets its length"),
+            _latency(r)]
+
+
+def _recorded() -> list[Row]:
+    """Rows for the recorded runs too long for make bench (python -m bench.waiting_runs ... --record)."""
+    rows: list[Row] = []
+    for path in sorted(RECORDED.glob("waiting_runs_*.json")):
+        result = json.loads(path.read_text())
+        rows += _reply_waits(result, argparse.Namespace()) if result["kind"] == "reply" else []
+    return rows
 
 
 def _benches(a: argparse.Namespace) -> dict[str, tuple[list[str], Callable[[Any, argparse.Namespace], list[Row]]]]:
@@ -169,7 +213,12 @@ def _benches(a: argparse.Namespace) -> dict[str, tuple[list[str], Callable[[Any,
         "automations": (["all", "--contacts", str(a.enrol_contacts), "--n", str(a.latency_n)], _automations),
         "run_controls": (["--runs", str(a.runs)], _run_controls),
         "waiting_runs": (["--runs", str(a.waiting_runs), "--wait-s", str(a.waiting_s)], _waiting_runs),
+        "reply_waits": (["--kind", "reply", "--runs", str(a.reply_runs), "--wait-s", "900", "--batch", "25"],
+                        _reply_waits),
     }
+
+
+_MODULE = {"reply_waits": "waiting_runs"}  # benches that are another bench's module with other arguments
 
 
 def _table(rows: list[Row]) -> str:
@@ -199,12 +248,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"==> {name} {' '.join(bench_args)}", flush=True)
         started = time.perf_counter()
         try:
-            result = isolated.run(name, bench_args, _cloud(args)[1] if name in ("contacts_scale", "board") else None)
+            env = _cloud(args)[1] if name in ("contacts_scale", "board") else None
+            result = isolated.run(_MODULE.get(name, name), bench_args, env)
         except Exception as exc:  # one broken bench must not hide the others' figures
             rows.append((name, f"FAILED: {exc}", False, "see its output above"))
             continue
         rows.extend(figures(result, args))
         print(f"    ({time.perf_counter() - started:.0f} s)", flush=True)
+    if args.only is None or "reply_waits" in args.only:
+        rows.extend(_recorded())
     if args.only is None:
         rows.extend(_not_measured())
     print()

@@ -35,6 +35,7 @@ import base64
 import copy
 import functools
 import json
+import operator
 import sys
 import threading
 from collections.abc import Callable
@@ -371,6 +372,59 @@ def _scale_retry_intervals() -> None:
     retrier_decl.time = SimpleNamespace(sleep=sleep)  # type: ignore[assignment]
 
 
+_INDEXES: dict[int, tuple[list[Any], int, dict[str, Any]]] = {}  # id(machine.executions) -> ARN index
+
+
+def _by_arn(executions: list[Any]) -> dict[str, Any]:
+    """A machine's executions by ARN. moto only ever appends to the list: the index catches up with its tail.
+    (Kept outside the machine object: moto deep-copies a machine at every StartExecution.)"""
+    known, count, table = _INDEXES.get(id(executions), (executions, 0, {}))
+    if known is not executions or count > len(executions):
+        count, table = 0, {}
+    for execution in executions[count:]:
+        table[execution.execution_arn] = execution
+    _INDEXES[id(executions)] = (executions, len(executions), table)
+    return table
+
+
+def patch_execution_lookups() -> None:
+    """moto 5.2 finds an execution by walking its machine's list (DescribeExecution, GetExecutionHistory,
+    StopExecution) and serves each page of ListExecutions by listing, sorting and walking every execution to
+    the page token, comparing each by its printed start date: with 10,000 waiting runs a DescribeExecution took
+    43 ms and listing the running ones 75 s, which the run reconciler does at every sweep. Executions are
+    looked up by ARN in an index, and a page is cut from one sorted list."""
+    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
+    from moto.stepfunctions.models import StepFunctionBackend
+
+    if getattr(StepFunctionBackend, "_leadpilot_lookups", False):
+        return
+
+    def describe_execution(self: Any, execution_arn: str) -> Any:
+        self._validate_execution_arn(execution_arn)
+        machine = self._get_state_machine_for_execution(execution_arn)
+        found = _by_arn(machine.executions).get(execution_arn)
+        if found is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return found
+
+    def list_executions(self: Any, state_machine_arn: str, status_filter: str | None = None,
+                        max_results: int | None = None, next_token: str | None = None) -> tuple[list[Any], str | None]:
+        executions = self.describe_state_machine(state_machine_arn).executions
+        if status_filter:
+            executions = [e for e in executions if e.status == status_filter]
+        ordered = sorted(executions, key=operator.attrgetter("start_date", "execution_arn"), reverse=True)
+        start = 0
+        if next_token:  # the token is the ARN of the first execution of its page (moto's names it too)
+            arns = [e.execution_arn for e in ordered]
+            start = arns.index(next_token) if next_token in arns else len(arns)
+        end = start + (max_results or 100)
+        return ordered[start:end], ordered[end].execution_arn if end < len(ordered) else None
+
+    StepFunctionBackend.describe_execution = describe_execution  # type: ignore[method-assign]
+    StepFunctionBackend.list_executions = list_executions  # type: ignore[method-assign,assignment]
+    StepFunctionBackend._leadpilot_lookups = True  # type: ignore[attr-defined]
+
+
 def _keep_state() -> None:
     """Journal SQS and mirror S3 under LEADPILOT_MOTO_STATE, when the local cloud names that folder."""
     import os
@@ -393,6 +447,7 @@ def main(argv: list[str] | None = None) -> None:
     patch_events()
     patch_dispatch()
     patch_stepfunctions()
+    patch_execution_lookups()
     _keep_state()
     sfn_waits.install_from_env()  # before serving: parked executions are RUNNING again when the first call comes
     from moto.server import main as moto_main

@@ -19,6 +19,10 @@ from infra.local.processes import stop_stale, terminate_group
 log = logging.getLogger("infra.local.moto")
 STATE_ENV = "LEADPILOT_MOTO_STATE"  # read by infra.local.moto_main: where SQS and S3 are kept
 SFN_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+# moto brings parked executions back before it answers (infra.local.sfn_waits): a few ms each, about 6 KB of
+# journal each, so a start waits this much longer per MB of journal (10,000 waiting runs: ~60 MB, ~35 s restored
+# on a loaded 2-core machine).
+RESTORE_S_PER_MB = 2.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -66,13 +70,19 @@ class MotoServer:
                 process_group=0,
             )
             self.pid_path.write_text(str(self._process.pid))
-            if self._wait_ready(timeout):
+            if self._wait_ready(timeout + self._restore_s()):
                 self._post_config()
                 log.info("moto server on %s (pid %d, log %s)", self.url, self._process.pid, self.log_path)
                 return
             self._terminate()
         self.stop()
         raise RuntimeError(f"moto server did not start; see {self.log_path}")
+
+    def _restore_s(self) -> float:
+        """Extra start time for the parked executions moto restores before it answers."""
+        journal = self.state_dir / "sfn-waits.jsonl" if self.state_dir is not None else None
+        size = journal.stat().st_size if journal is not None and journal.exists() else 0
+        return RESTORE_S_PER_MB * size / 1e6
 
     def _state_env(self) -> dict[str, str]:
         """Where moto keeps its queued messages and objects across a crash, when it should."""

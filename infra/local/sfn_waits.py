@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import heapq
 import itertools
 import json
@@ -33,16 +34,19 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from infra.local import sfn_callbacks
 
 log = logging.getLogger("infra.local.sfn_waits")
 PARK_ENV = "LEADPILOT_PARK_WAITS_AFTER_S"
 PROVISIONED_MARKER = "provisioned"  # written by the local cloud into the state folder once it has provisioned
 DEFAULT_PARK_AFTER_S = 60.0
 _MAY_PARK = "_leadpilot_may_park"  # set on a top-level execution environment (not a Parallel/Map frame)
-_RESUMING = "_leadpilot_resuming"  # the Wait state a continued environment finishes first
+_RESUMING = "_leadpilot_resuming"  # the parked entry (Wait or task) a continued environment finishes first
 _WORKER = "_leadpilot_worker"
 _TREES_KEPT = 64
 _COMPACT_AFTER = 20_000
@@ -52,9 +56,9 @@ class _Park(BaseException):
     """Unwinds a program thread out of a long Wait. Not an Exception: the interpreter's `except Exception`
     handlers would take it for a failure of the execution."""
 
-    def __init__(self, state: str, due: float) -> None:
+    def __init__(self, state: str, due: float, token: str | None = None, endpoint: Any = None) -> None:
         super().__init__(state)
-        self.state, self.due = state, due
+        self.state, self.due, self.token, self.endpoint = state, due, token, endpoint
 
 
 @dataclass
@@ -63,6 +67,9 @@ class Parked:
     state: str
     due: float
     restored: bool = False  # brought back from the journal at start: waits for the cloud to provision
+    token: str | None = None  # a callback task waiting for this task token (None: a Wait state)
+    endpoint: Any = None  # that token's moto callback endpoint (an answer may land on it as the thread lets go)
+    outcome: Any = None  # what ended a parked task's wait: its answer, or sfn_callbacks.TIMED_OUT
 
     @property
     def arn(self) -> str:
@@ -168,6 +175,7 @@ class Waits:
         self.park_after_s = park_after_s
         self.journal = journal
         self._parked: dict[str, Parked] = {}
+        self._by_token: dict[str, Parked] = {}
         self._due: list[tuple[float, int, Parked]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition(threading.Lock())
@@ -176,18 +184,33 @@ class Waits:
     def __len__(self) -> int:
         return len(self._parked)
 
-    def hold(self, worker: Any, state: str, due: float, *, journal: bool = True) -> None:
-        """Keep an execution whose program thread left it in Wait `state` until `due` (epoch seconds); without
-        `journal` it is one restored from the journal."""
-        entry = Parked(worker, state, due, restored=not journal)
+    def hold(self, entry: Parked, *, journal: bool = True) -> None:
+        """Keep an execution whose program thread left it in a Wait or callback task until it is due (or its
+        task is answered); without `journal` it is one restored from the journal."""
         if journal and self.journal is not None:
             self.journal.parked(*_records(entry))
         with self._cond:
             self._parked[entry.arn] = entry
-            heapq.heappush(self._due, (due, next(self._seq), entry))
+            if entry.token is not None:
+                self._by_token[entry.token] = entry
+            heapq.heappush(self._due, (entry.due, next(self._seq), entry))
             self._cond.notify()
-        if not worker.env.is_running():  # stopped while its thread was letting go: end it now
+            # answered while the thread was letting go (answers take this lock): go on with that answer now
+            early = entry.endpoint.get_outcome() if entry.endpoint is not None else None
+        if early is not None:
+            self.wake(entry.arn, entry, early)
+        elif not entry.worker.env.is_running():  # stopped while its thread was letting go: end it now
             self.wake(entry.arn, entry)
+
+    def answer(self, token: str, outcome: Any, otherwise: Callable[[], None]) -> None:
+        """A task token's answer: continues the task parked on it, else `otherwise` (moto's own delivery, to a
+        thread still waiting or to a task already over) under the same lock, so no answer falls between."""
+        with self._cond:
+            entry = self._by_token.get(token)
+            if entry is None or not self._take(entry.arn, entry, outcome):
+                otherwise()
+                return
+        self._go(entry)
 
     def _await_provisioning(self) -> None:
         """Hold a restored execution until the local cloud has provisioned again: due during the restart, its next
@@ -196,20 +219,33 @@ class Waits:
         while marker is not None and not marker.exists():
             time.sleep(0.2)
 
-    def wake(self, arn: str, entry: Parked | None = None) -> bool:
+    def _take(self, arn: str, entry: Parked | None, outcome: Any) -> Parked | None:
+        """Out of the parked set, with the outcome that ends its wait (under the lock): the first caller wins."""
+        found = self._parked.get(arn)
+        if found is None or (entry is not None and found is not entry):
+            return None
+        del self._parked[arn]
+        if found.token is not None:
+            self._by_token.pop(found.token, None)
+            found.outcome = outcome
+        return found
+
+    def wake(self, arn: str, entry: Parked | None = None, outcome: Any = None) -> bool:
         """Continue a parked execution (exactly once: the first caller takes it); a stopped one ends here."""
         with self._cond:
-            found = self._parked.get(arn)
-            if found is None or (entry is not None and found is not entry):
-                return False
-            del self._parked[arn]
+            found = self._take(arn, entry, outcome)
+        if found is None:
+            return False
+        self._go(found)
+        return True
+
+    def _go(self, found: Parked) -> None:
         if self.journal is not None:
-            self.journal.woke(arn)
+            self.journal.woke(found.arn)
         if found.worker.env.is_running():
             threading.Thread(target=_continue, args=(found,), daemon=True).start()
         else:
             _continue(found)  # stopped while parked: its ABORTED end is recorded before StopExecution returns
-        return True
 
     def _timer(self) -> None:
         while True:
@@ -220,7 +256,7 @@ class Waits:
             if entry.restored:
                 self._await_provisioning()
             try:
-                self.wake(entry.arn, entry)
+                self.wake(entry.arn, entry, sfn_callbacks.TIMED_OUT)
             except Exception:  # one broken continuation must not stop the others
                 log.exception("could not continue %s", entry.arn)
 
@@ -239,6 +275,11 @@ def _records(entry: Parked) -> tuple[dict[str, Any], dict[str, Any]]:
               "entered": entered.isoformat() if isinstance(entered, datetime.datetime) else entered,
               "states_input": to_json_str(env.states.get_input(), separators=(",", ":")),  # as in the history
               "stack": to_json_str(env.stack[-1] if env.stack else env.states.get_input())}
+    if entry.token is not None:  # a callback task: its token, and what its answer is evaluated against
+        entered_input = next((e["stateEnteredEventDetails"].get("input") for e in reversed(history)
+                              if e.get("stateEnteredEventDetails")), record["states_input"])
+        record.update(kind="task", token=entry.token, stack=to_json_str(env.stack), entered_input=entered_input,
+                      context_state=to_json_str(env.states.context_object.context_object_data.get("State")))
     definition = {"op": "machine", "arn": machine.arn, "name": machine.name, "definition": machine.definition,
                   "role": machine.roleArn, "account": execution.account_id, "region": execution.region_name}
     return record, definition
@@ -248,18 +289,23 @@ def _continue(entry: Parked) -> None:
     """Finish the Wait, run the program on from it, and report the end (unless it parked again)."""
     worker = entry.worker
     program = program_of(worker._evaluation_details.state_machine_details.definition)
-    worker.env.__dict__[_RESUMING] = entry.state
+    worker.env.__dict__[_RESUMING] = entry
     program._eval_body(worker.env)
     worker._execution_communication.terminated()
 
 
 def _finish_wait(state: Any, env: Any) -> None:
     """What moto does after a Wait's wait (StateWait._eval_state, then CommonStateField._eval_body's tail)."""
+    if state.assign_decl:
+        state.assign_decl.eval(env=env)
+    _exit_state(state, env)
+
+
+def _exit_state(state: Any, env: Any) -> None:
+    """CommonStateField._eval_body's tail: the state's output, its next state and its exit event."""
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails as Details
 
     EventDetails: Any = Details  # a TypedDict of every kind of detail; one kind given here
-    if state.assign_decl:
-        state.assign_decl.eval(env=env)
     state._eval_state_output(env=env)
     state._verify_size_quota(env=env, value=env.states.get_input())
     state._set_next(env)
@@ -285,6 +331,7 @@ def install(park_after_s: float, journal_path: Path | None) -> Waits:
     def get_environment(self: Any) -> Any:
         env = environment(self)
         env.__dict__[_WORKER] = self
+        env.callback_pool_manager.__dict__[sfn_callbacks.EXECUTION] = self._execution_communication.execution
         return env
 
     def eval_program(self: Any, env: Any) -> None:
@@ -304,16 +351,27 @@ def install(park_after_s: float, journal_path: Path | None) -> Waits:
         return None
 
     def eval_body(self: Any, env: Any) -> None:
-        resuming = env.__dict__.pop(_RESUMING, None)
-        if resuming is not None and env.is_running():
-            try:
-                _finish_wait(self._get_state(resuming), env)
-            except FailureEventException as failure:
-                env.set_error(error=failure.get_execution_failed_event_details())
+        resuming: Parked | None = env.__dict__.pop(_RESUMING, None)
         try:
+            if resuming is not None and env.is_running():
+                _finish(self._get_state(resuming.state), env, resuming)
             program_body(self, env)
         except _Park as park:  # the thread lets go; the execution stays RUNNING, held by `waits`
-            waits.hold(env.__dict__[_WORKER], park.state, park.due)
+            waits.hold(Parked(env.__dict__[_WORKER], park.state, park.due, token=park.token,
+                              endpoint=park.endpoint))
+
+    def _finish(state: Any, env: Any, resuming: Parked) -> None:
+        """The rest of the state a parked execution waited in; a failure ends the run as in moto's program."""
+        try:
+            if resuming.token is None:
+                _finish_wait(state, env)
+            else:
+                sfn_callbacks.finish_task(state, env, resuming.outcome, _exit_state)
+        except FailureEventException as failure:
+            env.set_error(error=failure.get_execution_failed_event_details())
+        except Exception as exc:  # as Program._eval_body: an unexpected error is the run's States.Runtime
+            log.exception("parked execution %s failed to go on", resuming.arn)
+            env.set_error(error={"error": "States.Runtime", "cause": f"{type(exc).__name__}({exc})"})
 
     def on_terminated(self: Any) -> None:
         if self.execution.exec_worker.env.is_running():
@@ -332,8 +390,14 @@ def install(park_after_s: float, journal_path: Path | None) -> Waits:
     StateWait._eval_state = eval_wait  # type: ignore[method-assign]
     BaseExecutionWorkerCommunication.terminated = on_terminated  # type: ignore[method-assign]
     Execution.stop = on_stop  # type: ignore[method-assign]
+    sfn_callbacks.install(waits, _Park, _MAY_PARK)
     if waits.journal is not None:
-        restored = sum(_restore(waits, record) for record in list(waits.journal.live.values()))
+        clones: dict[str, tuple[Any, set[str]]] = {}
+        gc.disable()  # restoring builds many objects that all live on: collections midway would only rescan them
+        try:
+            restored = sum(_restore(waits, record, clones) for record in list(waits.journal.live.values()))
+        finally:
+            gc.enable()
         if restored:
             log.warning("restored %d parked execution(s) from %s", restored, journal_path)
     return waits
@@ -356,8 +420,10 @@ def _when(stamp: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
-def _restore(waits: Waits, record: dict[str, Any]) -> int:
-    """One journaled park back in moto, RUNNING in its Wait with its original times; 1 when restored."""
+def _restore(waits: Waits, record: dict[str, Any], clones: dict[str, tuple[Any, set[str]]]) -> int:
+    """One journaled park back in moto, RUNNING in its Wait or callback task with its original times (and its
+    task token); 1 when restored. `clones` keeps, per machine, the snapshot its restored executions share and
+    the ARNs it already has."""
     from moto.stepfunctions.parser.api import ExecutionStatus, HistoryEventType
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails as Details
     from moto.stepfunctions.parser.backend.execution import Execution
@@ -369,9 +435,14 @@ def _restore(waits: Waits, record: dict[str, Any]) -> int:
     except Exception:
         log.exception("parked execution %s not restored: its machine could not be created", record["arn"])
         return 0
-    if any(e.exec_arn == record["arn"] for e in machine.executions):
+    if machine.arn not in clones:
+        memo = {id(machine.executions): [], id(machine.backend): machine.backend}
+        clones[machine.arn] = (copy.deepcopy(machine, memo), {e.exec_arn for e in machine.executions})
+    clone, present = clones[machine.arn]
+    if record["arn"] in present:
         return 0
-    clone = copy.deepcopy(machine, {id(machine.executions): [], id(machine.backend): machine.backend})
+    present.add(record["arn"])
+    task = record.get("kind") == "task"
     started = datetime.datetime.fromisoformat(record["start"])
     execution = Execution(name=record["name"], sm_type=clone.sm_type, role_arn=clone.roleArn, exec_arn=record["arn"],
                           account_id=record["account"], region_name=record["region"], state_machine=clone,
@@ -387,18 +458,26 @@ def _restore(waits: Waits, record: dict[str, Any]) -> int:
         update_source_event_id=False)
     entered = _when(record.get("entered")) or started
     env.event_manager.add_event(
-        context=env.event_history_context, event_type=HistoryEventType.WaitStateEntered, timestamp=entered,
+        context=env.event_history_context, timestamp=entered,
+        event_type=HistoryEventType.TaskStateEntered if task else HistoryEventType.WaitStateEntered,
         event_details=EventDetails(stateEnteredEventDetails={
-            "name": record["state"], "input": record["states_input"], "inputDetails": {"truncated": False}}))
+            "name": record["state"], "input": record.get("entered_input", record["states_input"]),
+            "inputDetails": {"truncated": False}}))
     env.states.reset(input_value=json.loads(record["states_input"]))
     context: Any = env.states.context_object.context_object_data
-    context["State"] = {"EnteredTime": entered.isoformat(),
-                        "Name": record["state"]}
-    env.stack.append(json.loads(record["stack"]))
+    context["State"] = {"EnteredTime": entered.isoformat(), "Name": record["state"]}
+    entry = Parked(worker, record["state"], float(record["due"]), restored=True)
+    if task:  # the same token answers it: SendTaskSuccess after the restart resumes the run
+        context["State"] = json.loads(record["context_state"])
+        context["Task"] = {"Token": record["token"]}
+        entry.token, entry.endpoint = record["token"], env.callback_pool_manager.add(record["token"])
+        env.stack.extend(json.loads(record["stack"]))
+    else:
+        env.stack.append(json.loads(record["stack"]))
     env.next_state_name = record["state"]
     env.__dict__[_MAY_PARK] = True
     machine.executions.append(execution)
-    waits.hold(worker, record["state"], float(record["due"]), journal=False)
+    waits.hold(entry, journal=False)
     return 1
 
 

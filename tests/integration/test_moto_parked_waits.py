@@ -1,5 +1,6 @@
-"""The local cloud's moto server parks long Wait states (infra.local.sfn_waits): no thread held while waiting,
-continued exactly once when due, kept across a SIGKILL, and a stop ends a parked execution at once."""
+"""The local cloud's moto server parks long Wait states (infra.local.sfn_waits) and unanswered callback tasks
+(infra.local.sfn_callbacks): no thread held while waiting, continued exactly once when due or answered, kept
+across a SIGKILL, and a stop ends a parked execution at once."""
 from __future__ import annotations
 
 import json
@@ -112,8 +113,11 @@ def test_long_waits_hold_no_thread_and_each_goes_on_once(moto: Server) -> None:
     # Then they are running, and hold no thread (moto's own wait held two each: forty here)
     assert {sfn.describe_execution(executionArn=arn)["status"] for arn in arns} == {"RUNNING"}
     assert moto.threads < idle + 10, (idle, moto.threads)
-    running = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
-    assert {e["executionArn"] for e in running} == set(arns)
+    # And listed in pages (the local cloud's moto cuts them itself), each of them once
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING",
+                                                         PaginationConfig={"PageSize": 7})
+    listed = [e["executionArn"] for page in pages for e in page["executions"]]
+    assert sorted(listed) == sorted(arns)
     # And each goes on from its Wait exactly once, with its own data
     for n, arn in enumerate(arns):
         assert _succeeded_once(sfn, arn) == {"n": n, "before": "yes", "after": 1}
@@ -151,3 +155,103 @@ def test_a_parked_execution_survives_a_sigkill_and_goes_on_once_and_a_stopped_on
     assert gone.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
     # And the parked one goes on once when due, as if nothing had happened
     assert _succeeded_once(sfn, kept) == {"who": "ada", "before": "yes", "after": 1}
+
+
+def _asking_machine(queue_url: str) -> str:
+    """A wait for a reply as the flows compile it: a callback task with a timeout, its timeout and failures caught."""
+    return json.dumps({"StartAt": "ask", "States": {
+        "ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": queue_url, "MessageBody": {"token.$": "$$.Task.Token",
+                                                                      "name.$": "$$.Execution.Name"}},
+                "TimeoutSecondsPath": "$.timeout_s", "ResultPath": "$.reply", "Next": "replied",
+                "Retry": [{"ErrorEquals": ["LeadPilot.Transient"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.reply", "Next": "timed out"},
+                          {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "failed"}]},
+        "replied": {"Type": "Pass", "Result": "replied", "ResultPath": "$.path", "End": True},
+        "timed out": {"Type": "Pass", "Result": "timed out", "ResultPath": "$.path", "End": True},
+        "failed": {"Type": "Pass", "Result": "failed", "ResultPath": "$.path", "End": True}}})
+
+
+def _tokens(sqs: Any, queue_url: str, n: int) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+
+    def receive() -> bool:
+        for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            body = json.loads(message["Body"])
+            tokens[body["name"]] = body["token"]
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(tokens) >= n
+
+    _until(receive, "every task sends its message")
+    return tokens
+
+
+def _ended(sfn: Any, arn: str) -> tuple[dict[str, Any], Counter[str]]:
+    described = _until(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+                       f"{arn} ends")
+    return dict(json.loads(described.get("output") or "{}")), Counter(e["type"] for e in _events(sfn, arn))
+
+
+def test_reply_waits_hold_no_thread_resume_on_answers_time_out_and_survive_a_sigkill(moto: Server) -> None:
+    # Given a queue and a machine that waits for a reply (parked after 2 s), and four runs waiting in it
+    sfn = moto.start()
+    assert moto.server is not None
+    sqs = boto3.client("sqs", endpoint_url=moto.server.url, region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+    machine = sfn.create_state_machine(name="asks", definition=_asking_machine(queue), roleArn=ROLE)["stateMachineArn"]
+    idle = moto.threads
+    timeouts = {"replied": 120, "refused": 120, "retried": 120, "silent": 4, "kept": 120}
+    arns = {name: sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps({"timeout_s": seconds}))[
+        "executionArn"] for name, seconds in timeouts.items()}
+    tokens = _tokens(sqs, queue, len(arns))
+
+    # When their 2 s of grace are over
+    # Then they are parked: running, with no thread held (moto's own callback tasks held three each)
+    _until(lambda: moto.threads < idle + 6, "the waiting runs let go of their threads")
+    running = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+    assert {e["executionArn"] for e in running} == set(arns.values())
+    # And a heartbeat is refused as moto refuses it for a task without HeartbeatSeconds, an unknown token too
+    for token in (tokens["kept"], "no-such-token"):
+        with pytest.raises(ClientError) as refused:
+            sfn.send_task_heartbeat(taskToken=token)
+        assert refused.value.response["Error"]["Code"] == "InvalidToken"
+
+    # When one is answered, one refused, one failed with an error its Retry takes, and one left to its timeout
+    sfn.send_task_success(taskToken=tokens["replied"], output=json.dumps({"text": "yes please"}))
+    sfn.send_task_failure(taskToken=tokens["refused"], error="LeadPilot.Refused", cause="no")
+    sfn.send_task_failure(taskToken=tokens["retried"], error="LeadPilot.Transient", cause="try again")
+
+    # Then the retried one sends its message again with a new token, and an answer to that one goes on
+    retry_token = _tokens(sqs, queue, 1)["retried"]
+    assert retry_token != tokens["retried"]
+    sfn.send_task_success(taskToken=retry_token, output=json.dumps({"text": "second time"}))
+    output, kinds = _ended(sfn, arns["retried"])
+    assert (output["path"], output["reply"], kinds["TaskFailed"], kinds["TaskSucceeded"]) == (
+        "replied", {"text": "second time"}, 1, 1)
+
+    # And each of the others goes on once, on its own path, with what ended its wait
+    output, kinds = _ended(sfn, arns["replied"])
+    assert (output["path"], output["reply"], kinds["TaskSucceeded"]) == ("replied", {"text": "yes please"}, 1)
+    output, kinds = _ended(sfn, arns["refused"])
+    assert (output["path"], output["error"]["Error"], kinds["TaskFailed"]) == ("failed", "LeadPilot.Refused", 1)
+    output, kinds = _ended(sfn, arns["silent"])
+    assert (output["path"], output["reply"]["Error"], kinds["TaskTimedOut"]) == ("timed out", "States.Timeout", 1)
+    assert kinds["ExecutionSucceeded"] == 1
+
+    # When moto is killed with SIGKILL and started again on the same state folder
+    entered = next(e for e in _events(sfn, arns["kept"]) if e["type"] == "TaskStateEntered")
+    moto.kill()
+    sfn = moto.start()
+
+    # Then the run still waiting is running again in its task since the same moment, and the others are gone
+    assert sfn.describe_execution(executionArn=arns["kept"])["status"] == "RUNNING"
+    back = next(e for e in _events(sfn, arns["kept"]) if e["type"] == "TaskStateEntered")
+    assert (back["timestamp"], back["stateEnteredEventDetails"]) == (entered["timestamp"],
+                                                                     entered["stateEnteredEventDetails"])
+    with pytest.raises(ClientError) as gone:
+        sfn.describe_execution(executionArn=arns["replied"])
+    assert gone.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+    # And the reply sent after the restart, to the token it was given before, resumes it once
+    sfn.send_task_success(taskToken=tokens["kept"], output=json.dumps({"text": "later"}))
+    output, kinds = _ended(sfn, arns["kept"])
+    assert (output["path"], output["reply"], kinds["TaskSucceeded"]) == ("replied", {"text": "later"}, 1)
