@@ -288,6 +288,9 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     # Then a second execution of the same run waits out what was left of the delay (not 3 more days), and no
     # text was sent twice; paused and resumed again there, it still ends the delay at the same time
     assert resumed.status == 200 and resumed.body["status"] == "running" and resumed.body["executions"] == 2
+    # (on the version's entry machine, made on first need: new runs start on one without the dispatcher)
+    second = first_execution.replace(f":{run_id}", f"-entry:{run_id}-2")
+    assert boto3.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
     native = [s for s in steps_of(api, token, run_id, history=True) if s["type"] == "native"]
     assert (native[-1]["node"], native[-1]["state"], native[-1]["status"], native[-1]["execution"]) == (
         "pause_here", "@rest", "entered", 2), native
