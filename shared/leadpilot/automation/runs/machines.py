@@ -108,12 +108,15 @@ def wait_seconds(region: str, machine_arn: str, state: str) -> int | None:
     return int(found["Seconds"]) if found.get("Type") == "Wait" and "Seconds" in found else None
 
 
-def running_executions(region: str, machine_arn: str) -> set[str]:
-    """ARNs of the machine's running executions (empty when the machine is gone)."""
+def running_executions(region: str, machine_arn: str, between_pages: Callable[[], object] | None = None) -> set[str]:
+    """ARNs of the machine's running executions (empty when the machine is gone); `between_pages` is called
+    after each page but the last."""
     paginator, found = _client(region).get_paginator("list_executions"), set()
     try:
         for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter="RUNNING"):
             found |= {str(e["executionArn"]) for e in page["executions"]}
+            if between_pages is not None and page.get("nextToken"):
+                between_pages()
     except ClientError as exc:
         if _code(exc) in GONE:
             return set()
