@@ -27,6 +27,11 @@ from infra.local.scheduler import Scheduler
 from infra.local.sqs_poller import SqsPoller
 
 log = logging.getLogger("infra.local.host")
+# Every function shares this process (Lambda gives each its own): a thread in a CPU-bound stretch (a sweep parsing
+# a page of 100 items) holds the GIL for Python's default 5 ms switch interval each time a request's thread comes
+# back from a socket read, and a request makes a dozen of those. 0.5 ms keeps a sweep from doubling the latency of
+# the requests beside it (bench/maintenance.py) for a little more switching.
+SWITCH_INTERVAL_S = 0.0005
 Handler = Callable[[Any, Any], Any]
 
 
@@ -163,6 +168,7 @@ class FunctionHost:
     def start(self, *, gateway: bool = True, pollers: bool = True, scheduler: bool = True) -> None:
         """Start the gateway, one thread per SQS event source and the scheduler thread."""
         self._stop = threading.Event()  # a poller of an earlier start still in its long poll keeps the set one
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if gateway:
             self.gateway.start()
         runners: list[tuple[str, Callable[[threading.Event], None]]] = []

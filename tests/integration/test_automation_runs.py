@@ -288,6 +288,9 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     # Then a second execution of the same run waits out what was left of the delay (not 3 more days), and no
     # text was sent twice; paused and resumed again there, it still ends the delay at the same time
     assert resumed.status == 200 and resumed.body["status"] == "running" and resumed.body["executions"] == 2
+    # (on the version's entry machine, made on first need: new runs start on one without the dispatcher)
+    second = first_execution.replace(f":{run_id}", f"-entry:{run_id}-2")
+    assert boto3.client("stepfunctions").describe_execution(executionArn=second)["status"] == "RUNNING"
     native = [s for s in steps_of(api, token, run_id, history=True) if s["type"] == "native"]
     assert (native[-1]["node"], native[-1]["state"], native[-1]["status"], native[-1]["execution"]) == (
         "pause_here", "@rest", "entered", 2), native
@@ -327,6 +330,29 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     assert (metrics["enrolled"], metrics["active"], metrics["completed"], metrics["by_status"]["cancelled"]) == (
         1, 0, 0, 1)
     assert metrics["by_outcome"] == {"cancelled": 1}
+
+
+def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_status_event(
+        cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+    # Given a run resumed in its delay: its second execution runs on the version's entry machine
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id, _, run_id = run_in_its_delay(cloud, api, token, {"first_name": "En", "phone": "+14155550189"})
+    api.post(f"/runs/{run_id}/pause", token=token)
+    api.post(f"/runs/{run_id}/resume", token=token)
+    second = _execution_arn(api, token, flow_id, run_id).replace(f":{run_id}", f"-entry:{run_id}-2")
+
+    # When that execution is stopped outside LeadPilot and AWS reports it (moto emits no status events)
+    boto3.client("stepfunctions").stop_execution(executionArn=second, error="Ops.Stopped", cause="by hand")
+    assert _status_soon(second, "ABORTED") == "ABORTED"
+    deliver([{"detail-type": "Step Functions Execution Status Change", "source": "aws.states",
+              "detail": {"stateMachineArn": second.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:"),
+                         "name": f"{run_id}-2", "status": "ABORTED"}}])
+
+    # Then the event closed the run record (read straight from the table: no route synced it)
+    from leadpilot.automation.runs import runs
+
+    item = runs.get_item(ws, run_id)
+    assert item is not None and item.status == "cancelled", item and item.status
 
 
 def _status_soon(execution_arn: str, expected: str, limit_s: float = 15) -> str:

@@ -31,10 +31,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
 
 
 def start_follow_up(sfn: Any, sqs: Any, name: str, start_at: str | None = None) -> tuple[str, str]:
-    """Compile the follow-up golden flow, create its machine and start a named run; (queue url, execution arn)."""
+    """Compile the follow-up golden flow, create its machine (the entry machine for a start at a node) and start
+    a named run; (queue url, execution arn)."""
     queue = sqs.create_queue(QueueName=f"actions-{name}")["QueueUrl"]
     flow = validate_flow(json.loads((GOLDEN / "follow_up_until_reply.flow.json").read_text()))
-    asl = compile_flow(flow, action_queue_url=queue, time_scale=THREE_DAYS_IN_ONE_SECOND, flow_id="f1", version=1)
+    asl = compile_flow(flow, action_queue_url=queue, time_scale=THREE_DAYS_IN_ONE_SECOND, flow_id="f1", version=1,
+                       entry=start_at is not None)
     machine = sfn.create_state_machine(name=f"flow-{name}", definition=json.dumps(asl), roleArn=ROLE)
     run_input = initial_input({"workspace_id": "ws1", "flow_id": "f1", "version": 1, "contact_id": "c1"},
                               {"id": "c1", "first_name": "Ada", "tag_flags": {"new_lead": True}},

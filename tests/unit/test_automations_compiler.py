@@ -61,13 +61,22 @@ def test_states_per_node_stay_small(name: str) -> None:
     assert figures["states_per_node"] <= 1.5, figures
 
 
-def test_dispatcher_can_enter_every_node_and_defaults_to_the_first() -> None:
-    # Given the follow-up flow, When compiled
-    asl = compiled("follow_up_until_reply")
-    dispatch = asl["States"][DISPATCH]
+def test_new_runs_start_at_the_first_node_and_the_entry_machine_can_enter_every_node() -> None:
+    # Given the follow-up flow
+    flow = validate_flow(json.loads((GOLDEN / "follow_up_until_reply.flow.json").read_text()))
 
-    # Then it starts at the dispatcher, which names every node but the trigger, and enters a loop by its reset
-    assert asl["StartAt"] == DISPATCH
+    # When compiled for new runs, and as the entry machine (restarts, resumes, recoveries)
+    published = compile_flow(flow, action_queue_url=QUEUE, flow_id="f", version=1)
+    entry = compile_flow(flow, action_queue_url=QUEUE, flow_id="f", version=1, entry=True)
+
+    # Then new runs go straight to the first node: no dispatcher to pass through
+    assert published["StartAt"] == "intro" and DISPATCH not in published["States"]
+    # And the entry machine is valid ASL, the same states behind a dispatcher that names every node but the
+    # trigger, enters a loop by its reset and defaults to the first node
+    assert Linter.validate(entry) == []
+    assert entry["StartAt"] == DISPATCH
+    assert {k: v for k, v in entry["States"].items() if k != DISPATCH} == published["States"]
+    dispatch = entry["States"][DISPATCH]
     entries = {rule.get("StringEquals"): rule["Next"] for rule in dispatch["Choices"]}
     assert entries["followups"] == "followups@init"
     assert set(entries) - {None} == {"intro", "followups", "await", "nudge", "last_wait", "owner_task",

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from leadpilot.automation.runs.machines import entry_machine
 from leadpilot.automation.runs.models import FlowItem, FlowVersionItem, RunIndexItem
 from leadpilot.automation.runs.runs import get_item, workspace_runs_pk
 from leadpilot.clock import now_iso
@@ -175,8 +176,9 @@ def _stop_flows(settings: Settings, workspace_id: str) -> dict[str, int]:
     for flow in FlowItem.query(f"WS#{workspace_id}#FLOWS", FlowItem.SK.startswith("FLOW#")):
         for version in FlowVersionItem.query(f"WS#{workspace_id}#FLOW#{flow.flow_id}",
                                              FlowVersionItem.SK.startswith("VERSION#")):
-            with suppress(client.exceptions.StateMachineDoesNotExist):  # deleted by an earlier delivery
-                client.delete_state_machine(stateMachineArn=version.state_machine_arn)
+            for arn in (version.state_machine_arn, entry_machine(version.state_machine_arn)):
+                with suppress(client.exceptions.StateMachineDoesNotExist):  # deleted earlier, or never made
+                    client.delete_state_machine(stateMachineArn=arn)
             machines += 1
     return {"runs_stopped": stopped, "state_machines": machines}
 

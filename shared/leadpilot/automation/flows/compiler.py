@@ -37,9 +37,11 @@ _STRING = {"eq": "StringEquals", "gt": "StringGreaterThan", "gte": "StringGreate
 
 
 def compile_flow(flow: Flow, *, action_queue_url: str, time_scale: float = 1.0, flow_id: str,
-                 version: int) -> dict[str, Any]:
-    """The ASL definition of a flow: a dispatcher Choice, then a few states per node."""
-    return _Compiler(flow, action_queue_url, time_scale, flow_id, version).build()
+                 version: int, entry: bool = False) -> dict[str, Any]:
+    """The ASL definition of a flow: a few states per node, starting at the first node. With `entry`, the
+    machine that runs are restarted, resumed and recovered in: a dispatcher Choice first, which enters at the
+    input's `start_at` node (ADR 0006); new runs do without it, one state transition fewer each."""
+    return _Compiler(flow, action_queue_url, time_scale, flow_id, version).build(entry)
 
 
 def initial_input(run: dict[str, Any], contact: dict[str, Any], trigger: dict[str, Any], *,
@@ -83,8 +85,21 @@ class _Compiler:
         self.states: dict[str, dict[str, Any]] = {}
         self.loop_regions = {n.id: self._loop_region(n) for n in flow.nodes.values() if n.type == "loop"}
 
-    def build(self) -> dict[str, Any]:
+    def build(self, entry: bool) -> dict[str, Any]:
         first = self._entry(self.flow.first_node)
+        if entry:
+            self._dispatcher(first)
+        for node in self.flow.nodes.values():
+            if node.type != "trigger":
+                self._node(node)
+        if any(_catches_to(state, FAILED) for state in self.states.values()):
+            self.states[FAILED] = {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+        return {"Comment": f"LeadPilot flow {self.flow_id} v{self.version}: {self.flow.name}"
+                           + (" (entry at any node)" if entry else ""),
+                "StartAt": DISPATCH if entry else first, "States": self.states}
+
+    def _dispatcher(self, first: str) -> None:
+        """The Choice that enters at `$.start_at` (or the first node), and the rest of a resumed delay."""
         rules: list[dict[str, Any]] = [{"Variable": "$.start_at", "IsPresent": False, "Next": first}]
         delays = [n.id for n in self.flow.nodes.values() if n.type == "delay" and not _is_clock_delay(n)]
         if delays:  # a run resumed inside a delay waits out what was left of it, then goes on from that delay
@@ -99,13 +114,6 @@ class _Compiler:
             self.states[REST] = {"Type": "Wait", "TimestampPath": "$.resume_until", "Next": RESTED}
             self.states[RESTED] = {"Type": "Choice", "Choices": [
                 {"Variable": "$.start_at", "StringEquals": d, "Next": self._target(d, NEXT)} for d in delays]}
-        for node in self.flow.nodes.values():
-            if node.type != "trigger":
-                self._node(node)
-        if any(_catches_to(state, FAILED) for state in self.states.values()):
-            self.states[FAILED] = {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
-        return {"Comment": f"LeadPilot flow {self.flow_id} v{self.version}: {self.flow.name}",
-                "StartAt": DISPATCH, "States": self.states}
 
     # -- graph helpers -------------------------------------------------------------------------------
     def _loop_region(self, loop: Node) -> set[str]:

@@ -98,7 +98,8 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
              redo: bool = False, detail: dict[str, Any] | None = None, resume_until: str | None = None) -> Run:
     """Start the run's next execution at `node` (None: the flow's first node) carrying `state`; the record
     moves first (conditional on the execution it was read with), then the old execution is stopped."""
-    flow, machine_arn = version_of(item)
+    flow, published_arn = version_of(item)
+    machine_arn = machines.entry_machine(published_arn)  # it can start at `node`; the version's own starts at the first
     if node is not None and (node not in flow.nodes or flow.nodes[node].type == "trigger"):
         raise ValidationFailed.field("node", f"'{node}' is not a node of version {int(item.version)} of the flow")
     contact = snapshot.load(item.workspace_id, item.contact_id)
@@ -127,7 +128,8 @@ def relaunch(settings: Settings, item: RunItem, node: str | None, state: dict[st
     machines.start(settings.region, machine_arn, name, initial_input(
         run, snapshot.of(contact), json.loads(item.trigger or "{}"), start_at=node, variables=clean["vars"],
         nodes=clean["nodes"], loops=clean["loops"], resume_until=resume_until),
-        lambda: versions.restore_machine(settings.region, item.workspace_id, item.flow_id, int(item.version)))
+        lambda: versions.restore_machine(settings.region, item.workspace_id, item.flow_id, int(item.version),
+                                         entry=True))
     step_log.record(item, step, actor, node, **(detail or {}))
     metrics.add_metric(name=_METRIC[step], unit="Count", value=1)
     return runs.sync(settings, item)

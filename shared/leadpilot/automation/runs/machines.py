@@ -16,6 +16,7 @@ from leadpilot.automation.runs.config import RuntimeConfig
 STALE_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "ExecutionDoesNotExist"})
 # The execution (or its whole machine: the local cloud restarted) is not known to Step Functions.
 GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
+ENTRY_SUFFIX = "-entry"
 
 
 class TransientAwsError(RuntimeError):
@@ -34,6 +35,12 @@ def _code(exc: ClientError) -> str:
 def machine_name(config: RuntimeConfig, workspace_id: str, flow_id: str, version: int) -> str:
     """Deterministic, so a retried publish updates the machine it created instead of making another."""
     return f"{config.machine_prefix}-{workspace_id}-{flow_id}-v{version}"
+
+
+def entry_machine(machine_arn: str) -> str:
+    """The ARN of a version's entry machine (restarts, resumes, recoveries: it can start at any node) from the
+    ARN of its machine for new runs; made from the version's document when first needed."""
+    return f"{machine_arn}{ENTRY_SUFFIX}"
 
 
 def put_machine(region: str, config: RuntimeConfig, name: str, definition: dict[str, Any]) -> str:
@@ -101,12 +108,15 @@ def wait_seconds(region: str, machine_arn: str, state: str) -> int | None:
     return int(found["Seconds"]) if found.get("Type") == "Wait" and "Seconds" in found else None
 
 
-def running_executions(region: str, machine_arn: str) -> set[str]:
-    """ARNs of the machine's running executions (empty when the machine is gone)."""
+def running_executions(region: str, machine_arn: str, between_pages: Callable[[], object] | None = None) -> set[str]:
+    """ARNs of the machine's running executions (empty when the machine is gone); `between_pages` is called
+    after each page but the last."""
     paginator, found = _client(region).get_paginator("list_executions"), set()
     try:
         for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter="RUNNING"):
             found |= {str(e["executionArn"]) for e in page["executions"]}
+            if between_pages is not None and page.get("nextToken"):
+                between_pages()
     except ClientError as exc:
         if _code(exc) in GONE:
             return set()

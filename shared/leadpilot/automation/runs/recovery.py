@@ -7,6 +7,7 @@ one query and one call per machine (run records are read only for runs whose exe
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from leadpilot.automation.runs import controls, machines, runs, step_log, versions
@@ -19,7 +20,23 @@ from leadpilot.settings import Settings
 # Runs restarted or closed per sweep at most (each costs a few calls); the listing itself is read whole, so the
 # runs past this budget are the next sweep's, and N lost runs all come back within ceil(N / budget) sweeps.
 SETTLE_BUDGET = 1000
-_PAGE = 1000
+_PAGE = 100
+# A sweep rests after each page of the listing and of each machine's executions as long as the page took (at most
+# MAX_REST_S): half of its time at most is work. The local cloud runs it in the API's process, on the same two
+# cores; flat out, each sweep of 300 waiting runs doubled the latency of the requests beside it
+# (bench/maintenance.py). On AWS it only lengthens the sweep (10,000 runs: a few seconds of its 300 s).
+MAX_REST_S = 0.5
+
+
+class _Pace:
+    """Rest as long as the work since the last rest took."""
+
+    def __init__(self) -> None:
+        self.since = time.monotonic()
+
+    def rest(self) -> None:
+        time.sleep(min(MAX_REST_S, time.monotonic() - self.since))
+        self.since = time.monotonic()
 
 
 def reconcile(settings: Settings, config: RuntimeConfig, budget: int = SETTLE_BUDGET) -> dict[str, int]:
@@ -27,12 +44,16 @@ def reconcile(settings: Settings, config: RuntimeConfig, budget: int = SETTLE_BU
     `deferred`: lost runs left to the next sweep once `budget` of them were settled)."""
     counts = {"checked": 0, "closed": 0, "recovered": 0, "failed": 0}
     by_machine: dict[str, list[RunIndexItem]] = defaultdict(list)
-    for entry in RunIndexItem.gsi1.query(runs.ACTIVE_PK, page_size=_PAGE):  # every page: no run is left out
+    pace = _Pace()
+    listing = RunIndexItem.gsi1.query(runs.ACTIVE_PK, page_size=_PAGE)  # every page: no run is left out
+    for n, entry in enumerate(listing, start=1):
         if isinstance(entry, RunIndexItem) and entry.execution_arn:
             by_machine[runs.machine_of(entry.execution_arn)].append(entry)
+        if n % _PAGE == 0:
+            pace.rest()
     settled = 0
     for machine_arn, entries in by_machine.items():
-        alive = machines.running_executions(settings.region, machine_arn)
+        alive = machines.running_executions(settings.region, machine_arn, between_pages=pace.rest)
         for entry in entries:
             counts["checked"] += 1
             if entry.execution_arn in alive:

@@ -7,7 +7,7 @@ from typing import Any
 
 from leadpilot.automation.flows.compiler import initial_input
 from leadpilot.automation.flows.matching import contact_of, passes
-from leadpilot.automation.runs import enrollment, opt_outs, replies, runs, snapshot
+from leadpilot.automation.runs import enrollment, machines, opt_outs, replies, runs, snapshot
 from leadpilot.automation.runs.actor import caused_by_flow
 from leadpilot.automation.runs.config import RuntimeConfig
 from leadpilot.automation.runs.drafts import published_for
@@ -81,7 +81,7 @@ def changed_fields(event: dict[str, Any]) -> set[str]:
 
 def on_status_change(settings: Settings, config: RuntimeConfig, detail: dict[str, Any]) -> None:
     """An execution of one of our machines changed status (AWS only; moto emits none): close its record."""
-    name = str(detail.get("stateMachineArn", "")).rsplit(":", 1)[-1]
+    name = str(detail.get("stateMachineArn", "")).rsplit(":", 1)[-1].removesuffix(machines.ENTRY_SUFFIX)
     prefix, _, rest = name.partition(f"{config.machine_prefix}-")
     parts = rest.split("-")
     if prefix or len(parts) != 3:
