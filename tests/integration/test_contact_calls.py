@@ -64,12 +64,13 @@ def test_the_contact_routes_make_only_the_calls_they_need(api: Api, owner: dict[
         assert api.get(f"/contacts/{contact_id}", token=token).status == 200
     with aws_calls() as listed:
         assert len(api.get("/contacts?limit=50", token=token).body["items"]) == 2
-    # Then each makes the caller's BatchGetItem and rate-limit UpdateItem, its own reads and writes, and one cheap
-    # check that the cached configuration is current (in the contact's own BatchGetItem for a GET)
-    assert _dynamodb(create) == ["BatchGetItem", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"], create
+    # Then each makes the caller's BatchGetItem (which also reads the configuration's version, so the cached copy
+    # is checked for free) and rate-limit UpdateItem, and its own reads and writes; a read route counts its request
+    # while it reads, so their order is not fixed
+    assert _dynamodb(create) == ["BatchGetItem", "UpdateItem", "TransactWriteItems", "UpdateItem"], create
     assert "events.PutEvents" in create
-    assert _dynamodb(get) == ["BatchGetItem", "UpdateItem", "BatchGetItem"], get
-    assert _dynamodb(listed) == ["BatchGetItem", "UpdateItem", "Query", "GetItem"], listed
+    assert sorted(_dynamodb(get)) == ["BatchGetItem", "GetItem", "UpdateItem"], get
+    assert sorted(_dynamodb(listed)) == ["BatchGetItem", "Query", "UpdateItem"], listed
 
 
 def test_a_definition_added_or_deleted_is_seen_by_the_next_request(api: Api, owner: dict[str, Any]) -> None:
@@ -110,8 +111,9 @@ def test_a_change_made_by_another_process_is_seen(api: Api, owner: dict[str, Any
         {"Update": {"TableName": table, "Key": {"PK": {"S": f"WS#{ws}#CONTACT_FIELDS"}, "SK": {"S": "FIELD#seats"}},
                     "UpdateExpression": "SET #s = :d", "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": {":d": {"S": "deleted"}}}},
-        {"Update": {"TableName": table,
-                    "Key": {"PK": {"S": f"WS#{ws}#SETTINGS"}, "SK": {"S": "CONTACT_CONFIG_VERSION"}},
-                    "UpdateExpression": "ADD version :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+        {"Update": {"TableName": os.environ["IDENTITY_TABLE"],
+                    "Key": {"PK": {"S": f"WS#{ws}"}, "SK": {"S": "CONFIG_VERSIONS"}},
+                    "UpdateExpression": "ADD contacts :one SET kind = :kind",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":kind": {"S": "config_versions"}}}}])
     # Then the next request here no longer shows it
     assert api.get(f"/contacts/{contact_id}", token=token).body["custom_fields"] == {}
