@@ -10,10 +10,9 @@ from leadpilot.automation.runs import recovery, runs
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.settings import get_settings
 from tests.integration.conftest import drain_queue
-from tests.integration.test_automation_runs import (  # noqa: F401
+from tests.integration.test_automation_runs import (
     at_node,
     enrol,
-    fast_time,
     flow_of,
     only_run,
     parked,
@@ -102,9 +101,9 @@ def test_every_lost_run_comes_back_within_the_sweeps_its_budget_needs(cloud: Any
 
 
 def test_the_reconciler_closes_runs_that_ended_unseen_and_leaves_live_ones(cloud: Any, api: Api,
-                                                                             owner: dict[str, Any],
-                                                                             fast_time: None) -> None:  # noqa: F811
-    # Given a run that ended without anyone reading it, and one still waiting for a reply
+                                                                             owner: dict[str, Any]) -> None:
+    # Given a run that ended without anyone reading it, and one still waiting for a reply (its 3 days at real
+    # time: sped up, they were a second, and a slow machine's sweep found it timed out and closed it too)
     token = owner["access_token"]
     quick = published(api, token, flow_of([{"id": "mark", "type": "add_tag", "tag": "seen"},
                                            {"id": "done", "type": "end"}], [("mark", "done")], tag="quick"))
