@@ -342,7 +342,7 @@ def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_statu
     second = _execution_arn(api, token, flow_id, run_id).replace(f":{run_id}", f"-entry:{run_id}-2")
 
     # When that execution is stopped outside LeadPilot and AWS reports it (moto emits no status events)
-    boto3.client("stepfunctions").stop_execution(executionArn=second, error="Ops.Stopped", cause="by hand")
+    _stop_by_hand(second)
     assert _status_soon(second, "ABORTED") == "ABORTED"
     deliver([{"detail-type": "Step Functions Execution Status Change", "source": "aws.states",
               "detail": {"stateMachineArn": second.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:"),
@@ -353,6 +353,19 @@ def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_statu
 
     item = runs.get_item(ws, run_id)
     assert item is not None and item.status == "cancelled", item and item.status
+
+
+def _stop_by_hand(execution_arn: str) -> None:
+    """StopExecution as an operator would. An execution started a moment ago may not have its moto worker's
+    environment yet (moto then fails on None, as tests/support/moto_reset.py knows): it gets a second."""
+    sfn = boto3.client("stepfunctions")
+    for _ in range(50):
+        try:
+            sfn.stop_execution(executionArn=execution_arn, error="Ops.Stopped", cause="by hand")
+            return
+        except AttributeError:
+            time.sleep(0.02)
+    sfn.stop_execution(executionArn=execution_arn, error="Ops.Stopped", cause="by hand")
 
 
 def _status_soon(execution_arn: str, expected: str, limit_s: float = 15) -> str:
