@@ -44,7 +44,7 @@ def crash_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     """A time-scaled local cloud of its own: this module kills it."""
     base = tmp_path_factory.mktemp("crash-cloud")
     cloud = LocalCloudProcess(base / "data", _free_port(), base, env={"LEADPILOT_TIME_SCALE": SPEED,
-                                                                      "LEADPILOT_PARK_WAITS_AFTER_S": "5"})
+                                                                      "LEADPILOT_PARK_WAITS_AFTER_S": "3"})
     try:
         cloud.start()
         yield cloud
@@ -90,7 +90,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
                 and "Step one" in sent and "Step two" not in sent)
 
     def replies_parked() -> bool:
-        """moto's journal holds the four reply waits (parked after 5 s unanswered), not continued."""
+        """moto's journal holds the four reply waits (parked after 3 s unanswered), not continued."""
         journal = cloud.data_dir / "moto" / "sfn-waits.jsonl"
         live: dict[str, str] = {}
         for line in journal.read_text().splitlines() if journal.exists() else []:
@@ -101,7 +101,7 @@ def test_a_kill_9_mid_flow_mid_send_and_mid_import_loses_nothing(crash_cloud: Lo
                 live.pop(record["arn"], None)
         return list(live.values()).count("task") == 4
 
-    until(lambda: replies_parked() and mid_way(), 20, "the runs are under way, the reply waits parked")
+    until(lambda: replies_parked() and mid_way(), 40, "the runs are under way, the reply waits parked")
 
     # When everything is killed with SIGKILL (the cloud, moto, DynamoDB Local) and started on the same data dir
     cloud.kill_all()

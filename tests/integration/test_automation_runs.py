@@ -355,16 +355,12 @@ def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_statu
     assert item is not None and item.status == "cancelled", item and item.status
 
 
-def _stop_by_hand(execution_arn: str) -> None:
-    """StopExecution as an operator would. An execution started a moment ago may not have its moto worker's
-    environment yet (moto then fails on None, as tests/support/moto_reset.py knows): it gets a second."""
-    sfn = boto3.client("stepfunctions")
-    for _ in range(50):
-        try:
-            sfn.stop_execution(executionArn=execution_arn, error="Ops.Stopped", cause="by hand")
-            return
-        except AttributeError:
-            time.sleep(0.02)
+def _stop_by_hand(execution_arn: str, limit_s: float = 15) -> None:
+    """StopExecution as an operator would, once the execution is under way: stopped before moto's worker has
+    entered its first state, moto fails on None or the worker's start marks it RUNNING again."""
+    sfn, deadline = boto3.client("stepfunctions"), time.monotonic() + limit_s
+    while len(sfn.get_execution_history(executionArn=execution_arn)["events"]) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     sfn.stop_execution(executionArn=execution_arn, error="Ops.Stopped", cause="by hand")
 
 
