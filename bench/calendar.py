@@ -32,37 +32,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bench.local_api import LocalApi
+from tests.support.apps import Reply
+
 HOSTS = 10
 DAYS = 30
 PROVIDERS = ("google", "microsoft")
 WEEKDAYS = {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
-class Client:
-    """JSON over HTTP to the local cloud's gateway."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
-                text = reply.read()
-                return reply.status, json.loads(text) if text else None
-        except urllib.error.HTTPError as exc:
-            text = exc.read()
-            return exc.code, json.loads(text) if text else None
-
-
-def _ok(reply: tuple[int, Any], *expected: int) -> Any:
-    status, body = reply
-    assert status in (expected or (200, 201)), (status, body)
-    return body
+def _ok(reply: Reply, *expected: int) -> Any:
+    assert reply.status in (expected or (200, 201)), reply
+    return reply.body
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -79,7 +60,7 @@ def _timed(n: int, fn: Callable[[], Any]) -> list[float]:
     return samples
 
 
-def setup(client: Client, label: str) -> dict[str, Any]:
+def setup(client: LocalApi, label: str) -> dict[str, Any]:
     """A workspace with 10 members, each with weekday hours, and a round-robin event type over all of them."""
     stamp = f"{int(time.time())}{label}"
     owner = _ok(client.call("POST", "/auth/signup", {"workspace_name": f"Bench {stamp}", "name": "Owner",
@@ -108,7 +89,7 @@ def setup(client: Client, label: str) -> dict[str, Any]:
             "contact_id": contact["id"], "hosts": hosts, "tokens": tokens}
 
 
-def connect_calendars(client: Client, ws: dict[str, Any], wait_s: float = 120) -> int:
+def connect_calendars(client: LocalApi, ws: dict[str, Any], wait_s: float = 120) -> int:
     """Each host connects Google and Microsoft as a browser would (start, follow the provider's consent
     redirect, send the callback); then wait until calendar sync has filled every link's busy cache."""
     from leadpilot.calendar_sync.links import links
@@ -213,7 +194,7 @@ def _query_all(dynamodb: Any, table: str, pk: str, lo: str | None, hi: str | Non
             return
 
 
-def slots_bench(client: Client, n: int, count: int) -> dict[str, Any]:
+def slots_bench(client: LocalApi, n: int, count: int) -> dict[str, Any]:
     from leadpilot.calendar.public import slots as public_slots
     from leadpilot.db.base import bind_tables
     from leadpilot.settings import get_settings
@@ -240,7 +221,7 @@ def slots_bench(client: Client, n: int, count: int) -> dict[str, Any]:
             "ratio_http_p50": round(h50 / r50, 2), "ratio_domain_p50": round(d50 / r50, 2)}
 
 
-def bookings_bench(client: Client, threads: int, attempts: int) -> dict[str, Any]:
+def bookings_bench(client: LocalApi, threads: int, attempts: int) -> dict[str, Any]:
     ws = setup(client, "b")
     _ok(client.call("POST", "/event-types", {"name": "Solo", "slug": "solo", "durations": [30],
                                              "hosts": [ws["hosts"][0]], "min_notice_minutes": 0,
@@ -256,9 +237,9 @@ def bookings_bench(client: Client, threads: int, attempts: int) -> dict[str, Any
     def booker(n: int) -> None:
         for k in range(attempts):
             slot = offered[k % len(offered)]["start"]
-            status, _ = client.call("POST", f"/book/{ws['page']}/solo/bookings",
+            status = client.call("POST", f"/book/{ws['page']}/solo/bookings",
                                     {"start": slot, "timezone": "America/New_York", "name": f"B{n}",
-                                     "email": f"b{n}-{k}@bench.test"})
+                                     "email": f"b{n}-{k}@bench.test"}).status
             with lock:
                 outcomes.append(status)
 
@@ -285,7 +266,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--attempts", type=int, default=16, help="bookings each thread tries (a day has 16 slots)")
     args = parser.parse_args(argv)
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the domain calls here print no EMF lines
-    client = Client(args.url)
+    client = LocalApi(args.url)
     result: dict[str, Any] = {}
     if args.what in ("slots", "all"):
         result["slots"] = slots_bench(client, args.n, args.appointments)
