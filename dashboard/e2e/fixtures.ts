@@ -1,8 +1,8 @@
 // What every browser test starts from: a workspace of its own (signed up through the API, so tests run in
 // parallel without seeing each other's data) and a page already signed in to it.
 import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 export interface Workspace {
   email: string;
@@ -90,30 +90,70 @@ export async function signInPage(page: Page, workspace: Workspace): Promise<void
 // The rules of WCAG 2.x levels A and AA, the standard the dashboard is held to; axe's other rules are its
 // best-practice advice, and a third of what each pass costs.
 const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** Fail on serious or critical WCAG A/AA violations of the screen as it is now. */
+/** Fail on serious or critical WCAG A/AA violations of the screen as it is now.
+ *
+ * axe-core runs in the page itself: its 650 KB are evaluated once per document (the app moves between screens
+ * without reloading, so a journey's later passes reuse it), and only the violations come back, summarised, where
+ * a full result lists every node of every rule that passed (the dashboard has no frames for axe to merge). */
 export async function expectAccessible(page: Page): Promise<void> {
-  // Legacy mode runs axe in the page itself; the default opens a blank page per pass to merge frames' results,
-  // and the dashboard has no cross-origin frames to merge.
-  const results = await new AxeBuilder({ page }).withTags(WCAG_AA).setLegacyMode(true).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const summary = serious.map(
-    (v) =>
-      `${v.id}: ${v.help} (${v.nodes
-        .slice(0, 3)
-        .map((n) => n.target.join(" "))
-        .join(", ")})`,
-  );
-  expect(summary, "serious accessibility violations").toEqual([]);
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  const serious = await page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
+    const results = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map(
+        (v) =>
+          `${v.id}: ${v.help} (${v.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(" "))
+            .join(", ")})`,
+      );
+  }, WCAG_AA);
+  expect(serious, "serious accessibility violations").toEqual([]);
 }
 
-/** Keep a picture of a main screen (dashboard/test-results/screens/<name>.png). */
+/** Keep a picture of a main screen (dashboard/test-results/screens/<name>.png), in its glass look. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync("test-results/screens", { recursive: true });
+  const reduced = solidPanels.get(page);
+  await reduced?.(false);
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: false });
+  await reduced?.(true);
+}
+
+// The journeys run as a user who turned on "reduce transparency" sees the app: solid panels of the same colours
+// (so axe's contrast checks read what the glass shows) without the blur behind each one, which software
+// compositing redraws on every frame (two thirds of the browser's drawing work). Screenshots keep the glass.
+// Playwright emulates the other media features but not this one, so it is set over CDP with theirs.
+const solidPanels = new WeakMap<Page, (on: boolean) => Promise<void>>();
+
+async function reduceTransparency(
+  page: Page,
+  colorScheme: string | null | undefined,
+  reducedMotion: string | null | undefined,
+): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const set = async (on: boolean) => {
+    await cdp.send("Emulation.setEmulatedMedia", {
+      features: [
+        { name: "prefers-color-scheme", value: colorScheme ?? "" },
+        { name: "prefers-reduced-motion", value: reducedMotion ?? "" },
+        { name: "prefers-reduced-transparency", value: on ? "reduce" : "" },
+      ],
+    });
+  };
+  await set(true);
+  solidPanels.set(page, set);
 }
 
 export const test = base.extend<{ workspace: Workspace; signedIn: Page }>({
+  page: async ({ page, colorScheme, reducedMotion }, use) => {
+    await reduceTransparency(page, colorScheme, reducedMotion);
+    await use(page);
+  },
   workspace: async ({ request }, use) => {
     await use(await signUp(request));
   },

@@ -121,13 +121,8 @@ function DayCell({
       <ul className="cal-items" aria-label={`Appointments on ${label}`}>
         {items.map((a) => (
           <li key={a.id}>
-            <button
-              type="button"
-              className={`cal-item status-${a.status}`}
-              onClick={() => onOpen(a)}
-              aria-label={`${timeLabel(a.start)} ${a.event_type_name} with ${a.name}`}
-            >
-              <strong>{timeLabel(a.start)}</strong> {a.event_type_name} · {a.name}
+            <button type="button" className={`cal-item status-${a.status}`} onClick={() => onOpen(a)}>
+              <strong>{timeLabel(a.start)}</strong> {a.event_type_name} with {a.name}
             </button>
           </li>
         ))}

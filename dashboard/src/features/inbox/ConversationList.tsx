@@ -14,11 +14,7 @@ function Row({ conversation }: { conversation: ConversationSummary }) {
   const name = contactName(contact.data) || (contact.isError ? "Deleted contact" : "…");
   const unread = conversation.unread;
   return (
-    <NavLink
-      to={`/inbox/${conversation.contact_id}`}
-      className={`convo-row ${unread ? "unread" : ""}`}
-      aria-label={`${name}${unread ? `, ${unread} unread` : ""}${conversation.opted_out ? ", opted out" : ""}`}
-    >
+    <NavLink to={`/inbox/${conversation.contact_id}`} className={`convo-row ${unread ? "unread" : ""}`}>
       <span className="convo-top">
         <span className="convo-name">{name}</span>
         {conversation.last_message_at ? (
@@ -34,8 +30,9 @@ function Row({ conversation }: { conversation: ConversationSummary }) {
         </span>
         {conversation.opted_out ? <span className="badge danger">opted out</span> : null}
         {unread ? (
-          <span className="count" aria-hidden="true">
+          <span className="count">
             {unread}
+            <span className="sr-only"> unread</span>
           </span>
         ) : null}
       </span>

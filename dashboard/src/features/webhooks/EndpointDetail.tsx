@@ -246,7 +246,7 @@ function DeliveryRow({ endpointId, delivery }: { endpointId: string; delivery: D
               className="small ghost"
               aria-expanded={open}
               onClick={() => setOpen(!open)}
-              aria-label={`Attempts of ${delivery.event_type} ${delivery.id}`}
+              aria-label={`${open ? "Hide attempts" : "Attempts"} of ${delivery.event_type} ${delivery.id}`}
             >
               {open ? "Hide" : "Attempts"}
             </button>
