@@ -15,7 +15,14 @@ from moto import mock_aws
 
 from infra.local.host import shared_environment
 from infra.local.model import Deployment
-from infra.local.moto_main import patch_dispatch, patch_dynamodb, patch_events, patch_sqs, patch_stepfunctions
+from infra.local.moto_main import (
+    patch_dispatch,
+    patch_dynamodb,
+    patch_events,
+    patch_sqs,
+    patch_stepfunctions,
+    patch_update_expressions,
+)
 from infra.local.provision import provision
 from infra.local.sqs_poller import sqs_record
 from leadpilot.email import senders
@@ -27,6 +34,7 @@ from tests.support.apps import TEMPLATE, Api
 JWT_SECRET = "integration-secret-0123456789abcdef0123456789"
 # In-process moto gets the same fixes as the local cloud's server (workers use threads; retries count as on AWS).
 patch_dynamodb()
+patch_update_expressions()
 patch_sqs()
 patch_events()
 patch_dispatch()

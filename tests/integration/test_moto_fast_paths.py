@@ -72,6 +72,30 @@ def test_item_answers_are_the_ones_moto_writes_binary_sets_and_nesting_included(
         assert headers["Content-Type"] == moto_headers["Content-Type"], name
 
 
+def test_an_update_expression_is_parsed_once_and_each_item_is_updated_on_its_own(cloud: Any) -> None:
+    # Given a table, and the local cloud's moto parsing each UpdateExpression text once
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName="counts", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    add = {"TableName": "counts", "UpdateExpression": "ADD #n :one SET #k = :kind",
+           "ExpressionAttributeNames": {"#n": "n", "#k": "kind"}}
+    # When the same text updates two items, with other values, and in a transaction
+    for pk, kind in (("a", "first"), ("a", "again"), ("b", "other")):
+        client.update_item(**add, Key={"pk": {"S": pk}},
+                           ExpressionAttributeValues={":one": {"N": "1"}, ":kind": {"S": kind}})
+    client.transact_write_items(TransactItems=[{"Update": {
+        **add, "Key": {"pk": {"S": "b"}}, "ExpressionAttributeValues": {":one": {"N": "5"}, ":kind": {"S": "tx"}}}}])
+    # Then each item holds its own values: the cached tree carried none of an earlier call's values
+    items = {i["pk"]["S"]: i for i in client.scan(TableName="counts")["Items"]}
+    assert (items["a"]["n"], items["a"]["kind"]) == ({"N": "2"}, {"S": "again"})
+    assert (items["b"]["n"], items["b"]["kind"]) == ({"N": "6"}, {"S": "tx"})
+    # And a text that does not parse is refused every time it is sent, not only the first
+    for _ in range(2):
+        with pytest.raises(client.exceptions.ClientError, match="Invalid UpdateExpression"):
+            client.update_item(TableName="counts", Key={"pk": {"S": "a"}}, UpdateExpression="SET = oops")
+
+
 def test_a_parsed_event_path_is_reused_and_finds_what_a_fresh_parse_finds(cloud: Any) -> None:
     # Given EventBridge's parse of JSONPath expressions, as the local cloud's moto has it
     event = {"detail": {"contact": {"id": "C1", "tags": ["a", "b"]}}, "source": "leadpilot.contacts"}
