@@ -240,7 +240,7 @@ def patch_update_expressions() -> None:
     names it uses, the backend applies it), about a sixth of the call. The parsed tree is only read (the backend's
     validator works on a deep copy of it), and an application sends a handful of distinct expressions, so each
     text is parsed once. A text that does not parse raises every time, as before (exceptions are not cached)."""
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # untyped to mypy
 
     if getattr(UpdateExpressionParser, "_leadpilot_cached", False):
         return
