@@ -12,7 +12,6 @@ and uses it as usual (`merge.merge_contacts(...)`); the first attribute read imp
 from __future__ import annotations
 
 import importlib
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -21,8 +20,10 @@ class LazyModule(ModuleType):
     """Stands for a module; every attribute is read from the real one, imported on the first read."""
 
     def __getattr__(self, attr: str) -> Any:
-        module = sys.modules.get(self.__name__) or importlib.import_module(self.__name__)
-        return getattr(module, attr)
+        # import_module, not sys.modules: while another thread is still running the module's body (the local
+        # cloud's host serves requests on many threads), sys.modules already holds it half-initialised, and
+        # import_module waits for that import to finish.
+        return getattr(importlib.import_module(self.__name__), attr)
 
 
 def lazy(name: str) -> Any:

@@ -5,6 +5,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +80,32 @@ def test_a_lazy_module_imports_on_first_read_and_answers_as_the_module() -> None
     # Then the module is imported then, and the stand-in answers with the module's own objects
     assert convert is sys.modules[name].rgb_to_hsv
     assert stand_in.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+
+
+def test_a_lazy_module_read_by_two_threads_during_its_import_answers_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a module whose import takes a while and defines its function at the end, and a stand-in for it
+    (tmp_path / "slow_domain.py").write_text("import time\ntime.sleep(0.5)\n\ndef send():\n    return 'sent'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_domain", raising=False)
+    stand_in = lazy("slow_domain")
+    answers: list[str] = []
+
+    def first_use() -> None:
+        try:
+            answers.append(stand_in.send())
+        except AttributeError as error:  # a half-initialised module has no `send` yet
+            answers.append(repr(error))
+
+    # When a second request reads it while the first one's import is still running
+    first = threading.Thread(target=first_use)
+    first.start()
+    time.sleep(0.2)
+    first_use()
+    first.join()
+
+    # Then both get the function: the second waited for the import instead of reading the half-made module
+    assert answers == ["sent", "sent"], answers
 
 
 @pytest.mark.parametrize(("env", "traced"), [
