@@ -114,13 +114,16 @@ def get_item(workspace_id: str, contact_id: str) -> ContactItem | None:
         return None
 
 
+_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="contact-reads")  # threads start on first use
+
+
 def batch_get(workspace_id: str, contact_ids: Iterable[str]) -> dict[str, Contact]:
     """Contacts by id (missing ones are simply absent); BatchGetItem, 100 keys per call, the calls of a larger
     set side by side (a search's few hundred candidates)."""
     keys = [{"PK": contacts_pk(workspace_id), "SK": f"CONTACT#{cid}"} for cid in dict.fromkeys(contact_ids)]
     chunks = [keys[start:start + 100] for start in range(0, len(keys), 100)]
     found: dict[str, Contact] = {}
-    for part in (map(_batch_get_page, chunks) if len(chunks) < 2 else _readers().map(_batch_get_page, chunks)):
+    for part in (map(_batch_get_page, chunks) if len(chunks) < 2 else _READERS.map(_batch_get_page, chunks)):
         found.update(part)
     return found
 
@@ -137,16 +140,6 @@ def _batch_get_page(keys: list[dict[str, str]]) -> dict[str, Contact]:
         unprocessed = reply.get("UnprocessedKeys", {}).get(connection.table_name, {}).get("Keys", [])
         pending = [{"PK": k["PK"]["S"], "SK": k["SK"]["S"]} for k in unprocessed]
     return found
-
-
-_reader_pool: ThreadPoolExecutor | None = None
-
-
-def _readers() -> ThreadPoolExecutor:
-    global _reader_pool
-    if _reader_pool is None:
-        _reader_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="contact-reads")
-    return _reader_pool
 
 
 def page(model: Any, pk: str, sk_prefix: str, limit: int, after: str | None,

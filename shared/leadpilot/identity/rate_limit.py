@@ -35,17 +35,16 @@ def admit(settings: Settings, identity: Identity) -> None:
                                                    "retry_after_seconds": retry_after}, retry_after)
 
 
-_counters: ThreadPoolExecutor | None = None
+# A Lambda serves one request at a time; the local host up to its gateway's workers. No thread starts before
+# the first submit.
+_COUNTERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rate-limit")
 
 
 def admit_alongside(settings: Settings, identity: Identity) -> Future[None]:
     """admit() on a worker thread, for a request that only reads: its count is written while it reads, and the
     request waits for the future (RateLimited when refused) before it answers, so what it read is never sent
     back past the limit. One round trip fewer on the request's path; a refused read costs the read, no quota."""
-    global _counters
-    if _counters is None:  # a Lambda serves one request at a time; the local host up to its gateway's workers
-        _counters = ThreadPoolExecutor(max_workers=32, thread_name_prefix="rate-limit")
-    return _counters.submit(admit, settings, identity)
+    return _COUNTERS.submit(admit, settings, identity)
 
 
 def _count(pk: str, start: int, window: int, limit: int) -> bool:

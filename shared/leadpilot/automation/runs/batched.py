@@ -24,7 +24,7 @@ from leadpilot.settings import Settings
 PER_TRANSACTION = 14  # 7 items per contact and the flow's counter: 99 of DynamoDB's 100 per transaction
 STARTERS = 8  # StartExecution calls in flight at once
 
-_starters: ThreadPoolExecutor | None = None
+_STARTERS = ThreadPoolExecutor(max_workers=STARTERS, thread_name_prefix="start-execution")  # threads on first use
 
 
 def enroll_many(settings: Settings, workspace_id: str, flow: PublishedFlow,
@@ -48,15 +48,8 @@ def enroll_many(settings: Settings, workspace_id: str, flow: PublishedFlow,
             continue
         for i, plan in zip(group, plans, strict=True):
             results[i] = plan.run_id
-            starts.append(_pool().submit(runs.start_execution, settings, workspace_id, flow, plan))
+            starts.append(_STARTERS.submit(runs.start_execution, settings, workspace_id, flow, plan))
         cloudwatch.add_metric(name="FlowEnrolled", unit="Count", value=len(plans))
     for started in starts:
         started.result()  # a failed start fails the chunk: its redelivery starts what is missing
     return results
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _starters
-    if _starters is None:
-        _starters = ThreadPoolExecutor(max_workers=STARTERS, thread_name_prefix="start-execution")
-    return _starters
