@@ -366,6 +366,31 @@ def patch_stepfunctions() -> None:
     StateTaskServiceCallback._eval_execution = eval_execution  # type: ignore[method-assign]
     StateTaskServiceCallback._leadpilot_patched = True  # type: ignore[attr-defined]
     _scale_retry_intervals()
+    _stoppable_waits()
+
+
+_STOP_CHECK_S = 0.5
+
+
+def _stoppable_waits() -> None:
+    """A StopExecution during a Wait state ends the wait. moto 5.2 wakes the waiting thread by setting and at
+    once clearing an event; a stop that lands after the Wait was entered but before its thread reached
+    `event.wait()` was lost, and the execution stayed RUNNING for the whole wait (a paused run's 3-day delay
+    kept its execution alive). The wait now checks the execution is still running before each wait and at
+    least every half second."""
+    import time
+
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        deadline = time.monotonic() + wait_seconds
+        while env.is_running():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            env.program_state_event.wait(min(left, _STOP_CHECK_S))
+
+    WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
 
 
 def _scale_retry_intervals() -> None:
