@@ -96,6 +96,78 @@ def test_an_update_expression_is_parsed_once_and_each_item_is_updated_on_its_own
             client.update_item(TableName="counts", Key={"pk": {"S": "a"}}, UpdateExpression="SET = oops")
 
 
+# (update expression, names, values, condition): each applied to the same starting item by both paths
+_SEED = {"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1.50"}, "s": {"S": "text"}, "gone": {"S": "x"},
+         "tags": {"SS": ["x"]}, "m": {"M": {"x": {"N": "1"}}}}
+_UPDATES: list[tuple[str, dict[str, str], dict[str, Any], str | None]] = [
+    ("SET #a = :s, #b = :n", {"#a": "a", "#b": "b"}, {":s": {"S": "new"}, ":n": {"N": "7"}}, None),
+    ("ADD #n :one", {"#n": "n"}, {":one": {"N": "1"}}, None),
+    ("ADD #n :one", {"#n": "fresh"}, {":one": {"N": "-2.25"}}, None),
+    ("ADD #n :one", {"#n": "s"}, {":one": {"N": "1"}}, None),  # ADD to a string: refused
+    ("ADD #t :more", {"#t": "tags"}, {":more": {"SS": ["y"]}}, None),  # a set: moto's own path
+    ("ADD #n :word", {"#n": "n"}, {":word": {"S": "w"}}, None),  # ADD of a string: refused
+    ("REMOVE #g, #nothing", {"#g": "gone", "#nothing": "nothing"}, {}, None),
+    ("SET #k = :v", {"#k": "sk"}, {":v": {"S": "2"}}, None),  # a key attribute: refused
+    ("SET #g = :n", {"#g": "g"}, {":n": {"N": "3"}}, None),  # the index key's declared type is S
+    ("SET #g = :e", {"#g": "g"}, {":e": {"S": ""}}, None),  # an index key set to ""
+    ("SET #g = :v", {"#g": "g"}, {":v": {"S": "indexed"}}, None),
+    ("SET #a = :v, #b = :v", {"#a": "a", "#b": "a"}, {":v": {"S": "v"}}, None),  # one attribute twice: refused
+    ("SET #a = :missing", {"#a": "a"}, {":v": {"S": "v"}}, None),  # undefined value: refused
+    ("SET #missing = :v", {"#a": "a"}, {":v": {"S": "v"}}, None),  # undefined name: refused
+    ("SET #a = :v REMOVE #s ADD #n :one", {"#a": "a", "#s": "s", "#n": "n"}, {":v": {"L": []}, ":one": {"N": "1"}},
+     None),
+    ("SET #a = :v", {"#a": "a"}, {":v": {"S": "v"}}, "attribute_not_exists(#a)"),
+    ("SET #a = :v", {"#a": "s"}, {":v": {"S": "v"}}, "attribute_not_exists(#a)"),  # condition fails
+    ("SET #m.#x = :v", {"#m": "m", "#x": "x"}, {":v": {"N": "2"}}, None),  # a nested path: moto's own path
+    ("SET #a = :big", {"#a": "a"}, {":big": {"S": "x" * 410_000}}, None),  # past 400 KB: refused
+    ("SET #a = if_not_exists(#a, :v)", {"#a": "n"}, {":v": {"N": "0"}}, None),  # a function: moto's own path
+]
+
+
+def _outcome(client: Any, table: str, update: tuple[str, dict[str, str], dict[str, Any], str | None]) -> Any:
+    expression, names, values, condition = update
+    client.put_item(TableName=table, Item=_SEED)
+    call = {"TableName": table, "Key": {"pk": _SEED["pk"], "sk": _SEED["sk"]}, "UpdateExpression": expression,
+            "ExpressionAttributeNames": names, "ReturnValues": "ALL_NEW"}
+    if values:
+        call["ExpressionAttributeValues"] = values
+    if condition:
+        call["ConditionExpression"] = condition
+    try:
+        answer = client.update_item(**call)["Attributes"]
+    except client.exceptions.ClientError as error:
+        answer = (error.response["Error"]["Code"], error.response["Error"]["Message"])
+    return answer, client.get_item(TableName=table, Key=call["Key"]).get("Item")
+
+
+def test_a_plain_update_answers_and_stores_exactly_what_moto_own_validator_does(
+        cloud: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a table with an index, and each update from the same item
+    from infra.local import moto_main
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+                        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g")],
+                        GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g",
+                                                                                   "KeyType": "HASH"}],
+                                                 "Projection": {"ProjectionType": "ALL"}}])
+    # When each is applied by the fast path, then by moto's validator and executor alone
+    plain, real = [], moto_main._plain_actions
+    monkeypatch.setattr(moto_main, "_plain_actions", lambda tree: plain.append(real(tree)) or plain[-1])
+    fast = [_outcome(client, "plain", update) for update in _UPDATES]
+    monkeypatch.setattr(moto_main, "_plain_actions", lambda tree: None)
+    slow = [_outcome(client, "plain", update) for update in _UPDATES]
+
+    # Then both answered the same (the same item, or the same error) and left the same item behind
+    for update, one, other in zip(_UPDATES, fast, slow, strict=True):
+        assert one == other, update[0]
+    assert sum(isinstance(answer, tuple) for answer, _ in fast) == 8, fast  # the refusals were refusals
+    # And most of them were read as plain actions (the others: a set, a nested path, a function)
+    assert sum(found is not None for found in plain) >= 14, plain
+
+
 def test_a_parsed_event_path_is_reused_and_finds_what_a_fresh_parse_finds(cloud: Any) -> None:
     # Given EventBridge's parse of JSONPath expressions, as the local cloud's moto has it
     event = {"detail": {"contact": {"id": "C1", "tags": ["a", "b"]}}, "source": "leadpilot.contacts"}
