@@ -154,8 +154,14 @@ def test_a_plain_update_answers_and_stores_exactly_what_moto_own_validator_does(
                                                                                    "KeyType": "HASH"}],
                                                  "Projection": {"ProjectionType": "ALL"}}])
     # When each is applied by the fast path, then by moto's validator and executor alone
-    plain, real = [], moto_main._plain_actions
-    monkeypatch.setattr(moto_main, "_plain_actions", lambda tree: plain.append(real(tree)) or plain[-1])
+    plain: list[Any] = []
+    real = moto_main._plain_actions
+
+    def recorded(tree: Any) -> Any:
+        plain.append(real(tree))
+        return plain[-1]
+
+    monkeypatch.setattr(moto_main, "_plain_actions", recorded)
     fast = [_outcome(client, "plain", update) for update in _UPDATES]
     monkeypatch.setattr(moto_main, "_plain_actions", lambda tree: None)
     slow = [_outcome(client, "plain", update) for update in _UPDATES]
