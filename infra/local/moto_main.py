@@ -247,6 +247,28 @@ def patch_update_expressions() -> None:
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))  # type: ignore[method-assign,assignment]
     UpdateExpressionParser._leadpilot_cached = True  # type: ignore[attr-defined]
     _simple_updates()
+    _lexed_conditions()
+
+
+def _lexed_conditions() -> None:
+    """moto 5.2 splits a ConditionExpression (or filter, or key condition) into tokens with a dozen regexes, one
+    token at a time, at every call. The tokens depend on the text alone and are immutable tuples: each text is
+    lexed once, and every parse gets its own queue of them (the later stages consume it). A text that does not
+    lex raises every time, as before."""
+    from collections import deque
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    @functools.lru_cache(maxsize=1024)
+    def tokens(text: str) -> tuple[Any, ...]:
+        return tuple(lex(ConditionExpressionParser(text, None, None)))
+
+    def lexed(self: Any) -> Any:
+        return deque(tokens(self.condition_expression))
+
+    ConditionExpressionParser._lex_condition_expression = lexed  # type: ignore[method-assign]
 
 
 class _SimpleUpdate:

@@ -174,6 +174,43 @@ def test_a_plain_update_answers_and_stores_exactly_what_moto_own_validator_does(
     assert sum(found is not None for found in plain) >= 14, plain
 
 
+def test_a_condition_text_lexed_once_is_judged_with_each_call_own_names_and_values(cloud: Any) -> None:
+    # Given items, and the local cloud's moto lexing each condition text once
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName="judged", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    for pk, n in (("a", "1"), ("b", "5")):
+        client.put_item(TableName="judged", Item={"pk": {"S": pk}, "n": {"N": n}, "s": {"S": pk * 2}})
+    condition = "#f > :v AND attribute_exists(#g)"
+
+    # When one text guards updates and filters a scan with other names and values each time
+    def guarded(pk: str, field: str, value: str) -> bool:
+        try:
+            client.update_item(TableName="judged", Key={"pk": {"S": pk}}, UpdateExpression="SET #k = :k",
+                               ConditionExpression=condition, ExpressionAttributeNames={"#f": field, "#g": "pk",
+                                                                                        "#k": "seen"},
+                               ExpressionAttributeValues={":v": {"N": value} if field == "n" else {"S": value},
+                                                          ":k": {"BOOL": True}})
+            return True
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    outcomes = [guarded("a", "n", "0"), guarded("a", "n", "3"), guarded("b", "n", "3"), guarded("b", "s", "c")]
+    found = client.scan(TableName="judged", FilterExpression=condition, ExpressionAttributeNames={"#f": "n",
+                                                                                                  "#g": "seen"},
+                        ExpressionAttributeValues={":v": {"N": "0"}})["Items"]
+
+    # Then each call was judged on its own values (no earlier call's carried over)
+    assert outcomes == [True, False, True, False]
+    assert sorted(item["pk"]["S"] for item in found) == ["a", "b"]
+    # And a text that does not lex is refused every time it is sent
+    for _ in range(2):
+        with pytest.raises(client.exceptions.ClientError):
+            client.scan(TableName="judged", FilterExpression="#f ~ :v", ExpressionAttributeNames={"#f": "n"},
+                        ExpressionAttributeValues={":v": {"N": "0"}})
+
+
 def test_a_parsed_event_path_is_reused_and_finds_what_a_fresh_parse_finds(cloud: Any) -> None:
     # Given EventBridge's parse of JSONPath expressions, as the local cloud's moto has it
     event = {"detail": {"contact": {"id": "C1", "tags": ["a", "b"]}}, "source": "leadpilot.contacts"}
