@@ -217,6 +217,8 @@ class BoundedThreadingMixIn:
     def _serve_connection(self, request: Any, client_address: Any) -> None:
         try:
             self.finish_request(request, client_address)  # type: ignore[attr-defined]
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away before its answer was written (a browser left the page): nothing to tell
         except Exception:
             self.handle_error(request, client_address)  # type: ignore[attr-defined]
         finally:
