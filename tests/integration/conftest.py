@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import boto3
+import botocore.signers
 import pytest
 from moto import mock_aws
 
@@ -39,6 +40,21 @@ patch_sqs()
 patch_events()
 patch_dispatch()
 patch_stepfunctions()
+
+
+def _unsigned_in_process(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """botocore signs every request (SigV4: a sixth of a DynamoDB call's CPU here); moto in process reads no
+    signature but S3's (its authorisation checks read it), so requests to other AWS endpoints (which it
+    intercepts) go unsigned. Requests to local servers (a moto or DynamoDB Local process), S3's and presigned URLs
+    are signed as before."""
+    def sign(self: Any, operation_name: str | None = None, request: Any = None, **kwargs: Any) -> Any:
+        if request is not None and self._signing_name != "s3" and ".amazonaws.com" in request.url:
+            return None
+        return handler(self, operation_name=operation_name, request=request, **kwargs)
+    return sign
+
+
+botocore.signers.RequestSigner.handler = _unsigned_in_process(botocore.signers.RequestSigner.handler)  # type: ignore[method-assign]
 _counter = itertools.count()
 T = TypeVar("T")
 _AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
