@@ -1,7 +1,7 @@
 """In-process moto's DynamoDB, the integration suite's database: CPU per call of a request's typical mix (a
 conditional rate-count UpdateItem, a GetItem, a Query every fifth request) with moto as released; with the
-local cloud's table fixes and UpdateExpression parse cache only (`parse-cache`, the fixes before plain updates
-and condition tokens were cached); with all of the local cloud's fixes (infra/local/moto_main.py); and with
+local cloud's table fixes and UpdateExpression parse cache only (`parse-cache`: without plain updates applied
+directly and condition tokens cached); with all of the local cloud's fixes (infra/local/moto_main.py); and with
 those plus unsigned requests as the suite sends them (tests/integration/conftest.py). Each variant runs in a
 fresh interpreter (the fixes patch moto for good); the figures are the median of --repeats runs, and the ratios
 are to moto as released. This machine's CPU figures vary by up to a third between runs: compare variants of

@@ -210,6 +210,9 @@ def _plain_item_results(original: Callable[..., Any]) -> Callable[..., Any]:
     return execute_result
 
 
+_NO_STREAM = threading.local()  # set while an UpdateItem runs on a table without a stream
+
+
 def patch_dynamodb() -> None:
     """Apply the fixes above to moto's DynamoDB backend (idempotent)."""
     from moto.dynamodb import models
@@ -219,10 +222,26 @@ def patch_dynamodb() -> None:
 
     if getattr(DynamoDBBackend, "_leadpilot_patched", False):
         return
-    # moto's own whole-table backup becomes a no-op: our per-item undo replaces it.
-    models.copy = SimpleNamespace(  # type: ignore[assignment]
-        deepcopy=lambda value, *a: value if isinstance(value, Table) else copy.deepcopy(value, *a),
-        copy=copy.copy)
+    from moto.dynamodb.models.dynamo_type import Item
+
+    def deepcopy(value: Any, *memo: Any) -> Any:
+        """moto's own whole-table backup becomes a no-op (our per-item undo replaces it), and so does UpdateItem's
+        copy of the item for a table without a stream (the copy only feeds stream records)."""
+        if isinstance(value, Table) or (isinstance(value, Item) and getattr(_NO_STREAM, "on", False)):
+            return value
+        return copy.deepcopy(value, *memo)
+
+    update_item = DynamoDBBackend.update_item
+
+    def update_without_copy(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        _NO_STREAM.on = self.get_table(table_name).stream_shard is None
+        try:
+            return update_item(self, table_name, *args, **kwargs)
+        finally:
+            _NO_STREAM.on = False
+
+    models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
+    DynamoDBBackend.update_item = update_without_copy  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _transact_with_item_undo(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
     Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
     Table.all_items = _cached_all_items(Table.all_items)  # type: ignore[method-assign]
@@ -340,11 +359,8 @@ def _simple_updates() -> None:
     top-level attributes. Those are checked and applied here directly, with moto's own value types and
     arithmetic; whatever moto would refuse or treat specially (an undefined placeholder, a key attribute, a
     repeated attribute, a type that does not match the table's definitions or an index key set to an empty
-    string, ADD of anything but a number to a number) goes through moto's own validator and raises its error.
-    Items are not deep-copied for a table without a stream (moto copies each one for its stream records)."""
-    from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    string, ADD of anything but a number to a number) goes through moto's own validator and raises its error."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
     from moto.dynamodb.parsing.validators import UpdateExpressionValidator
 
@@ -407,27 +423,10 @@ def _simple_updates() -> None:
                 attrs[name] = (attrs[name] if name in attrs else DynamoType({"N": "0"})) + value
         return None
 
-    copies, update_item = models.copy, DynamoDBBackend.update_item
-
-    def deepcopy(value: Any, *memo: Any) -> Any:
-        return value if isinstance(value, Item) and getattr(_NO_STREAM, "on", False) else copies.deepcopy(value, *memo)
-
-    def update_without_copy(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
-        _NO_STREAM.on = self.get_table(table_name).stream_shard is None  # the copy only feeds stream records
-        try:
-            return update_item(self, table_name, *args, **kwargs)
-        finally:
-            _NO_STREAM.on = False
-
     UpdateExpressionValidator.__init__ = init  # type: ignore[method-assign]
     UpdateExpressionValidator.validate = checked  # type: ignore[method-assign]
     UpdateExpressionExecutor.execute = apply  # type: ignore[method-assign]
-    models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copies.copy)  # type: ignore[assignment]
-    DynamoDBBackend.update_item = update_without_copy  # type: ignore[method-assign]
     UpdateExpressionValidator._leadpilot_simple = True  # type: ignore[attr-defined]
-
-
-_NO_STREAM = threading.local()
 
 
 _SQS_HOT_PATH = threading.local()
