@@ -16,6 +16,8 @@ from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
+REQUIRED = {"JwtSecret": "j" * 40}  # the parameters with no default
+Branch = frozenset[tuple[str, bool]]
 _SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
@@ -34,13 +36,11 @@ def _packaged(node: Any) -> Any:
     return [_packaged(item) for item in node] if isinstance(node, list) else node
 
 
-@cache
-def _transformed(parameters: frozenset[tuple[str, str]]) -> dict[str, Any]:
+def _transform(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
     previous = os.environ.get("AWS_DEFAULT_REGION")
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"  # the transform reads the region, nothing else
     try:
-        return dict(transform(_packaged(TEMPLATE), {"JwtSecret": "j" * 40, **dict(parameters)},
-                              _NoManagedPolicies()))
+        return dict(transform(_packaged(template), {**REQUIRED, **parameters}, _NoManagedPolicies()))
     finally:
         if previous is None:
             del os.environ["AWS_DEFAULT_REGION"]
@@ -48,9 +48,66 @@ def _transformed(parameters: frozenset[tuple[str, str]]) -> dict[str, Any]:
             os.environ["AWS_DEFAULT_REGION"] = previous
 
 
-def transformed(**parameters: str) -> dict[str, Any]:
-    """The CloudFormation template the SAM transform makes of template.yaml with these parameters."""
-    return _transformed(frozenset(parameters.items()))
+@cache
+def transformed() -> dict[str, Any]:
+    """The CloudFormation template the SAM transform makes of template.yaml (one per process: 5-8 CPU-seconds).
+
+    One serves every deployment: the transform leaves each parameter to CloudFormation, as Fn::If on the
+    template's conditions (test_template_deploys checks it), so what differs between deployments is which
+    conditions hold: `holding` evaluates them and `dependency_graph` follows only the branches they take."""
+    return _transform(TEMPLATE, {})
+
+
+def transformed_with_one_event_each(parameters: dict[str, str]) -> dict[str, Any]:
+    """The transform of template.yaml with each function keeping only its first event: every resource and
+    property of the template, at a fraction of the cost (the transform copies the API's whole definition for each
+    route, so its cost grows with the square of the routes)."""
+    resources = {}
+    for name, resource in TEMPLATE["Resources"].items():
+        events = resource.get("Properties", {}).get("Events")
+        if events:
+            first = next(iter(events))
+            resource = {**resource, "Properties": {**resource["Properties"], "Events": {first: events[first]}}}
+        resources[name] = resource
+    return _transform({**TEMPLATE, "Resources": resources}, parameters)
+
+
+def holding(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:
+    """Whether each of the template's conditions holds in a deployment with these parameter values (the others
+    at their defaults), as CloudFormation evaluates them."""
+    values = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    values.update({**REQUIRED, **parameters})
+    found: dict[str, bool] = {}
+
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return values[node["Ref"]]
+        if isinstance(node, dict) and len(node) == 1:
+            return holds(node)
+        return node
+
+    def holds(node: Any) -> bool:
+        (function, argument), = node.items()
+        if function == "Condition":
+            return condition(argument)
+        if function == "Fn::Equals":
+            return bool(value(argument[0]) == value(argument[1]))
+        if function == "Fn::Not":
+            return not holds(argument[0])
+        if function == "Fn::And":
+            return all(holds(each) for each in argument)
+        if function == "Fn::Or":
+            return any(holds(each) for each in argument)
+        raise ValueError(f"a condition function this check does not evaluate: {function}")
+
+    def condition(name: str) -> bool:
+        if name not in found:
+            found[name] = holds(template["Conditions"][name])
+        return found[name]
+
+    for name in template.get("Conditions", {}):
+        condition(name)
+    return found
 
 
 def references(node: Any) -> set[str]:
@@ -58,8 +115,9 @@ def references(node: Any) -> set[str]:
     return {name for name, _ in conditional_references(node)}
 
 
-def conditional_references(node: Any, conditions: frozenset[str] = frozenset()) -> Iterator[tuple[str, frozenset[str]]]:
-    """Each name a value refers to, with the conditions that hold where it does (the true branch of an Fn::If)."""
+def conditional_references(node: Any, conditions: Branch = frozenset()) -> Iterator[tuple[str, Branch]]:
+    """Each name a value refers to, with the branches of the Fn::Ifs it sits in: (condition, True) in the branch
+    taken where the condition holds, (condition, False) in the other."""
     if isinstance(node, list):
         for item in node:
             yield from conditional_references(item, conditions)
@@ -77,19 +135,28 @@ def conditional_references(node: Any, conditions: frozenset[str] = frozenset()) 
                 yield from conditional_references(variables, conditions)
             elif key == "Fn::If":
                 condition, when_true, when_false = value
-                yield from conditional_references(when_true, conditions | {condition})
-                yield from conditional_references(when_false, conditions)
+                yield from conditional_references(when_true, conditions | {(condition, True)})
+                yield from conditional_references(when_false, conditions | {(condition, False)})
             else:
                 yield from conditional_references(value, conditions)
 
 
-def dependency_graph(template: dict[str, Any]) -> nx.DiGraph:
-    """Resource -> each resource it refers to or DependsOn (the edges CloudFormation orders creation by)."""
-    resources = template["Resources"]
+def dependency_graph(template: dict[str, Any], holds: dict[str, bool] | None = None) -> nx.DiGraph:
+    """Resource -> each resource it refers to or DependsOn (the edges CloudFormation orders creation by).
+
+    With `holds` (see `holding`), the graph of that one deployment: the resources its conditions create and the
+    references in the branches they take; without, every reference in every branch."""
+    def taken(where: Branch | str) -> bool:
+        branches = {(where, True)} if isinstance(where, str) else where
+        return holds is None or all(holds[condition] == value for condition, value in branches)
+
+    resources = {name: resource for name, resource in template["Resources"].items()
+                 if taken(resource.get("Condition", frozenset()))}
     graph = nx.DiGraph()
     graph.add_nodes_from(resources)
     for logical_id, resource in resources.items():
         depends = resource.get("DependsOn", [])
-        referred = references(resource.get("Properties", {})) | set([depends] if isinstance(depends, str) else depends)
+        referred = {name for name, where in conditional_references(resource.get("Properties", {})) if taken(where)}
+        referred |= set([depends] if isinstance(depends, str) else depends)
         graph.add_edges_from((logical_id, other) for other in referred if other in resources)
     return graph

@@ -2,7 +2,9 @@
 
 CloudFormation refuses a template whose resources refer to each other in a circle (Ref, GetAtt, Sub, DependsOn),
 and a reference to a resource its condition leaves out. Both are checked on the whole template, as the transform
-writes it, for each kind of deployment: defaults, a custom API domain, and no dashboard (LocalStack).
+writes it, for each kind of deployment: defaults, a custom API domain, and no dashboard (LocalStack). The transform
+is the same for all three (it leaves every parameter to CloudFormation, checked below): each deployment's graph is
+the resources and the Fn::If branches its conditions choose.
 """
 from __future__ import annotations
 
@@ -11,9 +13,17 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from tests.support.sam import conditional_references, dependency_graph, transformed
+from tests.support.sam import (
+    TEMPLATE,
+    conditional_references,
+    dependency_graph,
+    holding,
+    references,
+    transformed,
+    transformed_with_one_event_each,
+)
 
-# One worker runs every test of the SAM transform (13-17 s each, cached per process): once, not once per worker.
+# One worker runs every test of the SAM transform (5-8 CPU-seconds, cached per process): once, not once per worker.
 pytestmark = pytest.mark.xdist_group("sam-transform")
 
 DEPLOYMENTS = {
@@ -32,14 +42,36 @@ def _cycles(graph: nx.DiGraph) -> list[list[str]]:
 
 @pytest.mark.parametrize("parameters", DEPLOYMENTS.values(), ids=DEPLOYMENTS.keys())
 def test_no_resource_depends_on_itself_through_others(parameters: dict[str, str]) -> None:
-    # Given the template as CloudFormation receives it, and what each resource refers to
-    template = transformed(**parameters)
-    graph = dependency_graph(template)
-    # Then the graph is the whole template, with the API wired to its functions (what a cycle would run through)
-    assert set(graph) == set(template["Resources"]) and len(graph) > 200
+    # Given the template as CloudFormation receives it, and what each resource this deployment creates refers to
+    # in the branches its conditions take
+    template = transformed()
+    holds = holding(template, parameters)
+    graph = dependency_graph(template, holds)
+    # Then the graph is every resource the deployment creates, with the API wired to its functions (what a cycle
+    # would run through), and the dashboard only where it is deployed
+    created = {name for name, res in template["Resources"].items() if holds.get(res.get("Condition", ""), True)}
+    assert set(graph) == created and len(graph) > 200
     assert graph.has_edge("LeadPilotApi", "ContactsFunction") and graph.has_edge("ContactsFunction", "CrmTable")
+    assert ("DashboardDistribution" in graph) == (parameters.get("Dashboard", "cloudfront") == "cloudfront")
+    assert graph.has_edge("ContactsFunction", "DashboardDistribution") == (
+        "DashboardOrigin" not in parameters and "Dashboard" not in parameters)
     # And no resource needs itself, directly or through others
     assert _cycles(graph) == []
+
+
+def test_the_transform_leaves_every_parameter_to_cloudformation() -> None:
+    # Given the names of the template's parameters
+    parameters = set(TEMPLATE["Parameters"])
+    # Then no function's event (the routes and queues the transform turns into the API and its mappings) names one
+    for name, resource in TEMPLATE["Resources"].items():
+        events = resource.get("Properties", {}).get("Events", {})
+        assert not references(events) & parameters, name
+    # And with the events' part the same, every deployment's parameters give the defaults' transform: one
+    # transform serves them all, each deployment choosing its branches of the Fn::Ifs
+    defaults = transformed_with_one_event_each({})
+    assert len(defaults["Resources"]) > 100
+    for deployment in DEPLOYMENTS.values():
+        assert transformed_with_one_event_each(deployment) == defaults
 
 
 def test_a_cycle_would_be_found() -> None:
@@ -64,13 +96,14 @@ def test_every_reference_names_something_the_stack_has_where_it_has_it() -> None
     sections = [*template["Resources"].items(), *template["Outputs"].items()]
     known = _known_names(template)
     for name, section in sections:
-        holding = {section["Condition"]} if "Condition" in section else set()
+        guarded = {section["Condition"]} if "Condition" in section else set()
         for referred, where in conditional_references({k: v for k, v in section.items() if k != "Condition"}):
             # Then each is a resource, a parameter or a pseudo parameter
             assert referred in known or referred.startswith("AWS::"), (name, referred)
             # And a resource that a condition can leave out is only referred to where that condition holds
             if referred in conditions:
-                assert conditions[referred] in holding | where, (name, referred, conditions[referred])
+                taken = {condition for condition, value in where if value}
+                assert conditions[referred] in guarded | taken, (name, referred, conditions[referred])
     # And with Dashboard=none the whole dashboard is left out, its outputs too
     dashboard = {name for name in template["Resources"] if name.startswith("Dashboard")}
     assert len(dashboard) == 6 and {conditions[name] for name in dashboard} == {"HasDashboard"}
