@@ -3,7 +3,8 @@ task-token answers. botocore errors become domain errors or the runtime's own ex
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +18,9 @@ STALE_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "Ex
 # The execution (or its whole machine: the local cloud restarted) is not known to Step Functions.
 GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
 ENTRY_SUFFIX = "-entry"
+DESCRIBERS = 8  # DescribeExecution calls in flight at once for a page of runs
+
+_DESCRIBERS = ThreadPoolExecutor(max_workers=DESCRIBERS, thread_name_prefix="describe")  # threads on first use
 
 
 class TransientAwsError(RuntimeError):
@@ -83,6 +87,14 @@ def describe(region: str, execution_arn: str) -> dict[str, Any] | None:
         if _code(exc) in GONE:
             return None
         raise TransientAwsError(f"describe_execution failed: {_code(exc)}") from exc
+
+
+def describe_many(region: str, execution_arns: Sequence[str]) -> list[dict[str, Any] | None]:
+    """`describe` of each execution, in order, with a few calls in flight at once; the first error is raised."""
+    if len(execution_arns) < 2:
+        return [describe(region, arn) for arn in execution_arns]
+    _client(region)  # made here, once: boto3's default session must not be used by several threads at its start
+    return list(_DESCRIBERS.map(lambda arn: describe(region, arn), execution_arns))
 
 
 def machine_exists(region: str, machine_arn: str) -> bool:
