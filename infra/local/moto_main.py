@@ -486,14 +486,19 @@ def patch_sqs() -> None:
 def patch_dispatch() -> None:
     """moto 5.2 lists a response class's methods with inspect.getmembers on every request (0.3 ms) and draws a
     request id one random.choice per character (0.2 ms): 5% of an integration test's CPU. The methods of a class
-    are listed once; the id is drawn in one call, in the same alphabet and length."""
+    are listed once; the id is drawn in one call, in the same alphabet and length.
+    Its server also lists its own package folder to route each request (a listdir and up to 200 isdir calls: a
+    seventh of what a DescribeExecution costs the server); the folder's services are listed once."""
     import random
     import string
 
+    from moto import backends
     from moto.core import responses
 
     if getattr(responses, "_leadpilot_patched", False):
         return
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
     listed = functools.cache(responses.method_names_from_class)
     responses.method_names_from_class = lambda clazz: listed(clazz)  # the caller only tests membership
     alphabet = string.ascii_letters + string.digits
