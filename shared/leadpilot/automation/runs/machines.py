@@ -3,6 +3,7 @@ task-token answers. botocore errors become domain errors or the runtime's own ex
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -20,6 +21,7 @@ GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
 ENTRY_SUFFIX = "-entry"
 DESCRIBERS = 8  # DescribeExecution calls in flight at once for a page of runs
 
+_CLIENT_LOCK = threading.Lock()
 _DESCRIBERS = ThreadPoolExecutor(max_workers=DESCRIBERS, thread_name_prefix="describe")  # threads on first use
 
 
@@ -27,8 +29,15 @@ class TransientAwsError(RuntimeError):
     """A Step Functions call failed in a way a retry may fix (the queue redelivers)."""
 
 
-@lru_cache(maxsize=4)
 def _client(region: str) -> Any:
+    # Made under a lock: the pools of describe_many and of batched enrolment call this from several threads, and
+    # boto3's default session is not safe to first use from several at once.
+    with _CLIENT_LOCK:
+        return _made_client(region)
+
+
+@lru_cache(maxsize=4)
+def _made_client(region: str) -> Any:
     return boto3.client("stepfunctions", region_name=region)
 
 
@@ -93,7 +102,6 @@ def describe_many(region: str, execution_arns: Sequence[str]) -> list[dict[str, 
     """`describe` of each execution, in order, with a few calls in flight at once; the first error is raised."""
     if len(execution_arns) < 2:
         return [describe(region, arn) for arn in execution_arns]
-    _client(region)  # made here, once: boto3's default session must not be used by several threads at its start
     return list(_DESCRIBERS.map(lambda arn: describe(region, arn), execution_arns))
 
 

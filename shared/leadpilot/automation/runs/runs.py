@@ -344,11 +344,8 @@ def sync_page(settings: Settings, items: list[RunItem]) -> list[Run]:
     """`sync` for a page of runs: the running ones' executions are described together (machines.describe_many:
     one after another, a page of 50 waiting runs cost 50 round trips), then each run is closed or kept in order,
     as `sync` would."""
-    running = [item for item in items if item.status == "running"]
-    found = machines.describe_many(settings.region, [item.execution_arn for item in running])
-    described = dict(zip((item.run_id for item in running), found, strict=True))
-    return [_synced(settings, item, described[item.run_id]) if item.status == "running" else _run(item)
-            for item in items]
+    described = iter(machines.describe_many(settings.region, [i.execution_arn for i in items if i.status == "running"]))
+    return [_synced(settings, item, next(described)) if item.status == "running" else _run(item) for item in items]
 
 
 def _synced(settings: Settings, item: RunItem, described: dict[str, Any] | None) -> Run:
