@@ -130,6 +130,10 @@ class LocalCloudProcess:
                 return line.split(label, 1)[1].split()[0]
         raise RuntimeError(f"the local cloud printed no {label} line")
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def restart(self) -> None:
         """Stop cleanly (exit code 0 required) and start again with the same data dir."""
         code = self.stop()
@@ -164,10 +168,10 @@ def until(check: Callable[[], Any], limit_s: float, what: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    """A running local cloud at real time, shared by the e2e modules that need no time scale (each starts the
-    JVM of DynamoDB Local, moto and the function host: seconds a module would otherwise pay again); tests that
-    restart it leave it running. Always stopped at the end."""
+def _shared_local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """A local cloud at real time, shared by the e2e modules that need no time scale (each starts the JVM of
+    DynamoDB Local, moto and the function host: seconds a module would otherwise pay again). Always stopped at
+    the end."""
     base = tmp_path_factory.mktemp("local-cloud")
     # A local webhook receiver the browser tests start (dashboard/e2e/pages/webhooks.ts) may be reached.
     receiver = f"127.0.0.1:{_free_port()}"
@@ -178,3 +182,22 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     finally:
         cloud.stop()
 
+
+@pytest.fixture
+def local_cloud(_shared_local_cloud: LocalCloudProcess) -> LocalCloudProcess:
+    """The shared local cloud, running (tests that restart it leave it running; a worker stops it after the last
+    test that needs it, and a later one starts it again on the same data)."""
+    if not _shared_local_cloud.running:
+        _shared_local_cloud.start()
+    return _shared_local_cloud
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop the shared cloud when the worker's next test does not need it: the e2e modules run together (one
+    xdist group), and the worker goes on with other tests meanwhile, where an idle cloud would keep taking about
+    3 CPU-seconds a minute from them until the session ends."""
+    if "local_cloud" not in item.fixturenames or (nextitem is not None and "local_cloud" in nextitem.fixturenames):
+        return
+    cloud = getattr(item, "funcargs", {}).get("local_cloud")
+    if isinstance(cloud, LocalCloudProcess):
+        cloud.stop()
