@@ -214,11 +214,17 @@ _NO_STREAM = threading.local()  # set while an UpdateItem runs on a table withou
 
 
 def patch_dynamodb() -> None:
-    """Apply the fixes above to moto's DynamoDB backend (idempotent)."""
+    """Apply the fixes above to moto's DynamoDB backend (idempotent).
+
+    The backend's methods take the lock one call at a time; PutItem, UpdateItem and DeleteItem also read the
+    item in their request handler (a deep copy for ReturnValues before the write, the new item after it), and
+    the write changes the stored item in place: their whole handler holds the lock, so a read never walks an
+    item another request is changing ("dictionary changed size during iteration") and what it returns is the
+    item just before and after its own write, as DynamoDB answers."""
     from moto.dynamodb import models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoResult
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
     if getattr(DynamoDBBackend, "_leadpilot_patched", False):
         return
@@ -251,6 +257,8 @@ def patch_dynamodb() -> None:
     for name, member in list(vars(DynamoDBBackend).items()):
         if callable(member) and not name.startswith("_"):
             setattr(DynamoDBBackend, name, _locked(member))
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(DynamoHandler, name, _locked(getattr(DynamoHandler, name)))
     DynamoDBBackend._leadpilot_patched = True  # type: ignore[attr-defined]
 
 

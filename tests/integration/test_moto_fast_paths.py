@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import jsonpath_ng.ext
 import pytest
+from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoResult
 
 ITEM = {"pk": {"S": "W#1"}, "sk": {"S": "C#1"}, "n": {"N": "12.50"}, "b": {"B": b"\x00\xffbinary"},
@@ -228,3 +230,40 @@ def test_every_answer_still_carries_a_request_id_of_its_own(cloud: Any) -> None:
     ids = [client.list_queues()["ResponseMetadata"]["RequestId"] for _ in range(2)]
     # Then each has its own id, in AWS's long form (52 letters and digits)
     assert ids[0] != ids[1] and all(len(i) == 52 and i.isalnum() for i in ids), ids
+
+
+def test_an_update_never_changes_an_item_while_another_request_reads_it(cloud: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an item, and a request whose handler is copying it (for ReturnValues) when another update arrives
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName="concurrent", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client.put_item(TableName="concurrent", Item={"pk": {"S": "a"}, "n": {"N": "0"}})
+    copying, other_done, seen_during_copy = threading.Event(), threading.Event(), []
+    copy_item = Item.__deepcopy__
+
+    def slow_copy(self: Any, memo: Any) -> Any:
+        if threading.current_thread().name == "first" and not copying.is_set():
+            copying.set()
+            seen_during_copy.append(other_done.wait(timeout=1))  # does the other update land meanwhile?
+        return copy_item(self, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", slow_copy)
+
+    def update(tag: str) -> None:
+        client.update_item(TableName="concurrent", Key={"pk": {"S": "a"}}, UpdateExpression="SET #t = :v",
+                           ExpressionAttributeNames={"#t": tag}, ExpressionAttributeValues={":v": {"S": tag}},
+                           ReturnValues="ALL_OLD")
+
+    first = threading.Thread(target=update, args=("first",), name="first")
+    first.start()
+    assert copying.wait(timeout=10)
+    second = threading.Thread(target=lambda: (update("second"), other_done.set()))
+    second.start()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    # Then the second update waited for the first request to end, and both were applied
+    assert seen_during_copy == [False]
+    item = client.get_item(TableName="concurrent", Key={"pk": {"S": "a"}})["Item"]
+    assert item["first"] == {"S": "first"} and item["second"] == {"S": "second"}
