@@ -561,6 +561,33 @@ def patch_stepfunctions() -> None:
     StateTaskServiceCallback._leadpilot_patched = True  # type: ignore[attr-defined]
     _scale_retry_intervals()
     _stoppable_waits()
+    _whole_endings()
+
+
+_ENDING = threading.Lock()
+
+
+def _whole_endings() -> None:
+    """A DescribeExecution sees an execution's end whole. moto 5.2 sets an ended execution's status, then its
+    output (or error and cause), from the execution's thread: a describe in between read SUCCEEDED with no output,
+    and the run was closed without the outcome its End state wrote (the crash e2e test saw "succeeded" for a "yes").
+    The end is written, and a describe read, under one lock."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+    describe = StepFunctionResponse.describe_execution
+
+    def reflect_whole(self: Any) -> None:
+        with _ENDING:
+            reflect(self)
+
+    def describe_whole(self: Any) -> Any:
+        with _ENDING:
+            return describe(self)
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_whole  # type: ignore[method-assign]
+    StepFunctionResponse.describe_execution = describe_whole  # type: ignore[method-assign]
 
 
 _STOP_CHECK_S = 0.5
