@@ -98,8 +98,9 @@ class FunctionHost:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.gateway = Gateway(self, host, port)
+        session = boto3.session.Session(region_name=deployment.region)  # made and used here, in one thread
         self.pollers = [
-            SqsPoller(self.invoke, spec.logical_id, source, deployment.region)
+            SqsPoller(self.invoke, spec.logical_id, source, deployment.region, session)
             for spec in deployment.functions
             for source in spec.sqs_sources
             if source.enabled

@@ -36,6 +36,8 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import importlib
+import importlib.util
 import json
 import operator
 import sys
@@ -541,6 +543,7 @@ def patch_stepfunctions() -> None:
     success on a retry was lost. Here each retry registers a fresh token before its message is built, so
     `MaxAttempts: N` means the first attempt plus N awaited retries, exactly as on AWS (moto already counts the
     retries after the first attempt)."""
+    _defer_package_init("moto.batch")
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
         StateTaskServiceCallback,
@@ -562,6 +565,33 @@ def patch_stepfunctions() -> None:
     _scale_retry_intervals()
     _stoppable_waits()
     _whole_endings()
+
+
+def _defer_package_init(name: str) -> None:
+    """Import a package's submodules without running its __init__ until one of its own names is used.
+
+    Step Functions' parser imports `moto.batch.utils` for its Batch task integration, and with it the package
+    `moto.batch`, whose __init__ loads Batch's models and through them EC2's with their region and image data:
+    about 1 CPU-second at every start of a moto server or test worker, for a service LeadPilot's flows never
+    call. Deferred, the __init__ runs when something first reads a name of the package (moto's backend lookup
+    for a Batch request, say), and the submodules import as before."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+
+    def first_use(attribute: str) -> Any:
+        del package.__dict__["__getattr__"]
+        spec.loader.exec_module(package)  # type: ignore[union-attr]
+        return getattr(package, attribute)
+
+    package.__dict__["__getattr__"] = first_use  # a module's __getattr__ answers for the names it lacks (PEP 562)
+    sys.modules[name] = package
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(importlib.import_module(parent), child, package)  # as an import binds it
 
 
 _ENDING = threading.Lock()

@@ -25,6 +25,8 @@ from leadpilot.db import base
 from tests.integration.conftest import function_environment
 from tests.support.apps import TEMPLATE, Api
 
+# One worker runs them all, against one DynamoDB Local (a JVM start costs about 3 CPU-s).
+pytestmark = pytest.mark.xdist_group("dynamodb-local")
 _AWS_ENV = {"AWS_ACCESS_KEY_ID": "conformance", "AWS_SECRET_ACCESS_KEY": "conformance",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 _names = itertools.count()

@@ -2,6 +2,7 @@
 references between the resulting resources (what CloudFormation orders creation by, and refuses cycles in)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from samtranslator.swagger import swagger
 from samtranslator.translator.transform import transform
 
 from infra.local.template import load_template
@@ -19,6 +21,7 @@ TEMPLATE = load_template(ROOT / "template.yaml")
 REQUIRED = {"JwtSecret": "j" * 40}  # the parameters with no default
 Branch = frozenset[tuple[str, bool]]
 _SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
+_DEPLOYMENT_HASH = re.compile(r"(ApiDeployment)[0-9a-f]{10}\b|(deployment id: )[0-9a-f]{40}")
 
 
 class _NoManagedPolicies:
@@ -36,21 +39,40 @@ def _packaged(node: Any) -> Any:
     return [_packaged(item) for item in node] if isinstance(node, list) else node
 
 
-def _transform(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+def _transform(template: dict[str, Any], parameters: dict[str, str], copying: bool = False) -> dict[str, Any]:
+    """The SAM transform. Its swagger editor deep-copies the API's whole definition when it takes it and again
+    when it gives it back, once per route, so for this template 95% of the transform's CPU is copying. Unless
+    `copying`, the editor edits the one definition in place instead: the template that comes out is the same
+    (test_template_deploys checks it), except that its keys come in another order, and the hash of the API's
+    definition in the logical id of its deployment follows that order."""
     previous = os.environ.get("AWS_DEFAULT_REGION")
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"  # the transform reads the region, nothing else
+    copy = swagger._deepcopy
+    if not copying:
+        swagger._deepcopy = _itself
     try:
         return dict(transform(_packaged(template), {**REQUIRED, **parameters}, _NoManagedPolicies()))
     finally:
+        swagger._deepcopy = copy
         if previous is None:
             del os.environ["AWS_DEFAULT_REGION"]
         else:
             os.environ["AWS_DEFAULT_REGION"] = previous
 
 
+def _itself(value: Any) -> Any:
+    return value
+
+
+def same_but_deployment_hash(template: dict[str, Any]) -> str:
+    """The template as sorted JSON, with the hash in its API deployment's logical id and description left out."""
+    text = json.dumps(template, sort_keys=True, default=str)
+    return _DEPLOYMENT_HASH.sub(lambda found: found.group(1) or found.group(2), text)
+
+
 @cache
 def transformed() -> dict[str, Any]:
-    """The CloudFormation template the SAM transform makes of template.yaml (one per process: 5-8 CPU-seconds).
+    """The CloudFormation template the SAM transform makes of template.yaml (once per process, in about 1 s).
 
     One serves every deployment: the transform leaves each parameter to CloudFormation, as Fn::If on the
     template's conditions (test_template_deploys checks it), so what differs between deployments is which
@@ -58,7 +80,7 @@ def transformed() -> dict[str, Any]:
     return _transform(TEMPLATE, {})
 
 
-def transformed_with_one_event_each(parameters: dict[str, str]) -> dict[str, Any]:
+def transformed_with_one_event_each(parameters: dict[str, str], copying: bool = False) -> dict[str, Any]:
     """The transform of template.yaml with each function keeping only its first event: every resource and
     property of the template, at a fraction of the cost (the transform copies the API's whole definition for each
     route, so its cost grows with the square of the routes)."""
@@ -69,7 +91,7 @@ def transformed_with_one_event_each(parameters: dict[str, str]) -> dict[str, Any
             first = next(iter(events))
             resource = {**resource, "Properties": {**resource["Properties"], "Events": {first: events[first]}}}
         resources[name] = resource
-    return _transform({**TEMPLATE, "Resources": resources}, parameters)
+    return _transform({**TEMPLATE, "Resources": resources}, parameters, copying)
 
 
 def holding(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:
