@@ -37,7 +37,13 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 
-class _CfnLoader(yaml.SafeLoader):
+try:  # libyaml's parser, which PyYAML's wheels include: template.yaml in 0.05 s instead of 0.35 s
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _CfnLoader(_SafeLoader):
     """SafeLoader that knows CloudFormation's short-form tags."""
 
 
@@ -48,7 +54,7 @@ _CfnLoader.yaml_implicit_resolvers = {
 }
 
 
-def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+def _construct_short_tag(loader: yaml.constructor.SafeConstructor, suffix: str, node: yaml.Node) -> dict[str, Any]:
     if suffix not in _SHORT_TAGS:
         raise TemplateError(f"unknown CloudFormation tag !{suffix} at {node.start_mark}")
     value: Any
@@ -75,14 +81,14 @@ _PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
 def load_template(path: str | Path) -> dict[str, Any]:
     """Parse a CloudFormation/SAM YAML template, turning short tags into ``Fn::`` dicts.
 
-    Parsing is the slow part of provisioning (pure-Python YAML): a file is parsed once per content version
+    Parsing is the slow part of provisioning: a file is parsed once per content version
     (path, mtime, size) and each caller gets its own deep copy."""
     resolved = Path(path).resolve()
     stat = resolved.stat()
     key = (str(resolved), stat.st_mtime_ns, stat.st_size)
     if key not in _PARSED:
         with open(resolved, encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
+            document = yaml.load(handle, Loader=_CfnLoader)  # a safe loader
         if not isinstance(document, dict) or "Resources" not in document:
             raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
         _PARSED[key] = document
