@@ -581,11 +581,19 @@ def _defer_package_init(name: str) -> None:
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
         return
     package = importlib.util.module_from_spec(spec)
+    running = threading.RLock()  # the server's request threads wait for the one running the __init__
+    ran: list[bool] = []
 
     def first_use(attribute: str) -> Any:
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)  # type: ignore[union-attr]
-        return getattr(package, attribute)
+        with running:
+            if not ran:
+                ran.append(True)
+                spec.loader.exec_module(package)  # type: ignore[union-attr]
+                if package.__dict__.get("__getattr__") is first_use:
+                    del package.__dict__["__getattr__"]
+        if attribute in package.__dict__:
+            return package.__dict__[attribute]
+        raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
 
     package.__dict__["__getattr__"] = first_use  # a module's __getattr__ answers for the names it lacks (PEP 562)
     sys.modules[name] = package
