@@ -582,12 +582,13 @@ def _defer_package_init(name: str) -> None:
         return
     package = importlib.util.module_from_spec(spec)
     running = threading.RLock()  # the server's request threads wait for the one running the __init__
-    ran: list[bool] = []
+    ran = False
 
     def first_use(attribute: str) -> Any:
+        nonlocal ran
         with running:
             if not ran:
-                ran.append(True)
+                ran = True
                 spec.loader.exec_module(package)  # type: ignore[union-attr]
                 if package.__dict__.get("__getattr__") is first_use:
                     del package.__dict__["__getattr__"]

@@ -71,7 +71,7 @@ class SqsPoller:
     """Polls one queue for one function, the way an event-source mapping does."""
 
     def __init__(self, invoke: Callable[[str, Any], Any], function_id: str, source: SqsSource, region: str,
-                 session: boto3.session.Session | None = None) -> None:
+                 session: boto3.session.Session) -> None:
         self._invoke = invoke
         self.function_id = function_id
         self.source = source
@@ -79,7 +79,7 @@ class SqsPoller:
         self.name = f"{function_id}.{source.event_name}"
         # A client of its own (each long-polls on its own connection), made from the host's one session: a new
         # session reads SQS's service model again, about 90 ms of CPU per poller at every start.
-        self._sqs = (session or boto3.session.Session(region_name=region)).client("sqs")
+        self._sqs = session.client("sqs")
         self.busy = False  # handling a batch: a stop waits for it to end
 
     def run(self, stop: threading.Event) -> None:

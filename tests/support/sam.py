@@ -82,8 +82,8 @@ def transformed() -> dict[str, Any]:
 
 def transformed_with_one_event_each(parameters: dict[str, str], copying: bool = False) -> dict[str, Any]:
     """The transform of template.yaml with each function keeping only its first event: every resource and
-    property of the template, at a fraction of the cost (the transform copies the API's whole definition for each
-    route, so its cost grows with the square of the routes)."""
+    property of the template, at a fraction of the cost (with `copying`, the transform copies the API's whole
+    definition for each route, so its cost grows with the square of the routes)."""
     resources = {}
     for name, resource in TEMPLATE["Resources"].items():
         events = resource.get("Properties", {}).get("Events")
