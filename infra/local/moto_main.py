@@ -27,7 +27,8 @@ depend on the request (patch_dispatch).
 When LEADPILOT_MOTO_STATE names a folder, its SQS messages are journaled there (infra.local.sqs_journal) and
 its S3 objects mirrored there (infra.local.s3_files), so that queued work survives a crash. Its Step
 Functions get two fixes too: each retry of a callback task gets its own task token (patch_stepfunctions), and
-a long Wait state holds no thread and survives a restart (infra.local.sfn_waits).
+a long Wait state holds no thread and survives a restart (infra.local.sfn_waits); and, as on AWS, an execution's
+end is reported on the default event bus as a status-change event (patch_status_events).
 
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
@@ -39,6 +40,7 @@ import functools
 import importlib
 import importlib.util
 import json
+import logging
 import operator
 import sys
 import threading
@@ -629,6 +631,60 @@ def _whole_endings() -> None:
     StepFunctionResponse.describe_execution = describe_whole  # type: ignore[method-assign]
 
 
+_DETAIL_LIMIT = 200_000  # bytes of input or output an event carries (EventBridge's entries are at most 256 KB)
+
+
+def patch_status_events() -> None:
+    """An execution's end is reported on its account's default event bus, as AWS Step Functions does: a
+    "Step Functions Execution Status Change" event with source aws.states, which template.yaml's
+    AutomationRunStatusRule routes to the automation triggers queue to close the run's record. moto 5.2 sends
+    none, so a run whose flow ended on its own stayed "running" until something described its execution.
+    Only ends are reported (SUCCEEDED, FAILED, TIMED_OUT, ABORTED), the statuses the template listens for.
+    Applied after patch_stepfunctions, the event goes out once the whole end is written, outside its lock."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    if getattr(BaseExecutionWorkerCommunication, "_leadpilot_reports", False):
+        return
+    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def reflect_and_report(self: Any) -> None:
+        reflect(self)
+        try:
+            _report_end(self.execution)
+        except Exception:  # the execution has ended either way: the run reconciler closes its record later
+            logging.getLogger("infra.local.moto_main").exception("status event of %s not sent",
+                                                                  self.execution.exec_arn)
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_and_report  # type: ignore[method-assign]
+    BaseExecutionWorkerCommunication._leadpilot_reports = True  # type: ignore[attr-defined]
+
+
+def _millis(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def _report_end(execution: Any) -> None:
+    """Put the execution's status-change event, shaped as AWS's, on the default bus of its account and region."""
+    from moto.events.models import events_backends
+
+    status = execution.exec_status.value
+    succeeded = status == "SUCCEEDED"
+    detail: dict[str, Any] = {
+        "executionArn": execution.exec_arn, "stateMachineArn": execution.state_machine_arn, "name": execution.name,
+        "status": status, "startDate": _millis(execution.start_date), "stopDate": _millis(execution.stop_date),
+        "input": json.dumps(execution.input_data, separators=(",", ":")),
+        "output": json.dumps(execution.output, separators=(",", ":")) if succeeded else None,
+        "error": execution.error, "cause": execution.cause}
+    for key in ("input", "output"):
+        included = detail[key] is None or len(detail[key]) <= _DETAIL_LIMIT
+        detail[f"{key}Details"] = {"included": included}
+        if not included:
+            detail[key] = None
+    events_backends[execution.account_id][execution.region_name].put_events([{
+        "Source": "aws.states", "DetailType": "Step Functions Execution Status Change",
+        "Detail": json.dumps(detail), "Resources": [execution.exec_arn]}])
+
+
 _STOP_CHECK_S = 0.5
 
 
@@ -749,6 +805,7 @@ def main(argv: list[str] | None = None) -> None:
     patch_dispatch()
     patch_stepfunctions()
     patch_execution_lookups()
+    patch_status_events()
     _keep_state()
     sfn_waits.install_from_env()  # before serving: parked executions are RUNNING again when the first call comes
     from moto.server import main as moto_main

@@ -332,8 +332,8 @@ def test_pause_resume_skip_restart_and_cancel_one_run(cloud: Any, api: Api, owne
     assert metrics["by_outcome"] == {"cancelled": 1}
 
 
-def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_status_event(
-        cloud: Any, api: Api, owner: dict[str, Any]) -> None:
+def test_an_execution_that_ends_outside_leadpilot_closes_its_run_through_its_status_event(
+        cloud: Any, api: Api, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a run resumed in its delay: its second execution runs on the version's entry machine
     token, ws = owner["access_token"], owner["workspace"]["id"]
     flow_id, _, run_id = run_in_its_delay(cloud, api, token, {"first_name": "En", "phone": "+14155550189"})
@@ -341,18 +341,41 @@ def test_an_execution_of_the_entry_machine_that_ends_closes_its_run_on_aws_statu
     api.post(f"/runs/{run_id}/resume", token=token)
     second = _execution_arn(api, token, flow_id, run_id).replace(f":{run_id}", f"-entry:{run_id}-2")
 
-    # When that execution is stopped outside LeadPilot and AWS reports it (moto emits no status events)
+    # When that execution is stopped outside LeadPilot
     _stop_by_hand(second)
     assert _status_soon(second, "ABORTED") == "ABORTED"
-    deliver([{"detail-type": "Step Functions Execution Status Change", "source": "aws.states",
-              "detail": {"stateMachineArn": second.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:"),
-                         "name": f"{run_id}-2", "status": "ABORTED"}}])
 
-    # Then the event closed the run record (read straight from the table: no route synced it)
-    from leadpilot.automation.runs import runs
+    # Then listings show the record as it is, without asking Step Functions (a page of waiting runs costs no
+    # call per run), so the run is still listed as running
+    from leadpilot.automation.runs import machines, runs
 
+    def no_describes(*_: Any) -> Any:
+        raise AssertionError("a listing described an execution")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(machines, "describe", no_describes)
+        assert [r["status"] for r in api.get(f"/flows/{flow_id}/runs", token=token).body["items"]] == ["running"]
+
+    # When Step Functions' status-change event for it, routed by the template's rule, reaches the trigger consumer
+    ended = _status_events_of(cloud, second)
+    assert [(e["source"], e["detail"]["status"], e["detail"]["name"]) for e in ended] == [
+        ("aws.states", "ABORTED", f"{run_id}-2")]
+    deliver(ended)
+
+    # Then the event closed the run record, and listings show it ended
     item = runs.get_item(ws, run_id)
     assert item is not None and item.status == "cancelled", item and item.status
+    assert [r["status"] for r in api.get(f"/flows/{flow_id}/runs", token=token).body["items"]] == ["cancelled"]
+
+
+def _status_events_of(cloud: Any, execution_arn: str, limit_s: float = 15) -> list[dict[str, Any]]:
+    """The status-change events of one execution on the triggers queue (others taken off it are dropped)."""
+    deadline, found = time.monotonic() + limit_s, []
+    while not found and time.monotonic() < deadline:
+        found = [e for e in trigger_envelopes(cloud) if e.get("detail-type") == "Step Functions Execution Status "
+                 "Change" and e["detail"]["executionArn"] == execution_arn]
+        time.sleep(0.05)
+    return found
 
 
 def _stop_by_hand(execution_arn: str, limit_s: float = 15) -> None:

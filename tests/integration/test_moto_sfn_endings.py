@@ -1,4 +1,5 @@
-"""The local cloud's Step Functions (moto, patched by infra/local/moto_main.py) shows an execution's end whole."""
+"""The local cloud's Step Functions (moto, patched by infra/local/moto_main.py) shows an execution's end whole,
+and reports it on the default event bus as AWS does."""
 from __future__ import annotations
 
 import json
@@ -41,3 +42,50 @@ def test_a_describe_during_an_execution_s_end_sees_its_output(cloud: Any, monkey
     # Then that describe saw the succeeded execution with the output its End state wrote
     assert [(d["executionArn"], d["status"], json.loads(d.get("output") or "null")) for d in described] == [
         (arn, "SUCCEEDED", {"outcome": "yes"})]
+
+
+FAILS = {"StartAt": "no", "States": {"no": {"Type": "Fail", "Error": "Flow.Broken", "Cause": "a bad node"}}}
+STATUS_CHANGE = "Step Functions Execution Status Change"
+
+
+def test_an_execution_s_end_is_reported_on_the_default_bus_as_aws_reports_it(cloud: Any) -> None:
+    # Given a rule on the default bus for Step Functions' status changes of machines named "ends-", into a queue
+    sfn, events, sqs = (boto3.client(name, region_name="us-east-1") for name in ("stepfunctions", "events", "sqs"))
+    queue = sqs.create_queue(QueueName="status-changes")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    machines = {name: sfn.create_state_machine(name=name, definition=json.dumps(definition),
+                                               roleArn="arn:aws:iam::123456789012:role/states")["stateMachineArn"]
+                for name, definition in (("ends-yes", ENDS_YES), ("ends-failing", FAILS), ("other-yes", ENDS_YES))}
+    prefix = machines["ends-yes"].rsplit(":", 1)[0] + ":ends-"
+    events.put_rule(Name="status-changes", EventPattern=json.dumps({
+        "source": ["aws.states"], "detail-type": [STATUS_CHANGE],
+        "detail": {"status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+                   "stateMachineArn": [{"prefix": prefix}]}}))
+    events.put_targets(Rule="status-changes", Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    # When one execution of each machine ends
+    started = {name: sfn.start_execution(stateMachineArn=arn, name="one", input='{"contact": "c1"}')["executionArn"]
+               for name, arn in machines.items()}
+    found: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + 10
+    while len(found) < 2 and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            event = json.loads(message["Body"])
+            found[event["detail"]["stateMachineArn"].rsplit(":", 1)[-1]] = event
+
+    # Then each end the rule matches came as AWS sends it: source, detail-type, the execution as a resource, and
+    # the detail Step Functions gives (the output of a success, the error and cause of a failure)
+    time.sleep(0.3)  # the third machine's end, which the rule does not match, would have arrived by now
+    assert sorted(found) == ["ends-failing", "ends-yes"]
+    yes, failing = found["ends-yes"], found["ends-failing"]
+    assert (yes["source"], yes["detail-type"], yes["resources"]) == ("aws.states", STATUS_CHANGE, [started["ends-yes"]])
+    assert {k: yes["detail"][k] for k in ("executionArn", "stateMachineArn", "name", "status", "error", "cause")} == {
+        "executionArn": started["ends-yes"], "stateMachineArn": machines["ends-yes"], "name": "one",
+        "status": "SUCCEEDED", "error": None, "cause": None}
+    assert json.loads(yes["detail"]["output"]) == {"outcome": "yes"} and json.loads(yes["detail"]["input"]) == {
+        "contact": "c1"}
+    assert yes["detail"]["outputDetails"] == {"included": True}
+    assert yes["detail"]["startDate"] <= yes["detail"]["stopDate"]
+    assert ({k: failing["detail"][k] for k in ("status", "error", "cause", "output")}
+            == {"status": "FAILED", "error": "Flow.Broken", "cause": "a bad node", "output": None})
+    assert not sqs.receive_message(QueueUrl=queue).get("Messages")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -19,10 +18,8 @@ STALE_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "Ex
 # The execution (or its whole machine: the local cloud restarted) is not known to Step Functions.
 GONE = frozenset({"ExecutionDoesNotExist", "StateMachineDoesNotExist"})
 ENTRY_SUFFIX = "-entry"
-DESCRIBERS = 8  # DescribeExecution calls in flight at once for a page of runs
 
 _CLIENT_LOCK = threading.Lock()
-_DESCRIBERS = ThreadPoolExecutor(max_workers=DESCRIBERS, thread_name_prefix="describe")  # threads on first use
 
 
 class TransientAwsError(RuntimeError):
@@ -30,7 +27,7 @@ class TransientAwsError(RuntimeError):
 
 
 def _client(region: str) -> Any:
-    # Made under a lock: the pools of describe_many and of batched enrolment call this from several threads, and
+    # Made under a lock: batched enrolment's pool calls this from several threads, and
     # boto3's default session is not safe to first use from several at once.
     with _CLIENT_LOCK:
         return _made_client(region)
@@ -96,13 +93,6 @@ def describe(region: str, execution_arn: str) -> dict[str, Any] | None:
         if _code(exc) in GONE:
             return None
         raise TransientAwsError(f"describe_execution failed: {_code(exc)}") from exc
-
-
-def describe_many(region: str, execution_arns: Sequence[str]) -> list[dict[str, Any] | None]:
-    """`describe` of each execution, in order, with a few calls in flight at once; the first error is raised."""
-    if len(execution_arns) < 2:
-        return [describe(region, arn) for arn in execution_arns]
-    return list(_DESCRIBERS.map(lambda arn: describe(region, arn), execution_arns))
 
 
 def machine_exists(region: str, machine_arn: str) -> bool:

@@ -331,21 +331,14 @@ def move(settings: Settings, item: RunItem, to: str, actions: list[Any], *, cond
 def sync(settings: Settings, item: RunItem) -> Run:
     """A running record whose execution has ended is closed (status, error, end) and its contact released.
 
-    Step Functions does not call back when a run ends on its own; this runs on every read of a running run,
-    before an enrollment is refused, in the reconciler, and on each Step Functions status-change event (AWS).
+    Step Functions does not call back when a run ends on its own; it reports the end as a status-change event
+    (on AWS and on the local cloud), and this runs on each of them, on every read of one running run, before an
+    enrollment is refused, and in the reconciler (a lost event). Listings show the records as they are.
     A running record whose execution is missing is left as it is: the reconciler restarts it.
     """
     if item.status != "running":
         return _run(item)
     return _synced(settings, item, machines.describe(settings.region, item.execution_arn))
-
-
-def sync_page(settings: Settings, items: list[RunItem]) -> list[Run]:
-    """`sync` for a page of runs: the running ones' executions are described together (machines.describe_many:
-    one after another, a page of 50 waiting runs cost 50 round trips), then each run is closed or kept in order,
-    as `sync` would."""
-    described = iter(machines.describe_many(settings.region, [i.execution_arn for i in items if i.status == "running"]))
-    return [_synced(settings, item, next(described)) if item.status == "running" else _run(item) for item in items]
 
 
 def _synced(settings: Settings, item: RunItem, described: dict[str, Any] | None) -> Run:
@@ -527,7 +520,7 @@ def _listed(settings: Settings, ws: str, gsi1pk: str, sk: str, limit: int, curso
         by_id = {i.run_id: i for i in RunItem.batch_get(keys)}
         items = [by_id[i.run_id] for i in found if isinstance(i, RunIndexItem) and i.run_id in by_id]
     page = _page(items, limit, more)
-    runs = sync_page(settings, page["items"])
+    runs = [_run(item) for item in page["items"]]  # no describes: status-change events close ended runs (`sync`)
     narrowed = sk == "IDX#CONTACT"  # the only listing filtered after reading
     keep = [r.to_dict() for r in runs if not narrowed or ((status is None or r.status == status)
                                                            and (flow_id is None or r.flow_id == flow_id))]

@@ -80,7 +80,7 @@ def changed_fields(event: dict[str, Any]) -> set[str]:
 
 
 def on_status_change(settings: Settings, config: RuntimeConfig, detail: dict[str, Any]) -> None:
-    """An execution of one of our machines changed status (AWS only; moto emits none): close its record."""
+    """An execution of one of our machines ended (AWS, and the local cloud's moto server): close its record."""
     name = str(detail.get("stateMachineArn", "")).rsplit(":", 1)[-1].removesuffix(machines.ENTRY_SUFFIX)
     prefix, _, rest = name.partition(f"{config.machine_prefix}-")
     parts = rest.split("-")
