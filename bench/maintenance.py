@@ -190,15 +190,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--only-jobs", nargs="*", default=None, help="substrings of the jobs to fire")
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    # The bench sends a few thousand requests a minute from one workspace: lift the limit, keep its write.
-    os.environ["LEADPILOT_RATE_LIMIT_WORKSPACE"] = "10000000"
     _quiet_host()
     from infra.local.cloud import LocalCloud
 
     rng = random.Random(15)
     (ROOT / ".leadpilot").mkdir(exist_ok=True)
     with (tempfile.TemporaryDirectory(prefix="bench-maintenance-", dir=ROOT / ".leadpilot") as data,
-          LocalCloud(data, port=args.port, seed=False) as cloud):
+          # It sends a few thousand requests a minute from one workspace: the limit is lifted, its count still written.
+          LocalCloud(data, port=args.port, seed=False, parameters={"WorkspaceRequestsPerMinute": "10000000"}) as cloud):
         backend = cloud.backend.name if cloud.backend else "?"
         token, ids = _seed(cloud, args)
         url = cloud.api_url

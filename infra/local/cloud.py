@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -62,8 +63,13 @@ class LocalCloud:
         *,
         template_path: str | Path | None = None,
         snapshot_interval: float = 5.0,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
+        """`parameters`: values for template parameters the local cloud leaves at their defaults (a bench lifts
+        WorkspaceRequestsPerMinute with it; setting a variable such as LEADPILOT_RATE_LIMIT_WORKSPACE does not work,
+        the template's value replaces it); the parameters the cloud sets itself keep its values."""
         self.data_dir = Path(data_dir).resolve()
+        self.parameters = dict(parameters or {})
         self.host = host
         self.port = port
         self.seed = seed
@@ -157,7 +163,7 @@ class LocalCloud:
                       # Calendar sync talks to the gateway's fake Google Calendar and Graph (tokens of the stub).
                       "GoogleCalendarApiUrl": f"http://{self.host}:{self.port}{CALENDARS_PREFIX}/google/calendar/v3/",
                       "GraphApiUrl": f"http://{self.host}:{self.port}{CALENDARS_PREFIX}/graph/v1.0"}
-        self.deployment = provision(self.template_path, parameters)
+        self.deployment = provision(self.template_path, {**self.parameters, **parameters})
         self.moto_state_path.mkdir(parents=True, exist_ok=True)
         (self.moto_state_path / PROVISIONED_MARKER).touch()
         had_data = self._restore(had_database)
