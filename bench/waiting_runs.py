@@ -6,8 +6,10 @@ real seconds (long waits and unanswered callback tasks are parked by the moto se
 sfn_callbacks), signs up, loads the contacts straight into DynamoDB (`load`, batch writes), publishes a
 flow `trigger -> delay 1 day -> end` or `trigger -> wait for reply (1 day) -> yes | no` and enrols every contact
 through the product's own path, POST /flows/{id}/enrollments (100 per call, a few calls at a time). Printed:
-  enrolment rate; threads and RSS of each local-cloud process with no run and while holding the runs, and per
-  waiting run in moto; the API's latency (GET /contacts, GET /flows/{id}/runs: p50/p95) with 0 and N waiting
+  enrolment rate; how long after every execution is RUNNING the queues are empty (the action worker registers
+  each run's wait; the figures "while holding" are taken after that, with nothing left to do); threads and RSS
+  of each local-cloud process with no run and while holding the runs, and per waiting run in moto; the API's
+  latency (GET /contacts, GET /flows/{id}/runs: p50/p95) with 0 and N waiting
   (with 0, the runs listed are a page of another flow's ended runs, so both figures are for a page of 50);
   for each restart: time until the cloud answers with every execution RUNNING again, how many came back, and
   whether sampled executions kept their wait's start (hence their due time);
@@ -143,6 +145,23 @@ def _executions(cloud: LocalCloudProcess, machine: str, status: str) -> list[str
                        aws_access_key_id="bench", aws_secret_access_key="bench")
     pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter=status)
     return [e["executionArn"] for page in pages for e in page["executions"]]
+
+
+def _backlog(cloud: LocalCloudProcess) -> int:
+    """Messages in the local cloud's queues, waiting or being handled."""
+    sqs = boto3.client("sqs", endpoint_url=cloud.aws_endpoint, region_name="us-east-1",
+                       aws_access_key_id="bench", aws_secret_access_key="bench")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    return sum(int(value) for url in sqs.list_queues().get("QueueUrls", [])
+               for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values())
+
+
+def _drained(cloud: LocalCloudProcess, limit_s: float) -> float:
+    """Wait until every queue is empty (the action worker registers each run's wait after its execution is
+    RUNNING, and slower than enrolment starts them); returns the seconds it took."""
+    started = time.perf_counter()
+    _until(lambda: _backlog(cloud) == 0 and _backlog(cloud) == 0, limit_s, "every queue is empty")
+    return time.perf_counter() - started
 
 
 def _entered(cloud: LocalCloudProcess, arns: list[str]) -> dict[str, str]:
@@ -344,6 +363,8 @@ def _bench(cloud: LocalCloudProcess, data_dir: Path, args: argparse.Namespace) -
     print(f"enrolled {len(ids)} in {enrol_s:.0f} s ({len(ids) / enrol_s:.1f}/s)", flush=True)
     running = _until(lambda: (r := _executions(cloud, machine_arn, "RUNNING")) and len(r) >= n and r, 600,
                      "every execution runs")
+    drained_s = _drained(cloud, 3600)
+    print(f"every queue empty {drained_s:.0f} s after every execution was RUNNING", flush=True)
     time.sleep(args.park_after_s + 5)  # let the last program threads let go of their parked executions
     held = _held(cloud, data_dir)
     latency_held = _latency(cloud, token, flow_id)
@@ -360,6 +381,7 @@ def _bench(cloud: LocalCloudProcess, data_dir: Path, args: argparse.Namespace) -
     held_after, latency_after = _held(cloud, data_dir), _latency(cloud, token, flow_id)
     print(f"holding them after the restarts: {json.dumps(held_after)}; API {json.dumps(latency_after)}", flush=True)
     figures = {"kind": args.kind, "runs": n, "enrol_s": round(enrol_s, 1), "enrol_per_s": round(n / enrol_s, 1),
+               "drained_after_running_s": round(drained_s),
                "idle": idle, "held": held, "held_after_restarts": held_after, "per_run": _per_run(idle, held, n),
                "latency": {"0": latency_idle, str(n): latency_held, f"{n} after restart": latency_after},
                "restarts": restarts, "moto_threads": held.get(MOTO, {}).get("threads"),
