@@ -129,7 +129,7 @@ def list_flow_versions(flow_id: str) -> dict[str, Any]:
 @edge.route("/flows/{flow_id}/runs", "GET")
 def list_runs(flow_id: str) -> dict[str, Any]:
     identity = edge.identity()
-    return runs.list_runs(edge.settings, identity, parse_id(flow_id, "flow_id"), edge.limit(), _status(),
+    return runs.list_runs(identity, parse_id(flow_id, "flow_id"), edge.limit(), _status(),
                           edge.query("cursor"))
 
 
@@ -137,7 +137,7 @@ def list_runs(flow_id: str) -> dict[str, Any]:
 def find_runs() -> dict[str, Any]:
     identity = edge.identity()
     contact_id, flow_id = edge.query("contact_id"), edge.query("flow_id")
-    return runs.find_runs(edge.settings, identity, edge.limit(), edge.query("cursor"), status=_status(),
+    return runs.find_runs(identity, edge.limit(), edge.query("cursor"), status=_status(),
                           flow_id=parse_id(flow_id, "flow_id") if flow_id is not None else None,
                           contact_id=parse_id(contact_id, "contact_id") if contact_id is not None else None)
 

@@ -258,7 +258,7 @@ def bulk(settings: Settings, identity: Identity, flow_id: str, body: dict[str, A
                   for run_id, i in zip(body["run_ids"], items, strict=True)]
         more, cursor = False, None
     else:
-        page = runs.list_runs(settings, identity, flow_id, limit, body["status"], body.get("cursor"))
+        page = runs.list_runs(identity, flow_id, limit, body["status"], body.get("cursor"))
         chosen = [(r["id"], runs.get_item(identity.workspace_id, r["id"])) for r in page["items"]
                   if r["status"] == body["status"]]
         more, cursor = page["next_cursor"] is not None, page["next_cursor"]

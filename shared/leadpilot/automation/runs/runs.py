@@ -473,7 +473,7 @@ def _start_key(pk: str, sk: str, gsi1pk: str, cursor: str | None) -> dict[str, A
             "GSI1SK": {"S": position}}
 
 
-def list_runs(settings: Settings, identity: Identity, flow_id: str, limit: int, status: str | None = None,
+def list_runs(identity: Identity, flow_id: str, limit: int, status: str | None = None,
               cursor: str | None = None) -> dict[str, Any]:
     """The flow's runs, newest first, optionally of one status (its own listing: no filtering)."""
     get_flow(identity, flow_id)
@@ -482,31 +482,31 @@ def list_runs(settings: Settings, identity: Identity, flow_id: str, limit: int, 
         gsi1pk, sk = flow_runs_pk(ws, flow_id), "RUN"
     else:
         gsi1pk, sk = flow_status_pk(ws, flow_id, status), "IDX#STATUS"
-    return _listed(settings, ws, gsi1pk, sk, limit, cursor, status)
+    return _listed(ws, gsi1pk, sk, limit, cursor, status)
 
 
-def list_contact_runs(settings: Settings, identity: Identity, contact_id: str, limit: int,
+def list_contact_runs(identity: Identity, contact_id: str, limit: int,
                       status: str | None = None, cursor: str | None = None, flow_id: str | None = None
                       ) -> dict[str, Any]:
     """A contact's runs of every flow, newest first (a status or flow narrows the page: a contact has few runs)."""
-    return _listed(settings, identity.workspace_id, contact_runs_pk(identity.workspace_id, contact_id),
+    return _listed(identity.workspace_id, contact_runs_pk(identity.workspace_id, contact_id),
                    "IDX#CONTACT", limit, cursor, status, flow_id)
 
 
-def find_runs(settings: Settings, identity: Identity, limit: int, cursor: str | None = None, *,
+def find_runs(identity: Identity, limit: int, cursor: str | None = None, *,
               status: str | None = None, flow_id: str | None = None, contact_id: str | None = None
               ) -> dict[str, Any]:
     """The workspace's runs, newest first, narrowed to a contact, a flow and/or a status."""
     if contact_id is not None:
-        return list_contact_runs(settings, identity, contact_id, limit, status, cursor, flow_id)
+        return list_contact_runs(identity, contact_id, limit, status, cursor, flow_id)
     if flow_id is not None:
-        return list_runs(settings, identity, flow_id, limit, status, cursor)
+        return list_runs(identity, flow_id, limit, status, cursor)
     ws = identity.workspace_id
     sk = "IDX#WORKSPACE" if status is None else "IDX#WS_STATUS"
-    return _listed(settings, ws, workspace_runs_pk(ws, status), sk, limit, cursor, status)
+    return _listed(ws, workspace_runs_pk(ws, status), sk, limit, cursor, status)
 
 
-def _listed(settings: Settings, ws: str, gsi1pk: str, sk: str, limit: int, cursor: str | None,
+def _listed(ws: str, gsi1pk: str, sk: str, limit: int, cursor: str | None,
             status: str | None, flow_id: str | None = None) -> dict[str, Any]:
     start = _start_key(f"WS#{ws}#RUN#{{run}}", sk, gsi1pk, cursor)
     query = RunItem.gsi1.query if sk == "RUN" else RunIndexItem.gsi1.query
