@@ -113,16 +113,29 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield deployment
 
 
+@pytest.fixture
+def rate_limits(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's own rate limits (the template's defaults), for a test that counts a request's calls."""
+    environment = shared_environment(cloud.functions)
+    for name in ("LEADPILOT_RATE_LIMIT_WORKSPACE", "LEADPILOT_RATE_LIMIT_API_KEY"):
+        monkeypatch.setenv(name, environment[name])
+    get_settings.cache_clear()
+
+
 @contextmanager
 def function_environment(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> Iterator[None]:
     """The functions' environment as the local cloud gives it (every variable all functions that have it agree on:
-    the globals, and the send workers' PUBLIC_BASE_URL), with metrics off and argon2's cheapest profile (stage
-    "test" only; production parameters: tests/unit/test_credentials.py); settings (and the platform's cached
-    ones) read afresh."""
+    the globals, and the send workers' PUBLIC_BASE_URL), with metrics off, argon2's cheapest profile (stage
+    "test" only; production parameters: tests/unit/test_credentials.py) and no rate limits; settings (and the
+    platform's cached ones) read afresh."""
     for key, value in shared_environment(deployment.functions).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("LEADPILOT_PASSWORD_HASHING", "cheapest")
+    # No rate count: a conditional write on every request, a quarter of a refused request's CPU here. The tests of
+    # the limits set their own (test_rate_limits, the public booking pages); the e2e and browser tests keep them.
+    monkeypatch.setenv("LEADPILOT_RATE_LIMIT_WORKSPACE", "0")
+    monkeypatch.setenv("LEADPILOT_RATE_LIMIT_API_KEY", "0")
     get_settings.cache_clear()
     password_hashing.cache_clear()
     platform_settings.forget_cached()  # credentials and plans another test saved are gone with its data

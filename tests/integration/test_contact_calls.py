@@ -13,6 +13,7 @@ from typing import Any
 
 import botocore.client
 import botocore.handlers
+import pytest
 
 from tests.support.apps import Api
 
@@ -53,6 +54,7 @@ def _contact(api: Api, token: str, n: int) -> str:
     return str(reply.body["id"])
 
 
+@pytest.mark.usefixtures("rate_limits")  # the calls counted include the request's rate count
 def test_the_contact_routes_make_only_the_calls_they_need(api: Api, owner: dict[str, Any]) -> None:
     # Given a workspace whose configuration this process has read once
     token = owner["access_token"]

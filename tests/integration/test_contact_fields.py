@@ -112,6 +112,7 @@ def test_only_owners_and_admins_manage_definitions(api: Api, owner: dict[str, An
     assert api.get("/contact-fields", token=key).status == 200
 
 
+@pytest.mark.usefixtures("rate_limits")  # the calls counted include the request's rate count
 def test_routes_check_their_cached_definitions_with_the_caller_and_see_another_instances_change(
         api: Api, owner: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a contact, read once, so this process holds the workspace's definitions (none yet)
