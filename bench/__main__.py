@@ -185,8 +185,10 @@ def _reply_waits(r: Any, _: argparse.Namespace) -> list[Row]:
     answered = r["resumed_on_reply"] == r["replied"] and r["last_listed_resumed"]
     restarts = "; ".join(f"{x['restart']}: {x['running_again']:,} back in {x['all_back_s']:.0f} s"
                          for x in r["restarts"])
-    measured = (f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB ({_per_run(r)}); {restarts}; "
-                f"{r['resumed_on_reply']}/{r['replied']} replied to resumed")
+    drained = (f"; queues empty {r['drained_after_running_s']} s after the last start"
+               if "drained_after_running_s" in r else "")
+    measured = (f"moto {r['moto_threads']} threads, {r['moto_rss_mb']} MB ({_per_run(r)}){drained}; {restarts}; "
+                f"{r['resumed_on_reply']}/{r['replied']} replied to resumed in {r['replies_ended_s']:.0f} s")
     if r.get("measured_at"):
         measured = f"{measured} [recorded {r['measured_at']}: {r['command']}]"
     return [(f"{r['runs']:,} runs waiting for a reply held, back after a SIGKILL, resumed by replies "
