@@ -176,8 +176,8 @@ def _latency(r: Any) -> Row:
     measured = ", ".join(f"{route} {before:.0f} -> {after:.0f} ms" for route, (before, after) in p95.items())
     unchanged = all(after <= 1.5 * before for before, after in p95.values())
     return (f"API p95 unchanged with {r['runs']:,} runs waiting for a reply (goal at 10,000)", f"p95 {measured}",
-            unchanged, "with 0 waiting, the runs listed are a page of 50 ended runs; listings read the records "
-            "only (status-change events close ended runs), a recording older than that described each running run")
+            unchanged, "with 0 waiting, the runs listed are a page of 50 ended runs; listings read the run records "
+            "only (status-change events close ended runs)")
 
 
 def _reply_waits(r: Any, _: argparse.Namespace) -> list[Row]:
