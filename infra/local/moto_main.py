@@ -44,6 +44,7 @@ import logging
 import operator
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
@@ -567,6 +568,8 @@ def patch_stepfunctions() -> None:
     _scale_retry_intervals()
     _stoppable_waits()
     _whole_endings()
+    _stoppable_from_start()
+    patch_parse_trees()
 
 
 def _defer_package_init(name: str) -> None:
@@ -603,6 +606,65 @@ def _defer_package_init(name: str) -> None:
     parent, _, child = name.rpartition(".")
     if parent:
         setattr(importlib.import_module(parent), child, package)  # as an import binds it
+
+
+_TREES_KEPT = 64  # definitions: a flow version has two machines (new runs, and entry at any node)
+_trees: OrderedDict[str, Any] = OrderedDict()
+_trees_lock = threading.Lock()
+
+
+def patch_parse_trees() -> None:
+    """moto parses a machine's ASL (ANTLR) when the machine is created, to validate it, and again when each of its
+    executions starts: its costliest step (50-300 ms), 7% of the in-process integration suite's CPU. The parse
+    tree of each definition is kept, and each parse of a known definition builds a fresh program from its tree
+    (as moto does after parsing; the tree is only read). A definition that fails to parse is not kept."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    if getattr(AmazonStateLanguageParser, "_leadpilot_kept", False):
+        return
+    parse = AmazonStateLanguageParser.parse
+
+    def parse_kept(definition: str) -> tuple[Any, Any]:
+        with _trees_lock:
+            tree = _trees.get(definition)
+            if tree is not None:
+                _trees.move_to_end(definition)
+        if tree is not None:
+            return Preprocessor().visit(tree), tree
+        program, tree = parse(definition)
+        with _trees_lock:
+            _trees[definition] = tree
+            while len(_trees) > _TREES_KEPT:
+                _trees.popitem(last=False)
+        return program, tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse_kept)  # type: ignore[method-assign,assignment]
+    AmazonStateLanguageParser._leadpilot_kept = True  # type: ignore[attr-defined]
+
+
+_STARTING_S = 10.0  # how long a stop waits for an execution's program to begin (it parses its definition first)
+
+
+def _stoppable_from_start() -> None:
+    """A StopExecution right after StartExecution stops the execution. moto 5.2 makes an execution's environment
+    on its program thread, after parsing its definition, and marks it running only when the program begins: a
+    stop before that failed on the missing environment (AttributeError: a 500 from moto, and from the run's
+    cancel or pause that sent it), or was ignored and the execution ran on. The stop now waits until the program
+    has begun (a few milliseconds with a kept parse tree), then stops it as moto does."""
+    import time
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    stop = ExecutionWorker.stop
+
+    def stop_once_begun(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+        deadline = time.monotonic() + _STARTING_S
+        while (self.env is None or self.env.program_state() is None) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        stop(self, stop_date, error, cause)
+
+    ExecutionWorker.stop = stop_once_begun  # type: ignore[method-assign]
 
 
 _ENDING = threading.Lock()

@@ -18,8 +18,8 @@ it running and leaves it alone. A continuation journaled just before a crash, wh
 its next task, is lost like any running execution, and the reconciler restarts that run at its last node.
 
 Not parked: waits inside Parallel or Map branches and in machines with a TimeoutSeconds (the flows use neither).
-Parsing ASL is moto's costliest step (~50-300 ms per execution): the parse tree of each definition is kept, and
-every execution builds its own program from it (`program_of`).
+A parked execution goes on with a program built from its definition's kept parse tree (`program_of`;
+moto_main.patch_parse_trees keeps them).
 """
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,6 @@ DEFAULT_PARK_AFTER_S = 60.0
 _MAY_PARK = "_leadpilot_may_park"  # set on a top-level execution environment (not a Parallel/Map frame)
 _RESUMING = "_leadpilot_resuming"  # the parked entry (Wait or task) a continued environment finishes first
 _WORKER = "_leadpilot_worker"
-_TREES_KEPT = 64
 _COMPACT_AFTER = 20_000
 
 
@@ -76,28 +74,11 @@ class Parked:
         return str(self.worker._execution_communication.execution.exec_arn)
 
 
-# -- parse trees -----------------------------------------------------------------------------------------------
-_trees: OrderedDict[str, Any] = OrderedDict()
-_trees_lock = threading.Lock()
-
-
 def program_of(definition: str) -> Any:
-    """A fresh program for an ASL definition, from its kept parse tree (parsed on first use)."""
+    """A fresh program for an ASL definition (from its kept parse tree once it has been parsed)."""
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
-    with _trees_lock:
-        tree = _trees.get(definition)
-        if tree is not None:
-            _trees.move_to_end(definition)
-    if tree is not None:
-        return Preprocessor().visit(tree)
-    program, tree = AmazonStateLanguageParser.parse(definition)
-    with _trees_lock:
-        _trees[definition] = tree
-        while len(_trees) > _TREES_KEPT:
-            _trees.popitem(last=False)
-    return program
+    return AmazonStateLanguageParser.parse(definition)[0]
 
 
 # -- the journal -----------------------------------------------------------------------------------------------
@@ -383,8 +364,6 @@ def install(park_after_s: float, journal_path: Path | None) -> Waits:
         waits.wake(self.exec_arn)
 
     ExecutionWorker._get_evaluation_environment = get_environment  # type: ignore[method-assign]
-    ExecutionWorker._get_evaluation_entrypoint = (  # type: ignore[method-assign]
-        lambda self: program_of(self._evaluation_details.state_machine_details.definition))
     Program.eval = eval_program  # type: ignore[method-assign]
     Program._eval_body = eval_body  # type: ignore[method-assign]
     StateWait._eval_state = eval_wait  # type: ignore[method-assign]

@@ -379,8 +379,7 @@ def _status_events_of(cloud: Any, execution_arn: str, limit_s: float = 15) -> li
 
 
 def _stop_by_hand(execution_arn: str, limit_s: float = 15) -> None:
-    """StopExecution as an operator would, once the execution is under way: stopped before moto's worker has
-    entered its first state, moto fails on None or the worker's start marks it RUNNING again."""
+    """StopExecution as an operator would, once the execution is under way (past its first states)."""
     sfn, deadline = boto3.client("stepfunctions"), time.monotonic() + limit_s
     while len(sfn.get_execution_history(executionArn=execution_arn)["events"]) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -89,3 +89,33 @@ def test_an_execution_s_end_is_reported_on_the_default_bus_as_aws_reports_it(clo
     assert ({k: failing["detail"][k] for k in ("status", "error", "cause", "output")}
             == {"status": "FAILED", "error": "Flow.Broken", "cause": "a bad node", "output": None})
     assert not sqs.receive_message(QueueUrl=queue).get("Messages")
+
+
+WAITS = {"StartAt": "w", "States": {"w": {"Type": "Wait", "Seconds": 30, "End": True}}}
+
+
+def test_an_execution_stopped_before_its_program_begins_is_aborted(cloud: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an execution whose program thread has not begun yet (held where it would parse the definition)
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    machine = sfn.create_state_machine(name="stopped-early", definition=json.dumps(WAITS),
+                                       roleArn="arn:aws:iam::123456789012:role/states")["stateMachineArn"]
+    held, entrypoint = threading.Event(), ExecutionWorker._get_evaluation_entrypoint
+
+    def held_entrypoint(self: Any) -> Any:
+        held.wait(10)
+        return entrypoint(self)
+
+    monkeypatch.setattr(ExecutionWorker, "_get_evaluation_entrypoint", held_entrypoint)
+    arn = sfn.start_execution(stateMachineArn=machine, name="early")["executionArn"]
+
+    # When it is stopped then (its thread goes on a moment later)
+    threading.Timer(0.3, held.set).start()
+    sfn.stop_execution(executionArn=arn, error="Ops.Stopped", cause="at once")
+
+    # Then the stop is answered, and the execution ends ABORTED instead of waiting its 30 s
+    deadline = time.monotonic() + 10
+    while (found := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert found["status"] == "ABORTED", found
