@@ -1,5 +1,5 @@
 """The local cloud's Step Functions (moto, patched by infra/local/moto_main.py) shows an execution's end whole,
-and reports it on the default event bus as AWS does."""
+reports it on the default event bus as AWS does, and stops an execution whose program has not begun yet."""
 from __future__ import annotations
 
 import json
