@@ -5,7 +5,10 @@ test("a sequence of two steps is written with a preview, created, and a contact 
   signedIn: page,
   workspace,
 }) => {
-  // Given a contact with an email address
+  // Given a contact with an email address, and the workspace's sender (without one, a first step due at once
+  // fails its run, and the enrolment is no longer active by the time it is listed)
+  const sender = await workspace.api("PUT", "/email/sender", { email: "hello@quill.example.com", name: "Quill Co" });
+  expect(sender.status).toBe(200);
   const contact = await workspace.api("POST", "/contacts", {
     first_name: "Rita",
     last_name: "Quill",
