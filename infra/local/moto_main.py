@@ -26,9 +26,9 @@ depend on the request (patch_dispatch).
 
 When LEADPILOT_MOTO_STATE names a folder, its SQS messages are journaled there (infra.local.sqs_journal) and
 its S3 objects mirrored there (infra.local.s3_files), so that queued work survives a crash. Its Step
-Functions get two fixes too: each retry of a callback task gets its own task token (patch_stepfunctions), and
-a long Wait state holds no thread and survives a restart (infra.local.sfn_waits); and, as on AWS, an execution's
-end is reported on the default event bus as a status-change event (patch_status_events).
+Functions behave more like AWS's too: each retry of a callback task gets its own task token, an execution's end
+is reported on the default event bus as a status-change event, and each definition is parsed once
+(patch_stepfunctions); a long Wait state holds no thread and survives a restart (infra.local.sfn_waits).
 
 Run: python -m infra.local.moto_main -H 127.0.0.1 -p 5000 (same arguments as `python -m moto.server`).
 """
@@ -671,10 +671,16 @@ _ENDING = threading.Lock()
 
 
 def _whole_endings() -> None:
-    """A DescribeExecution sees an execution's end whole. moto 5.2 sets an ended execution's status, then its
-    output (or error and cause), from the execution's thread: a describe in between read SUCCEEDED with no output,
-    and the run was closed without the outcome its End state wrote (the crash e2e test saw "succeeded" for a "yes").
-    The end is written, and a describe read, under one lock."""
+    """A DescribeExecution sees an execution's end whole, and the end is reported as AWS reports it.
+
+    moto 5.2 sets an ended execution's status, then its output (or error and cause), from the execution's thread:
+    a describe in between read SUCCEEDED with no output, and the run was closed without the outcome its End state
+    wrote (the crash e2e test saw "succeeded" for a "yes"). The end is written, and a describe read, under one lock.
+
+    AWS Step Functions then puts a "Step Functions Execution Status Change" event (source aws.states) on the
+    account's default bus, which template.yaml's AutomationRunStatusRule routes to the automation triggers queue
+    to close the run's record; moto 5.2 sends none. Once the whole end is written, outside the lock, the same
+    event goes out (ends only: SUCCEEDED, FAILED, TIMED_OUT, ABORTED, the statuses the template listens for)."""
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
     from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -684,6 +690,11 @@ def _whole_endings() -> None:
     def reflect_whole(self: Any) -> None:
         with _ENDING:
             reflect(self)
+        try:
+            _report_end(self.execution)
+        except Exception:  # the execution has ended either way: the run reconciler closes its record later
+            logging.getLogger("infra.local.moto_main").exception("status event of %s not sent",
+                                                                  self.execution.exec_arn)
 
     def describe_whole(self: Any) -> Any:
         with _ENDING:
@@ -694,31 +705,6 @@ def _whole_endings() -> None:
 
 
 _DETAIL_LIMIT = 200_000  # bytes of input or output an event carries (EventBridge's entries are at most 256 KB)
-
-
-def patch_status_events() -> None:
-    """An execution's end is reported on its account's default event bus, as AWS Step Functions does: a
-    "Step Functions Execution Status Change" event with source aws.states, which template.yaml's
-    AutomationRunStatusRule routes to the automation triggers queue to close the run's record. moto 5.2 sends
-    none, so a run whose flow ended on its own stayed "running" until something described its execution.
-    Only ends are reported (SUCCEEDED, FAILED, TIMED_OUT, ABORTED), the statuses the template listens for.
-    Applied after patch_stepfunctions, the event goes out once the whole end is written, outside its lock."""
-    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
-
-    if getattr(BaseExecutionWorkerCommunication, "_leadpilot_reports", False):
-        return
-    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
-
-    def reflect_and_report(self: Any) -> None:
-        reflect(self)
-        try:
-            _report_end(self.execution)
-        except Exception:  # the execution has ended either way: the run reconciler closes its record later
-            logging.getLogger("infra.local.moto_main").exception("status event of %s not sent",
-                                                                  self.execution.exec_arn)
-
-    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_and_report  # type: ignore[method-assign]
-    BaseExecutionWorkerCommunication._leadpilot_reports = True  # type: ignore[attr-defined]
 
 
 def _millis(moment: datetime | None) -> int | None:
@@ -867,7 +853,6 @@ def main(argv: list[str] | None = None) -> None:
     patch_dispatch()
     patch_stepfunctions()
     patch_execution_lookups()
-    patch_status_events()
     _keep_state()
     sfn_waits.install_from_env()  # before serving: parked executions are RUNNING again when the first call comes
     from moto.server import main as moto_main

@@ -21,7 +21,6 @@ from infra.local.moto_main import (
     patch_dynamodb,
     patch_events,
     patch_sqs,
-    patch_status_events,
     patch_stepfunctions,
     patch_update_expressions,
 )
@@ -41,7 +40,6 @@ patch_sqs()
 patch_events()
 patch_dispatch()
 patch_stepfunctions()
-patch_status_events()
 
 
 def _unsigned_in_process(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.automation.steps import actions
+from leadpilot.automation.triggers.triggers import STATUS_CHANGE
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.envelope import source_of
 from leadpilot.events.outbox import as_plain
@@ -372,8 +373,8 @@ def _status_events_of(cloud: Any, execution_arn: str, limit_s: float = 15) -> li
     """The status-change events of one execution on the triggers queue (others taken off it are dropped)."""
     deadline, found = time.monotonic() + limit_s, []
     while not found and time.monotonic() < deadline:
-        found = [e for e in trigger_envelopes(cloud) if e.get("detail-type") == "Step Functions Execution Status "
-                 "Change" and e["detail"]["executionArn"] == execution_arn]
+        found = [e for e in trigger_envelopes(cloud)
+                 if e.get("detail-type") == STATUS_CHANGE and e["detail"]["executionArn"] == execution_arn]
         time.sleep(0.05)
     return found
 

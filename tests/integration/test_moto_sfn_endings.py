@@ -11,6 +11,8 @@ import boto3
 import pytest
 from moto.stepfunctions.parser.backend.execution import Execution
 
+from leadpilot.automation.triggers.triggers import STATUS_CHANGE
+
 ENDS_YES = {"StartAt": "yes", "States": {"yes": {"Type": "Pass", "Result": {"outcome": "yes"}, "End": True}}}
 
 
@@ -45,7 +47,6 @@ def test_a_describe_during_an_execution_s_end_sees_its_output(cloud: Any, monkey
 
 
 FAILS = {"StartAt": "no", "States": {"no": {"Type": "Fail", "Error": "Flow.Broken", "Cause": "a bad node"}}}
-STATUS_CHANGE = "Step Functions Execution Status Change"
 
 
 def test_an_execution_s_end_is_reported_on_the_default_bus_as_aws_reports_it(cloud: Any) -> None:
