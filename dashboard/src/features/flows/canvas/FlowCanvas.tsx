@@ -15,6 +15,7 @@ import {
   type NodeChange,
   type NodeMouseHandler,
   type OnInit,
+  useStore,
 } from "@xyflow/react";
 import type { CanvasEdge, CanvasNode } from "../model/graph";
 import { FlowNodeCard } from "./FlowNodeCard";
@@ -28,6 +29,10 @@ const FIT_VIEW_OPTIONS = { padding: 0.2, maxZoom: 1 };
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = ["Backspace", "Delete"];
 const MANY_NODES = 60;
+// Below this zoom the grid's dots are under 12 px apart: a texture, not a guide, and the costliest thing to draw
+// on the canvas (tens of thousands of dots re-rasterised on every frame of a pan or an auto-pan while dragging).
+const GRID_MIN_ZOOM = 0.5;
+const GRID_GAP = 24;
 
 export interface FlowCanvasProps {
   nodes: CanvasNode[];
@@ -43,6 +48,12 @@ export interface FlowCanvasProps {
   onInit?: OnInit<CanvasNode, CanvasEdge>;
   onDrop?: (event: React.DragEvent) => void;
   children?: ReactNode;
+}
+
+/** The dotted grid, drawn only at zooms where its dots are far enough apart to guide the eye. */
+function Grid() {
+  const visible = useStore((state) => state.transform[2] >= GRID_MIN_ZOOM);
+  return visible ? <Background gap={GRID_GAP} /> : null;
 }
 
 function allowDrop(event: React.DragEvent) {
@@ -82,7 +93,7 @@ export function FlowCanvas(props: FlowCanvasProps) {
           proOptions={PRO_OPTIONS}
           minZoom={0.1}
         >
-          <Background gap={24} />
+          <Grid />
           <Controls showInteractive={false} />
           {props.nodes.length > 12 ? <MiniMap pannable zoomable ariaLabel="Flow overview" /> : null}
           {props.children}
