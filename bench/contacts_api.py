@@ -4,9 +4,9 @@ the same operations need, on the same local cloud (DynamoDB Local; moto server f
 Raw baseline per operation (what the route must do at minimum), each with the caller's BatchGetItem
 (session + membership + workspace) and the workspace's rate-limit UpdateItem (ADR 0014: every authenticated
 request counts against its workspace's window, so it is a needed call):
-  create: TransactWriteItems (claims, contact, its search index items, activity/outbox) + UpdateItem (clear
-          the outbox flag). The route also calls EventBridge PutEvents (the event goes out now instead of when
-          the outbox drainer runs); it is not in the baseline: the ratio includes it.
+  create: TransactWriteItems (email and phone claims, contact, its search index items, activity/outbox) +
+          UpdateItem (clear the outbox flag). The route also calls EventBridge PutEvents (the event goes out now
+          instead of when the outbox drainer runs); it is not in the baseline: the ratio includes it.
   get:    GetItem
   list:   Query (page of 50)
 The routes check their cached contact configuration (custom-field definitions, scoring rules) against the
@@ -96,14 +96,15 @@ def _raw_calls(cloud: LocalCloud, ws: str, user: str, session: str,
                    "updated_at": now, "created_by": {"S": user}}
         activity = {"PK": {"S": f"WS#{ws}#CONTACT#{cid}"}, "SK": {"S": f"ACTIVITY#{aid}"}, "kind": {"S": "activity"},
                     "GSI1PK": {"S": "OUTBOX"}, "GSI1SK": {"S": aid}, "event": {"M": {"id": {"S": aid}}}}
-        claim = {"PK": {"S": f"WS#{ws}#EMAIL#{email}"}, "SK": {"S": "CLAIM"}, "contact_id": {"S": cid}}
+        claims = [{"PK": {"S": f"WS#{ws}#{kind}#{value}"}, "SK": {"S": "CLAIM"}, "contact_id": {"S": cid}}
+                  for kind, value in (("EMAIL", email), ("PHONE", f"+1628{i:07d}"))]
         # The search index items a contact carries (name/email/phone prefixes, sort orders), as many as the API
         # writes for the same body.
         index = [{"PK": {"S": f"WS#{ws}#IDX#{n}"}, "SK": {"S": f"raw#{cid}"}, "contact_id": {"S": cid}}
                  for n in range(index_items)]
         cond = {"ConditionExpression": "attribute_not_exists(PK)"}
         ddb.transact_write_items(TransactItems=[{"Put": {"TableName": crm, "Item": it, **cond}}
-                                                for it in (claim, contact, activity, *index)])
+                                                for it in (*claims, contact, activity, *index)])
         ddb.update_item(TableName=crm, Key={"PK": activity["PK"], "SK": activity["SK"]},
                         UpdateExpression="REMOVE GSI1PK, GSI1SK")
 
