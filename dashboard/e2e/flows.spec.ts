@@ -49,6 +49,14 @@ test("build a follow-up flow on the canvas, fix what validation finds, publish, 
   await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
   await expect(page.getByRole("list", { name: "Published versions" })).toContainText("v1");
 
+  // When the flow is walked for a contact (a dry run), then the path it takes is highlighted on the canvas
+  const contact = await workspace.api("POST", "/contacts", { first_name: "Ada", phone: "+14155550123" });
+  await page.getByLabel("Find a contact").fill("Ada");
+  await page.getByLabel("Contact", { exact: true }).selectOption(contact.body.id);
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Outcome:" })).toBeVisible();
+  await expect(canvas.node(text)).toContainText("on the dry-run path");
+
   // Then the list shows it published
   await page.getByRole("link", { name: "Automations" }).click();
   const row = page.getByRole("row", { name: /Follow-up/ });
@@ -59,7 +67,6 @@ test("build a follow-up flow on the canvas, fix what validation finds, publish, 
 
   // When a contact is enrolled
   const flowId = page.url().length ? (await workspace.api("GET", "/flows")).body.items[0].id : "";
-  const contact = await workspace.api("POST", "/contacts", { first_name: "Ada", phone: "+14155550123" });
   const enrolled = await workspace.api("POST", `/flows/${flowId}/enrollments`, { contact_ids: [contact.body.id] });
   expect(enrolled.body.enrolled).toBe(1);
 

@@ -1,6 +1,6 @@
 // The visual builder: palette, canvas and the selected step's settings; save, dry run and publish. Loaded only
 // on its route (React Flow and its styles come with it).
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import {
   ReactFlowProvider,
@@ -84,7 +84,13 @@ function Builder({ flow, schema }: { flow: Flow; schema: JsonSchema }) {
   const publish = usePublishFlow(flow.id);
   const types = useMemo(() => nodeTypes(schema), [schema]);
 
-  const currentDoc = useCallback(() => graphToDoc(meta, nodes, edges), [meta, nodes, edges]);
+  // The document as it stands, read through a ref: one stable callback, so the settings panel beside the canvas
+  // is not rendered again on every frame of a drag.
+  const graph = useRef({ meta, nodes, edges });
+  useEffect(() => {
+    graph.current = { meta, nodes, edges };
+  });
+  const currentDoc = useCallback(() => graphToDoc(graph.current.meta, graph.current.nodes, graph.current.edges), []);
 
   useEffect(() => {
     const next = new Map<string, Decoration>();
@@ -174,14 +180,17 @@ function Builder({ flow, schema }: { flow: Flow; schema: JsonSchema }) {
     window.requestAnimationFrame(() => void instance.current?.fitView({ padding: 0.2, maxZoom: 1 }));
   };
 
-  const showProblems = (error: unknown, doc: FlowDocument) => {
-    if (isApiError(error, 422)) {
-      const placed = placeProblems(error.details, doc);
-      setProblems(placed);
-      const count = Object.keys(placed.nodes).length;
-      toast(count ? `${count} step${count > 1 ? "s" : ""} need attention` : error.message, "error");
-    } else toast(messageOf(error), "error");
-  };
+  const showProblems = useCallback(
+    (error: unknown, doc: FlowDocument) => {
+      if (isApiError(error, 422)) {
+        const placed = placeProblems(error.details, doc);
+        setProblems(placed);
+        const count = Object.keys(placed.nodes).length;
+        toast(count ? `${count} step${count > 1 ? "s" : ""} need attention` : error.message, "error");
+      } else toast(messageOf(error), "error");
+    },
+    [toast],
+  );
 
   const doSave = async (): Promise<boolean> => {
     const doc = currentDoc();
@@ -306,7 +315,7 @@ function Builder({ flow, schema }: { flow: Flow; schema: JsonSchema }) {
   );
 }
 
-function FlowSettings({
+const FlowSettings = memo(function FlowSettings({
   flow,
   meta,
   onMeta,
@@ -358,7 +367,7 @@ function FlowSettings({
       <Versions flowId={flow.id} />
     </div>
   );
-}
+});
 
 function DryRunPanel({
   doc,
