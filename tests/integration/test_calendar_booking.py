@@ -11,7 +11,9 @@ import pytest
 
 from leadpilot.calendar.notify import local_label
 from leadpilot.calendar.reminders import fire_due_reminders
+from leadpilot.clock import now_epoch
 from leadpilot.email.provider import captured
+from leadpilot.identity import rate_limit
 from leadpilot.settings import get_settings
 from tests.integration.calendar_helpers import (
     booking,
@@ -224,6 +226,9 @@ def test_public_pages_have_their_own_rate_window(api: Api, owner: dict[str, Any]
     page = booking_page(api, token)
     monkeypatch.setenv("LEADPILOT_RATE_LIMIT_WORKSPACE", "4")
     get_settings.cache_clear()
+    # (all five in one window: requests that straddle a minute's end would be counted in two)
+    second = now_epoch() // 60 * 60 + 1
+    monkeypatch.setattr(rate_limit, "now_epoch", lambda: second)
     # When anonymous visitors read the page five times
     replies = [api.get(f"/book/{page}/intro-call") for _ in range(5)]
     # Then the fifth is refused with Retry-After, and the members' own API quota was not spent by them
