@@ -84,13 +84,13 @@ function Builder({ flow, schema }: { flow: Flow; schema: JsonSchema }) {
   const publish = usePublishFlow(flow.id);
   const types = useMemo(() => nodeTypes(schema), [schema]);
 
-  // The document as it stands, read through a ref: one stable callback, so the settings panel beside the canvas
-  // is not rendered again on every frame of a drag.
-  const graph = useRef({ meta, nodes, edges });
+  // The builder's state as it stands, read through a ref by the callbacks below, so that each stays one stable
+  // function: neither the palette nor the settings panel beside the canvas renders again on every frame of a drag.
+  const latest = useRef({ meta, nodes, edges, selected });
   useEffect(() => {
-    graph.current = { meta, nodes, edges };
+    latest.current = { meta, nodes, edges, selected };
   });
-  const currentDoc = useCallback(() => graphToDoc(graph.current.meta, graph.current.nodes, graph.current.edges), []);
+  const currentDoc = useCallback(() => graphToDoc(latest.current.meta, latest.current.nodes, latest.current.edges), []);
 
   useEffect(() => {
     const next = new Map<string, Decoration>();
@@ -101,18 +101,11 @@ function Builder({ flow, schema }: { flow: Flow; schema: JsonSchema }) {
     decorations.set(next);
   }, [problems, dryRun, decorations]);
 
-  // Read through refs so that adding a step stays one stable callback (the palette never re-renders on drag).
-  const nodesRef = useRef(nodes);
-  const selectedRef = useRef(selected);
-  useEffect(() => {
-    nodesRef.current = nodes;
-    selectedRef.current = selected;
-  });
   const addNode = useCallback(
     (type: string, at?: { x: number; y: number }) => {
-      const current = nodesRef.current;
+      const current = latest.current.nodes;
       const id = freshId(type, new Set(current.map((n) => n.id)));
-      const anchor = current.find((n) => n.id === selectedRef.current) ?? current[current.length - 1];
+      const anchor = current.find((n) => n.id === latest.current.selected) ?? current[current.length - 1];
       const position = at ?? { x: anchor?.position.x ?? 0, y: (anchor?.position.y ?? 0) + 150 };
       const node: CanvasNode = {
         id,
