@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--deals", type=int, default=1000, help="deals on the board (goal: 5,000)")
     parser.add_argument("--import-rows", type=int, default=500)
     parser.add_argument("--texts", type=int, default=500, help="texts sent through POST /sms/bulk")
-    parser.add_argument("--emails", type=int, default=200)
+    parser.add_argument("--emails", type=int, default=1000, help="emails sent through POST /emails/bulk")
     parser.add_argument("--enrol-contacts", type=int, default=300, help="contacts one trigger matches (goal: 1,000)")
     parser.add_argument("--latency-n", type=int, default=3)
     parser.add_argument("--runs", type=int, default=10, help="waiting runs for the run-control figures")
@@ -116,11 +116,12 @@ def _sms(r: Any, a: argparse.Namespace) -> list[Row]:
 
 
 def _email(r: Any, a: argparse.Namespace) -> list[Row]:
-    return [(f"email >= 3,000/min ({a.emails} messages)", f"{r['per_minute']}/min (POST {r['api_ms']} ms per "
-             f"message, 4 clients); CPU per message {_cpu(r['cpu_ms'])}", r["per_minute"] >= 3000,
-             "one POST /emails per message (no bulk email API): ~10 AWS calls each (caller, rate limit, contact, "
-             "suppression, sender, usage limits + markups + ledger transaction, message, queue); the batched "
-             "worker adds ~1.6 per message")]
+    return [(f"email >= 3,000/min ({a.emails} messages)", f"{r['per_minute']}/min ({r['route']}, 100 a request, "
+             f"{r['api_ms']} ms per message, 4 clients); CPU per message {_cpu(r['cpu_ms'])}",
+             r["per_minute"] >= 3000,
+             "the worker's batches of 50 take turns on its function (one at a time, as one Lambda instance): per "
+             "batch ~0.35 s of SES calls to moto (4 at once), ~0.25 s of PutEvents with moto's fan-out to 3 queues, "
+             "~0.25 s of reads and transactions; the 3 consumers of each email.sent share the 2 cores")]
 
 
 def _automations(r: Any, a: argparse.Namespace) -> list[Row]:

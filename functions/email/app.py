@@ -18,11 +18,12 @@ from leadpilot.lazy import lazy
 from leadpilot.observability import logger
 
 if TYPE_CHECKING:
-    from leadpilot.email import feedback, inbound, senders, sending, tracking, unsubscribe, views, worker
+    from leadpilot.email import bulk, feedback, inbound, senders, sending, tracking, unsubscribe, views, worker
     from leadpilot.email import provider as email_provider
     from leadpilot.sequences import service as sequences
 else:  # domain modules load on first use: a cold start pays only for what its request needs
     email_provider = lazy("leadpilot.email.provider")
+    bulk = lazy("leadpilot.email.bulk")
     feedback = lazy("leadpilot.email.feedback")
     inbound = lazy("leadpilot.email.inbound")
     senders = lazy("leadpilot.email.senders")
@@ -78,6 +79,16 @@ def send_email() -> Response:
     queued = sending.send_to_contact(edge.settings, email_config(), _provider(),
                                      identity.workspace_id, body, business_name=identity.workspace.name)
     return Response(body=queued.to_dict(), status_code=202, headers={"Content-Type": "application/json"})
+
+
+@edge.route("/emails/bulk", "POST")
+def send_bulk_email() -> Response:
+    """One template to up to 100 contacts: a result per contact (queued, or refused with a code)."""
+    identity = edge.identity("write")
+    body = edge.body("email_bulk", max_bytes=256 * 1024)
+    result = bulk.send_bulk(edge.settings, email_config(), _provider(), identity.workspace_id, body,
+                            business_name=identity.workspace.name)
+    return Response(body=result, status_code=202, headers={"Content-Type": "application/json"})
 
 
 @edge.route("/emails/{message_id}", "GET")

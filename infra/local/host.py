@@ -167,7 +167,7 @@ class FunctionHost:
         return self.gateway.url
 
     def start(self, *, gateway: bool = True, pollers: bool = True, scheduler: bool = True) -> None:
-        """Start the gateway, one thread per SQS event source and the scheduler thread."""
+        """Start the gateway, the pollers of each SQS event source and the scheduler thread."""
         self._stop = threading.Event()  # a poller of an earlier start still in its long poll keeps the set one
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         if gateway:
@@ -175,6 +175,8 @@ class FunctionHost:
         runners: list[tuple[str, Callable[[threading.Event], None]]] = []
         if pollers:
             runners += [(f"sqs-{poller.name}", poller.run) for poller in self.pollers]
+            runners += [(f"sqs-{poller.name}", poller.run_helper) for poller in self.pollers
+                        for _ in range(poller.helpers)]  # same name: a stop waits for them as for the poller
         if scheduler and self.scheduler.has_entries:
             runners.append(("scheduler", self.scheduler.run))
         if scheduler and self.one_off.groups:

@@ -19,6 +19,10 @@ log = logging.getLogger("infra.local.sqs")
 # stop() does not wait for an idle poll (see FunctionHost.stop).
 WAIT_SECONDS = 5
 WINDOW_POLL_S = 0.2  # how often a batching window looks for more messages
+# Lambda's mapping adds pollers while a queue has a backlog. Here a queue whose batches come full gets one more
+# poller: its receives and deletes overlap the other's invocation (the function's invocations still take turns,
+# FunctionHost.invoke), so a backlog drains without waiting on SQS between batches.
+POLLERS_UNDER_BACKLOG = 2
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -80,7 +84,15 @@ class SqsPoller:
         # A client of its own (each long-polls on its own connection), made from the host's one session: a new
         # session reads SQS's service model again, about 90 ms of CPU per poller at every start.
         self._sqs = session.client("sqs")
-        self.busy = False  # handling a batch: a stop waits for it to end
+        self._handling = 0  # batches being handled: a stop waits for them to end
+        self._counting = threading.Lock()
+        self._backlog = threading.Event()  # the last batch came full: the helpers poll too
+        self.helpers = POLLERS_UNDER_BACKLOG - 1
+
+    @property
+    def busy(self) -> bool:
+        """True while a batch is being handled."""
+        return self._handling > 0
 
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set."""
@@ -90,6 +102,19 @@ class SqsPoller:
             except Exception:
                 if stop.is_set():
                     break  # the cloud is shutting down under us
+                log.exception("poller %s failed; retrying in 1 s", self.name)
+                stop.wait(1)
+
+    def run_helper(self, stop: threading.Event) -> None:
+        """Poll (without waiting on an empty queue) while the queue has a backlog, until ``stop`` is set."""
+        while not stop.is_set():
+            if not self._backlog.wait(1):
+                continue
+            try:
+                self.poll_once(wait_seconds=0, stop=stop)
+            except Exception:
+                if stop.is_set():
+                    break
                 log.exception("poller %s failed; retrying in 1 s", self.name)
                 stop.wait(1)
 
@@ -121,16 +146,22 @@ class SqsPoller:
     def poll_once(self, wait_seconds: int = WAIT_SECONDS, stop: threading.Event | None = None) -> int:
         """Receive one batch and process it; returns how many messages were received."""
         messages = self._gather(wait_seconds)
+        if len(messages) < self.source.batch_size:
+            self._backlog.clear()
         if not messages:
             return 0
-        self.busy = True  # before looking at `stop`: a stop that finds it idle knows no batch will start
+        with self._counting:  # before looking at `stop`: a stop that finds it idle knows no batch will start
+            self._handling += 1
         try:
             if stop is not None and stop.is_set():  # received as the cloud stops: back at once for the next start,
                 self._release(messages)  # not after the queue's visibility timeout
                 return 0
+            if len(messages) == self.source.batch_size:
+                self._backlog.set()
             return self._handle(messages)
         finally:
-            self.busy = False
+            with self._counting:
+                self._handling -= 1
 
     def _release(self, messages: list[dict[str, Any]]) -> None:
         for start in range(0, len(messages), 10):

@@ -329,6 +329,60 @@ def test_a_batching_window_gathers_messages_that_arrive_after_the_first(
     assert _counts(queue) == (0, 0)
 
 
+PREFETCH_WORKER = """
+import json
+import os
+import time
+
+import boto3
+
+FIRST = []
+
+
+def on_batch(event, context):
+    if not FIRST:  # the first batch: wait (5 s at most) for the next one to be taken meanwhile
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        deadline, in_flight = time.monotonic() + 5, 0
+        while in_flight < 4 and time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(QueueUrl=os.environ["PROBE_QUEUE_URL"],
+                                                  AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+            in_flight = int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+            time.sleep(0.05)
+        FIRST.append(in_flight)
+    with open(os.environ["PROBE_OUT"], "a") as out:
+        out.write(json.dumps({"in_flight_during_first": FIRST[0], "records": len(event["Records"])}) + "\\n")
+"""
+
+
+def test_a_queue_with_a_backlog_has_its_next_batch_taken_while_one_is_handled(
+    make_host: Callable[..., FunctionHost], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given six messages waiting on a queue whose mapping takes two at a time
+    queue = _queue("backlog-q")
+    out = tmp_path / "batches.jsonl"
+    monkeypatch.setenv("PROBE_QUEUE_URL", queue.url)
+    monkeypatch.setenv("PROBE_OUT", str(out))
+    _send(queue, *(f"m{i}" for i in range(6)))
+    worker = _write(tmp_path / "worker", PREFETCH_WORKER)
+    # When the host polls it
+    make_host([FunctionSpec("Consumer", worker, "app.on_batch",
+                            sqs_sources=[SqsSource("Backlog", queue.url, queue.arn, 2)])], [queue],
+              gateway=False, scheduler=False)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and sum(b["records"] for b in _lines(out)) < 6:
+        time.sleep(0.1)
+    # Then while the first batch was being handled the next one had been taken already (4 in flight), as Lambda's
+    # mapping scales its pollers with a backlog; every message was handled once and deleted
+    batches = _lines(out)
+    assert sum(b["records"] for b in batches) == 6
+    assert batches[0]["in_flight_during_first"] >= 4
+    assert _counts(queue) == (0, 0)
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 def test_a_batch_received_as_the_cloud_stops_goes_back_at_once(
     make_host: Callable[..., FunctionHost], tmp_path: Path
 ) -> None:

@@ -148,6 +148,7 @@ RESPONSES: dict[tuple[str, str], tuple[str, str, str]] = {
         ("POST", "/sms-templates", "one"), ("GET", "/sms-templates", "page"),
         ("GET", "/sms-templates/{template_id}", "one"), ("PATCH", "/sms-templates/{template_id}", "one"))},
     ("POST", "/emails"): ("leadpilot.email", "email_queued", "one"),
+    ("POST", "/emails/bulk"): ("leadpilot.email", "email_bulk_result", "one"),
     **{(m, p): ("leadpilot.sequences", "sequence", shape) for m, p, shape in (
         ("POST", "/sequences", "one"), ("GET", "/sequences", "page"), ("GET", "/sequences/{sequence_id}", "one"),
         ("PATCH", "/sequences/{sequence_id}", "one"))},

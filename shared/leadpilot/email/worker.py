@@ -1,17 +1,18 @@
 """The send worker: a queue batch of messages read, checked, claimed, sent and recorded together (ADR 0010).
 
-Per batch of up to 10: one BatchGetItem of the messages, one of their contacts and suppression entries, one
-transaction claiming them (`queued -> sending`), one SES call per message, one transaction recording them as
-sent (status, `email.sent` on each timeline, the flow nodes' counters), one PutEvents and one transaction
-clearing the outbox flags. Every guarantee of one message holds for each: the claim comes before the SES call,
-so a redelivered job never calls SES again; a cancelled batch transaction falls back to one call per message,
-so a message another attempt holds blocks no other.
+Per batch (up to 50 messages, the queue mapping's BatchSize): one BatchGetItem of the messages, one of their
+contacts and suppression entries, one transaction claiming them (`queued -> sending`), one SES call per message
+(four at once), one transaction per 25 recording them as sent (status, `email.sent` on each timeline, the flow
+nodes' counters), a PutEvents per 10 and one transaction clearing the outbox flags. Every guarantee of one message
+holds for each: the claim comes before the SES call, so a redelivered job never calls SES again; a cancelled
+batch transaction falls back to one call per message, so a message another attempt holds blocks no other.
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -35,6 +36,7 @@ from leadpilot.settings import Settings
 Outcome = str | Exception  # the message's final status, or why its job must be redelivered
 _T = TypeVar("_T")
 _SENT_PER_TRANSACTION = 25  # each: the message, its event, at most one counter (DynamoDB allows 100 items)
+_PROVIDER_CALLS = 4  # SES calls of one batch at once (as the SMS worker's provider calls)
 
 
 @dataclass(frozen=True)
@@ -120,17 +122,28 @@ def _send_all(settings: Settings, config: EmailConfig, provider: EmailProvider, 
             results.append((item, _attempt(_not_sent, settings, item, "queued", "skipped", blocked)))
         else:
             reachable.append(item)
-    sent: list[tuple[EmailMessageItem, str]] = []
+    claimed: list[EmailMessageItem] = []
     for item, claim in zip(reachable, _claim_all(settings, reachable), strict=True):
-        if claim is not None:  # another attempt moved it on, or the claim failed
+        if claim is None:
+            claimed.append(item)
+        else:  # another attempt moved it on, or the claim failed
             results.append((item, claim))
-            continue
-        outcome = _attempt(_call_provider, settings, config, provider, item)
+    sent: list[tuple[EmailMessageItem, str]] = []
+    for item, outcome in zip(claimed, _call_all(settings, config, provider, claimed), strict=True):
         if isinstance(outcome, tuple):
             sent.append(outcome)
         else:
             results.append((item, outcome))
     return results + _record_sent(settings, sent, sink)
+
+
+def _call_all(settings: Settings, config: EmailConfig, provider: EmailProvider,
+              claimed: list[EmailMessageItem]) -> list[tuple[EmailMessageItem, str] | Outcome]:
+    """The SES calls of the claimed messages, a few at once (each waits on the network, not on the CPU)."""
+    if len(claimed) < 2:
+        return [_attempt(_call_provider, settings, config, provider, item) for item in claimed]
+    with ThreadPoolExecutor(max_workers=min(_PROVIDER_CALLS, len(claimed))) as pool:
+        return list(pool.map(lambda item: _attempt(_call_provider, settings, config, provider, item), claimed))
 
 
 def _blocked(items: list[EmailMessageItem]) -> list[str | None]:

@@ -12,6 +12,7 @@ PUBLIC = {("GET", "/e/o/{token}"), ("GET", "/e/c/{token}"), ("GET", "/e/u/{token
 BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/email/sender"): {"email": "b@beta.test"},
     ("POST", "/emails"): {"contact_id": "01M80A45J90JMESM0AR82N1PFF", "subject": "Hi", "body": "Hello"},
+    ("POST", "/emails/bulk"): {"contact_ids": ["01M80A45J90JMESM0AR82N1PFF"], "subject": "Hi", "body": "Hello"},
     ("POST", "/sequences"): {"name": "B's sequence", "steps": [{"day": 1, "subject": "B", "body": "B's body"}]},
     ("PATCH", "/sequences/{sequence_id}"): {"name": "Stolen"},
     ("POST", "/sequences/{sequence_id}/enrollments"): {"contact_ids": ["01M80A45J90JMESM0AR82N1PFF"]},

@@ -1334,6 +1334,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emails/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One template to up to 100 contacts: a result per contact (queued, or refused with a code). */
+        post: operations["send_bulk_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emails/{message_id}": {
         parameters: {
             query?: never;
@@ -4293,6 +4310,42 @@ export interface components {
                 note?: string;
             }[];
             variables: Record<string, never>;
+        };
+        /** Send one email template to many contacts */
+        EmailBulk: {
+            contact_ids: string[];
+            subject: string;
+            /** @description markdown with {{first_name|there}} variables (at most 100,000 bytes), rendered for each contact */
+            body: string;
+            from_name?: string;
+            variables?: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description the same key again sends nothing more and answers what became of each message */
+            idempotency_key?: string;
+        };
+        /**
+         * EmailBulkResult
+         * @description What became of each contact of POST /emails/bulk, in the order given (a repeated id once).
+         */
+        EmailBulkResult: {
+            items: {
+                contact_id: string;
+                /** @description queued; refused; or, for a key sent before, the status its message has now */
+                status: string;
+                /** @description the message (absent when refused) */
+                message_id?: string;
+                /** @description why a message sent before was not delivered */
+                reason?: string;
+                error?: {
+                    /** @description not_found, no_email, invalid_email, do_not_contact, suppressed, validation_error (a template empty once rendered for this contact) or conflict */
+                    code: string;
+                    message: string;
+                };
+            }[];
+            /** @description contacts with a message */
+            queued: number;
+            refused: number;
         };
         /**
          * EmailQueued
@@ -9253,6 +9306,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EmailQueued"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+        };
+    };
+    send_bulk_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailBulk"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailBulkResult"];
                 };
             };
             "4XX": components["responses"]["Error"];
