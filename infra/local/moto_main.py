@@ -855,6 +855,9 @@ def main(argv: list[str] | None = None) -> None:
     patch_execution_lookups()
     _keep_state()
     sfn_waits.install_from_env()  # before serving: parked executions are RUNNING again when the first call comes
+    # werkzeug logs a line per request (thousands a minute under load, a few per cent of the server's CPU, a log
+    # that grows without end); moto.log keeps its warnings and errors
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

@@ -13,19 +13,24 @@ from infra.local.moto_server import MotoServer
 
 
 @pytest.fixture(scope="module")
-def ddb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     data: Path = tmp_path_factory.mktemp("moto")
     server = MotoServer(data / "moto.log", data / "moto.pid")
     server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def ddb(server: MotoServer) -> object:
     client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
                           aws_access_key_id="t", aws_secret_access_key="t")
     client.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
                         AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
                         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}])
-    try:
-        yield client
-    finally:
-        server.stop()
+    return client
 
 
 def _txn(client: object, i: int) -> str:
@@ -56,3 +61,11 @@ def test_concurrent_transactions_neither_fail_nor_lose_writes(ddb: object) -> No
     assert int(counter) == committed
     items = ddb.scan(TableName="t")["Items"]  # type: ignore[attr-defined]
     assert len([i for i in items if i["PK"]["S"].startswith("item")]) == committed
+
+
+def test_the_log_keeps_no_line_per_request(server: MotoServer, ddb: object) -> None:
+    # Given a server that has answered a few hundred requests (the test above, and these)
+    for _ in range(20):
+        ddb.get_item(TableName="t", Key={"PK": {"S": "counter"}})  # type: ignore[attr-defined]
+    # Then its log holds none of them (werkzeug's request lines), only what is worth reading
+    assert "HTTP/1.1" not in server.log_path.read_text()
