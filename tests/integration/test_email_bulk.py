@@ -158,3 +158,34 @@ def test_large_messages_are_written_in_transactions_under_dynamodbs_size_limit()
     # And small messages go 100 to a transaction
     small = [EmailMessageItem(f"WS#w#EMAIL#{n}", "MSG", html="h", text="t", subject="s") for n in range(150)]
     assert [len(group) for group in bulk._groups(small)] == [100, 50]
+
+
+def test_a_keyed_request_retried_after_a_partial_save_is_charged_once(cloud: Any, api: Api, owner: dict[str, Any],
+                                                                      monkeypatch: Any) -> None:
+    # Given a keyed bulk send to two contacts that stopped after saving the first message (DynamoDB failed on the
+    # second transaction), its charge for both taken
+    token = owner["access_token"]
+    verified_sender(api, token)
+    ada, bob = contact(api, token), contact(api, token, "bob@example.com", first_name="Bob")
+    request = {"contact_ids": [ada, bob], "idempotency_key": "half-saved", **TEMPLATE}
+    saves: list[int] = []
+    real_save = bulk._save
+
+    def failing_second(settings: Any, items: list[EmailMessageItem]) -> None:
+        saves.append(len(items))
+        if len(saves) == 2:
+            raise RuntimeError("DynamoDB is unavailable")
+        real_save(settings, items)
+
+    monkeypatch.setattr(bulk, "_groups", lambda items: [[item] for item in items])
+    monkeypatch.setattr(bulk, "_save", failing_second)
+    assert api.post("/emails/bulk", request, token=token).status == 500
+    assert used(api, token) == 2
+    monkeypatch.undo()
+    # When the client sends the same request again
+    again = api.post("/emails/bulk", request, token=token)
+    # Then both are queued, each email goes out once, and the two are charged once
+    assert again.status == 202 and again.body["queued"] == 2, again
+    deliver(cloud)
+    assert sorted(m["subject"] for m in captured(api, token)) == ["Hi Ada", "Hi Bob"]
+    assert used(api, token) == 2

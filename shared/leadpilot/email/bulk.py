@@ -96,7 +96,7 @@ def send_bulk(settings: Settings, config: EmailConfig, provider: EmailProvider, 
             planned.append(_message(workspace_id, message_ids[cid], contact, address, sender,
                                     from_name or sender.name, subject, content))
     suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
-    charged = _charge(settings, workspace_id, planned)
+    charged = _charge(settings, workspace_id, planned, key and key_id(f"{workspace_id}|bulk|{key}|{sorted(ids)}"))
     saved = _save_all(settings, workspace_id, planned, charged)
     for item in saved:
         results[item.contact_id] = _accepted(item)
@@ -142,14 +142,16 @@ def _message(workspace_id: str, message_id: str, contact: Contact, address: str,
                             GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
 
 
-def _charge(settings: Settings, workspace_id: str, planned: list[EmailMessageItem]) -> usage.Charge | None:
-    """One charge for the batch (all or nothing under the plan's limit), keyed by its first message: a retry of
-    the same keyed request after a crash before the save is charged once."""
+def _charge(settings: Settings, workspace_id: str, planned: list[EmailMessageItem],
+            request_key: str | None) -> usage.Charge | None:
+    """One charge for the batch (all or nothing under the plan's limit), keyed by the request (its idempotency key
+    and contacts) when it has a key, else by its first message: the same keyed request again after a crash, with
+    all or some of its messages unsaved, is not charged twice."""
     if not planned:
         return None
     first = usage.email_charge(planned[0].message_id)
-    charged = usage.charge(settings, workspace_id, "emails", len(planned), key=f"bulk:{first['key']}",
-                           cause=first["cause"])
+    key = f"bulk:email:{request_key}" if request_key else f"bulk:{first['key']}"
+    charged = usage.charge(settings, workspace_id, "emails", len(planned), key=key, cause=first["cause"])
     for item in planned:
         item.charged_at = charged.at
     return charged
