@@ -1,6 +1,12 @@
 import { test, expect, expectAccessible, screenshot } from "./fixtures";
 import { ContactProfile, ContactsList } from "./pages/contacts";
 
+interface Captured {
+  subject: string;
+  to: string;
+  text: string | null;
+}
+
 test("a contact is created, edited in place, noted with a mention and found by search", async ({
   signedIn: page,
   workspace,
@@ -46,8 +52,8 @@ test("a contact is created, edited in place, noted with a mention and found by s
   await expect(page.getByText("No contacts match these filters.")).toBeVisible();
 });
 
-test("twenty contacts are listed, two are tagged in bulk", async ({ signedIn: page, workspace }) => {
-  // Given twenty contacts
+test("twenty contacts are listed, two are tagged and emailed in bulk", async ({ signedIn: page, workspace }) => {
+  // Given twenty contacts, one without an email address (Hedy) and one who asked not to be contacted (Claude)
   const names = [
     "Ada",
     "Grace",
@@ -75,7 +81,8 @@ test("twenty contacts are listed, two are tagged in bulk", async ({ signedIn: pa
       workspace.api("POST", "/contacts", {
         first_name: first,
         last_name: "Pioneer",
-        email: `${first.toLowerCase()}@pioneers.example.com`,
+        ...(first === "Hedy" ? {} : { email: `${first.toLowerCase()}@pioneers.example.com` }),
+        do_not_contact: first === "Claude",
         company: n % 2 ? "Bell Labs" : "Engines Ltd",
         tags: n % 3 ? ["lead"] : ["customer"],
         source: n % 2 ? "webinar" : "referral",
@@ -98,6 +105,34 @@ test("twenty contacts are listed, two are tagged in bulk", async ({ signedIn: pa
   await expect(page.getByTestId("job-counts")).toContainText("2 succeeded");
   await expect(list.row("Grace Pioneer")).toContainText("vip");
   await expect(list.row("Alan Pioneer")).toContainText("vip");
+
+  // When the workspace has a sender and those two, Hedy and Claude are sent an email
+  const sender = await workspace.api("PUT", "/email/sender", { email: "hello@acme.test", name: "Acme" });
+  expect(sender.status, JSON.stringify(sender.body)).toBe(200);
+  await list.select("Hedy Pioneer");
+  await list.select("Claude Pioneer");
+  await expect(page.getByText("4 selected")).toBeVisible();
+  // (a variable the template language does not know is refused next to the body)
+  const email = await list.bulkEmail("Spring sale", "Hi {{frist_name}}");
+  await expect(email.getByLabel("Body")).toHaveAccessibleDescription(/unknown variable\(s\): frist_name/);
+  await email.getByLabel("Body").fill("Hi {{first_name|there}}");
+  await email.getByRole("button", { name: "Send to 4 contacts" }).click();
+  // Then two are emailed and the two others are refused, each for its reason
+  await expect(
+    email.getByText("Emailed 2 of 4 contacts; 2 refused: 1 has no email address, 1 asked not to be contacted"),
+  ).toBeVisible();
+  await expectAccessible(page);
+  await screenshot(page, "contacts-bulk-email");
+  // And the local SES receives the two emails, each with its contact's name
+  const captured = async () => (await workspace.api("GET", "/dev/emails?limit=50")).body.items as Captured[];
+  await expect.poll(async () => (await captured()).length, { timeout: 30_000 }).toBe(2);
+  const sent = await captured();
+  expect(sent.map((m) => m.subject)).toEqual(["Spring sale", "Spring sale"]);
+  expect(sent.map((m) => m.to).sort()).toEqual([
+    expect.stringContaining("alan@pioneers.example.com"),
+    expect.stringContaining("grace@pioneers.example.com"),
+  ]);
+  expect(sent.find((m) => m.to.includes("grace"))?.text).toContain("Hi Grace");
 
   // And filtering by the tag finds exactly those two
   await page.getByRole("button", { name: "Clear selection" }).click();

@@ -41,6 +41,17 @@ export class ContactsList {
     await bar.getByRole("button", { name: "Apply" }).click();
   }
 
+  /** Write an email to the selected contacts; the form it is written in, for its button and what it answers. */
+  async bulkEmail(subject: string, body: string): Promise<Locator> {
+    const bar = this.page.getByRole("region", { name: "Bulk actions" });
+    await bar.getByLabel("Action").selectOption("email");
+    const form = bar.getByRole("form", { name: "Email to send" });
+    await form.getByLabel("Subject").fill(subject);
+    await form.getByLabel("Body").fill(body);
+    await form.getByRole("button", { name: /^Send to/ }).click();
+    return form;
+  }
+
   async importCsv(name: string, csv: string): Promise<Locator> {
     await this.page.getByRole("button", { name: "Import CSV" }).click();
     const dialog = this.page.getByRole("dialog", { name: "Import contacts from CSV" });

@@ -1,5 +1,5 @@
 // What to do with the selected contacts: tag, untag, enrol in a flow, delete or export, each run as a job whose
-// progress is shown until it ends.
+// progress is shown until it ends; or send them an email (BulkEmail).
 import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { FormError, SelectField, TextField } from "@/components/ui";
@@ -7,9 +7,11 @@ import { formErrors } from "@/lib/forms";
 import { useToast } from "@/components/toast";
 import { splitList } from "./filters";
 import { usePublishedFlows, useStartBulk, useStartExport, type BulkBody } from "./api";
+import { BulkEmail } from "./BulkEmail";
 import { JobProgress } from "./JobProgress";
 
-type Action = "tag" | "untag" | "enroll" | "delete";
+type JobAction = "tag" | "untag" | "enroll" | "delete";
+type Action = JobAction | "email";
 
 export interface Selection {
   count: number | null; // null: every matching contact (counted when the job starts)
@@ -26,6 +28,7 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
   const [confirming, setConfirming] = useState(false);
   const [job, setJob] = useState<{ id: string; label: string } | null>(null);
   const [resolving, setResolving] = useState(false);
+  const [emailing, setEmailing] = useState(false);
   const bulk = useStartBulk();
   const exporter = useStartExport();
   const flows = usePublishedFlows(action === "enroll");
@@ -49,6 +52,7 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
 
   const run = async (event: FormEvent) => {
     event.preventDefault();
+    if (action === "email") return; // BulkEmail has its own form
     if (action === "delete" && !confirming) {
       setConfirming(true);
       return;
@@ -88,6 +92,7 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
         <SelectField
           label="Action"
           value={action}
+          disabled={emailing}
           onChange={(e) => {
             setAction(e.target.value as Action);
             setConfirming(false);
@@ -96,6 +101,7 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
           <option value="tag">Add tags</option>
           <option value="untag">Remove tags</option>
           <option value="enroll">Enrol in a flow</option>
+          <option value="email">Send an email</option>
           <option value="delete">Delete</option>
         </SelectField>
         {action === "tag" || action === "untag" ? (
@@ -122,20 +128,23 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
             ))}
           </SelectField>
         ) : null}
-        <button
-          type="submit"
-          className={action === "delete" ? "danger" : "primary"}
-          disabled={bulk.isPending || resolving}
-        >
-          {confirming ? `Really delete ${selectionLabel}?` : "Apply"}
-        </button>
+        {action !== "email" ? (
+          <button
+            type="submit"
+            className={action === "delete" ? "danger" : "primary"}
+            disabled={bulk.isPending || resolving}
+          >
+            {confirming ? `Really delete ${selectionLabel}?` : "Apply"}
+          </button>
+        ) : null}
         <button type="button" onClick={() => void exportSelection()} disabled={exporter.isPending || resolving}>
           Export selected
         </button>
-        <button type="button" className="ghost" onClick={onClear}>
+        <button type="button" className="ghost" onClick={onClear} disabled={emailing}>
           Clear selection
         </button>
       </form>
+      {action === "email" ? <BulkEmail selection={selection} onSending={setEmailing} /> : null}
       {resolving ? <p className="muted">Collecting the matching contacts…</p> : null}
       <FormError message={problem ?? errors.form} />
       {job ? <JobProgress key={job.id} jobId={job.id} label={job.label} onFinished={finished} /> : null}
@@ -143,7 +152,7 @@ export function BulkBar({ selection, onClear }: { selection: Selection; onClear:
   );
 }
 
-const LABELS: Record<Action, string> = {
+const LABELS: Record<JobAction, string> = {
   tag: "Tagging",
   untag: "Untagging",
   enroll: "Enrolling",

@@ -59,6 +59,23 @@ export async function allMatchingIds(params: SearchParams, onProgress?: (count: 
   return ids;
 }
 
+/** Every contact id of a saved segment, up to the bulk-action limit. */
+export async function segmentContactIds(segmentId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await unwrap(
+      api.GET("/segments/{segment_id}/contacts", {
+        params: { path: { segment_id: segmentId }, query: { limit: 200, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
+    ids.push(...page.items.map((c) => c.id));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor && ids.length <= MAX_SELECTION);
+  if (ids.length > MAX_SELECTION) throw new Error(`The segment has more than ${MAX_SELECTION} contacts.`);
+  return ids;
+}
+
 export function useContactFields() {
   return useQuery({
     queryKey: ["contact-fields"],
@@ -135,6 +152,17 @@ export type BulkBody = paths["/bulk-actions"]["post"]["requestBody"]["content"][
 
 export function useStartBulk() {
   return useMutation({ mutationFn: (body: BulkBody) => unwrap(api.POST("/bulk-actions", { body })) });
+}
+
+export type BulkEmailBody = paths["/emails/bulk"]["post"]["requestBody"]["content"]["application/json"];
+
+/** One request of a bulk email (up to 100 contacts); the contacts' timelines gain the emails. */
+export function useSendBulkEmail() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: BulkEmailBody) => unwrap(api.POST("/emails/bulk", { body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["timeline"] }),
+  });
 }
 
 export function useStartExport() {
