@@ -62,6 +62,28 @@ def test_the_built_message_has_our_headers_and_tracked_parts() -> None:
     assert "Unsubscribe: https://api.leadpilot.test/v1/e/u/" in msg.get_body(preferencelist=("plain",)).get_content()
 
 
+def test_names_subjects_and_bodies_beyond_ascii_and_an_attachment_survive_the_round_trip() -> None:
+    # Given a sender's name, a subject and a body with accents, dashes and a check mark, and a calendar invite
+    out = mime.Outgoing(WS, MSG, "hello@acme.test", "Zoë Café", "ada@example.com", "Spring sale — 20% off ✓",
+                        "<p>Grüße, <strong>Ada</strong></p>", "Grüße, Ada\n",
+                        ({"filename": "invite.ics", "content_type": "text/calendar", "content": "BEGIN:VCALENDAR\n"},))
+    # When it is built and read back by a mail client's parser
+    raw = mime.build(CONFIG, out)
+    msg = message_from_bytes(raw, policy=policy.default)
+    # Then every header line is ASCII (encoded words) and reads back as written
+    assert raw.split(b"\n\n", 1)[0].isascii()
+    assert msg["From"].addresses[0].display_name == "Zoë Café" and msg["Subject"] == "Spring sale — 20% off ✓"
+    assert msg["Reply-To"].addresses[0].display_name == "Zoë Café"
+    # And the alternatives come first, then the attachment, with one MIME-Version for the whole message
+    assert [p.get_content_type() for p in msg.walk()] == ["multipart/mixed", "multipart/alternative", "text/plain",
+                                                          "text/html", "text/calendar"]
+    assert raw.count(b"MIME-Version") == 1
+    assert msg.get_body(preferencelist=("plain",)).get_content().startswith("Grüße, Ada")
+    assert "Grüße, <strong>Ada</strong>" in msg.get_body(preferencelist=("html",)).get_content()
+    [invite] = msg.iter_attachments()
+    assert invite.get_filename() == "invite.ics" and invite.get_content() == "BEGIN:VCALENDAR\n"
+
+
 def test_a_plain_http_base_leaves_out_list_unsubscribe_but_keeps_the_footer() -> None:
     local = load_email_config({"LEADPILOT_JWT_SECRET": "s" * 40, "PUBLIC_BASE_URL": "http://127.0.0.1:3000"})
     raw = mime.build(local, mime.Outgoing(WS, MSG, "a@acme.test", None, "b@example.com", "S", "<p>x</p>", "x\n"))

@@ -7,8 +7,14 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email import encoders
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, formatdate
+from typing import Any, cast
 
 from leadpilot.email import links
 from leadpilot.email.config import EmailConfig
@@ -17,6 +23,8 @@ from leadpilot.ids import crockford, from_crockford
 
 _MESSAGE_ID = re.compile(r"<([0-9A-HJKMNP-TV-Z]{26})\.([0-9A-HJKMNP-TV-Z]{26})@[^>\s]+>")
 _REPLY_MAC_BYTES = 6
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in the raw message, and what mail clients send
 
 
 @dataclass(frozen=True)
@@ -111,24 +119,57 @@ def tracked_html(config: EmailConfig, workspace_id: str, message_id: str, html: 
 
 
 def build(config: EmailConfig, out: Outgoing) -> bytes:
-    """The complete RFC 5322 message, multipart/alternative (text first, HTML preferred)."""
-    msg = EmailMessage()
-    msg["From"] = formataddr((out.from_name or "", out.from_email))
+    """The complete RFC 5322 message, multipart/alternative (text first, HTML preferred), with a multipart/mixed
+    around it when there are attachments. Built with the email package's compat32 classes: EmailMessage's header
+    registry parses every header it is given, and took 4.4 ms a message against 0.8 ms (the send worker builds
+    every email it sends). Headers with other than ASCII are RFC 2047 encoded words, bodies quoted-printable UTF-8."""
+    unsubscribe = config.unsubscribe_url(unsubscribe_token(config, out.workspace_id, out.message_id))
+    msg = alternative = MIMEMultipart("alternative")
+    alternative.attach(_text(out.text + f"\n--\nUnsubscribe: {unsubscribe}\n", "plain"))
+    alternative.attach(_text(tracked_html(config, out.workspace_id, out.message_id, out.html), "html"))
+    if out.attachments:  # the alternatives become the first part of a multipart/mixed
+        msg = MIMEMultipart("mixed")
+        del alternative["MIME-Version"]
+        msg.attach(alternative)
+        for attachment in out.attachments:
+            maintype, _, subtype = attachment["content_type"].partition("/")
+            part = MIMEBase(maintype, subtype)
+            del part["MIME-Version"]
+            part.set_payload(attachment["content"].encode())
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+            msg.attach(part)
+    msg["From"] = formataddr((out.from_name or "", out.from_email), charset="utf-8")
     msg["To"] = out.to
-    msg["Subject"] = out.subject
+    msg["Subject"] = out.subject if out.subject.isascii() else cast(Any, Header(out.subject, "utf-8"))
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = message_id_header(out.workspace_id, out.message_id, out.from_email)
-    msg["Reply-To"] = formataddr((out.from_name or "", reply_address(config, out.workspace_id, out.message_id)))
-    unsubscribe = config.unsubscribe_url(unsubscribe_token(config, out.workspace_id, out.message_id))
+    msg["Reply-To"] = formataddr((out.from_name or "", reply_address(config, out.workspace_id, out.message_id)),
+                                 charset="utf-8")
     try:
         for name, value in list_unsubscribe_headers(unsubscribe).items():
-            msg[name] = value
+            msg[name] = cast(Any, _Unfolded(value))  # compat32 takes any value with encode()
     except ValueError:
         pass  # a plain-http base (a local cloud on 127.0.0.1): RFC 8058 needs https, the footer link remains
-    msg.set_content(out.text + f"\n--\nUnsubscribe: {unsubscribe}\n")
-    msg.add_alternative(tracked_html(config, out.workspace_id, out.message_id, out.html), subtype="html")
-    for attachment in out.attachments:  # the alternatives become the first part of a multipart/mixed
-        maintype, _, subtype = attachment["content_type"].partition("/")
-        msg.add_attachment(attachment["content"].encode(), maintype=maintype, subtype=subtype,
-                           filename=attachment["filename"])
     return msg.as_bytes()
+
+
+class _Unfolded:
+    """A header value written on the header's own line as it is: the generator would otherwise move a long URL
+    with nowhere to fold onto a continuation line, which some parsers read with a leading space."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:  # what compat32 folds through
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _text(content: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload(content, _UTF8_QP)
+    del part["MIME-Version"]  # said once, on the message
+    return part
