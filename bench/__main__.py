@@ -119,9 +119,9 @@ def _email(r: Any, a: argparse.Namespace) -> list[Row]:
     return [(f"email >= 3,000/min ({a.emails} messages)", f"{r['per_minute']}/min ({r['route']}, 100 a request, "
              f"{r['api_ms']} ms per message, 4 clients); CPU per message {_cpu(r['cpu_ms'])}",
              r["per_minute"] >= 3000,
-             "the worker's batches of 50 take turns on its function (one at a time, as one Lambda instance): per "
-             "batch ~0.35 s of SES calls to moto (4 at once), ~0.25 s of PutEvents with moto's fan-out to 3 queues, "
-             "~0.25 s of reads and transactions; the 3 consumers of each email.sent share the 2 cores")]
+             "the worker's batches of 50 take turns on its function (one at a time, as one Lambda instance): a "
+             "batch spends ~1/3 in SES calls to moto (4 at once), ~1/4 in PutEvents with moto's fan-out to 3 "
+             "queues, the rest in reads and transactions; the 3 consumers of each email.sent share the 2 cores")]
 
 
 def _automations(r: Any, a: argparse.Namespace) -> list[Row]:
