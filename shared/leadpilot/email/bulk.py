@@ -11,25 +11,31 @@ first request stopped between saving it and queueing it; the worker's claim send
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from leadpilot import request_context, usage
-from leadpilot.clock import now_iso
+from leadpilot import usage
 from leadpilot.contact_points import normalize_email
 from leadpilot.contacts import store as contacts_store
 from leadpilot.contacts.entities import Contact
 from leadpilot.db.base import transaction
-from leadpilot.email import senders
+from leadpilot.email import senders, suppression
 from leadpilot.email.config import EmailConfig
 from leadpilot.email.content import EmailContent, render_email
-from leadpilot.email.models import EmailMessageItem, SuppressionItem
+from leadpilot.email.models import EmailMessageItem
 from leadpilot.email.outcomes import message_pk
 from leadpilot.email.provider import EmailProvider
-from leadpilot.email.sending import _check_body_size, _context, _sqs, _subject, key_id
-from leadpilot.email.suppression import suppression_pk
+from leadpilot.email.sending import (
+    _check_body_size,
+    _context,
+    _sqs,
+    _subject,
+    check_from_name,
+    job_body,
+    key_id,
+    new_message,
+)
 from leadpilot.errors import DomainError, ValidationFailed
 from leadpilot.identity import suspension
 from leadpilot.ids import new_id
@@ -58,15 +64,14 @@ def send_bulk(settings: Settings, config: EmailConfig, provider: EmailProvider, 
     variables(body["subject"], "subject")  # the request's fault: 422 before anything is read
     uses = variables(body["body"], "body")
     from_name = body.get("from_name")
-    if from_name and any(ord(ch) < 32 for ch in from_name):
-        raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+    check_from_name(from_name)
     sender = senders.require_sender(settings, workspace_id, provider)
     key = body.get("idempotency_key")
     message_ids = {cid: key_id(f"{workspace_id}|bulk|{key}|{cid}") if key else new_id() for cid in ids}
     earlier = _earlier(workspace_id, list(message_ids.values())) if key else {}
     contacts = contacts_store.batch_get(workspace_id, [cid for cid in ids if message_ids[cid] not in earlier])
     addresses = {cid: _address(contact) for cid, contact in contacts.items()}
-    suppressed = _suppressed(workspace_id, {a for a in addresses.values() if a})
+    suppressed = suppression.reasons_among(workspace_id, {a for a in addresses.values() if a})
     shared_content = None if uses else render_email(body["body"], {}, "body")  # the same for every contact
     results: dict[str, dict[str, Any]] = {}
     planned: list[EmailMessageItem] = []
@@ -93,8 +98,8 @@ def send_bulk(settings: Settings, config: EmailConfig, provider: EmailProvider, 
             except DomainError as exc:
                 results[cid] = _refused(cid, exc.code, exc.message)
                 continue
-            planned.append(_message(workspace_id, message_ids[cid], contact, address, sender,
-                                    from_name or sender.name, subject, content))
+            planned.append(new_message(workspace_id, message_ids[cid], contact.id, address, sender,
+                                       from_name or sender.name, subject, content.html, content.text))
     suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     charged = _charge(settings, workspace_id, planned, key and key_id(f"{workspace_id}|bulk|{key}|{sorted(ids)}"))
     saved = _save_all(settings, workspace_id, planned, charged)
@@ -124,22 +129,6 @@ def _earlier(workspace_id: str, message_ids: list[str]) -> dict[str, EmailMessag
     """The messages an earlier request with the same key saved, by id."""
     keys = [(message_pk(workspace_id, mid), "MSG") for mid in message_ids]
     return {str(item.message_id): item for item in EmailMessageItem.batch_get(keys)}
-
-
-def _suppressed(workspace_id: str, addresses: set[str]) -> dict[str, str]:
-    """The addresses that may not be emailed again, with the reason."""
-    keys = [(suppression_pk(workspace_id), f"ADDR#{address.lower()}") for address in addresses]
-    found = {str(item.address): str(item.reason) for item in SuppressionItem.batch_get(keys)}
-    return {address: found[address.lower()] for address in addresses if address.lower() in found}
-
-
-def _message(workspace_id: str, message_id: str, contact: Contact, address: str, sender: senders.Sender,
-             name: str | None, subject: str, content: EmailContent) -> EmailMessageItem:
-    return EmailMessageItem(message_pk(workspace_id, message_id), "MSG", message_id=message_id,
-                            workspace_id=workspace_id, contact_id=contact.id, to=address, from_email=sender.email,
-                            from_name=name, subject=subject, html=content.html, text=content.text, status="queued",
-                            created_at=now_iso(), impersonation=request_context.carried(),
-                            GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
 
 
 def _charge(settings: Settings, workspace_id: str, planned: list[EmailMessageItem],
@@ -205,7 +194,7 @@ def _enqueue(settings: Settings, config: EmailConfig, workspace_id: str, message
     """The worker's jobs, ten to a call; entries SQS refuses are sent again once, then it is a 500 (a keyed
     request sent again queues what is still `queued`)."""
     for start in range(0, len(message_ids), 10):
-        entries = [{"Id": str(n), "MessageBody": json.dumps({"workspace_id": workspace_id, "message_id": mid})}
+        entries = [{"Id": str(n), "MessageBody": job_body(workspace_id, mid)}
                    for n, mid in enumerate(message_ids[start:start + 10])]
         for _ in range(2):
             failed = {f["Id"] for f in _sqs(settings.region).send_message_batch(QueueUrl=config.need_queue(),

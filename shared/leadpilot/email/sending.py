@@ -198,8 +198,7 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     keyed = message_id is not None
     message_id = message_id or new_id()
     name = from_name or sender.name
-    if name and any(ord(ch) < 32 for ch in name):
-        raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+    check_from_name(name)
     suspension.refuse_if_suspended(workspace_id)  # 403 workspace_suspended: nothing is queued or charged
     if not keyed or outcomes.get_message(workspace_id, message_id) is None:  # a new id is a new message
         # 429 over the plan; keyed by the message, so a retry after a crash before the save is charged once
@@ -207,14 +206,10 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
                                                     **usage.email_charge(message_id))
     else:
         charged = None  # the same send again (idempotency key): it was charged the first time
-    item = EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
-                            workspace_id=workspace_id, contact_id=contact.id, to=address, from_email=sender.email,
-                            from_name=name, subject=subject, html=html, text=text, status="queued",
-                            attachments=json.dumps(list(attachments)) if attachments else None,
-                            flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
-                            run_id=flow[2] if flow else None, created_at=now_iso(),
-                            charged_at=charged.at if charged else None, impersonation=request_context.carried(),
-                            GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id)
+    item = new_message(workspace_id, message_id, contact.id, address, sender, name, subject, html, text,
+                       attachments=json.dumps(list(attachments)) if attachments else None,
+                       flow_id=flow[0] if flow else None, node=flow[1] if flow else None,
+                       run_id=flow[2] if flow else None, charged_at=charged.at if charged else None)
     try:
         item.save(condition=EmailMessageItem.PK.does_not_exist())
     except PutError as exc:
@@ -234,7 +229,26 @@ def _queue(settings: Settings, config: EmailConfig, workspace_id: str, contact: 
     return Queued(message_id, "queued")
 
 
+def check_from_name(name: str | None) -> None:
+    """422 for a display name that could break the From header."""
+    if name and any(ord(ch) < 32 for ch in name):
+        raise ValidationFailed.field("from_name", "may not contain line breaks or control characters")
+
+
+def new_message(workspace_id: str, message_id: str, contact_id: str, address: str, sender: senders.Sender,
+                from_name: str | None, subject: str, html: str, text: str, **extra: Any) -> EmailMessageItem:
+    """A `queued` message as every send path stores it (`extra`: its flow, attachments, charge)."""
+    return EmailMessageItem(outcomes.message_pk(workspace_id, message_id), "MSG", message_id=message_id,
+                            workspace_id=workspace_id, contact_id=contact_id, to=address, from_email=sender.email,
+                            from_name=from_name, subject=subject, html=html, text=text, status="queued",
+                            created_at=now_iso(), impersonation=request_context.carried(),
+                            GSI1PK=f"WS#{workspace_id}#EMAILS", GSI1SK=message_id, **extra)
+
+
+def job_body(workspace_id: str, message_id: str) -> str:
+    """The send queue's message for one email (read by the worker's `on_send`)."""
+    return json.dumps({"workspace_id": workspace_id, "message_id": message_id})
+
+
 def _enqueue(settings: Settings, config: EmailConfig, workspace_id: str, message_id: str) -> None:
-    _sqs(settings.region).send_message(QueueUrl=config.need_queue(),
-                                       MessageBody=json.dumps({"workspace_id": workspace_id,
-                                                               "message_id": message_id}))
+    _sqs(settings.region).send_message(QueueUrl=config.need_queue(), MessageBody=job_body(workspace_id, message_id))

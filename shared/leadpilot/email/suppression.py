@@ -19,6 +19,13 @@ def is_suppressed(workspace_id: str, address: str) -> str | None:
         return None
 
 
+def reasons_among(workspace_id: str, addresses: set[str]) -> dict[str, str]:
+    """Which of the addresses are suppressed, with the reason (one BatchGetItem per 100)."""
+    keys = [(suppression_pk(workspace_id), f"ADDR#{address.lower()}") for address in addresses]
+    found = {str(item.address): str(item.reason) for item in SuppressionItem.batch_get(keys)}
+    return {address: found[address.lower()] for address in addresses if address.lower() in found}
+
+
 def suppress(workspace_id: str, address: str, reason: str, message_id: str | None) -> bool:
     """Add the address (the first reason is kept); True when it was not suppressed before."""
     item = SuppressionItem(suppression_pk(workspace_id), f"ADDR#{address.lower()}", address=address.lower(),

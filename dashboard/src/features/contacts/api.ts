@@ -42,37 +42,47 @@ export function useContactSearch(params: SearchParams) {
 }
 
 /** Every id the search matches (for "select all matching"), up to the bulk-action limit. */
-export async function allMatchingIds(params: SearchParams, onProgress?: (count: number) => void): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await unwrap(
-      api.GET("/contacts/search", {
-        params: { query: { ...params, limit: 200, ...(cursor ? { cursor } : {}) } as SearchParams },
-      }),
-    );
-    ids.push(...page.items.map((c) => c.id));
-    onProgress?.(ids.length);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor && ids.length <= MAX_SELECTION);
-  if (ids.length > MAX_SELECTION) throw new Error(`More than ${MAX_SELECTION} contacts match; narrow the filters.`);
-  return ids;
+export function allMatchingIds(params: SearchParams, onProgress?: (count: number) => void): Promise<string[]> {
+  return pagedIds(
+    (cursor) =>
+      unwrap(
+        api.GET("/contacts/search", {
+          params: { query: { ...params, limit: 200, ...(cursor ? { cursor } : {}) } as SearchParams },
+        }),
+      ),
+    `More than ${MAX_SELECTION} contacts match; narrow the filters.`,
+    onProgress,
+  );
 }
 
 /** Every contact id of a saved segment, up to the bulk-action limit. */
-export async function segmentContactIds(segmentId: string): Promise<string[]> {
+export function segmentContactIds(segmentId: string): Promise<string[]> {
+  return pagedIds(
+    (cursor) =>
+      unwrap(
+        api.GET("/segments/{segment_id}/contacts", {
+          params: { path: { segment_id: segmentId }, query: { limit: 200, ...(cursor ? { cursor } : {}) } },
+        }),
+      ),
+    `The segment has more than ${MAX_SELECTION} contacts.`,
+  );
+}
+
+/** The ids of every page a cursor walks through, refused past the bulk-action limit with `tooMany`. */
+async function pagedIds(
+  page: (cursor: string | undefined) => Promise<{ items: { id: string }[]; next_cursor?: string | null }>,
+  tooMany: string,
+  onProgress?: (count: number) => void,
+): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await unwrap(
-      api.GET("/segments/{segment_id}/contacts", {
-        params: { path: { segment_id: segmentId }, query: { limit: 200, ...(cursor ? { cursor } : {}) } },
-      }),
-    );
-    ids.push(...page.items.map((c) => c.id));
-    cursor = page.next_cursor ?? undefined;
+    const answer = await page(cursor);
+    ids.push(...answer.items.map((c) => c.id));
+    onProgress?.(ids.length);
+    cursor = answer.next_cursor ?? undefined;
   } while (cursor && ids.length <= MAX_SELECTION);
-  if (ids.length > MAX_SELECTION) throw new Error(`The segment has more than ${MAX_SELECTION} contacts.`);
+  if (ids.length > MAX_SELECTION) throw new Error(tooMany);
   return ids;
 }
 
