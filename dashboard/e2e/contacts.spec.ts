@@ -94,6 +94,9 @@ test("twenty contacts are listed, two are tagged and emailed in bulk", async ({ 
   await expect(page.getByText("20 contacts loaded")).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, "contacts");
+  // And a name half hidden under the table's sticky header, reached from the keyboard, comes out below it
+  const focused = await list.focusNameUnderHeader();
+  expect(focused.top, "the focused name's top edge").toBeGreaterThanOrEqual(focused.headerBottom - 0.5);
 
   // When two are selected and tagged "vip" as a bulk job
   await list.select("Grace Pioneer");

@@ -96,12 +96,24 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
  *
  * axe-core runs in the page itself: its 650 KB are evaluated once per document (the app moves between screens
  * without reloading, so a journey's later passes reuse it), and only the violations come back, summarised, where
- * a full result lists every node of every rule that passed (the dashboard has no frames for axe to merge). */
+ * a full result lists every node of every rule that passed (the dashboard has no frames for axe to merge).
+ *
+ * A scroll container with a sticky header (the contacts table) is read scrolled to its top, then put back: axe's
+ * target-size rule places a sticky element as if it scrolled with the content (axe-core issue 3720), so a row
+ * half under the header, wherever the last click left the scroll, fails against the header's buttons. */
 export async function expectAccessible(page: Page): Promise<void> {
   if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
   const serious = await page.evaluate(async (tags) => {
     const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
+    const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const scrolled = [...document.querySelectorAll<HTMLElement>("*")].filter(
+      (el) => el.scrollTop > 0 && [...el.children].some((child) => getComputedStyle(child).position === "sticky"),
+    );
+    const kept = scrolled.map((el) => el.scrollTop);
+    for (const el of scrolled) el.scrollTop = 0;
+    if (scrolled.length) await frame(); // a virtualised list renders the rows it now shows
     const results = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    scrolled.forEach((el, n) => (el.scrollTop = kept[n] ?? 0));
     return results.violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")
       .map(

@@ -26,6 +26,31 @@ export class ContactsList {
     await dialog.getByRole("button", { name: "Create contact" }).click();
   }
 
+  /** Scroll the table so that a row's name link is half under the sticky header, then focus that link as Tab
+   * would; where the link and the header's bottom edge end up. */
+  async focusNameUnderHeader(): Promise<{ top: number; headerBottom: number }> {
+    return this.table.evaluate(async (table) => {
+      const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const head = table.querySelector('[role="rowgroup"]') as HTMLElement;
+      const headerBottom = head.getBoundingClientRect().bottom;
+      const straddling = () =>
+        [...table.querySelectorAll<HTMLElement>('[role="cell"] a')].find((a) => {
+          const box = a.getBoundingClientRect();
+          return box.top < headerBottom - 4 && box.bottom > headerBottom + 4;
+        });
+      let link: HTMLElement | undefined;
+      for (let top = 100; !link && top < 200; top += 4) {
+        table.scrollTop = top;
+        await frame();
+        link = straddling();
+      }
+      if (!link) throw new Error("no name link straddles the header's edge");
+      link.focus();
+      await frame();
+      return { top: link.getBoundingClientRect().top, headerBottom };
+    });
+  }
+
   async search(text: string): Promise<void> {
     await this.page.getByLabel("Search contacts").fill(text);
   }
