@@ -5,17 +5,27 @@ The default sizes keep the whole run to a few minutes on a 2-core machine; the g
   python -m bench --scale-contacts 50000 --deals 5000 --import-rows 5000 --texts 10000 --emails 3000
 Run one part only with --only (e.g. --only contacts_api cold_start).
 
-contacts_scale and board measure in-process moto unless --cloud names a running local cloud's data dir; the goals
-are about the local cloud (DynamoDB Local):
+contacts_scale and board measure the local cloud, as the goals say (DynamoDB Local over HTTP): one started for
+them (with an empty workspace, its data in a temporary directory), or a running one whose data dir --cloud names,
+to measure a workspace loaded before or to keep the data:
   python -m infra.local up --port 3130 --data-dir /tmp/scale-cloud --no-seed &
   python -m bench --only contacts_scale board --cloud /tmp/scale-cloud --scale-contacts 50000 --deals 5000
+--in-process measures them on in-process moto instead (seconds at 50,000 contacts: moto sorts a whole partition
+on every Query).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--maint-n", type=int, default=30, help="rounds of the request mix per job")
     parser.add_argument("--only", nargs="*", default=None, help="benchmarks to run (default: all)")
     parser.add_argument("--cloud", default=None, help="a running local cloud's data dir: contacts_scale and board "
-                        "measure it over HTTP (default: in-process moto)")
+                        "measure it over HTTP (default: a local cloud started for them)")
+    parser.add_argument("--in-process", action="store_true", help="contacts_scale and board on in-process moto")
     return parser
 
 
@@ -76,6 +87,39 @@ def _cold_start(r: Any, _: argparse.Namespace) -> list[Row]:
 
 def _where(a: argparse.Namespace) -> str:
     return "the local cloud (DynamoDB Local, over HTTP)" if a.cloud else "in-process moto, NOT the local cloud"
+
+
+@contextlib.contextmanager
+def _scale_cloud(a: argparse.Namespace) -> Iterator[None]:
+    """A local cloud for contacts_scale and board while they run (a.cloud names its data dir meanwhile), unless
+    they measure in-process moto."""
+    if a.in_process:
+        yield
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as data:
+        print(f"==> a local cloud for contacts_scale and board on port {port} ({data})", flush=True)
+        cloud = subprocess.Popen([sys.executable, "-m", "infra.local", "up", "--port", str(port), "--data-dir", data,
+                                  "--no-seed"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert cloud.stdout is not None
+            for line in cloud.stdout:  # it prints LEADPILOT READY <url> once every service answers
+                if line.startswith("LEADPILOT READY"):
+                    break
+            else:
+                raise RuntimeError(f"the local cloud did not start (exit {cloud.wait()})")
+            threading.Thread(target=cloud.stdout.read, daemon=True).start()  # its later output is not ours
+            a.cloud = data
+            yield
+        finally:
+            a.cloud = None
+            cloud.send_signal(signal.SIGINT)
+            try:
+                cloud.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                cloud.kill()
 
 
 def _contacts_scale(r: Any, a: argparse.Namespace) -> list[Row]:
@@ -218,12 +262,11 @@ def _maintenance(r: Any, a: argparse.Namespace) -> list[Row]:
 
 
 def _benches(a: argparse.Namespace) -> dict[str, tuple[list[str], Callable[[Any, argparse.Namespace], list[Row]]]]:
-    url = _cloud(a)[0]
     return {
         "contacts_api": (["--n", str(a.contacts_n)], _contacts_api),
         "cold_start": (["--runs", str(a.cold_runs)], _cold_start),
-        "contacts_scale": (["--contacts", str(a.scale_contacts), "--n", "3", *url], _contacts_scale),
-        "board": (["--deals", str(a.deals), "--n", "3", *url], _board),
+        "contacts_scale": (["--contacts", str(a.scale_contacts), "--n", "3"], _contacts_scale),
+        "board": (["--deals", str(a.deals), "--n", "3"], _board),
         "import_rows": (["--rows", str(a.import_rows)], _import),
         "sms_pipeline": (["--texts", str(a.texts), "--single", "50", "--inbound", "30"], _sms),
         "email_send": (["--messages", str(a.emails)], _email),
@@ -255,24 +298,40 @@ def _table(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    rows = _run_all(args)
+    if args.only is None or "reply_waits" in args.only:
+        rows.extend(_recorded())
+    print()
+    print(_table(rows))
+
+
+_SCALE = ("contacts_scale", "board")  # measured on one local cloud, started before the first and stopped after both
+
+
+def _run_all(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
+    scale = contextlib.ExitStack()
     for name, (bench_args, figures) in _benches(args).items():
         if args.only is not None and name not in args.only:
             continue
+        if name not in _SCALE:
+            scale.close()
         print(f"==> {name} {' '.join(bench_args)}", flush=True)
         started = time.perf_counter()
         try:
-            env = _cloud(args)[1] if name in ("contacts_scale", "board") else None
+            if name in _SCALE and not args.cloud:
+                scale.enter_context(_scale_cloud(args))
+            if name in _SCALE:
+                bench_args = [*bench_args, *_cloud(args)[0]]
+            env = _cloud(args)[1] if name in _SCALE else None
             result = isolated.run(_MODULE.get(name, name), bench_args, env)
         except Exception as exc:  # one broken bench must not hide the others' figures
             rows.append((name, f"FAILED: {exc}", False, "see its output above"))
             continue
         rows.extend(figures(result, args))
         print(f"    ({time.perf_counter() - started:.0f} s)", flush=True)
-    if args.only is None or "reply_waits" in args.only:
-        rows.extend(_recorded())
-    print()
-    print(_table(rows))
+    scale.close()
+    return rows
 
 
 main()
