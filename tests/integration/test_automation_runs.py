@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from leadpilot.automation.runs.config import runtime_config
 from leadpilot.automation.steps import actions
 from leadpilot.automation.triggers.triggers import STATUS_CHANGE
+from leadpilot.clock import now_iso
 from leadpilot.db.crm_models import ActivityItem
 from leadpilot.events.envelope import source_of
 from leadpilot.events.outbox import as_plain
@@ -24,6 +25,7 @@ from tests.integration.test_automation_runtime_helpers import (
     automations,
     deliver,
     drive,
+    reply_envelope,
     texts,
     trigger_envelopes,
 )
@@ -212,6 +214,42 @@ def test_a_transient_failure_is_retried_with_backoff_then_succeeds(cloud: Any, a
     assert (step["status"], step["deliveries"], step["attempt"]) == ("done", 2, 0), step
     assert "ConnectionClosedError" in step["retries"][0]["cause"] and step["retries"][0]["delivery"] == 1
     assert len(api.get("/tasks?view=team", token=token).body["items"]) == 1
+
+
+def test_a_fault_while_parking_a_wait_comes_back_after_the_backoff_and_a_reply_meanwhile_answers_it(
+        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a flow that waits 30 days for a reply, and DynamoDB that drops the first write of the parked wait
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(
+        [{"id": "await", "type": "wait_for_reply", "channel": "sms", "timeout": {"days": 30}},
+         {"id": "yes", "type": "end", "outcome": "replied"}, {"id": "no", "type": "end", "outcome": "silent"}],
+        [("await", "yes", "reply"), ("await", "no", "timeout")]))
+    contact_id = enrol(cloud, api, token, {"first_name": "Flo", "phone": "+14155550179"})
+    run_id = only_run(api, token, flow_id)["id"]
+    real_call = botocore.client.BaseClient._make_api_call
+    dropped: list[float] = []
+
+    def flaky(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "PutItem" and "#WAITS#" in json.dumps(params) and not dropped:
+            dropped.append(time.monotonic())
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+    # When the worker takes the wait, and the contact replies before its message comes back
+    work(cloud, lambda: bool(dropped))
+    reply = reply_envelope(ws, contact_id, "Yes")
+    reply["detail"]["occurred_at"] = now_iso()
+    deliver([reply])
+    work(cloud, lambda: api.get(f"/runs/{run_id}", token=token).body["status"] != "running", limit_s=15)
+
+    # Then the message came back after the backoff (not the queue's visibility timeout of minutes), the wait was
+    # parked on that second delivery, and the reply that came meanwhile took the run down its reply path
+    run = api.get(f"/runs/{run_id}", token=token).body
+    assert (run["status"], run["outcome"]) == ("succeeded", "replied"), run
+    assert time.monotonic() - dropped[0] >= 2
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert (step["status"], step["deliveries"]) == ("replied", 2), step
 
 
 def test_a_failure_that_does_not_pass_fails_the_run_after_the_last_delivery(cloud: Any, api: Api,

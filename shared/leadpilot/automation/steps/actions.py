@@ -113,9 +113,26 @@ def backoff_s(deliveries: int) -> int:
 
 def handle(settings: Settings, message: dict[str, Any], deliveries: int = 1) -> None:
     """Perform the action a compiled flow sent and answer its task token (`deliveries`: the queue's receive
-    count of the message, for the retries of transient failures)."""
+    count of the message, for the retries of transient failures).
+
+    A fault around the action itself (reading the run, the step log, parking a callback node's token) comes back
+    after the same backoff as the action's own transient failures, not after the queue's visibility timeout
+    (minutes): a wait for a reply parks seconds later, and a reply that came meanwhile still answers it."""
     job = Job(settings, message)
-    token, region = str(message["token"]), settings.region
+    try:
+        _handle(job, str(message["token"]), deliveries)
+    except RetryLater:
+        raise
+    except Exception as exc:
+        logger.exception("action handling failed", extra={"run_id": job.run_id, "node": job.node,
+                                                          "delivery": deliveries})
+        if deliveries >= MAX_DELIVERIES:
+            raise  # as before: the queue delivers it once more after its visibility timeout, then its DLQ
+        raise RetryLater(backoff_s(deliveries), _described(exc)) from exc
+
+
+def _handle(job: Job, token: str, deliveries: int) -> None:
+    message, region = job.message, job.settings.region
     record = runs.get_item(job.workspace_id, job.run_id)
     if record is None or record.execution_arn != message.get("execution") or record.status != "running":
         # unknown, or an execution a control replaced or stopped (Step Functions stops asynchronously)
