@@ -267,3 +267,31 @@ def test_an_update_never_changes_an_item_while_another_request_reads_it(cloud: A
     assert seen_during_copy == [False]
     item = client.get_item(TableName="concurrent", Key={"pk": {"S": "a"}})["Item"]
     assert item["first"] == {"S": "first"} and item["second"] == {"S": "second"}
+
+
+def test_an_item_is_sized_once_and_one_past_the_limit_is_still_refused(cloud: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a table, and every attribute's size computation counted
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName="sized", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    sized = DynamoType.size
+    calls: list[int] = []
+    monkeypatch.setattr(DynamoType, "size", lambda self: calls.append(1) or sized(self))
+    # When an item of 60 attributes is written, and items just under and just past moto's limit
+    wide = {"pk": {"S": "wide"}, **{f"a{n:02}": {"S": f"value {n}"} for n in range(59)}}
+    client.put_item(TableName="sized", Item=wide)
+    built = len(calls)
+    under = {"pk": {"S": "under"}, **{f"p{n}": {"S": "x" * 40_000} for n in range(10)}}  # ~400 KB
+    client.put_item(TableName="sized", Item=under)
+    with pytest.raises(client.exceptions.ClientError) as past:
+        client.put_item(TableName="sized", Item={**under, "pk": {"S": "past"}, "p10": {"S": "x" * 6_000}})
+    # Then the wide item cost a size computation per attribute, not one per attribute already set (1,830)
+    assert built <= 2 * len(wide), built
+    # And it reads back whole, the item under the limit is kept, the one past it refused with moto's error
+    assert client.get_item(TableName="sized", Key={"pk": {"S": "wide"}})["Item"] == wide
+    assert len(client.get_item(TableName="sized", Key={"pk": {"S": "under"}})["Item"]) == 11
+    assert past.value.response["Error"]["Message"] == "Item size has exceeded the maximum allowed size"
+    assert "Item" not in client.get_item(TableName="sized", Key={"pk": {"S": "past"}})
