@@ -17,6 +17,7 @@ from leadpilot.errors import ValidationFailed
 from leadpilot.identity.authenticate import require_role
 from leadpilot.ids import parse_id
 from leadpilot.lazy import lazy
+from leadpilot.observability import logger
 
 if TYPE_CHECKING:
     from leadpilot.automation import publishing
@@ -279,8 +280,19 @@ def webhook_secret() -> dict[str, Any]:
 
 def _trigger(record: Any) -> None:
     envelope = json.loads(record.body)
-    triggers.on_envelope(edge.settings, runtime_config(), envelope)
-    callbacks.on_envelope(edge.settings, envelope)  # handoff tasks completed, awaited events (ADR 0012)
+    try:
+        triggers.on_envelope(edge.settings, runtime_config(), envelope)
+        callbacks.on_envelope(edge.settings, envelope)  # handoff tasks completed, awaited events (ADR 0012)
+    except Exception:
+        # A fault (DynamoDB, Step Functions) comes back after the actions' backoff, not the queue's 6 minutes: a
+        # reply must reach its wait before the wait's timeout does. The last tries wait the queue's timeout (an
+        # outage), then its dead-letter queue keeps the event.
+        deliveries = int(record.attributes.approximate_receive_count or 1)
+        logger.exception("event handling failed", extra={"type": envelope.get("detail-type"), "delivery": deliveries})
+        if deliveries < actions.MAX_DELIVERIES:
+            redelivery.postpone(edge.settings.region, runtime_config().need("triggers_queue_url"),
+                                record.receipt_handle, actions.backoff_s(deliveries))
+        raise
 
 
 def _action(record: Any) -> None:
@@ -295,8 +307,9 @@ def _action(record: Any) -> None:
 
 @app.lambda_function(name="on_trigger")
 def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Triggers queue consumer (EventBridge rule -> queue): start matching flows, resume waiting replies."""
-    return process_sqs_batch(event, context, _trigger)
+    """Triggers queue consumer (EventBridge rule -> queue): start matching flows, resume waiting replies. A failed
+    record schedules its own redelivery (see _trigger)."""
+    return process_sqs_batch(event, context, _trigger, raise_on_entire_batch_failure=False)
 
 
 @app.lambda_function(name="on_action")

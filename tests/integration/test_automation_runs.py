@@ -252,6 +252,81 @@ def test_a_fault_while_parking_a_wait_comes_back_after_the_backoff_and_a_reply_m
     assert (step["status"], step["deliveries"]) == ("replied", 2), step
 
 
+def _reply_through_the_triggers_queue(cloud: Any, api: Api, token: str, run_id: str, ws: str,
+                                      contact_id: str) -> dict[str, Any]:
+    """The contact's reply as the bus rule delivers it to the triggers queue; both consumers played until the run
+    ends (15 s at most: its 30-day wait times out in 10)."""
+    reply = reply_envelope(ws, contact_id, "Yes")
+    reply["detail"]["occurred_at"] = now_iso()
+    boto3.client("sqs").send_message(QueueUrl=cloud.resources["AutomationTriggersQueue"].url,
+                                     MessageBody=json.dumps(reply))
+    deadline = time.monotonic() + 15
+    while api.get(f"/runs/{run_id}", token=token).body["status"] == "running" and time.monotonic() < deadline:
+        drain_queue(cloud, "AutomationTriggersQueue", automations().on_trigger)
+        drain_queue(cloud, "AutomationActionsQueue", automations().on_action)
+        time.sleep(0.2)
+    return dict(api.get(f"/runs/{run_id}", token=token).body)
+
+
+def _dropping_once(monkeypatch: pytest.MonkeyPatch, operation: str, marker: str) -> list[float]:
+    """The first AWS call `operation` whose parameters mention `marker` fails as a dropped connection; when."""
+    real_call = botocore.client.BaseClient._make_api_call
+    dropped: list[float] = []
+
+    def flaky(client: Any, name: str, params: dict[str, Any]) -> Any:
+        if name == operation and marker in json.dumps(params) and not dropped:
+            dropped.append(time.monotonic())
+            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://aws.test")
+        return real_call(client, name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+    return dropped
+
+
+REPLY_OR_SILENCE = ([{"id": "await", "type": "wait_for_reply", "channel": "sms", "timeout": {"days": 30}},
+                     {"id": "yes", "type": "end", "outcome": "replied"},
+                     {"id": "no", "type": "end", "outcome": "silent"}],
+                    [("await", "yes", "reply"), ("await", "no", "timeout")])
+
+
+def test_a_fault_while_resuming_a_wait_comes_back_after_the_backoff_before_the_wait_times_out(
+        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a run parked on a 30-day wait for a reply (10 s at this speed), and Step Functions that drops the first
+    # SendTaskSuccess
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
+    contact_id = enrol(cloud, api, token, {"first_name": "Gus", "phone": "+14155550180"})
+    run_id = only_run(api, token, flow_id)["id"]
+    work(cloud, parked(api, token, run_id, "await"))
+    dropped = _dropping_once(monkeypatch, "SendTaskSuccess", "")
+
+    # When the contact replies
+    run = _reply_through_the_triggers_queue(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the failed delivery came back after the backoff (not the queue's 6 minutes), before the wait's timeout,
+    # and the run took its reply path
+    assert dropped and (run["status"], run["outcome"]) == ("succeeded", "replied"), run
+    assert time.monotonic() - dropped[0] >= 2
+
+
+def test_a_reply_whose_remembering_fails_is_retried_and_answers_the_wait_parked_after_it(
+        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a run about to wait for a reply (its wait not yet parked), and DynamoDB that drops the first write of
+    # the contact's last reply
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
+    contact_id = enrol(cloud, api, token, {"first_name": "Hal", "phone": "+14155550181"})
+    run_id = only_run(api, token, flow_id)["id"]
+    dropped = _dropping_once(monkeypatch, "PutItem", "LAST#sms")
+
+    # When the contact replies before the wait is parked
+    run = _reply_through_the_triggers_queue(cloud, api, token, run_id, ws, contact_id)
+
+    # Then the reply was remembered on its second delivery and the wait parked after it took it: "until they
+    # reply" holds (a remembered reply lost to the fault would leave the run to time out as 'silent')
+    assert dropped and (run["status"], run["outcome"]) == ("succeeded", "replied"), run
+
+
 def test_a_failure_that_does_not_pass_fails_the_run_after_the_last_delivery(cloud: Any, api: Api,
                                                                             owner: dict[str, Any], fast_time: None,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,16 +74,24 @@ def forget(workspace_id: str, contact_id: str, run_id: str, closed_as: str | Non
 
 
 def _remember(workspace_id: str, contact_id: str, channel: str, reply: dict[str, Any], at: str) -> None:
+    """Keep the contact's last reply on the channel, unless a newer one is kept (an older reply delivered late
+    does not replace it). Any other failure is raised, so the event comes back: a reply not remembered could not
+    answer a wait parked after it."""
     item = LastReplyItem(waits_pk(workspace_id, contact_id), f"LAST#{channel}", at=at,
                          event_id=str(reply.get("event_id") or ""), text=str(reply.get("text") or "")[:1000],
                          expires_at=now_epoch() + _REMEMBER_S)
-    with suppress(PutError):  # an older reply delivered late does not replace a newer one
+    try:
         item.save(condition=LastReplyItem.at.does_not_exist() | (LastReplyItem.at < at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _consumed(workspace_id: str, contact_id: str, run_id: str, at: str) -> None:
     item = ReplyConsumedItem(waits_pk(workspace_id, contact_id), f"CONSUMED#{run_id}", at=at,
                              expires_at=now_epoch() + _REMEMBER_S)
+    # Best effort, after the run has resumed: raising here would bring the event back to a spent token, and leave
+    # the wait's step open in the log.
     with suppress(PutError):
         item.save(condition=ReplyConsumedItem.at.does_not_exist() | (ReplyConsumedItem.at < at))
 
