@@ -30,13 +30,14 @@ DASH_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null)
   dashboard/vite.config.ts dashboard/tsconfig.json shared/leadpilot/api/schemas/openapi.json
 
 # The locked dependencies go in with uv (from PyPI, like pip): it fetches and installs them side by side, 5-15 s
-# where pip takes 80-100 s, the same versions (pip-compile's lock). Where uv cannot reach an index pip can, pip
-# installs them instead.
+# where pip takes 80-100 s, the same versions (pip-compile's lock). Where uv cannot be had, or cannot reach an
+# index pip can, pip installs them instead.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pip and uv, then the dependencies"
-	$(BIN)/pip install $(PIP_QUIET) --upgrade "pip<26.3" "uv==$(UV_VERSION)"  # chalice 1.34 requires pip<26.3
-	$(BIN)/uv pip install $(PIP_QUIET) --python $(BIN)/python --compile-bytecode -r requirements-dev.txt \
+	$(BIN)/pip install $(PIP_QUIET) --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
+	{ $(BIN)/pip install -q "uv==$(UV_VERSION)" \
+	  && $(BIN)/uv pip install $(PIP_QUIET) --python $(BIN)/python --compile-bytecode -r requirements-dev.txt; } \
 	  || { echo "==> uv could not install them: pip does (a few minutes)"; \
 	       $(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt; }
 	@echo "==> installing LeadPilot itself (editable)"
