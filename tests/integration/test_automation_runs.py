@@ -216,42 +216,6 @@ def test_a_transient_failure_is_retried_with_backoff_then_succeeds(cloud: Any, a
     assert len(api.get("/tasks?view=team", token=token).body["items"]) == 1
 
 
-def test_a_fault_while_parking_a_wait_comes_back_after_the_backoff_and_a_reply_meanwhile_answers_it(
-        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a flow that waits 30 days for a reply, and DynamoDB that drops the first write of the parked wait
-    token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, flow_of(
-        [{"id": "await", "type": "wait_for_reply", "channel": "sms", "timeout": {"days": 30}},
-         {"id": "yes", "type": "end", "outcome": "replied"}, {"id": "no", "type": "end", "outcome": "silent"}],
-        [("await", "yes", "reply"), ("await", "no", "timeout")]))
-    contact_id = enrol(cloud, api, token, {"first_name": "Flo", "phone": "+14155550179"})
-    run_id = only_run(api, token, flow_id)["id"]
-    real_call = botocore.client.BaseClient._make_api_call
-    dropped: list[float] = []
-
-    def flaky(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "PutItem" and "#WAITS#" in json.dumps(params) and not dropped:
-            dropped.append(time.monotonic())
-            raise botocore.exceptions.ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
-        return real_call(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
-    # When the worker takes the wait, and the contact replies before its message comes back
-    work(cloud, lambda: bool(dropped))
-    reply = reply_envelope(ws, contact_id, "Yes")
-    reply["detail"]["occurred_at"] = now_iso()
-    deliver([reply])
-    work(cloud, lambda: api.get(f"/runs/{run_id}", token=token).body["status"] != "running", limit_s=15)
-
-    # Then the message came back after the backoff (not the queue's visibility timeout of minutes), the wait was
-    # parked on that second delivery, and the reply that came meanwhile took the run down its reply path
-    run = api.get(f"/runs/{run_id}", token=token).body
-    assert (run["status"], run["outcome"]) == ("succeeded", "replied"), run
-    assert time.monotonic() - dropped[0] >= 2
-    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
-    assert (step["status"], step["deliveries"]) == ("replied", 2), step
-
-
 def _reply_through_the_triggers_queue(cloud: Any, api: Api, token: str, run_id: str, ws: str,
                                       contact_id: str) -> dict[str, Any]:
     """The contact's reply as the bus rule delivers it to the triggers queue; both consumers played until the run
@@ -289,6 +253,32 @@ REPLY_OR_SILENCE = ([{"id": "await", "type": "wait_for_reply", "channel": "sms",
                     [("await", "yes", "reply"), ("await", "no", "timeout")])
 
 
+def test_a_fault_while_parking_a_wait_comes_back_after_the_backoff_and_a_reply_meanwhile_answers_it(
+        cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a flow that waits 30 days for a reply (10 s at this speed), and DynamoDB that drops the first write of
+    # the parked wait
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
+    contact_id = enrol(cloud, api, token, {"first_name": "Flo", "phone": "+14155550179"})
+    run_id = only_run(api, token, flow_id)["id"]
+    dropped = _dropping_once(monkeypatch, "PutItem", "#WAITS#")
+
+    # When the worker takes the wait, and the contact replies before its message comes back
+    work(cloud, lambda: bool(dropped))
+    reply = reply_envelope(ws, contact_id, "Yes")
+    reply["detail"]["occurred_at"] = now_iso()
+    deliver([reply])
+    work(cloud, lambda: api.get(f"/runs/{run_id}", token=token).body["status"] != "running", limit_s=15)
+
+    # Then the message came back after the backoff (not the queue's visibility timeout of minutes), the wait was
+    # parked on that second delivery, and the reply that came meanwhile took the run down its reply path
+    run = api.get(f"/runs/{run_id}", token=token).body
+    assert (run["status"], run["outcome"]) == ("succeeded", "replied"), run
+    assert time.monotonic() - dropped[0] >= 2
+    [step] = [s for s in steps_of(api, token, run_id) if s["type"] == "action"]
+    assert (step["status"], step["deliveries"]) == ("replied", 2), step
+
+
 def test_a_fault_while_resuming_a_wait_comes_back_after_the_backoff_before_the_wait_times_out(
         cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a run parked on a 30-day wait for a reply (10 s at this speed), and Step Functions that drops the first
@@ -309,7 +299,7 @@ def test_a_fault_while_resuming_a_wait_comes_back_after_the_backoff_before_the_w
     assert time.monotonic() - dropped[0] >= 2
 
 
-def test_a_reply_whose_remembering_fails_is_retried_and_answers_the_wait_parked_after_it(
+def test_a_reply_whose_remembering_fails_comes_back_and_still_takes_the_run_down_its_reply_path(
         cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a run about to wait for a reply (its wait not yet parked), and DynamoDB that drops the first write of
     # the contact's last reply
@@ -322,8 +312,8 @@ def test_a_reply_whose_remembering_fails_is_retried_and_answers_the_wait_parked_
     # When the contact replies before the wait is parked
     run = _reply_through_the_triggers_queue(cloud, api, token, run_id, ws, contact_id)
 
-    # Then the reply was remembered on its second delivery and the wait parked after it took it: "until they
-    # reply" holds (a remembered reply lost to the fault would leave the run to time out as 'silent')
+    # Then the fault brought the reply back, and it reached the wait parked meanwhile: "until they reply" holds
+    # (a fault swallowed there forgets the reply, and the run times out as 'silent')
     assert dropped and (run["status"], run["outcome"]) == ("succeeded", "replied"), run
 
 
