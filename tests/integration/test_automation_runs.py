@@ -253,14 +253,22 @@ REPLY_OR_SILENCE = ([{"id": "await", "type": "wait_for_reply", "channel": "sms",
                     [("await", "yes", "reply"), ("await", "no", "timeout")])
 
 
+def _run_until_reply_or_silence(cloud: Any, api: Api, owner: dict[str, Any],
+                                contact: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A contact's run of a flow that waits 30 days for a reply (10 s at fast_time): token, workspace, contact and
+    run ids."""
+    token, ws = owner["access_token"], owner["workspace"]["id"]
+    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
+    contact_id = enrol(cloud, api, token, contact)
+    return token, ws, contact_id, only_run(api, token, flow_id)["id"]
+
+
 def test_a_fault_while_parking_a_wait_comes_back_after_the_backoff_and_a_reply_meanwhile_answers_it(
         cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a flow that waits 30 days for a reply (10 s at this speed), and DynamoDB that drops the first write of
     # the parked wait
-    token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
-    contact_id = enrol(cloud, api, token, {"first_name": "Flo", "phone": "+14155550179"})
-    run_id = only_run(api, token, flow_id)["id"]
+    token, ws, contact_id, run_id = _run_until_reply_or_silence(cloud, api, owner,
+                                                                {"first_name": "Flo", "phone": "+14155550179"})
     dropped = _dropping_once(monkeypatch, "PutItem", "#WAITS#")
 
     # When the worker takes the wait, and the contact replies before its message comes back
@@ -283,10 +291,8 @@ def test_a_fault_while_resuming_a_wait_comes_back_after_the_backoff_before_the_w
         cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a run parked on a 30-day wait for a reply (10 s at this speed), and Step Functions that drops the first
     # SendTaskSuccess
-    token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
-    contact_id = enrol(cloud, api, token, {"first_name": "Gus", "phone": "+14155550180"})
-    run_id = only_run(api, token, flow_id)["id"]
+    token, ws, contact_id, run_id = _run_until_reply_or_silence(cloud, api, owner,
+                                                                {"first_name": "Gus", "phone": "+14155550180"})
     work(cloud, parked(api, token, run_id, "await"))
     dropped = _dropping_once(monkeypatch, "SendTaskSuccess", "")
 
@@ -303,10 +309,8 @@ def test_a_reply_whose_remembering_fails_comes_back_and_still_takes_the_run_down
         cloud: Any, api: Api, owner: dict[str, Any], fast_time: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a run about to wait for a reply (its wait not yet parked), and DynamoDB that drops the first write of
     # the contact's last reply
-    token, ws = owner["access_token"], owner["workspace"]["id"]
-    flow_id = published(api, token, flow_of(*REPLY_OR_SILENCE))
-    contact_id = enrol(cloud, api, token, {"first_name": "Hal", "phone": "+14155550181"})
-    run_id = only_run(api, token, flow_id)["id"]
+    token, ws, contact_id, run_id = _run_until_reply_or_silence(cloud, api, owner,
+                                                                {"first_name": "Hal", "phone": "+14155550181"})
     dropped = _dropping_once(monkeypatch, "PutItem", "LAST#sms")
 
     # When the contact replies before the wait is parked

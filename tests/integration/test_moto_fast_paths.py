@@ -9,13 +9,22 @@ from typing import Any
 import boto3
 import jsonpath_ng.ext
 import pytest
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.responses import DynamoResult
 
 ITEM = {"pk": {"S": "W#1"}, "sk": {"S": "C#1"}, "n": {"N": "12.50"}, "b": {"B": b"\x00\xffbinary"},
         "bs": {"BS": [b"one", b"\x01two"]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]},
         "flag": {"BOOL": False}, "nothing": {"NULL": True}, "text": {"S": "Zoë 🎉 \"quoted\""},
         "m": {"M": {"inner": {"L": [{"S": "x"}, {"N": "-3"}, {"M": {}}, {"B": b"in a list"}]}}}, "l": {"L": []}}
+
+
+def _pk_table(name: str) -> Any:
+    """A DynamoDB client, with a table `name` keyed by the string `pk` alone."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    return client
 
 
 @pytest.fixture
@@ -76,10 +85,7 @@ def test_item_answers_are_the_ones_moto_writes_binary_sets_and_nesting_included(
 
 def test_an_update_expression_is_parsed_once_and_each_item_is_updated_on_its_own(cloud: Any) -> None:
     # Given a table, and the local cloud's moto parsing each UpdateExpression text once
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(TableName="counts", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client = _pk_table("counts")
     add = {"TableName": "counts", "UpdateExpression": "ADD #n :one SET #k = :kind",
            "ExpressionAttributeNames": {"#n": "n", "#k": "kind"}}
     # When the same text updates two items, with other values, and in a transaction
@@ -178,10 +184,7 @@ def test_a_plain_update_answers_and_stores_exactly_what_moto_own_validator_does(
 
 def test_a_condition_text_lexed_once_is_judged_with_each_call_own_names_and_values(cloud: Any) -> None:
     # Given items, and the local cloud's moto lexing each condition text once
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(TableName="judged", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client = _pk_table("judged")
     for pk, n in (("a", "1"), ("b", "5")):
         client.put_item(TableName="judged", Item={"pk": {"S": pk}, "n": {"N": n}, "s": {"S": pk * 2}})
     condition = "#f > :v AND attribute_exists(#g)"
@@ -235,10 +238,7 @@ def test_every_answer_still_carries_a_request_id_of_its_own(cloud: Any) -> None:
 def test_an_update_never_changes_an_item_while_another_request_reads_it(cloud: Any,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # Given an item, and a request whose handler is copying it (for ReturnValues) when another update arrives
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(TableName="concurrent", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client = _pk_table("concurrent")
     client.put_item(TableName="concurrent", Item={"pk": {"S": "a"}, "n": {"N": "0"}})
     copying, other_done, seen_during_copy = threading.Event(), threading.Event(), []
     copy_item = Item.__deepcopy__
@@ -272,11 +272,7 @@ def test_an_update_never_changes_an_item_while_another_request_reads_it(cloud: A
 def test_an_item_is_sized_once_and_one_past_the_limit_is_still_refused(cloud: Any,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a table, and every attribute's size computation counted
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(TableName="sized", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-    from moto.dynamodb.models.dynamo_type import DynamoType
+    client = _pk_table("sized")
     sized = DynamoType.size
     calls: list[int] = []
     monkeypatch.setattr(DynamoType, "size", lambda self: calls.append(1) or sized(self))
