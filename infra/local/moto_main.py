@@ -44,6 +44,7 @@ import logging
 import operator
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -513,9 +514,55 @@ def patch_sqs() -> None:
 
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
     Queue.add_message = _on_hot_path(Queue.add_message)  # type: ignore[method-assign]
+    _one_at_a_time_per_queue(Queue, SQSBackend)
     SQSBackend.send_message = _on_hot_path(SQSBackend.send_message)  # type: ignore[method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
     SQSBackend._leadpilot_patched = True  # type: ignore[attr-defined]
+
+
+def _one_at_a_time_per_queue(queue_class: Any, backend_class: Any) -> None:
+    """moto 5.2's SQS changes a queue's messages with no lock, and its server (like the in-process pollers) runs
+    requests on threads: two ReceiveMessage calls at once could both take the same message (2 of 600 taken twice
+    by 8 receivers), or fail with "Set changed size during iteration"; a DeleteMessage rebuilds the list, so a
+    message sent meanwhile was lost. Each of these runs under the queue's own lock, the one SendMessage appends
+    under. A long poll waits outside it: the queue is scanned under the lock, then it waits for a message and scans
+    again until its time is up."""
+    from moto.core.utils import unix_time
+
+    def queue_locked(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with self._messages_lock:
+                return method(self, *args, **kwargs)
+        return locked
+
+    def backend_locked(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def locked(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            with self.get_queue(queue_name)._messages_lock:
+                return method(self, queue_name, *args, **kwargs)
+        return locked
+
+    scan = backend_locked(backend_class.receive_message)
+
+    def receive_message(self: Any, queue_name: str, count: int, wait_seconds_timeout: int,
+                        visibility_timeout: int, message_attribute_names: list[str] | None = None) -> Any:
+        queue = self.get_queue(queue_name)
+        end = unix_time() + wait_seconds_timeout
+        while True:
+            result = scan(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            remaining = end - unix_time()
+            if result or remaining <= 0:
+                return result
+            if queue.messages:  # visible yet not for this call (a FIFO group in flight): look again shortly
+                time.sleep(min(0.05, remaining))
+            else:
+                queue.wait_for_messages(min(1.0, remaining))
+
+    queue_class.delete_message = queue_locked(queue_class.delete_message)
+    backend_class.receive_message = receive_message
+    backend_class.change_message_visibility = backend_locked(backend_class.change_message_visibility)
+    backend_class.purge_queue = backend_locked(backend_class.purge_queue)
 
 
 def patch_dispatch() -> None:

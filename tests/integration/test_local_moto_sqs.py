@@ -1,7 +1,12 @@
-"""The local cloud's moto SQS: sending and receiving do not rescan a deep queue per message, and the queue's
-attributes (the approximate counts included) still read right."""
+"""The local cloud's moto SQS: sending and receiving do not rescan a deep queue per message, the queue's
+attributes (the approximate counts included) still read right, and threads at once neither share nor lose a
+message."""
 from __future__ import annotations
 
+import sys
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,3 +62,56 @@ def test_an_expired_message_is_still_dropped_on_receive(sqs: Any, monkeypatch: p
     later = moto_utils.unix_time() + 120
     monkeypatch.setattr(moto_utils, "unix_time", lambda *a: later)
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+def test_senders_and_receivers_at_once_get_every_message_once(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given one thread sending 200 messages while four others receive and delete them, as the local cloud's
+    # workers and pollers do on its threaded moto server (thread switches forced often, so races show)
+    url = sqs.create_queue(QueueName="busy", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    previous = sys.getswitchinterval()
+    got: Counter[str] = Counter()
+    errors: list[str] = []
+
+    def send() -> None:
+        client = boto3.client("sqs")
+        for i in range(200):
+            client.send_message(QueueUrl=url, MessageBody=f"m{i}")
+
+    def take() -> None:
+        client, idle = boto3.client("sqs"), 0
+        while idle < 20:
+            try:
+                messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            except Exception as error:  # any failure of a receive is what this test looks for
+                errors.append(repr(error)[:120])
+                continue
+            for message in messages:
+                got[message["Body"]] += 1
+                client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            idle = 0 if messages else idle + 1
+
+    # When they all run at once
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=send)] + [threading.Thread(target=take) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+
+    # Then every message was received exactly once, none was lost and no call failed
+    assert not errors, errors[:3]
+    assert sorted(got) == sorted(f"m{i}" for i in range(200))
+    assert max(got.values()) == 1
+
+
+def test_a_long_poll_still_waits_for_a_message_sent_meanwhile(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="waiting")["QueueUrl"]
+    later = threading.Timer(0.3, lambda: boto3.client("sqs").send_message(QueueUrl=url, MessageBody="late"))
+    later.start()
+    started = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+    assert [m["Body"] for m in got] == ["late"] and time.monotonic() - started < 4
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
