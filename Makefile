@@ -94,14 +94,17 @@ platform-admin: install  ## make someone a platform admin on the running local c
 	@$(BIN)/python -m infra.local with-env --data-dir $(DATA_DIR) -- \
 	  $(BIN)/python -m leadpilot.identity.platform grant-admin "$(EMAIL)"
 
-# cfn-lint works on one core for about 10 s: it runs beside the dashboard's build and the suite, and a problem it
-# finds still fails the target.
+# The Python packages, the browser and the dashboard's build go in side by side (each waits mostly on downloads
+# and disks; each one's output is shown whole when it ends).
+# cfn-lint works on one core for about 10 s: it runs beside the suite, and a problem it finds still fails the
+# target.
 # The project's own modules are compiled once first (under a second): on a fresh clone the test workers would each
 # compile them as they import them, all at once (a collection took 13.0 s without, 6.6 s with).
-test: install browser  ## template lint + unit + integration + tenant isolation + e2e + browser, in parallel
+test:  ## template lint + unit + integration + tenant isolation + e2e + browser, in parallel
+	@$(MAKE) --no-print-directory -j3 --output-sync=target install browser dashboard
 	@$(BIN)/cfn-lint template.yaml & lint=$$!; \
 	$(BIN)/python -m compileall -q -j 0 shared functions infra tests >/dev/null; \
-	$(MAKE) --no-print-directory dashboard && $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests; \
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests; \
 	status=$$?; wait $$lint || { echo "cfn-lint: template.yaml has the problems above"; exit 1; }; exit $$status
 
 test-fast: install  ## everything but e2e
