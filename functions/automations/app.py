@@ -309,7 +309,7 @@ def _action(record: Any) -> None:
 def on_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Triggers queue consumer (EventBridge rule -> queue): start matching flows, resume waiting replies. A failed
     record schedules its own redelivery (see _trigger)."""
-    return process_sqs_batch(event, context, _trigger, raise_on_entire_batch_failure=False)
+    return process_sqs_batch(event, context, _trigger, raise_on_entire_batch_failure=False, logs_its_failures=True)
 
 
 @app.lambda_function(name="on_action")
@@ -317,7 +317,8 @@ def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Actions queue consumer (compiled flows' waitForTaskToken tasks): perform, then answer the token. The batch's
     automation.step_recorded events go out in one PutEvents call at its end."""
     with step_events.collecting(edge.settings):
-        return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False)
+        return process_sqs_batch(event, context, _action, raise_on_entire_batch_failure=False,
+                                 logs_its_failures=True)
 
 
 @app.lambda_function(name="reconcile_runs")

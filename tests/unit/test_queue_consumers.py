@@ -1,12 +1,17 @@
 """Queue consumers running at the same time in one process keep their batches apart."""
 from __future__ import annotations
 
+import io
 import json
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from leadpilot import request_context
 from leadpilot.api.queues import process_sqs_batch
+from leadpilot.observability import logger
 
 
 def _event(prefix: str, n: int) -> dict[str, Any]:
@@ -78,3 +83,50 @@ def _handled_as_their_impersonation() -> None:
     assert (seen["2"].actor, seen["2"].subject, seen["2"].impersonation_id) == (admin, user, "imp1")
     assert (seen["3"].actor, seen["3"].subject) == ({"type": "system", "id": "worker"}, None)
     assert request_context.current().subject is None
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The JSON lines the functions' logger writes meanwhile."""
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+def test_a_failed_record_is_logged_with_its_error_and_delivery(
+        log_lines: Callable[[], list[dict[str, Any]]]) -> None:
+    # Given a batch of two whose second record fails on its third delivery
+    event = _event("m", 2)
+    event["Records"][1]["attributes"] = {"ApproximateReceiveCount": "3"}
+
+    def handle(record: Any) -> None:
+        if record.message_id == "m1":
+            raise KeyError("no such contact")
+
+    # When a consumer handles it
+    result = process_sqs_batch(event, None, handle)
+
+    # Then the record is reported for redelivery and one line says why, with its traceback
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    lines = log_lines()
+    failed = [line for line in lines if line.get("message_id") == "m1"]
+    assert len(failed) == 1 and failed[0]["level"] == "ERROR"
+    assert (failed[0]["queue"], failed[0]["delivery"]) == ("q", 3)
+    assert "KeyError: 'no such contact'" in failed[0]["exception"]
+    assert not [line for line in lines if line.get("message_id") == "m0"]
+
+
+def test_a_consumer_that_logs_its_own_failures_is_not_logged_twice(
+        log_lines: Callable[[], list[dict[str, Any]]]) -> None:
+    def handle(record: Any) -> None:
+        raise RuntimeError("logged by the handler")
+
+    result = process_sqs_batch(_event("n", 1), None, handle, raise_on_entire_batch_failure=False,
+                               logs_its_failures=True)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "n0"}]}
+    assert log_lines() == []
