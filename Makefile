@@ -76,9 +76,9 @@ browser:
 
 dev:  ## run the whole product on the embedded local cloud (Ctrl-C stops it)
 	@$(PYTHON) -m infra.local.port_check $(PORT)  # before installing or starting anything
-	@$(MAKE) --no-print-directory install
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory dashboard; \
-	else echo "==> npm not found: the dashboard is not built (the API still runs)"; fi
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory -j2 --output-sync=target install dashboard; \
+	else $(MAKE) --no-print-directory install; \
+	  echo "==> npm not found: the dashboard is not built (the API still runs)"; fi
 	@[ "$$LEADPILOT_DYNAMODB" = moto ] || command -v java >/dev/null || echo "==> java not found: DynamoDB \
 	runs in moto (install openjdk-17-jre-headless for DynamoDB Local; LEADPILOT_DYNAMODB=moto chooses moto)"
 	$(BIN)/python -m infra.local up --port $(PORT) --data-dir $(DATA_DIR)
