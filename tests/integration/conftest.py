@@ -40,6 +40,7 @@ patch_sqs()
 patch_events()
 patch_dispatch()
 patch_stepfunctions()
+moto_reset.keep_one_set_of_moto_callbacks()
 
 
 def _unsigned_in_process(handler: Callable[..., Any]) -> Callable[..., Any]:
