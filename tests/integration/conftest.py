@@ -196,9 +196,8 @@ def receive_events(deployment: Any, queue_logical_id: str = "ContactEventsQueue"
         msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
         if not msgs:
             return out
-        for m in msgs:
-            out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        out.extend(json.loads(m["Body"]) for m in msgs)
+        _delete(url, msgs)
 
 
 def drain_queue(deployment: Any, queue_logical_id: str, handler: Any, rounds: int = 50) -> int:
@@ -213,8 +212,15 @@ def drain_queue(deployment: Any, queue_logical_id: str, handler: Any, rounds: in
             return handled
         event = {"Records": [sqs_record(m, queue.arn, "us-east-1") for m in msgs]}
         failed = {f["itemIdentifier"] for f in handler(event, None).get("batchItemFailures", [])}
-        for m in msgs:
-            if m["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=m["ReceiptHandle"])
-                handled += 1
+        done = [m for m in msgs if m["MessageId"] not in failed]
+        _delete(queue.url, done)
+        handled += len(done)
     return handled
+
+
+def _delete(url: str, messages: list[dict[str, Any]]) -> None:
+    """Delete received messages in one call, as Lambda's event-source mapping does after a batch."""
+    if messages:
+        failed = _sqs().delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]).get("Failed")
+        assert not failed, failed
