@@ -9,6 +9,10 @@ import sys
 
 import pytest
 
+# The local clouds and DynamoDB Local servers the tests start live a minute or two: DynamoDB Local runs on its quick
+# compiler alone, which starts on half the CPU (infra/local/dynamodb_local.py). Set before any test starts one.
+os.environ.setdefault("LEADPILOT_DYNAMODB_JIT", "quick")
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

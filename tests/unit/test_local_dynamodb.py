@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.dynamodb_local import DynamoDBLocal, choose_backend, find_jar
+from infra.local.dynamodb_local import DynamoDBLocal, choose_backend, find_jar, jit_options
 
 JAVA_DIR = str(Path(shutil.which("java") or "/usr/bin/java").parent)
 
@@ -79,3 +79,25 @@ def test_no_data_dir_means_in_memory(tmp_path: Path) -> None:
     # Given no data dir / When the command is built / Then DynamoDB Local keeps its data in memory
     command = DynamoDBLocal(None, tmp_path / "log", jar=tmp_path / "DynamoDBLocal.jar").command()
     assert "-inMemory" in command and "-dbPath" not in command
+
+
+def test_dynamodb_local_runs_both_compilers_unless_told_to_start_quick() -> None:
+    # Given nothing set, `full`, `quick` and a value that is neither
+    # Then a product cloud gets the JVM's optimising compiler, a short-lived one only the quick one, and a typo
+    # stops the start naming the variable
+    assert jit_options({}) == () and jit_options({"LEADPILOT_DYNAMODB_JIT": "Full "}) == ()
+    assert jit_options({"LEADPILOT_DYNAMODB_JIT": "quick"}) == ("-XX:TieredStopAtLevel=1",)
+    with pytest.raises(ValueError, match="LEADPILOT_DYNAMODB_JIT must be 'full' or 'quick', got 'fast'"):
+        jit_options({"LEADPILOT_DYNAMODB_JIT": "fast"})
+
+
+def test_the_command_carries_the_chosen_compilers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = DynamoDBLocal(None, tmp_path / "log", jar=tmp_path / "DynamoDBLocal.jar")
+    # When the suite's setting is read / Then C1 only
+    monkeypatch.setenv("LEADPILOT_DYNAMODB_JIT", "quick")
+    assert "-XX:TieredStopAtLevel=1" in server.command()
+    # When `make dev` runs it (nothing set) / Then both compilers, the java options before the jar
+    monkeypatch.delenv("LEADPILOT_DYNAMODB_JIT")
+    command = server.command()
+    assert not any(option.startswith("-XX:TieredStopAtLevel") for option in command)
+    assert command.index("-XX:+UseSerialGC") < command.index("-jar")
