@@ -1,5 +1,5 @@
-"""What every test directory shares: xdist groups that hold on the pytest this suite runs, and workers that end
-without tearing their heap down."""
+"""What every test directory shares: xdist groups that hold on the pytest this suite runs, botocore's data files
+parsed once per process, and workers that end without tearing their heap down."""
 from __future__ import annotations
 
 import atexit
@@ -9,9 +9,14 @@ import sys
 
 import pytest
 
+from infra.local import botocore_files
+
 # The local clouds and DynamoDB Local servers the tests start live a minute or two: DynamoDB Local runs on its quick
 # compiler alone, which starts on half the CPU (infra/local/dynamodb_local.py). Set before any test starts one.
 os.environ.setdefault("LEADPILOT_DYNAMODB_JIT", "quick")
+# Each start of in-process moto gives boto3 a new default session, and the tests' hosts and provisioning make
+# sessions of their own: botocore's data files are parsed once per worker instead of once per session.
+botocore_files.share()
 
 
 @pytest.hookimpl(trylast=True)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from infra.local import logs
+from infra.local import botocore_files, logs
 from infra.local.cloud import LocalCloud
 
 
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "with-env":
         return with_env(args.data_dir, args.argv)
     logs.configure()
+    botocore_files.share()  # pollers, schedule stores and provisioning each make a session of their own
     # Installed explicitly: a shell that starts us in the background sets SIGINT to "ignore".
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -913,8 +913,9 @@ def _keep_state() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from infra.local import sfn_waits
+    from infra.local import botocore_files, sfn_waits
 
+    botocore_files.share()  # its Step Functions make a client for each service task they run
     patch_dynamodb()
     patch_update_expressions()
     patch_sqs()
