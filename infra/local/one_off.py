@@ -5,13 +5,19 @@ Each tick lists the schedules of the template's schedule groups; one whose time 
 Input sent (SQS targets: the only kind the template uses) and, as `ActionAfterCompletion: DELETE` asks, is
 deleted. The functions that create them already divide their delays by LEADPILOT_TIME_SCALE, so an `at(...)`
 fires at the moment it names. A missed tick (the cloud was stopped) fires late, not never, while moto keeps the
-schedule."""
+schedule.
+
+A function makes a one-off schedule only for a delay longer than SQS can hold (15 minutes: webhook retries), so
+listing the groups every LIST_S finds each new schedule long before it is due. In between, a tick compares the
+due times already read with the clock and lists again only when one has come. Listing every tick (twice a
+second) had been most of the CPU an idle local cloud used."""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +30,7 @@ log = logging.getLogger("infra.local.one_off")
 GROUP_TYPE = "AWS::Scheduler::ScheduleGroup"
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 TICK_S = 0.5
+LIST_S = 30.0
 
 
 def due_time(expression: str) -> datetime | None:
@@ -49,6 +56,8 @@ class OneOffSchedules:
         fired = 0
         for group in self.groups:
             names = [s["Name"] for s in self._scheduler.list_schedules(GroupName=group).get("Schedules", [])]
+            for gone in [key for key in self._due if key[0] == group and key[1] not in names]:
+                del self._due[gone]  # deleted by someone else (a webhook endpoint that went away)
             for name in names:
                 due, target = self._describe(group, name)
                 if due is not None and due <= now and self._send(target):
@@ -71,11 +80,20 @@ class OneOffSchedules:
         self._sqs.send_message(QueueUrl=url, MessageBody=target.get("Input") or "{}")
         return True
 
+    def known_due(self, now: datetime | None = None) -> bool:
+        """Whether a schedule already read (with a queue for target) has come due, without asking moto."""
+        now = now or datetime.now(UTC)
+        return any(due is not None and due <= now and target["Arn"] in self._queues
+                   for due, target in self._due.values())
+
     def run(self, stop: threading.Event) -> None:
-        """Fire due schedules until `stop` is set."""
+        """Fire due schedules until `stop` is set: list at start and every LIST_S, and whenever one is due."""
+        listed_at: float | None = None
         while not stop.is_set():
-            try:
-                self.fire_due()
-            except (BotoCoreError, ClientError):
-                log.exception("one-off schedules could not be read or fired; trying again")
+            if listed_at is None or time.monotonic() - listed_at >= LIST_S or self.known_due():
+                listed_at = time.monotonic()
+                try:
+                    self.fire_due()
+                except (BotoCoreError, ClientError):
+                    log.exception("one-off schedules could not be read or fired; trying again")
             stop.wait(TICK_S)
