@@ -2,10 +2,10 @@
 
 botocore gives every session a loader of its own, which parses endpoints.json (1 MB of JSON) the first time the
 session makes a client, and each service's model and endpoint rules the first time it makes a client of that
-service: about 25 ms of CPU per new session and service. The local cloud makes sessions by the dozen (one per
-queue poller, per schedule store, per provisioning, per snapshot) and so do the tests, where each start of
-in-process moto also swaps boto3's default session for a new one. A fifth of the CPU they spent making clients
-was that parsing.
+service: a new session with an SQS and a DynamoDB client took 93 ms of CPU, and 18 ms once the parsed files are
+shared. The local cloud makes sessions by the dozen (one per queue poller, per schedule store, per provisioning,
+per snapshot) and so do the tests, where each start of in-process moto also swaps boto3's default session for a
+new one: two thirds of what the integration tests spent making clients, a tenth of their CPU, was that parsing.
 
 `share()` makes every loader created afterwards keep what it parses in one dictionary per search path, so each
 file is parsed once per process. The files are the installed packages' own, which do not change while it runs;

@@ -1,11 +1,11 @@
 """Fires EventBridge Scheduler one-time schedules (`at(...)`) that functions create at run time, such as webhook
 retries later than SQS's 15-minute delay (moto stores schedules but never fires them).
 
-Each tick lists the schedules of the template's schedule groups; one whose time has come has its target's
+The loop lists the schedules of the template's schedule groups; one whose time has come has its target's
 Input sent (SQS targets: the only kind the template uses) and, as `ActionAfterCompletion: DELETE` asks, is
 deleted. The functions that create them already divide their delays by LEADPILOT_TIME_SCALE, so an `at(...)`
-fires at the moment it names. A missed tick (the cloud was stopped) fires late, not never, while moto keeps the
-schedule.
+fires at the moment it names. One missed while the cloud was stopped fires late, not never, while moto keeps
+the schedule.
 
 A function makes a one-off schedule only for a delay longer than SQS can hold (15 minutes: webhook retries), so
 listing the groups every LIST_S finds each new schedule long before it is due. In between, a tick compares the
