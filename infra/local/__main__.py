@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import faulthandler
 import json
 import logging
 import os
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     # Installed explicitly: a shell that starts us in the background sets SIGINT to "ignore".
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # `kill -USR1 <pid>` writes every thread's stack to the output, even when a thread holds the interpreter: what
+    # a cloud that does not answer, or does not stop, is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     cloud = LocalCloud(args.data_dir, args.host, args.port, seed=not args.no_seed)
     status = 0
     try:

@@ -84,10 +84,19 @@ class LocalCloudProcess:
             try:
                 return process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGUSR1)  # every thread's stack into the log, then the kill
+                time.sleep(2)
                 process.kill()
                 process.wait()
-                raise
+                stacks = self.log_path.read_text(errors="replace")[-12000:]
+                raise RuntimeError(f"the local cloud did not stop within {STOP_TIMEOUT:.0f} s of Ctrl-C; its output "
+                                   f"ends with every thread's stack:\n{stacks}") from None
         return process.returncode
+
+    def signal(self, number: int) -> None:
+        """Send the running cloud's process a signal."""
+        assert self._process is not None, "the local cloud is not running"
+        self._process.send_signal(number)
 
     def kill(self) -> None:
         """SIGKILL, as a crash or an OOM kill would: nothing is saved and its servers are left running."""

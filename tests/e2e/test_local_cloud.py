@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -29,6 +30,21 @@ def test_health_lists_the_template_functions(local_cloud: LocalCloudProcess) -> 
     status, body = local_cloud.call("GET", "/_local/health")
     assert status == 200 and body["status"] == "ok", body
     assert {"IdentityFunction", "ContactsFunction"} <= set(body["functions"])
+
+
+def test_usr1_writes_every_threads_stack_and_the_cloud_goes_on(local_cloud: LocalCloudProcess) -> None:
+    # Given the running cloud
+    before = local_cloud.log_path.read_text(errors="replace")
+    # When it gets SIGUSR1 (what the tests send a cloud that does not stop, before killing it)
+    local_cloud.signal(signal.SIGUSR1)
+    deadline, added = time.monotonic() + 10, ""
+    while "most recent call first" not in added and time.monotonic() < deadline:
+        time.sleep(0.1)
+        added = local_cloud.log_path.read_text(errors="replace")[len(before):]
+    # Then every thread's stack is in its output, the main one waiting for a signal, and it still answers
+    assert "Current thread" in added or "Thread 0x" in added, added[-2000:]
+    assert "__main__.py" in added and "infra/local/sqs_poller.py" in added, added[-4000:]
+    assert local_cloud.call("GET", "/_local/health")[0] == 200
 
 
 def test_seeded_demo_owner_can_log_in_and_see_demo_contacts(local_cloud: LocalCloudProcess) -> None:
