@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from infra.local import botocore_files
+from infra.local import botocore_files, dynamodb_local
 
 # The local clouds and DynamoDB Local servers the tests start live a minute or two: DynamoDB Local runs on its quick
 # compiler alone, which starts on half the CPU (infra/local/dynamodb_local.py). Set before any test starts one.
-os.environ.setdefault("LEADPILOT_DYNAMODB_JIT", "quick")
+os.environ.setdefault(dynamodb_local.JIT_ENV, "quick")
 # Each start of in-process moto gives boto3 a new default session, and the tests' hosts and provisioning make
 # sessions of their own: botocore's data files are parsed once per worker instead of once per session.
 botocore_files.share()

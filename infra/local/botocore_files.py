@@ -13,22 +13,19 @@ botocore already shares a loader's parsed files between the clients of one sessi
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import botocore.loaders
 import botocore.session
 
 _parsed: dict[str | None, dict[Any, Any]] = {}
-_lock = threading.Lock()
 
 
 def _loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
     loader = botocore.loaders.create_loader(search_path_string)
-    with _lock:
-        # botocore's instance_cache keeps a loader's parsed files in its `_cache` dictionary, keyed by the method
-        # and file name: loaders with the same search path read the same files
-        loader._cache = _parsed.setdefault(search_path_string, {})  # type: ignore[attr-defined]
+    # botocore's instance_cache keeps a loader's parsed files in its `_cache` dictionary, keyed by the method and
+    # file name: loaders with the same search path read the same files (setdefault is atomic: threads agree)
+    loader._cache = _parsed.setdefault(search_path_string, {})  # type: ignore[attr-defined]
     return loader
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from infra.local import one_off
 from infra.local.one_off import OneOffSchedules
+from tests.integration.conftest import receive_events
 
 
 class _Counting:
@@ -37,12 +38,6 @@ def _schedule(cloud: Any, name: str, due: datetime, body: str) -> None:
         Target={"Arn": queue.arn, "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": body})
 
 
-def _received(cloud: Any) -> list[str]:
-    reply = boto3.client("sqs").receive_message(QueueUrl=cloud.resources["WebhookDeliveriesQueue"].url,
-                                                MaxNumberOfMessages=10)
-    return [m["Body"] for m in reply.get("Messages", [])]
-
-
 def test_a_known_schedule_fires_at_its_time_without_listing_every_tick(cloud: Any,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a schedule due in 4-5 s, and the firing loop at quick ticks with a list only every 30 s otherwise
@@ -65,7 +60,7 @@ def test_a_known_schedule_fires_at_its_time_without_listing_every_tick(cloud: An
         lists_before_due = counting.lists
         deadline, bodies = time.monotonic() + 10, []
         while not bodies and time.monotonic() < deadline:
-            bodies = _received(cloud)
+            bodies = receive_events(cloud, "WebhookDeliveriesQueue")
             time.sleep(0.1)
     finally:
         stop.set()
@@ -73,7 +68,7 @@ def test_a_known_schedule_fires_at_its_time_without_listing_every_tick(cloud: An
     # Then it listed once at start, not at every tick; it fired the schedule at its time (listing once more to
     # see it still exists) and deleted it, as ActionAfterCompletion DELETE asks
     assert lists_before_due == 1
-    assert bodies == [json.dumps({"attempt": 2})]
+    assert bodies == [{"attempt": 2}]
     assert datetime.now(UTC) >= due
     assert counting.lists == 2
     group = cloud.resources["WebhookRetrySchedules"].name
@@ -90,5 +85,5 @@ def test_a_schedule_deleted_by_someone_else_is_forgotten_not_fired(cloud: Any) -
     # When its time comes and the groups are listed again
     fired = schedules.fire_due(now=due + timedelta(seconds=1))
     # Then nothing was sent, and nothing is left that would make the loop list at every tick
-    assert fired == 0 and _received(cloud) == []
+    assert fired == 0 and receive_events(cloud, "WebhookDeliveriesQueue") == []
     assert not schedules.known_due(now=due + timedelta(seconds=1))
